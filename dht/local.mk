@@ -1,0 +1,7 @@
+# libdht: the standalone Mainline DHT library (dht/ never includes src/).
+lib_LIBRARIES += dht/libdht.a
+dht_libdht_a_SOURCES = \
+	dht/benc.c dht/benc.h
+dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+pkgconfig_DATA += dht/libdht.pc
+DHT_LIBS = dht/libdht.a $(SODIUM_LIBS)

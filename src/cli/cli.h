@@ -1,0 +1,15 @@
+/*
+ * cli.h: the subcommands of the `trackless` front end. Each takes the
+ * arguments after its name (argv[0] is the subcommand name) and returns a
+ * process exit code (TL_EXIT_*).
+ */
+#ifndef TL_CLI_H
+#define TL_CLI_H
+
+struct tl_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+#endif

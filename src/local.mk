@@ -1,0 +1,25 @@
+# The client engine (libtrackless.a) and the `trackless` command.
+noinst_LIBRARIES += src/libtrackless.a
+src_libtrackless_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+src_libtrackless_a_SOURCES = \
+	src/err.h src/bounds.h src/rd.h \
+	src/mem.c src/mem.h \
+	src/log.c src/log.h \
+	src/digest.c src/digest.h
+# -- codecs (metainfo, magnet, create)
+# -- peer wire (handshake, wire, ext, bitfield)
+# -- storage and policy (layout, diskio, picker, choker)
+# -- session (peer, listener, torrent, session)
+# -- trackers
+
+TL_LIBS = src/libtrackless.a $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
+	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS) -lpthread -lm
+
+bin_PROGRAMS += trackless
+trackless_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
+trackless_SOURCES = \
+	src/cli/main.c src/cli/cli.h
+# -- cli: codecs
+# -- cli: dht
+# -- cli: get/seed
+trackless_LDADD = $(TL_LIBS)
