@@ -110,7 +110,8 @@ static int read_exact(struct worker *w, size_t fi, uint64_t off, size_t n)
 	return 0;
 }
 
-/* Index of the file holding payload byte pos (pos < total). */
+/* Index of the file holding payload byte pos (pos < total): the last file
+ * whose offset is <= pos. */
 static size_t file_at(const struct tl_create_tree *t, uint64_t pos)
 {
 	size_t lo = 0, hi = t->nfiles;
@@ -121,8 +122,8 @@ static size_t file_at(const struct tl_create_tree *t, uint64_t pos)
 		else
 			hi = mid;
 	}
-	while (t->files[lo].offset + t->files[lo].length <= pos)
-		lo++; /* zero-length files end where they start */
+	/* It holds pos: a file ending at or before pos would be followed by
+	 * one starting at or before pos, since offsets are contiguous. */
 	return lo;
 }
 
