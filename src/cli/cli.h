@@ -12,4 +12,7 @@ struct tl_cmd {
 	const char *summary;
 };
 
+/* trackless info FILE|MAGNET [--json] (cmd_info.c) */
+int tl_cmd_info(int argc, char **argv);
+
 #endif
