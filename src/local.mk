@@ -7,6 +7,8 @@ src_libtrackless_a_SOURCES = \
 	src/log.c src/log.h \
 	src/digest.c src/digest.h
 # -- codecs (metainfo, magnet, create)
+src_libtrackless_a_SOURCES += src/utf8.c src/utf8.h src/metainfo.c src/metainfo.h
+src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h
 src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h
 # -- peer wire (handshake, wire, ext, bitfield)
 # -- storage and policy (layout, diskio, picker, choker)
@@ -21,6 +23,7 @@ trackless_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 trackless_SOURCES = \
 	src/cli/main.c src/cli/cli.h
 # -- cli: codecs
+trackless_SOURCES += src/cli/cmd_info.c
 trackless_SOURCES += src/cli/cmd_create.c
 # -- cli: dht
 # -- cli: get/seed

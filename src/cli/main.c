@@ -11,6 +11,7 @@
 #include "err.h"
 
 static const struct tl_cmd commands[] = {
+	{ "info", tl_cmd_info, "show what a .torrent or magnet link holds" },
 	{ "create", tl_cmd_create, "make a .torrent of a file or directory" },
 	{ NULL, NULL, NULL },
 };
