@@ -48,3 +48,5 @@ endif
 # ---- integration (real processes on loopback) and interop (real clients)
 # -- integration
 # -- interop
+TESTS += tests/interop/create_interop.sh
+EXTRA_DIST += tests/interop/create_interop.sh

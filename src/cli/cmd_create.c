@@ -21,7 +21,9 @@
 #include "cli/cli.h"
 #include "create.h"
 #include "err.h"
+#include "magnet.h"
 #include "mem.h"
+#include "metainfo.h"
 
 static void help(FILE *f)
 {
@@ -281,6 +283,8 @@ int tl_cmd_create(int argc, char **argv)
 	struct tl_create_result res = { 0 };
 	struct tl_create_err err;
 	char *out_path = NULL;
+	struct tl_metainfo *mi = NULL;
+	char *magnet = NULL;
 	int rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		goto out;
@@ -344,11 +348,22 @@ int tl_cmd_create(int argc, char **argv)
 	print_size(stderr, res.piece_len);
 	fprintf(stderr, ", hashed in %.2f s (%.0f MB/s)\n", secs,
 	    secs > 0 ? (double)res.total_len / 1e6 / secs : 0.0);
+	/* Read back what was written, as any client will: a self-check, and the
+	 * source of the magnet link. */
+	const char *why;
+	if (tl_metainfo_parse(res.torrent, res.torrent_len, &mi, &why) != 0) {
+		fprintf(stderr, "trackless create: the torrent written does not parse back: %s\n", why);
+		rc = TL_EXIT_FAIL;
+		goto out;
+	}
 	char hex[41];
 	tl_hex(res.infohash.b, 20, hex);
-	printf("infohash: %s\n", hex);
+	magnet = tl_magnet_from_metainfo(mi);
+	printf("infohash: %s\nmagnet: %s\n", hex, magnet);
 	rc = TL_EXIT_OK;
 out:
+	free(magnet);
+	tl_metainfo_free(mi);
 	free(out_path);
 	tl_create_result_clear(&res);
 	free(pieces);
