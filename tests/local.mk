@@ -15,6 +15,17 @@ tests_unit_test_benc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_benc_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_benc
 # -- unit: codecs
+check_PROGRAMS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
+tests_unit_test_metainfo_SOURCES = tests/unit/test_metainfo.c
+tests_unit_test_metainfo_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_metainfo_LDADD = $(TEST_LIBS)
+tests_unit_test_magnet_SOURCES = tests/unit/test_magnet.c
+tests_unit_test_magnet_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_magnet_LDADD = $(TEST_LIBS)
+tests_unit_test_json_SOURCES = tests/unit/test_json.c
+tests_unit_test_json_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_json_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
 # -- unit: dht
 # -- unit: peer wire
 # -- unit: storage and policy
