@@ -352,8 +352,8 @@ int tl_cmd_info(int argc, char **argv)
 			usage(stdout);
 			return TL_EXIT_OK;
 		} else if (!no_more_opts && a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "trackless info: unknown option '%s'\n", a);
-			usage(stderr);
+			fprintf(stderr, "trackless info: unknown option '%s' (see 'trackless info --help')\n",
+			    a);
 			return TL_EXIT_USAGE;
 		} else if (target) {
 			fprintf(stderr, "trackless info: one FILE or MAGNET at a time\n");
