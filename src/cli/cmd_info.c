@@ -244,7 +244,7 @@ static void print_torrent_json(const struct tl_metainfo *mi, const char *magnet)
 	tl_json_key(&j, "magnet");
 	tl_json_string(&j, magnet);
 	tl_json_end_object(&j);
-	puts(j.p);
+	puts(j.out.p);
 	tl_json_clear(&j);
 }
 
@@ -287,7 +287,7 @@ static void print_magnet_json(const struct tl_magnet *m, const char *link)
 	tl_json_key(&j, "magnet");
 	tl_json_string(&j, link);
 	tl_json_end_object(&j);
-	puts(j.p);
+	puts(j.out.p);
 	tl_json_clear(&j);
 }
 
