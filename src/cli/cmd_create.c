@@ -341,12 +341,11 @@ int tl_cmd_create(int argc, char **argv)
 		rc = TL_EXIT_FAIL;
 		goto out;
 	}
-	fprintf(stderr, "trackless create: wrote %s: %zu file%s, ", out_path, res.nfiles,
-	    res.nfiles == 1 ? "" : "s");
-	print_size(stderr, res.total_len);
-	fprintf(stderr, ", %u pieces of ", res.npieces);
-	print_size(stderr, res.piece_len);
-	fprintf(stderr, ", hashed in %.2f s (%.0f MB/s)\n", secs,
+	printf("wrote %s: %zu file%s, ", out_path, res.nfiles, res.nfiles == 1 ? "" : "s");
+	print_size(stdout, res.total_len);
+	printf(", %u pieces of ", res.npieces);
+	print_size(stdout, res.piece_len);
+	printf(", hashed in %.2f s (%.0f MB/s)\n", secs,
 	    secs > 0 ? (double)res.total_len / 1e6 / secs : 0.0);
 	/* Read back what was written, as any client will: a self-check, and the
 	 * source of the magnet link. */
