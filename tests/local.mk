@@ -50,3 +50,7 @@ endif
 # -- interop
 TESTS += tests/interop/create_interop.sh
 EXTRA_DIST += tests/interop/create_interop.sh
+
+# ---- trackless create: the command's behaviour
+TESTS += tests/integration/create_cli.sh
+EXTRA_DIST += tests/integration/create_cli.sh
