@@ -498,6 +498,21 @@ static int open_doc(const uint8_t *p, size_t len, const char *what, struct benc_
 	return 0;
 }
 
+/* The common end of both entry points: the result is handed over, or
+ * freed and the reason returned. */
+static int finish(int rc, struct benc_tok *toks, struct tl_metainfo *mi,
+    struct tl_metainfo **mi_out, const char **why_out)
+{
+	free(toks);
+	if (rc) {
+		tl_metainfo_free(mi);
+		*why_out = why_buf;
+	} else {
+		*mi_out = mi;
+	}
+	return rc;
+}
+
 int tl_metainfo_parse(const uint8_t *p, size_t len, struct tl_metainfo **mi_out,
     const char **why_out)
 {
@@ -521,14 +536,7 @@ int tl_metainfo_parse(const uint8_t *p, size_t len, struct tl_metainfo **mi_out,
 	parse_extras(&d, mi);
 	rc = 0;
 out:
-	free(toks);
-	if (rc) {
-		tl_metainfo_free(mi);
-		*why_out = why_buf;
-	} else {
-		*mi_out = mi;
-	}
-	return rc;
+	return finish(rc, toks, mi, mi_out, why_out);
 }
 
 int tl_metainfo_parse_info(const uint8_t *info, size_t len, const struct tl_infohash *expect,
@@ -551,14 +559,7 @@ int tl_metainfo_parse_info(const uint8_t *info, size_t len, const struct tl_info
 	}
 	rc = 0;
 out:
-	free(toks);
-	if (rc) {
-		tl_metainfo_free(mi);
-		*why_out = why_buf;
-	} else {
-		*mi_out = mi;
-	}
-	return rc;
+	return finish(rc, toks, mi, mi_out, why_out);
 }
 
 void tl_metainfo_free(struct tl_metainfo *mi)
