@@ -37,8 +37,9 @@
 #include "digest.h"
 #include "metainfo.h"
 
-/* Automatic piece length: a power of two giving about 1500-2000 pieces,
- * clamped to [TL_CREATE_MIN_AUTO_PIECE, TL_CREATE_MAX_AUTO_PIECE]. */
+/* Automatic piece length: the smallest power of two giving at most 2000
+ * pieces (so between 1000 and 2000), clamped to
+ * [TL_CREATE_MIN_AUTO_PIECE, TL_CREATE_MAX_AUTO_PIECE]. */
 #define TL_CREATE_MIN_AUTO_PIECE (16u * 1024)
 #define TL_CREATE_MAX_AUTO_PIECE (16u * 1024 * 1024)
 

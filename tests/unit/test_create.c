@@ -13,6 +13,7 @@
 #include "bounds.h"
 #include "create.h"
 #include "err.h"
+#include "metainfo.h"
 
 static char root[256];
 
@@ -371,6 +372,28 @@ static void test_encode(void)
 	CU_ASSERT_EQUAL(r1.npieces, np);
 	CU_ASSERT_EQUAL(memcmp(pcs, want, plen), 0);
 	free(want);
+
+	/* the metainfo parser reads back what was written */
+	struct tl_metainfo *mi;
+	const char *why;
+	CU_ASSERT_EQUAL_FATAL(tl_metainfo_parse(r1.torrent, r1.torrent_len, &mi, &why), 0);
+	CU_ASSERT_EQUAL(memcmp(mi->infohash.b, r1.infohash.b, 20), 0);
+	CU_ASSERT_TRUE(mi->is_multi_file && mi->is_private);
+	CU_ASSERT_EQUAL(mi->piece_len, 16384);
+	CU_ASSERT_EQUAL(mi->npieces, np);
+	CU_ASSERT_EQUAL_FATAL(mi->nfiles, TREE_N);
+	for (size_t i = 0; i < TREE_N; i++) {
+		CU_ASSERT_STRING_EQUAL(mi->files[i].path, tree_rel[i]);
+		CU_ASSERT_EQUAL(mi->files[i].length, tree_len[i]);
+	}
+	CU_ASSERT_EQUAL_FATAL(mi->ntiers, 2);
+	CU_ASSERT_STRING_EQUAL(mi->tiers[1].urls[0], trackers[1]);
+	CU_ASSERT_EQUAL_FATAL(mi->nnodes, 1);
+	CU_ASSERT_EQUAL(mi->nodes[0].port, 6881);
+	CU_ASSERT_EQUAL(mi->nweb_seeds, 1);
+	CU_ASSERT_STRING_EQUAL(mi->comment, "hi");
+	CU_ASSERT_EQUAL(mi->creation_date, 1700000000);
+	tl_metainfo_free(mi);
 
 	/* a minimal torrent has only the info dict; private absent */
 	struct tl_create_opts o0 = { .piece_len = 16384 };
