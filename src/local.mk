@@ -8,6 +8,7 @@ src_libtrackless_a_SOURCES = \
 	src/digest.c src/digest.h
 # -- codecs (metainfo, magnet, create)
 # -- peer wire (handshake, wire, ext, bitfield)
+src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
 # -- storage and policy (layout, diskio, picker, choker)
 # -- session (peer, listener, torrent, session)
 # -- trackers

@@ -17,6 +17,11 @@ TESTS += tests/unit/test_benc
 # -- unit: codecs
 # -- unit: dht
 # -- unit: peer wire
+check_PROGRAMS += tests/unit/test_bitfield
+tests_unit_test_bitfield_SOURCES = tests/unit/test_bitfield.c
+tests_unit_test_bitfield_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bitfield_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_bitfield
 # -- unit: storage and policy
 # -- unit: trackers
 
