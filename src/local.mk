@@ -9,6 +9,7 @@ src_libtrackless_a_SOURCES = \
 # -- codecs (metainfo, magnet, create)
 # -- peer wire (handshake, wire, ext, bitfield)
 src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
+src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
 # -- storage and policy (layout, diskio, picker, choker)
 # -- session (peer, listener, torrent, session)
 # -- trackers

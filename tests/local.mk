@@ -22,6 +22,11 @@ tests_unit_test_bitfield_SOURCES = tests/unit/test_bitfield.c
 tests_unit_test_bitfield_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_bitfield_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_bitfield
+check_PROGRAMS += tests/unit/test_handshake
+tests_unit_test_handshake_SOURCES = tests/unit/test_handshake.c
+tests_unit_test_handshake_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_handshake_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_handshake
 # -- unit: storage and policy
 # -- unit: trackers
 
@@ -30,6 +35,19 @@ FUZZ_TARGETS = benc
 # -- fuzz: codecs
 # -- fuzz: dht
 # -- fuzz: peer wire
+FUZZ_TARGETS += handshake
+check_PROGRAMS += tests/fuzz/replay_handshake
+tests_fuzz_replay_handshake_SOURCES = tests/fuzz/fuzz_handshake.c tests/fuzz/replay.c
+tests_fuzz_replay_handshake_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"handshake"'
+tests_fuzz_replay_handshake_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_handshake
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_handshake
+tests_fuzz_fuzz_handshake_SOURCES = tests/fuzz/fuzz_handshake.c
+tests_fuzz_fuzz_handshake_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_handshake_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_handshake_LDADD = $(TEST_LIBS)
+endif
 # -- fuzz: trackers
 
 check_PROGRAMS += tests/fuzz/replay_benc
