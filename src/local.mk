@@ -10,6 +10,7 @@ src_libtrackless_a_SOURCES = \
 # -- peer wire (handshake, wire, ext, bitfield)
 src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
 src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
+src_libtrackless_a_SOURCES += src/wire.c src/wire.h
 # -- storage and policy (layout, diskio, picker, choker)
 # -- session (peer, listener, torrent, session)
 # -- trackers
