@@ -32,6 +32,11 @@ tests_unit_test_wire_SOURCES = tests/unit/test_wire.c
 tests_unit_test_wire_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_wire_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_wire
+check_PROGRAMS += tests/unit/test_ext
+tests_unit_test_ext_SOURCES = tests/unit/test_ext.c
+tests_unit_test_ext_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ext_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_ext
 # -- unit: storage and policy
 # -- unit: trackers
 
@@ -65,6 +70,19 @@ tests_fuzz_fuzz_wire_SOURCES = tests/fuzz/fuzz_wire.c
 tests_fuzz_fuzz_wire_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_wire_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_wire_LDADD = $(TEST_LIBS)
+endif
+FUZZ_TARGETS += ext
+check_PROGRAMS += tests/fuzz/replay_ext
+tests_fuzz_replay_ext_SOURCES = tests/fuzz/fuzz_ext.c tests/fuzz/replay.c
+tests_fuzz_replay_ext_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"ext"'
+tests_fuzz_replay_ext_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_ext
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_ext
+tests_fuzz_fuzz_ext_SOURCES = tests/fuzz/fuzz_ext.c
+tests_fuzz_fuzz_ext_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_ext_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ext_LDADD = $(TEST_LIBS)
 endif
 # -- fuzz: trackers
 
