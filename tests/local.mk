@@ -37,6 +37,11 @@ tests_unit_test_ext_SOURCES = tests/unit/test_ext.c
 tests_unit_test_ext_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_ext_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_ext
+check_PROGRAMS += tests/unit/test_ut_metadata
+tests_unit_test_ut_metadata_SOURCES = tests/unit/test_ut_metadata.c
+tests_unit_test_ut_metadata_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ut_metadata_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_ut_metadata
 # -- unit: storage and policy
 # -- unit: trackers
 
@@ -83,6 +88,19 @@ tests_fuzz_fuzz_ext_SOURCES = tests/fuzz/fuzz_ext.c
 tests_fuzz_fuzz_ext_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_ext_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_ext_LDADD = $(TEST_LIBS)
+endif
+FUZZ_TARGETS += ut_metadata
+check_PROGRAMS += tests/fuzz/replay_ut_metadata
+tests_fuzz_replay_ut_metadata_SOURCES = tests/fuzz/fuzz_ut_metadata.c tests/fuzz/replay.c
+tests_fuzz_replay_ut_metadata_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"ut_metadata"'
+tests_fuzz_replay_ut_metadata_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_ut_metadata
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_ut_metadata
+tests_fuzz_fuzz_ut_metadata_SOURCES = tests/fuzz/fuzz_ut_metadata.c
+tests_fuzz_fuzz_ut_metadata_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_ut_metadata_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ut_metadata_LDADD = $(TEST_LIBS)
 endif
 # -- fuzz: trackers
 
