@@ -13,6 +13,7 @@ src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
 src_libtrackless_a_SOURCES += src/wire.c src/wire.h
 src_libtrackless_a_SOURCES += src/ext.c src/ext.h
 src_libtrackless_a_SOURCES += src/ut_metadata.c src/ut_metadata.h
+src_libtrackless_a_SOURCES += src/ut_pex.c src/ut_pex.h
 # -- storage and policy (layout, diskio, picker, choker)
 # -- session (peer, listener, torrent, session)
 # -- trackers

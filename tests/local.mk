@@ -42,6 +42,11 @@ tests_unit_test_ut_metadata_SOURCES = tests/unit/test_ut_metadata.c
 tests_unit_test_ut_metadata_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_ut_metadata_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_ut_metadata
+check_PROGRAMS += tests/unit/test_ut_pex
+tests_unit_test_ut_pex_SOURCES = tests/unit/test_ut_pex.c
+tests_unit_test_ut_pex_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ut_pex_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_ut_pex
 # -- unit: storage and policy
 # -- unit: trackers
 
@@ -101,6 +106,19 @@ tests_fuzz_fuzz_ut_metadata_SOURCES = tests/fuzz/fuzz_ut_metadata.c
 tests_fuzz_fuzz_ut_metadata_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_ut_metadata_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_ut_metadata_LDADD = $(TEST_LIBS)
+endif
+FUZZ_TARGETS += ut_pex
+check_PROGRAMS += tests/fuzz/replay_ut_pex
+tests_fuzz_replay_ut_pex_SOURCES = tests/fuzz/fuzz_ut_pex.c tests/fuzz/replay.c
+tests_fuzz_replay_ut_pex_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"ut_pex"'
+tests_fuzz_replay_ut_pex_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_ut_pex
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_ut_pex
+tests_fuzz_fuzz_ut_pex_SOURCES = tests/fuzz/fuzz_ut_pex.c
+tests_fuzz_fuzz_ut_pex_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_ut_pex_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ut_pex_LDADD = $(TEST_LIBS)
 endif
 # -- fuzz: trackers
 
