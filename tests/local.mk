@@ -48,6 +48,11 @@ tests_unit_test_ut_pex_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_ut_pex_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_ut_pex
 # -- unit: storage and policy
+check_PROGRAMS += tests/unit/test_picker
+tests_unit_test_picker_SOURCES = tests/unit/test_picker.c
+tests_unit_test_picker_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_picker_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_picker
 # -- unit: trackers
 
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
