@@ -16,6 +16,7 @@ src_libtrackless_a_SOURCES += src/ut_metadata.c src/ut_metadata.h
 src_libtrackless_a_SOURCES += src/ut_pex.c src/ut_pex.h
 # -- storage and policy (layout, diskio, picker, choker)
 src_libtrackless_a_SOURCES += src/picker.c src/picker.h
+src_libtrackless_a_SOURCES += src/choker.c src/choker.h
 # -- session (peer, listener, torrent, session)
 # -- trackers
 

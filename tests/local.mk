@@ -53,6 +53,11 @@ tests_unit_test_picker_SOURCES = tests/unit/test_picker.c
 tests_unit_test_picker_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_picker_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_picker
+check_PROGRAMS += tests/unit/test_choker
+tests_unit_test_choker_SOURCES = tests/unit/test_choker.c
+tests_unit_test_choker_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_choker_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_choker
 # -- unit: trackers
 
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
