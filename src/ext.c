@@ -18,6 +18,7 @@ static int get_int(const struct benc_doc *d, const char *key, int64_t lo, int64_
 {
 	long i = benc_dict_get(d, 0, key);
 	*has_out = false;
+	*v_out = 0;
 	if (i < 0)
 		return TL_OK;
 	if (!benc_get_int(d, i, v_out)) {

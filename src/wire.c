@@ -142,6 +142,14 @@ static int parse(const uint8_t *p, size_t len, const struct tl_wire_limits *lim,
 	size_t total = 4 + (size_t)mlen;
 	size_t need = is_head_only && id == TL_WIRE_PIECE ? 13 : total;
 	if (len < need) {
+		/* A piece header is judged as soon as it is in, not after its
+		 * block has been buffered. */
+		if (id == TL_WIRE_PIECE && len >= 13) {
+			r.p = p + 5;
+			uint32_t index = tl_rd_be32(&r), begin = tl_rd_be32(&r);
+			if (check_block(lim, index, begin, mlen - 9, why_out) != TL_OK)
+				return TL_EINVAL;
+		}
 		*consumed_out = need;
 		return TL_EAGAIN;
 	}

@@ -35,6 +35,11 @@ static void test_bep10_example(void)
 	CU_ASSERT_EQUAL(hs.ids[TL_EXT_UT_METADATA], 3);
 	CU_ASSERT_TRUE(hs.has_metadata_size);
 	CU_ASSERT_EQUAL(hs.metadata_size, 31235);
+	/* absent fields read as zero (a fuzzer found them uninitialized) */
+	CU_ASSERT_FALSE(hs.has_port);
+	CU_ASSERT_EQUAL(hs.port, 0);
+	CU_ASSERT_EQUAL(hs.reqq, 0);
+	CU_ASSERT_FALSE(hs.is_upload_only);
 }
 
 static void test_roundtrip(void)

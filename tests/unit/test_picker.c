@@ -131,6 +131,7 @@ static void test_rarest_first(void)
 	CU_ASSERT_FALSE(tl_picker_is_interesting(p, &none));
 	CU_ASSERT_TRUE(tl_picker_is_interesting(p, &c));
 	CU_ASSERT_TRUE(tl_picker_is_interesting(p, NULL));
+	tl_bitfield_clear(&none);
 	bf_range(&none, 20, 0, 4); /* only what we have */
 	CU_ASSERT_FALSE(tl_picker_is_interesting(p, &none));
 	tl_bitfield_clear(&none);

@@ -32,7 +32,8 @@ static size_t msg(uint8_t *b, uint32_t len, uint8_t id, const uint8_t *body, siz
 	b[2] = (uint8_t)(len >> 8);
 	b[3] = (uint8_t)len;
 	b[4] = id;
-	memcpy(b + 5, body, blen);
+	if (blen)
+		memcpy(b + 5, body, blen);
 	return 5 + blen;
 }
 
@@ -247,10 +248,12 @@ static void test_incremental_and_head(void)
 	CU_ASSERT_EQUAL(tl_wire_parse_head(b, n - 1, &lim, &m, &used, &why), TL_EAGAIN);
 	CU_ASSERT_EQUAL(used, n);
 	CU_ASSERT_EQUAL(tl_wire_parse_head(b, n, &lim, &m, &used, &why), TL_OK);
-	/* a bad piece head is refused at 13 bytes */
+	/* a bad piece head is refused at 13 bytes, by both parsers */
 	struct tl_wire_msg bp = { .id = TL_WIRE_PIECE, .index = 12, .payload_len = 20 };
 	tl_wire_encode(&bp, b, sizeof(b));
 	CU_ASSERT_EQUAL(tl_wire_parse_head(b, 13, &lim, &m, &used, &why), TL_EINVAL);
+	CU_ASSERT_EQUAL(tl_wire_parse(b, 12, &lim, &m, &used, &why), TL_EAGAIN);
+	CU_ASSERT_EQUAL(tl_wire_parse(b, 13, &lim, &m, &used, &why), TL_EINVAL);
 }
 
 /* BEP 6 "Example results": 1313 pieces, infohash aa..aa, IP 80.4.4.200. */
