@@ -54,7 +54,7 @@ struct tl_wire_limits {
 	uint32_t last_piece_len; /* length of piece npieces - 1 (npieces > 0) */
 	bool has_fast;           /* BEP 6 bit set by both sides */
 	bool has_extended;       /* BEP 10 bit set by both sides */
-	uint32_t max_ext_len;    /* cap on an extended payload; 0 = TL_WIRE_MAX_EXT_MSG_LEN */
+	uint32_t max_ext_len;    /* tighter cap on an extended payload; 0 = TL_WIRE_MAX_EXT_MSG_LEN */
 };
 
 struct tl_wire_msg {

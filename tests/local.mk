@@ -17,6 +17,7 @@ TESTS += tests/unit/test_benc
 # -- unit: codecs
 # -- unit: dht
 # -- unit: peer wire
+EXTRA_DIST += tests/unit/prop.h
 check_PROGRAMS += tests/unit/test_bitfield
 tests_unit_test_bitfield_SOURCES = tests/unit/test_bitfield.c
 tests_unit_test_bitfield_CFLAGS = $(TEST_CFLAGS)

@@ -3,6 +3,7 @@
  * skipping, sequential mode, endgame with cancels, aborts, hash failures,
  * a randomized download against a model, and a speed figure. */
 #include "cutest.h"
+#include "prop.h"
 
 #include <time.h>
 
@@ -286,16 +287,6 @@ static void test_hash_failure(void)
 	tl_picker_free(p);
 }
 
-static uint64_t rng;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
 enum { NPEERS = 6, MAXOUT = 64 };
 
 struct mpeer {
@@ -309,7 +300,7 @@ struct mpeer {
  * failures, checked against a model of received blocks; it must finish. */
 static void test_download_property(void)
 {
-	rng = tl_test_seed() | 1;
+	prop_seed();
 	for (int run = 0; run < 40; run++) {
 		uint32_t npieces = 1 + rnd(60), plen = B * (1 + rnd(4));
 		uint64_t total = (uint64_t)(npieces - 1) * plen + 1 + rnd(plen);

@@ -1,6 +1,7 @@
 /* test_ut_pex.c: BEP 11 messages (layout, limits, bad input) and the diff
  * helper against a naive set model over random connect/disconnect runs. */
 #include "cutest.h"
+#include "prop.h"
 
 #include "src/bounds.h"
 #include "src/err.h"
@@ -89,22 +90,12 @@ static void test_bad_input(void)
 	}
 }
 
-static uint64_t rng;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
 /* Model: the set the peer knows (known[]) must follow the connected set
  * with at most max changes per message, never adding and dropping one
  * contact at once, never repeating an add or a drop. */
 static void test_diff_property(void)
 {
-	rng = tl_test_seed() | 1;
+	prop_seed();
 	enum { U = 120 }; /* universe of contacts */
 	struct tl_pex_peer uni[U];
 	for (int i = 0; i < U; i++)

@@ -2,6 +2,7 @@
  * rules, semantic bounds, incremental parsing, zero-copy piece heads, the
  * BEP 6 allowed fast vectors, and a random message stream. */
 #include "cutest.h"
+#include "prop.h"
 
 #include "src/bounds.h"
 #include "src/err.h"
@@ -275,21 +276,11 @@ static void test_allowed_fast_vectors(void)
 	CU_ASSERT_EQUAL(tl_wire_allowed_fast(ip, ih, 0, 10, out), 0);
 }
 
-static uint64_t rng;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
 /* Random valid messages concatenated and fed in random chunks, as a socket
  * would; every message comes back in order. */
 static void test_stream_property(void)
 {
-	rng = tl_test_seed() | 1;
+	prop_seed();
 	enum { N = 400 };
 	static const uint8_t ids[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 20 };
 	static struct tl_wire_msg sent[N];
