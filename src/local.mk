@@ -11,7 +11,15 @@ src_libtrackless_a_SOURCES += src/utf8.c src/utf8.h src/metainfo.c src/metainfo.
 src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h src/str.c src/str.h
 src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h
 # -- peer wire (handshake, wire, ext, bitfield)
+src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
+src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
+src_libtrackless_a_SOURCES += src/wire.c src/wire.h
+src_libtrackless_a_SOURCES += src/ext.c src/ext.h
+src_libtrackless_a_SOURCES += src/ut_metadata.c src/ut_metadata.h
+src_libtrackless_a_SOURCES += src/ut_pex.c src/ut_pex.h
 # -- storage and policy (layout, diskio, picker, choker)
+src_libtrackless_a_SOURCES += src/picker.c src/picker.h
+src_libtrackless_a_SOURCES += src/choker.c src/choker.h
 # -- session (peer, listener, torrent, session)
 # -- trackers
 
