@@ -1,7 +1,9 @@
 # libdht: the standalone Mainline DHT library (dht/ never includes src/).
 lib_LIBRARIES += dht/libdht.a
 dht_libdht_a_SOURCES = \
-	dht/benc.c dht/benc.h
-dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+	dht/benc.c dht/benc.h \
+	dht/dht.c dht/dht.h
+dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) -fvisibility=hidden
+pkginclude_HEADERS += dht/dht.h
 pkgconfig_DATA += dht/libdht.pc
 DHT_LIBS = dht/libdht.a $(SODIUM_LIBS)
