@@ -2,7 +2,9 @@
 lib_LIBRARIES += dht/libdht.a
 dht_libdht_a_SOURCES = \
 	dht/benc.c dht/benc.h \
-	dht/dht.c dht/dht.h
+	dht/dht.c dht/dht.h \
+	dht/addr.c dht/addr.h \
+	dht/krpc.c dht/krpc.h
 dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) -fvisibility=hidden
 pkginclude_HEADERS += dht/dht.h
 pkgconfig_DATA += dht/libdht.pc

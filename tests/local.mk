@@ -16,6 +16,11 @@ tests_unit_test_benc_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_benc
 # -- unit: codecs
 # -- unit: dht
+check_PROGRAMS += tests/unit/test_krpc
+tests_unit_test_krpc_SOURCES = tests/unit/test_krpc.c
+tests_unit_test_krpc_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_krpc_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_krpc
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers
