@@ -4,7 +4,9 @@ dht_libdht_a_SOURCES = \
 	dht/benc.c dht/benc.h \
 	dht/dht.c dht/dht.h \
 	dht/addr.c dht/addr.h \
-	dht/krpc.c dht/krpc.h
+	dht/krpc.c dht/krpc.h \
+	dht/bep42.c dht/bep42.h \
+	dht/token.c dht/token.h
 dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) -fvisibility=hidden
 pkginclude_HEADERS += dht/dht.h
 pkgconfig_DATA += dht/libdht.pc

@@ -21,6 +21,16 @@ tests_unit_test_krpc_SOURCES = tests/unit/test_krpc.c
 tests_unit_test_krpc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_krpc_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_krpc
+check_PROGRAMS += tests/unit/test_bep42
+tests_unit_test_bep42_SOURCES = tests/unit/test_bep42.c
+tests_unit_test_bep42_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bep42_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_bep42
+check_PROGRAMS += tests/unit/test_token
+tests_unit_test_token_SOURCES = tests/unit/test_token.c
+tests_unit_test_token_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_token_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_token
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers
