@@ -31,6 +31,11 @@ tests_unit_test_token_SOURCES = tests/unit/test_token.c
 tests_unit_test_token_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_token_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_token
+check_PROGRAMS += tests/unit/test_rtable
+tests_unit_test_rtable_SOURCES = tests/unit/test_rtable.c
+tests_unit_test_rtable_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_rtable_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_rtable
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers
