@@ -36,6 +36,11 @@ tests_unit_test_rtable_SOURCES = tests/unit/test_rtable.c
 tests_unit_test_rtable_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_rtable_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_rtable
+check_PROGRAMS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_store
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers
