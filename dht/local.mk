@@ -8,7 +8,8 @@ dht_libdht_a_SOURCES = \
 	dht/bep42.c dht/bep42.h \
 	dht/token.c dht/token.h \
 	dht/rtable.c dht/rtable.h \
-	dht/store.c dht/store.h
+	dht/store.c dht/store.h \
+	dht/limiter.c dht/limiter.h
 dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) -fvisibility=hidden
 pkginclude_HEADERS += dht/dht.h
 pkgconfig_DATA += dht/libdht.pc

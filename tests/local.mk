@@ -41,6 +41,11 @@ tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_store_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_store
+check_PROGRAMS += tests/unit/test_limiter
+tests_unit_test_limiter_SOURCES = tests/unit/test_limiter.c
+tests_unit_test_limiter_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_limiter_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_limiter
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers
