@@ -46,6 +46,11 @@ tests_unit_test_limiter_SOURCES = tests/unit/test_limiter.c
 tests_unit_test_limiter_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_limiter_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_limiter
+check_PROGRAMS += tests/unit/test_dht
+tests_unit_test_dht_SOURCES = tests/unit/test_dht.c
+tests_unit_test_dht_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_dht_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_dht
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers
