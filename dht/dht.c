@@ -351,6 +351,8 @@ static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_
 {
 	if (!target || !fam_of(d, af))
 		return DHT_EINVAL;
+	if (now_ms > d->now_ms)
+		d->now_ms = now_ms;
 	if (announce_port && d->cfg.is_read_only)
 		return DHT_EREADONLY;
 	if (d->nlk >= d->cfg.max_searches + 2 * MAX_INTERNAL_LOOKUPS)
@@ -599,6 +601,19 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 	lk_drive(d, search_id, now_ms);
 }
 
+/* Lookups queued for want of nodes start as soon as the table has one. */
+static void start_queued(struct dht *d, int af, int64_t now_ms)
+{
+	uint32_t ids[16];
+	size_t n = 0;
+	for (size_t i = 0; i < d->nlk && n < 16; i++) {
+		if (d->lk[i]->n == 0 && d->lk[i]->af == af)
+			ids[n++] = d->lk[i]->id;
+	}
+	for (size_t i = 0; i < n; i++)
+		lk_drive(d, ids[i], now_ms);
+}
+
 static void on_reply(struct dht *d, const struct krpc_msg *m, const struct dht_addr *from,
     int64_t now_ms)
 {
@@ -633,6 +648,7 @@ static void on_reply(struct dht *d, const struct krpc_msg *m, const struct dht_a
 	}
 	if (search_id)
 		on_lookup_reply(d, search_id, m, from, now_ms);
+	start_queued(d, f->af, now_ms);
 }
 
 int dht_input(struct dht *d, const struct sockaddr *from, socklen_t fromlen, const uint8_t *buf,
@@ -739,6 +755,30 @@ static void maintain(struct dht *d, struct fam *f, int64_t now_ms)
 		(void)lk_start(d, &target, f->af, false, 0, false, NULL, NULL, true, now_ms, NULL);
 }
 
+/* The earliest time something is due: a query timing out, a query
+ * stalling (which frees an alpha slot), a queued lookup, maintenance. */
+static int64_t next_wakeup(const struct dht *d, int64_t now_ms)
+{
+	int64_t next = now_ms + 1000;
+	for (size_t i = 0; i < d->npend; i++) {
+		if (d->pend[i].is_used && d->pend[i].sent_ms + PEND_TIMEOUT_MS < next)
+			next = d->pend[i].sent_ms + PEND_TIMEOUT_MS;
+	}
+	int64_t st = short_timeout(d);
+	for (size_t i = 0; i < d->nlk; i++) {
+		const struct lookup *lk = d->lk[i];
+		for (size_t k = 0; k < lk->n; k++) {
+			if (lk->c[k].state == LK_INFLIGHT && lk->c[k].sent_ms + st < next)
+				next = lk->c[k].sent_ms + st;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		if (d->fam[i].is_on && d->fam[i].next_maint_ms < next)
+			next = d->fam[i].next_maint_ms;
+	}
+	return next > now_ms ? next : now_ms + 1;
+}
+
 int64_t dht_periodic(struct dht *d, int64_t now_ms)
 {
 	d->now_ms = now_ms;
@@ -767,10 +807,7 @@ int64_t dht_periodic(struct dht *d, int64_t now_ms)
 		store_expire(&d->store, now_ms);
 		d->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
 	}
-	int64_t next = now_ms + 1000;
-	if (d->nlk || d->pend_used)
-		next = now_ms + 50;
-	return next;
+	return next_wakeup(d, now_ms);
 }
 
 /* ---- public API ---- */
@@ -871,6 +908,8 @@ int dht_add_node(struct dht *d, const struct sockaddr *sa, socklen_t salen, int6
 	if (!d || dht_addr_from_sa(sa, salen, &a) != 0 || !fam_of(d, a.family) ||
 	    dht_addr_is_martian(&a))
 		return DHT_EINVAL;
+	if (now_ms > d->now_ms)
+		d->now_ms = now_ms;
 	send_ping(d, &a, NULL, now_ms);
 	return DHT_OK;
 }
