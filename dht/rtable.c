@@ -525,7 +525,8 @@ int rtable_set_id(struct rtable *t, const struct dht_id *my, int64_t now_ms)
 	size_t n = 0;
 	if (all) {
 		for (size_t i = 0; i < t->nb; i++) {
-			memcpy(all + n, t->b[i].nodes, t->b[i].n * sizeof(*all));
+			if (t->b[i].n)
+				memcpy(all + n, t->b[i].nodes, t->b[i].n * sizeof(*all));
 			n += t->b[i].n;
 		}
 		for (size_t i = 0; i < t->nb; i++) {
