@@ -426,19 +426,25 @@ static void learn_external(struct dht *d, struct fam *f, const struct dht_addr *
 
 /* ---- answering queries ---- */
 
+/* Compact node info (id then address) of n nodes; returns the length. */
+static size_t put_nodes(const struct rt_node *nodes, size_t n, uint8_t *out)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(out + len, nodes[i].id.b, 20);
+		len += 20;
+		len += dht_addr_put_compact(&nodes[i].addr, out + len);
+	}
+	return len;
+}
+
 /* Compact node info of the nodes closest to target in family f. */
 static size_t nodes_blob(struct dht *d, struct fam *f, const struct dht_id *target,
     int64_t now_ms, uint8_t *out)
 {
 	struct rt_node near[REPLY_NODES];
 	size_t n = rtable_closest(&f->rt, target, REPLY_NODES, false, now_ms, near);
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(out + len, near[i].id.b, 20);
-		len += 20;
-		len += dht_addr_put_compact(&near[i].addr, out + len);
-	}
-	return len;
+	return put_nodes(near, n, out);
 }
 
 static void reply_error(struct dht *d, const struct krpc_msg *m, const struct dht_addr *from,
@@ -963,15 +969,24 @@ void dht_get_stats(const struct dht *d, struct dht_stats *out)
 	}
 }
 
-size_t dht_nodes(const struct dht *d, int af, struct sockaddr_storage *out, size_t max)
+/* Our good nodes of af closest to our id (heap array, caller frees);
+ * NULL when af is not served or out of memory. */
+static struct rt_node *good_near(const struct dht *d, int af, size_t max, size_t *n_out)
 {
 	const struct fam *f = fam_of((struct dht *)d, af);
+	*n_out = 0;
 	if (!f || max == 0)
-		return 0;
+		return NULL;
 	struct rt_node *near = malloc(max * sizeof(*near));
-	if (!near)
-		return 0;
-	size_t n = rtable_closest(&f->rt, &f->id, max, true, d->now_ms, near);
+	if (near)
+		*n_out = rtable_closest(&f->rt, &f->id, max, true, d->now_ms, near);
+	return near;
+}
+
+size_t dht_nodes(const struct dht *d, int af, struct sockaddr_storage *out, size_t max)
+{
+	size_t n;
+	struct rt_node *near = good_near(d, af, max, &n);
 	for (size_t i = 0; i < n; i++)
 		(void)dht_addr_to_sa(&near[i].addr, &out[i]);
 	free(near);
@@ -980,19 +995,9 @@ size_t dht_nodes(const struct dht *d, int af, struct sockaddr_storage *out, size
 
 size_t dht_compact_nodes(const struct dht *d, int af, uint8_t *out, size_t max)
 {
-	const struct fam *f = fam_of((struct dht *)d, af);
-	if (!f || max == 0)
-		return 0;
-	struct rt_node *near = malloc(max * sizeof(*near));
-	if (!near)
-		return 0;
-	size_t n = rtable_closest(&f->rt, &f->id, max, true, d->now_ms, near);
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(out + len, near[i].id.b, 20);
-		len += 20;
-		len += dht_addr_put_compact(&near[i].addr, out + len);
-	}
+	size_t n;
+	struct rt_node *near = good_near(d, af, max, &n);
+	(void)put_nodes(near, n, out);
 	free(near);
 	return n;
 }

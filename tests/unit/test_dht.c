@@ -16,14 +16,16 @@
 #define MAX_Q 8192
 
 struct pkt {
-	struct sockaddr_in from, to;
+	struct sockaddr_storage from, to;
 	size_t len;
 	uint8_t buf[1500];
 };
 
+/* A node has 127.0.0.host:6881 and [fd00::host]:6881. */
 struct node {
 	struct dht *d;
 	struct sockaddr_in addr;
+	struct sockaddr_in6 addr6;
 	int64_t next_ms;
 	bool is_down;
 };
@@ -42,12 +44,18 @@ static int net_send(void *ud, const struct sockaddr *to, socklen_t tolen, const 
 	struct node *n = ud;
 	if (len > 1024)
 		oversize++;
-	if (tolen < (socklen_t)sizeof(struct sockaddr_in) || to->sa_family != AF_INET ||
+	bool is6 = to->sa_family == AF_INET6;
+	if (tolen < (socklen_t)(is6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ||
 	    qtail - qhead >= MAX_Q || len > sizeof(q[0].buf))
 		return -1;
 	struct pkt *p = &q[qtail++ % MAX_Q];
-	p->from = n->addr;
-	memcpy(&p->to, to, sizeof(p->to));
+	memset(&p->from, 0, sizeof(p->from));
+	memset(&p->to, 0, sizeof(p->to));
+	if (is6)
+		memcpy(&p->from, &n->addr6, sizeof(n->addr6));
+	else
+		memcpy(&p->from, &n->addr, sizeof(n->addr));
+	memcpy(&p->to, to, (size_t)tolen);
 	p->len = len;
 	memcpy(p->buf, buf, len);
 	return 0;
@@ -63,12 +71,19 @@ static void net_random(void *ud, void *buf, size_t n)
 	}
 }
 
-static struct node *node_at(const struct sockaddr_in *a)
+static struct node *node_at(const struct sockaddr_storage *ss)
 {
-	for (size_t i = 0; i < nnodes; i++)
-		if (nodes[i].addr.sin_addr.s_addr == a->sin_addr.s_addr &&
+	const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+	for (size_t i = 0; i < nnodes; i++) {
+		if (ss->ss_family == AF_INET && nodes[i].addr.sin_addr.s_addr == a->sin_addr.s_addr &&
 		    nodes[i].addr.sin_port == a->sin_port)
 			return &nodes[i];
+		if (ss->ss_family == AF_INET6 &&
+		    memcmp(&nodes[i].addr6.sin6_addr, &a6->sin6_addr, 16) == 0 &&
+		    nodes[i].addr6.sin6_port == a6->sin6_port)
+			return &nodes[i];
+	}
 	return NULL;
 }
 
@@ -89,6 +104,10 @@ static struct node *add(int host, struct dht_config *cfg)
 	n->addr.sin_family = AF_INET;
 	n->addr.sin_addr.s_addr = htonl(0x7f000000u | (uint32_t)host);
 	n->addr.sin_port = htons(6881);
+	n->addr6.sin6_family = AF_INET6;
+	n->addr6.sin6_addr.s6_addr[0] = 0xfd;
+	n->addr6.sin6_addr.s6_addr[15] = (uint8_t)host;
+	n->addr6.sin6_port = htons(6881);
 	struct dht_config c = cfg ? *cfg : base_cfg();
 	c.ud = n;
 	enum dht_err err;
@@ -104,7 +123,9 @@ static void deliver(void)
 		struct pkt *p = &q[qhead++ % MAX_Q];
 		struct node *n = node_at(&p->to);
 		if (n && !n->is_down)
-			dht_input(n->d, (struct sockaddr *)&p->from, sizeof(p->from), p->buf, p->len, now);
+			dht_input(n->d, (struct sockaddr *)&p->from,
+			    p->from.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+			    sizeof(struct sockaddr_in), p->buf, p->len, now);
 	}
 }
 
@@ -140,7 +161,8 @@ static void link_to(struct node *a, struct node *b)
 struct found {
 	int values;
 	int done;
-	uint8_t last[6];
+	int af;
+	uint8_t last[18];
 	uint32_t id;
 };
 
@@ -149,15 +171,16 @@ static void on_peers(void *ud, uint32_t sid, const struct dht_id *ih, int af, co
 {
 	struct found *f = ud;
 	(void)ih;
-	CU_ASSERT_EQUAL(af, AF_INET);
+	CU_ASSERT_EQUAL(af, f->af ? f->af : AF_INET);
 	CU_ASSERT_EQUAL(sid, f->id);
 	if (is_done) {
 		CU_ASSERT_EQUAL(n, 0);
 		f->done++;
 		return;
 	}
+	size_t vl = af == AF_INET6 ? 18 : 6;
 	f->values += (int)n;
-	memcpy(f->last, peers + (n - 1) * 6, 6);
+	memcpy(f->last, peers + (n - 1) * vl, vl);
 }
 
 static void test_ping_and_tables(void)
@@ -437,6 +460,64 @@ static void test_persist(void)
 	reset();
 }
 
+static void test_dual_stack(void)
+{
+	struct dht_config c = base_cfg();
+	c.family_mask = DHT_F_INET | DHT_F_INET6;
+	struct node *n[10];
+	for (int i = 0; i < 10; i++)
+		n[i] = add(20 + i, &c);
+	for (int i = 1; i < 10; i++) {
+		link_to(n[i], n[0]);
+		CU_ASSERT_EQUAL(dht_add_node(n[i]->d, (struct sockaddr *)&n[0]->addr6,
+		    sizeof(n[0]->addr6), now), DHT_OK);
+	}
+	run(20000);
+	for (int i = 0; i < 10; i++) {
+		struct dht_stats s;
+		dht_get_stats(n[i]->d, &s);
+		CU_ASSERT_TRUE(s.nodes_good[0] >= 8);
+		CU_ASSERT_TRUE(s.nodes_good[1] >= 8);
+	}
+	/* One id per family (BEP 42 ties ids to addresses). */
+	CU_ASSERT_NOT_EQUAL(memcmp(dht_my_id(n[1]->d, AF_INET)->b, dht_my_id(n[1]->d, AF_INET6)->b, 20), 0);
+	/* want n4+n6 over IPv4 gets both lists (BEP 32); no want gets the
+	 * requester's family only. */
+	uint8_t r[1500];
+	struct krpc_msg m;
+	static const char fw[] = "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456"
+				 "4:wantl2:n42:n6ee1:q9:find_node1:t2:aa1:y1:qe";
+	size_t len = poke(n[3], fw, sizeof(fw) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.nodes_len, 8 * 26);
+	CU_ASSERT_EQUAL(m.nodes6_len, 8 * 38);
+	static const char f4[] = "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456"
+				 "e1:q9:find_node1:t2:aa1:y1:qe";
+	len = poke(n[3], f4, sizeof(f4) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.nodes_len, 8 * 26);
+	CU_ASSERT_EQUAL(m.nodes6_len, 0);
+	/* An IPv6 announce is found by an IPv6 search, as 18-byte peers. */
+	struct dht_id ih;
+	memset(ih.b, 0x66, 20);
+	struct found fa = { .af = AF_INET6 }, fb = { .af = AF_INET6 }, f4s = { 0 };
+	CU_ASSERT_EQUAL(dht_search(n[2]->d, &ih, AF_INET6, 7000, true, on_peers, &fa, now, &fa.id), DHT_OK);
+	run(3000);
+	CU_ASSERT_EQUAL(fa.done, 1);
+	CU_ASSERT_EQUAL(dht_search(n[8]->d, &ih, AF_INET6, 0, false, on_peers, &fb, now, &fb.id), DHT_OK);
+	CU_ASSERT_EQUAL(dht_search(n[8]->d, &ih, AF_INET, 0, false, on_peers, &f4s, now, &f4s.id), DHT_OK);
+	run(3000);
+	CU_ASSERT_EQUAL(fb.done, 1);
+	CU_ASSERT_EQUAL(fb.values, 1);
+	CU_ASSERT_EQUAL(fb.last[0], 0xfd);
+	CU_ASSERT_EQUAL(fb.last[15], 22);
+	CU_ASSERT_EQUAL(fb.last[16] << 8 | fb.last[17], 7000);
+	CU_ASSERT_EQUAL(f4s.done, 1);
+	CU_ASSERT_EQUAL(f4s.values, 0); /* an IPv6 announce is not an IPv4 peer */
+	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -447,6 +528,7 @@ int main(void)
 		TL_TEST(test_full_reply_cap),
 		TL_TEST(test_read_only),
 		TL_TEST(test_persist),
+		TL_TEST(test_dual_stack),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("dht", tests);
