@@ -32,6 +32,49 @@ tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_create_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_create
 # -- unit: dht
+check_PROGRAMS += tests/unit/test_krpc
+tests_unit_test_krpc_SOURCES = tests/unit/test_krpc.c
+tests_unit_test_krpc_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_krpc_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_krpc
+check_PROGRAMS += tests/unit/test_bep42
+tests_unit_test_bep42_SOURCES = tests/unit/test_bep42.c
+tests_unit_test_bep42_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bep42_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_bep42
+check_PROGRAMS += tests/unit/test_token
+tests_unit_test_token_SOURCES = tests/unit/test_token.c
+tests_unit_test_token_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_token_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_token
+check_PROGRAMS += tests/unit/test_rtable
+tests_unit_test_rtable_SOURCES = tests/unit/test_rtable.c
+tests_unit_test_rtable_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_rtable_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_rtable
+check_PROGRAMS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_store
+check_PROGRAMS += tests/unit/test_limiter
+tests_unit_test_limiter_SOURCES = tests/unit/test_limiter.c
+tests_unit_test_limiter_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_limiter_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_limiter
+check_PROGRAMS += tests/unit/test_lookup
+tests_unit_test_lookup_SOURCES = tests/unit/test_lookup.c
+tests_unit_test_lookup_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_lookup_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_lookup
+noinst_PROGRAMS += tests/bench/bench_dht
+tests_bench_bench_dht_SOURCES = tests/bench/bench_dht.c
+tests_bench_bench_dht_LDADD = $(DHT_LIBS)
+check_PROGRAMS += tests/unit/test_dht
+tests_unit_test_dht_SOURCES = tests/unit/test_dht.c
+tests_unit_test_dht_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_dht_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_dht
 # -- unit: peer wire
 EXTRA_DIST += tests/unit/prop.h
 check_PROGRAMS += tests/unit/test_bitfield
@@ -101,6 +144,31 @@ tests_fuzz_fuzz_magnet_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_magnet_LDADD = $(TEST_LIBS)
 endif
 # -- fuzz: dht
+FUZZ_TARGETS += krpc dht_input
+check_PROGRAMS += tests/fuzz/replay_krpc
+tests_fuzz_replay_krpc_SOURCES = tests/fuzz/fuzz_krpc.c tests/fuzz/replay.c
+tests_fuzz_replay_krpc_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"krpc"'
+tests_fuzz_replay_krpc_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/fuzz/replay_krpc
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_krpc
+tests_fuzz_fuzz_krpc_SOURCES = tests/fuzz/fuzz_krpc.c
+tests_fuzz_fuzz_krpc_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_krpc_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_krpc_LDADD = $(DHT_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/replay_dht_input
+tests_fuzz_replay_dht_input_SOURCES = tests/fuzz/fuzz_dht_input.c tests/fuzz/replay.c
+tests_fuzz_replay_dht_input_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"dht_input"'
+tests_fuzz_replay_dht_input_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/fuzz/replay_dht_input
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_dht_input
+tests_fuzz_fuzz_dht_input_SOURCES = tests/fuzz/fuzz_dht_input.c
+tests_fuzz_fuzz_dht_input_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_dht_input_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_dht_input_LDADD = $(DHT_LIBS)
+endif
 # -- fuzz: peer wire
 FUZZ_TARGETS += handshake
 check_PROGRAMS += tests/fuzz/replay_handshake
