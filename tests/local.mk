@@ -43,3 +43,10 @@ endif
 # ---- integration (real processes on loopback) and interop (real clients)
 # -- integration
 # -- interop
+
+# -- dht simulator, integration and interop
+check_PROGRAMS += tests/unit/test_dht_event
+tests_unit_test_dht_event_SOURCES = tests/unit/test_dht_event.c
+tests_unit_test_dht_event_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_dht_event_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_dht_event
