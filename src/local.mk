@@ -21,5 +21,6 @@ trackless_SOURCES = \
 	src/cli/main.c src/cli/cli.h
 # -- cli: codecs
 # -- cli: dht
+trackless_SOURCES += src/cli/cmd_dht.c
 # -- cli: get/seed
 trackless_LDADD = $(TL_LIBS)

@@ -12,4 +12,7 @@ struct tl_cmd {
 	const char *summary;
 };
 
+/* `trackless dht ...` (cmd_dht.c). */
+int tl_cmd_dht(int argc, char **argv);
+
 #endif

@@ -11,6 +11,7 @@
 #include "err.h"
 
 static const struct tl_cmd commands[] = {
+	{ "dht", tl_cmd_dht, "DHT diagnostics: ping, get-peers, announce, stats, node" },
 	{ NULL, NULL, NULL },
 };
 
