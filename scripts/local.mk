@@ -1,1 +1,3 @@
 EXTRA_DIST += scripts/setup scripts/test scripts/demo scripts/check-style scripts/fuzz scripts/build
+# dht benchmark (scripts/bench-dht)
+EXTRA_DIST += scripts/bench-dht

@@ -67,3 +67,7 @@ tests_sim_test_sim_LDADD = $(SIM_LIBS) $(TEST_LIBS)
 noinst_PROGRAMS += tests/sim/dht-sim
 tests_sim_dht_sim_SOURCES = tests/sim/dht_sim.c
 tests_sim_dht_sim_LDADD = $(SIM_LIBS)
+# the DHT load generator of scripts/bench-dht
+noinst_PROGRAMS += tests/bench/dht_load
+tests_bench_dht_load_SOURCES = tests/bench/dht_load.c
+tests_bench_dht_load_LDADD = $(SIM_LIBS)
