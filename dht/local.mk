@@ -2,7 +2,16 @@
 lib_LIBRARIES += dht/libdht.a
 dht_libdht_a_SOURCES = \
 	dht/benc.c dht/benc.h \
-	dht/dht.c dht/dht.h
+	dht/dht.c dht/dht.h \
+	dht/addr.c dht/addr.h \
+	dht/krpc.c dht/krpc.h \
+	dht/bep42.c dht/bep42.h \
+	dht/token.c dht/token.h \
+	dht/rtable.c dht/rtable.h \
+	dht/store.c dht/store.h \
+	dht/limiter.c dht/limiter.h \
+	dht/lookup.c dht/lookup.h \
+	dht/persist.c dht/persist.h
 dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) -fvisibility=hidden
 pkginclude_HEADERS += dht/dht.h
 pkgconfig_DATA += dht/libdht.pc
