@@ -101,3 +101,5 @@ tests_sim_dht_sim_LDADD = $(SIM_LIBS)
 noinst_PROGRAMS += tests/bench/dht_load
 tests_bench_dht_load_SOURCES = tests/bench/dht_load.c
 tests_bench_dht_load_LDADD = $(SIM_LIBS)
+TESTS += tests/integration/dht_swarm.sh
+EXTRA_DIST += tests/integration/dht_swarm.sh
