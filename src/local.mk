@@ -11,6 +11,8 @@ src_libtrackless_a_SOURCES = \
 # -- storage and policy (layout, diskio, picker, choker)
 # -- session (peer, listener, torrent, session)
 # -- trackers
+src_libtrackless_a_SOURCES += \
+	src/tracker_msg.c src/tracker_msg.h
 
 TL_LIBS = src/libtrackless.a $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS) -lpthread -lm

@@ -19,6 +19,11 @@ TESTS += tests/unit/test_benc
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers
+check_PROGRAMS += tests/unit/test_tracker_msg
+tests_unit_test_tracker_msg_SOURCES = tests/unit/test_tracker_msg.c
+tests_unit_test_tracker_msg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tracker_msg_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_tracker_msg
 
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
 FUZZ_TARGETS = benc
@@ -26,6 +31,31 @@ FUZZ_TARGETS = benc
 # -- fuzz: dht
 # -- fuzz: peer wire
 # -- fuzz: trackers
+FUZZ_TARGETS += tracker_http tracker_udp
+check_PROGRAMS += tests/fuzz/replay_tracker_http
+tests_fuzz_replay_tracker_http_SOURCES = tests/fuzz/fuzz_tracker_http.c tests/fuzz/replay.c
+tests_fuzz_replay_tracker_http_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"tracker_http"'
+tests_fuzz_replay_tracker_http_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_tracker_http
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_tracker_http
+tests_fuzz_fuzz_tracker_http_SOURCES = tests/fuzz/fuzz_tracker_http.c
+tests_fuzz_fuzz_tracker_http_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_tracker_http_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_tracker_http_LDADD = $(TEST_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/replay_tracker_udp
+tests_fuzz_replay_tracker_udp_SOURCES = tests/fuzz/fuzz_tracker_udp.c tests/fuzz/replay.c
+tests_fuzz_replay_tracker_udp_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"tracker_udp"'
+tests_fuzz_replay_tracker_udp_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_tracker_udp
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_tracker_udp
+tests_fuzz_fuzz_tracker_udp_SOURCES = tests/fuzz/fuzz_tracker_udp.c
+tests_fuzz_fuzz_tracker_udp_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_tracker_udp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_tracker_udp_LDADD = $(TEST_LIBS)
+endif
 
 check_PROGRAMS += tests/fuzz/replay_benc
 tests_fuzz_replay_benc_SOURCES = tests/fuzz/fuzz_benc.c tests/fuzz/replay.c
