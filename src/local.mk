@@ -12,7 +12,9 @@ src_libtrackless_a_SOURCES = \
 # -- session (peer, listener, torrent, session)
 # -- trackers
 src_libtrackless_a_SOURCES += \
-	src/tracker_msg.c src/tracker_msg.h
+	src/tracker_msg.c src/tracker_msg.h \
+	src/tracker_http.c src/tracker_http.h \
+	src/tracker_udp.c src/tracker_udp.h
 
 TL_LIBS = src/libtrackless.a $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS) -lpthread -lm
@@ -25,3 +27,5 @@ trackless_SOURCES = \
 # -- cli: dht
 # -- cli: get/seed
 trackless_LDADD = $(TL_LIBS)
+# -- cli: trackers
+trackless_SOURCES += src/cli/cmd_tracker.c

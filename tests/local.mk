@@ -73,3 +73,7 @@ endif
 # ---- integration (real processes on loopback) and interop (real clients)
 # -- integration
 # -- interop
+
+# -- tracker integration
+TESTS += tests/integration/tracker_bad.sh
+EXTRA_DIST += tests/integration/tracker_bad.sh tests/integration/bad_tracker.py

@@ -12,4 +12,7 @@ struct tl_cmd {
 	const char *summary;
 };
 
+/* cmd_tracker.c: `trackless tracker announce|scrape URL INFOHASH`. */
+int tl_cmd_tracker(int argc, char **argv);
+
 #endif

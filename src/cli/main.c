@@ -11,6 +11,7 @@
 #include "err.h"
 
 static const struct tl_cmd commands[] = {
+	{ "tracker", tl_cmd_tracker, "ask one tracker: announce or scrape (diagnostic)" },
 	{ NULL, NULL, NULL },
 };
 
