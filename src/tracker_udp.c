@@ -311,7 +311,11 @@ static void handle_packet(struct tl_tracker_udp *c, const uint8_t *p, size_t len
 	const char *why = NULL;
 	if (tl_udp_parse_reply(p, len, r->tid, expect, from->ss_family, r->ih, r->nih, &rep, &why) !=
 	    0) {
-		tl_debug("tracker udp %s:%u: bad reply: %s", r->host, r->port, why);
+		/* From the tracker's address with our transaction id: it is the
+		 * tracker misbehaving, and waiting would not help. */
+		char e[200];
+		snprintf(e, sizeof(e), "bad reply: %s", why);
+		fail(r, e);
 		return;
 	}
 	if (rep.failure) {
@@ -387,7 +391,8 @@ void tl_tracker_udp_free(struct tl_tracker_udp *c)
 		req_free(c->reqs);
 	struct udp_sock *socks[] = { &c->v4, &c->v6 };
 	for (size_t i = 0; i < 2; i++) {
-		event_free(socks[i]->ev);
+		if (socks[i]->ev)
+			event_free(socks[i]->ev);
 		if (socks[i]->fd >= 0)
 			close(socks[i]->fd);
 	}

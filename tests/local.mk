@@ -77,3 +77,5 @@ endif
 # -- tracker integration
 TESTS += tests/integration/tracker_bad.sh
 EXTRA_DIST += tests/integration/tracker_bad.sh tests/integration/bad_tracker.py
+TESTS += tests/interop/tracker_opentracker.sh
+EXTRA_DIST += tests/interop/tracker_opentracker.sh
