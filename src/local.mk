@@ -14,7 +14,8 @@ src_libtrackless_a_SOURCES = \
 src_libtrackless_a_SOURCES += \
 	src/tracker_msg.c src/tracker_msg.h \
 	src/tracker_http.c src/tracker_http.h \
-	src/tracker_udp.c src/tracker_udp.h
+	src/tracker_udp.c src/tracker_udp.h \
+	src/tracker.c src/tracker.h
 
 TL_LIBS = src/libtrackless.a $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS) -lpthread -lm

@@ -24,6 +24,11 @@ tests_unit_test_tracker_msg_SOURCES = tests/unit/test_tracker_msg.c
 tests_unit_test_tracker_msg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_tracker_msg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_tracker_msg
+check_PROGRAMS += tests/unit/test_tracker
+tests_unit_test_tracker_SOURCES = tests/unit/test_tracker.c
+tests_unit_test_tracker_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tracker_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_tracker
 
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
 FUZZ_TARGETS = benc

@@ -44,7 +44,7 @@ check() {
 	local rc=$?
 	local rss
 	rss=$(tail -1 "$dir/rss")
-	if [ "$rc" -ne "$want" ] || ! matches "$dir/err" "$errre" || ! matches "$dir/out" "$outre"; then
+	if [ "$rc" -ne "$want" ] || grep -Eq 'Sanitizer|runtime error' "$dir/err" || ! matches "$dir/err" "$errre" || ! matches "$dir/out" "$outre"; then
 		echo "FAIL: $name: exit $rc (want $want)"
 		sed 's/^/  stderr: /' "$dir/err"
 		sed 's/^/  stdout: /' "$dir/out"

@@ -42,7 +42,7 @@ fails=0
 # ann URL IH PORT LEFT [EVENT]: announce, JSON on stdout, exit status kept
 ann() {
 	timeout 20 "$T" tracker announce --json --timeout 10 --udp-retry 500 --port "$3" \
-		--left "$4" --event "${5:-started}" "$1" "$2"
+		--left "$4" --event "${5:-started}" "$1" "$2" 2>>"$dir/stderr"
 }
 expect() { # NAME CONDITION-RESULT DETAIL
 	if [ "$2" -eq 0 ]; then echo "ok: $1"; else echo "FAIL: $1: $3"; fails=$((fails + 1)); fi
@@ -58,7 +58,7 @@ swarm() { # LABEL URL IH PORT_A PORT_B
 	out=$(ann "$url" "$ih" "$pa" 1000 none)
 	echo "$out" | grep -q "\"127.0.0.1:$pb\""
 	expect "$label: first peer sees the second" $? "$out"
-	out=$(timeout 20 "$T" tracker scrape --json --timeout 10 --udp-retry 500 "$url" "$ih")
+	out=$(timeout 20 "$T" tracker scrape --json --timeout 10 --udp-retry 500 "$url" "$ih" 2>>"$dir/stderr")
 	echo "$out" | grep -q "\"complete\":1,\"downloaded\":[0-9]*,\"incomplete\":1"
 	expect "$label: scrape counts one seeder and one leecher" $? "$out"
 	out=$(ann "$url" "$ih" "$pa" 1000 stopped)
@@ -66,7 +66,7 @@ swarm() { # LABEL URL IH PORT_A PORT_B
 	out=$(ann "$url" "$ih" "$pb" 0 none)
 	! echo "$out" | grep -q "\"127.0.0.1:$pa\""
 	expect "$label: the stopped peer is gone" $? "$out"
-	out=$(timeout 20 "$T" tracker scrape --json --timeout 10 --udp-retry 500 "$url" "$ih")
+	out=$(timeout 20 "$T" tracker scrape --json --timeout 10 --udp-retry 500 "$url" "$ih" 2>>"$dir/stderr")
 	echo "$out" | grep -q "\"incomplete\":0"
 	expect "$label: scrape no longer counts it" $? "$out"
 }
@@ -74,10 +74,13 @@ swarm() { # LABEL URL IH PORT_A PORT_B
 swarm http "http://$ADDR:$port/announce" $IH_HTTP 7001 7002
 swarm udp "udp://$ADDR:$port/announce" $IH_UDP 7101 7102
 
-out=$(ann "http://$ADDR:$port/announce" 0000000000000000000000000000000000000001 7003 0 2>&1)
+out=$(ann "http://$ADDR:$port/announce" 0000000000000000000000000000000000000001 7003 0)
 rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q "failure reason: Requested download is not authorized"
+[ $rc -eq 1 ] && tail -1 "$dir/stderr" | grep -q "failure reason: Requested download is not authorized"
 expect "http: a torrent not in the whitelist is refused with the tracker's reason" $? "exit $rc: $out"
+
+! grep -E 'Sanitizer|runtime error' "$dir/stderr"
+expect "no sanitizer report" $? "see above"
 
 [ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
 echo "all checks passed"
