@@ -29,6 +29,11 @@ tests_unit_test_tracker_SOURCES = tests/unit/test_tracker.c
 tests_unit_test_tracker_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_tracker_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_tracker
+check_PROGRAMS += tests/unit/test_tracker_udp
+tests_unit_test_tracker_udp_SOURCES = tests/unit/test_tracker_udp.c
+tests_unit_test_tracker_udp_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tracker_udp_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_tracker_udp
 
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
 FUZZ_TARGETS = benc

@@ -79,6 +79,11 @@ if [ $(( $(date +%s) - start )) -gt 5 ]; then
 	fails=$((fails + 1))
 fi
 check "nothing listening" 1 '^tracker: ' EMPTY announce --timeout 3 "http://127.0.0.3:1/announce" $IH
+check "silent UDP tracker" 1 '^tracker: timed out$' EMPTY announce --timeout 1 --udp-retry 200 "udp://127.0.0.3:9/announce" $IH
+if "$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	start_server ::1 http6
+	check "IPv6 tracker, relative redirect" 0 EMPTY '127\.0\.0\.5:6881' announce "http://[::1]:$port/redirect/announce" $IH
+fi
 check "bad infohash" 2 'usage' EMPTY announce "$H/ok/announce" 0123
 check "bad scheme" 2 'usage' EMPTY announce "ftp://127.0.0.3/announce" $IH
 
