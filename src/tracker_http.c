@@ -41,6 +41,7 @@ struct tl_tracker_http {
 };
 
 enum req_state {
+	REQ_NEW,     /* not sent yet */
 	REQ_SENT,    /* an evhttp request is in flight */
 	REQ_DONE,    /* outcome recorded, `finish` is active */
 };
@@ -65,6 +66,15 @@ struct tl_tracker_http_req {
 	tl_tracker_http_fn cb;
 	void *arg;
 };
+
+static void set_state(struct tl_tracker_http_req *r, enum req_state st)
+{
+	static const char *const names[] = { "new", "sent", "done" };
+	/* Not the query: it carries our peer id and, on some trackers, a key. */
+	tl_debug("tracker http %.*s: %s -> %s", (int)strcspn(r->url, "?"), r->url,
+	    names[r->state], names[st]);
+	r->state = st;
+}
 
 static void set_error(struct tl_tracker_http_req *r, const char *msg)
 {
@@ -140,7 +150,7 @@ static void mark_done(struct tl_tracker_http_req *r)
 {
 	if (r->state == REQ_DONE)
 		return;
-	r->state = REQ_DONE;
+	set_state(r, REQ_DONE);
 	event_active(r->finish, EV_TIMEOUT, 0);
 }
 
@@ -283,6 +293,7 @@ static void finish_cb(evutil_socket_t fd, short what, void *arg)
 			free(r->url);
 			r->url = next;
 			r->status = 0;
+			set_state(r, REQ_NEW);
 			if (start(r, r->error, sizeof(r->error)) == 0)
 				return;
 		}
@@ -404,7 +415,7 @@ static int start(struct tl_tracker_http_req *r, char *err, size_t cap)
 		snprintf(err, cap, "cannot send the request");
 		goto out;
 	}
-	r->state = REQ_SENT;
+	set_state(r, REQ_SENT);
 	rc = 0;
 out:
 	if (uri)

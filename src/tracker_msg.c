@@ -299,11 +299,15 @@ int tl_tracker_scrape_url(const char *announce, const struct tl_infohash *ih, si
 
 /* ---- HTTP replies ---- */
 
-/* Decode a reply body: capped, a dict at the top, only whitespace after it.
- * *toks_out is the caller's to free. */
-static int parse_body(const uint8_t *p, size_t len, struct benc_doc *doc,
-    struct benc_tok **toks_out, const char **why_out)
+static char *get_text(const struct benc_doc *d, size_t dict, const char *key);
+
+/* Decode a reply body: capped, a dict at the top, only whitespace after it;
+ * *out initialized and its failure reason taken. *toks_out is the caller's
+ * to free. */
+static int parse_body(const uint8_t *p, size_t len, struct tl_tracker_reply *out,
+    struct benc_doc *doc, struct benc_tok **toks_out, const char **why_out)
 {
+	tl_tracker_reply_init(out);
 	*toks_out = NULL;
 	if (len > TL_MAX_TRACKER_BODY) {
 		*why_out = "reply too large";
@@ -331,6 +335,7 @@ static int parse_body(const uint8_t *p, size_t len, struct benc_doc *doc,
 		return TL_EINVAL;
 	}
 	*toks_out = toks;
+	out->failure = get_text(doc, 0, "failure reason");
 	return TL_OK;
 }
 
@@ -382,14 +387,10 @@ static void add_dict_peers(const struct benc_doc *d, size_t list, struct tl_trac
 int tl_tracker_parse_announce(const uint8_t *p, size_t len, struct tl_tracker_reply *out,
     const char **why_out)
 {
-	tl_tracker_reply_init(out);
 	struct benc_doc d;
 	struct benc_tok *toks;
-	int rc = parse_body(p, len, &d, &toks, why_out);
-	if (rc != TL_OK)
-		return rc;
-	out->failure = get_text(&d, 0, "failure reason");
-	if (out->failure)
+	int rc = parse_body(p, len, out, &d, &toks, why_out);
+	if (rc != TL_OK || out->failure)
 		goto out;
 	out->warning = get_text(&d, 0, "warning message");
 	out->tracker_id = get_text(&d, 0, "tracker id");
@@ -444,14 +445,10 @@ out:
 int tl_tracker_parse_scrape(const uint8_t *p, size_t len, struct tl_tracker_reply *out,
     const char **why_out)
 {
-	tl_tracker_reply_init(out);
 	struct benc_doc d;
 	struct benc_tok *toks;
-	int rc = parse_body(p, len, &d, &toks, why_out);
-	if (rc != TL_OK)
-		return rc;
-	out->failure = get_text(&d, 0, "failure reason");
-	if (out->failure)
+	int rc = parse_body(p, len, out, &d, &toks, why_out);
+	if (rc != TL_OK || out->failure)
 		goto out;
 	long files = benc_dict_get(&d, 0, "files");
 	if (!benc_is(&d, files, BENC_DICT)) {
