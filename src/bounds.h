@@ -53,5 +53,30 @@
  * first message after a handshake is exempt from the 50 rule. */
 #define TL_PEX_MAX_SEND 50u
 #define TL_PEX_MAX_RECV 200u
+/* trackers (BEP 3, 15, 23, 48) */
+/* An HTTP tracker reply body: a full reply of TL_MAX_TRACKER_PEERS dict
+ * peers is ~100 KiB, so 2 MiB leaves room and still bounds memory. */
+#define TL_MAX_TRACKER_BODY (2u * 1024 * 1024)
+/* HTTP reply headers of a tracker (evhttp default is unlimited). */
+#define TL_MAX_TRACKER_HEADERS (16u * 1024)
+/* Peers kept from one reply (compact, dict, peers6 together); the rest are
+ * ignored. BEP 3 suggests 50 by default. */
+#define TL_MAX_TRACKER_PEERS 1000u
+/* bencode tokens and nesting in one tracker reply. */
+#define TL_MAX_TRACKER_TOKENS 65536u
+#define TL_MAX_TRACKER_DEPTH 8u
+/* failure reason / warning message / tracker id / UDP error text we keep. */
+#define TL_MAX_TRACKER_MSG 512u
+/* an announce or scrape URL we build or follow. */
+#define TL_MAX_TRACKER_URL 4096u
+/* HTTP redirects followed for one request. */
+#define TL_MAX_TRACKER_REDIRECTS 5u
+/* infohashes in one scrape (BEP 15: about 74 fit in a UDP packet). */
+#define TL_MAX_SCRAPE_HASHES 74u
+/* BEP 15: a UDP tracker packet we accept (announce reply with 1000 v6 peers
+ * is 20+18000 bytes; anything bigger is not from a tracker). */
+#define TL_MAX_UDP_TRACKER_PACKET 20000u
+/* BEP 12: trackers in one torrent's announce-list (tiers together). */
+#define TL_MAX_TRACKERS 256u
 
 #endif

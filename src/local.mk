@@ -22,6 +22,11 @@ src_libtrackless_a_SOURCES += src/picker.c src/picker.h
 src_libtrackless_a_SOURCES += src/choker.c src/choker.h
 # -- session (peer, listener, torrent, session)
 # -- trackers
+src_libtrackless_a_SOURCES += \
+	src/tracker_msg.c src/tracker_msg.h \
+	src/tracker_http.c src/tracker_http.h \
+	src/tracker_udp.c src/tracker_udp.h \
+	src/tracker.c src/tracker.h
 
 TL_LIBS = src/libtrackless.a $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS) -lpthread -lm
@@ -37,3 +42,5 @@ trackless_SOURCES += src/cli/cmd_create.c
 trackless_SOURCES += src/cli/cmd_dht.c
 # -- cli: get/seed
 trackless_LDADD = $(TL_LIBS)
+# -- cli: trackers
+trackless_SOURCES += src/cli/cmd_tracker.c

@@ -119,6 +119,21 @@ tests_unit_test_choker_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_choker_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_choker
 # -- unit: trackers
+check_PROGRAMS += tests/unit/test_tracker_msg
+tests_unit_test_tracker_msg_SOURCES = tests/unit/test_tracker_msg.c
+tests_unit_test_tracker_msg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tracker_msg_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_tracker_msg
+check_PROGRAMS += tests/unit/test_tracker
+tests_unit_test_tracker_SOURCES = tests/unit/test_tracker.c
+tests_unit_test_tracker_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tracker_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_tracker
+check_PROGRAMS += tests/unit/test_tracker_udp
+tests_unit_test_tracker_udp_SOURCES = tests/unit/test_tracker_udp.c
+tests_unit_test_tracker_udp_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tracker_udp_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_tracker_udp
 
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
 FUZZ_TARGETS = benc
@@ -236,6 +251,31 @@ tests_fuzz_fuzz_ut_pex_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_ut_pex_LDADD = $(TEST_LIBS)
 endif
 # -- fuzz: trackers
+FUZZ_TARGETS += tracker_http tracker_udp
+check_PROGRAMS += tests/fuzz/replay_tracker_http
+tests_fuzz_replay_tracker_http_SOURCES = tests/fuzz/fuzz_tracker_http.c tests/fuzz/replay.c
+tests_fuzz_replay_tracker_http_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"tracker_http"'
+tests_fuzz_replay_tracker_http_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_tracker_http
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_tracker_http
+tests_fuzz_fuzz_tracker_http_SOURCES = tests/fuzz/fuzz_tracker_http.c
+tests_fuzz_fuzz_tracker_http_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_tracker_http_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_tracker_http_LDADD = $(TEST_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/replay_tracker_udp
+tests_fuzz_replay_tracker_udp_SOURCES = tests/fuzz/fuzz_tracker_udp.c tests/fuzz/replay.c
+tests_fuzz_replay_tracker_udp_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"tracker_udp"'
+tests_fuzz_replay_tracker_udp_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_tracker_udp
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_tracker_udp
+tests_fuzz_fuzz_tracker_udp_SOURCES = tests/fuzz/fuzz_tracker_udp.c
+tests_fuzz_fuzz_tracker_udp_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_tracker_udp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_tracker_udp_LDADD = $(TEST_LIBS)
+endif
 
 check_PROGRAMS += tests/fuzz/replay_benc
 tests_fuzz_replay_benc_SOURCES = tests/fuzz/fuzz_benc.c tests/fuzz/replay.c
@@ -291,3 +331,9 @@ tests_bench_dht_load_SOURCES = tests/bench/dht_load.c
 tests_bench_dht_load_LDADD = $(SIM_LIBS)
 TESTS += tests/integration/dht_swarm.sh
 EXTRA_DIST += tests/integration/dht_swarm.sh
+
+# -- tracker integration
+TESTS += tests/integration/tracker_bad.sh
+EXTRA_DIST += tests/integration/tracker_bad.sh tests/integration/bad_tracker.py
+TESTS += tests/interop/tracker_opentracker.sh
+EXTRA_DIST += tests/interop/tracker_opentracker.sh

@@ -18,5 +18,7 @@ int tl_cmd_info(int argc, char **argv);
 int tl_cmd_create(int argc, char **argv);
 /* `trackless dht ...` (cmd_dht.c). */
 int tl_cmd_dht(int argc, char **argv);
+/* cmd_tracker.c: `trackless tracker announce|scrape URL INFOHASH`. */
+int tl_cmd_tracker(int argc, char **argv);
 
 #endif

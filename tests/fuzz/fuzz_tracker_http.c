@@ -1,0 +1,52 @@
+/* fuzz_tracker_http.c: HTTP tracker reply bodies (BEP 3, 7, 23, 24, 48).
+ * The same bytes go through the announce and the scrape parser; whatever
+ * is accepted must respect the caps and carry well-formed addresses. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "err.h"
+#include "fuzz.h"
+#include "tracker_msg.h"
+
+static void check_reply(const struct tl_tracker_reply *r)
+{
+	if (r->npeers > TL_MAX_TRACKER_PEERS || r->nfiles > TL_MAX_SCRAPE_HASHES)
+		abort();
+	for (size_t i = 0; i < r->npeers; i++) {
+		char buf[64];
+		int fam = r->peers[i].ss_family;
+		if (fam != AF_INET && fam != AF_INET6)
+			abort();
+		tl_tracker_addr_str(&r->peers[i], buf, sizeof(buf));
+	}
+	const char *texts[] = { r->failure, r->warning, r->tracker_id };
+	for (size_t i = 0; i < 3; i++) {
+		if (!texts[i])
+			continue;
+		size_t n = strlen(texts[i]);
+		if (n > TL_MAX_TRACKER_MSG)
+			abort();
+		for (size_t k = 0; k < n; k++)
+			if (texts[i][k] < 0x20 || texts[i][k] > 0x7e)
+				abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tl_tracker_reply r;
+	const char *why = NULL;
+	if (tl_tracker_parse_announce(data, size, &r, &why) == TL_OK)
+		check_reply(&r);
+	else if (!why || r.peers || r.failure)
+		abort();
+	tl_tracker_reply_clear(&r);
+	why = NULL;
+	if (tl_tracker_parse_scrape(data, size, &r, &why) == TL_OK)
+		check_reply(&r);
+	else if (!why || r.files)
+		abort();
+	tl_tracker_reply_clear(&r);
+	return 0;
+}
