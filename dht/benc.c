@@ -22,6 +22,7 @@ struct frame {
 	uint32_t key_len;
 	bool is_dict;
 	bool has_key;
+	bool is_unsorted; /* a key came out of order: check duplicates at close */
 };
 
 static int fail(struct benc_err *err, size_t off, const char *what)
@@ -103,6 +104,68 @@ static int parse_str(const uint8_t *p, size_t len, size_t *pos, uint32_t *data_o
 	return 0;
 }
 
+static int key_cmp(const uint8_t *p, uint32_t ao, uint32_t al, uint32_t bo, uint32_t bl);
+
+/* Heapsort of key token indices by key bytes (no recursion, no allocation). */
+static void sift(const uint8_t *p, const struct benc_tok *toks, uint32_t *a, size_t root, size_t n)
+{
+	for (;;) {
+		size_t c = 2 * root + 1;
+		if (c >= n)
+			return;
+		const struct benc_tok *x = &toks[a[c]];
+		if (c + 1 < n) {
+			const struct benc_tok *y = &toks[a[c + 1]];
+			if (key_cmp(p, x->data, x->count, y->data, y->count) < 0) {
+				c++;
+				x = y;
+			}
+		}
+		const struct benc_tok *r = &toks[a[root]];
+		if (key_cmp(p, r->data, r->count, x->data, x->count) >= 0)
+			return;
+		uint32_t t = a[root];
+		a[root] = a[c];
+		a[c] = t;
+		root = c;
+	}
+}
+
+/*
+ * An unsorted dictionary can hide a duplicate key from the neighbour
+ * comparison done while parsing. Sort its key indices in the unused tail of
+ * the caller's token array and compare neighbours. Returns the token index
+ * of a duplicate key, 0 when there is none, or -1 when the tail is too small.
+ */
+static long find_duplicate(const uint8_t *p, struct benc_tok *toks, size_t ntok, size_t max_toks,
+    uint32_t dict)
+{
+	size_t n = toks[dict].count;
+	size_t room = (max_toks - ntok) * sizeof(struct benc_tok) / sizeof(uint32_t);
+	if (n > room)
+		return -1;
+	uint32_t *a = (uint32_t *)(void *)&toks[ntok];
+	size_t i = dict + 1;
+	for (size_t k = 0; k < n; k++) {
+		a[k] = (uint32_t)i;
+		i = i + 1 + toks[i + 1].skip;
+	}
+	for (size_t r = n / 2; r-- > 0;)
+		sift(p, toks, a, r, n);
+	for (size_t end = n; end > 1; end--) {
+		uint32_t t = a[0];
+		a[0] = a[end - 1];
+		a[end - 1] = t;
+		sift(p, toks, a, 0, end - 1);
+	}
+	for (size_t k = 1; k < n; k++) {
+		const struct benc_tok *x = &toks[a[k - 1]], *y = &toks[a[k]];
+		if (key_cmp(p, x->data, x->count, y->data, y->count) == 0)
+			return x->start > y->start ? (long)a[k - 1] : (long)a[k];
+	}
+	return 0;
+}
+
 static int key_cmp(const uint8_t *p, uint32_t ao, uint32_t al, uint32_t bo, uint32_t bl)
 {
 	uint32_t m = al < bl ? al : bl;
@@ -140,6 +203,13 @@ int benc_parse(const uint8_t *p, size_t len, struct benc_tok *toks, size_t max_t
 			t->end = (uint32_t)(pos + 1);
 			t->skip = (uint32_t)(ntok - top->tok);
 			t->count = top->is_dict ? top->items / 2 : top->items;
+			if (top->is_unsorted) {
+				long dup = find_duplicate(p, toks, ntok, max_toks, top->tok);
+				if (dup < 0)
+					return fail(err_out, pos, "too many values");
+				if (dup > 0)
+					return fail(err_out, toks[dup].start, "duplicate dictionary key");
+			}
 			pos++;
 			depth--;
 			if (depth == 0)
@@ -197,6 +267,7 @@ int benc_parse(const uint8_t *p, size_t len, struct benc_tok *toks, size_t max_t
 					if (flags & BENC_F_SORTED)
 						return fail(err_out, t->start, "dictionary keys out of order");
 					is_unsorted = true;
+					top->is_unsorted = true;
 				}
 			}
 			top->key_off = t->data;

@@ -3,7 +3,7 @@
 AM_TESTS_ENVIRONMENT = top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir); \
 	export top_srcdir top_builddir;
 TEST_EXTENSIONS = .sh
-SH_LOG_COMPILER = $(BASH)
+SH_LOG_COMPILER = bash
 TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
 TEST_LIBS = $(TL_LIBS) $(CUNIT_LIBS)
 EXTRA_DIST += tests/vectors tests/fuzz/corpus tests/unit/cutest.h tests/fuzz/fuzz.h

@@ -116,6 +116,15 @@ static void test_sorted_keys(void)
 	/* a shorter key that is a prefix sorts first */
 	CU_ASSERT_EQUAL(parse("d1:a0:2:aa0:e", BENC_F_SORTED, &d, &e), 0);
 	CU_ASSERT_EQUAL(parse("d2:aa0:1:a0:e", BENC_F_SORTED, &d, &e), -1);
+	/* a duplicate that is not next to its twin, in an unsorted dict */
+	CU_ASSERT_EQUAL(parse("d1:ai1e1:bi1e1:ai2ee", 0, &d, &e), -1);
+	CU_ASSERT_STRING_EQUAL(e.what, "duplicate dictionary key");
+	CU_ASSERT_EQUAL(e.offset, 13);
+	CU_ASSERT_EQUAL(parse("d1:ci1e1:bi1e1:ai2e1:di3ee", 0, &d, &e), 0);
+	CU_ASSERT_TRUE(d.is_unsorted);
+	/* nested unsorted dicts are checked each on their own */
+	CU_ASSERT_EQUAL(parse("d1:bd1:yi1e1:xi1e1:yi1ee1:ai0ee", 0, &d, &e), -1);
+	CU_ASSERT_STRING_EQUAL(e.what, "duplicate dictionary key");
 }
 
 static void test_limits(void)
