@@ -102,7 +102,8 @@ void tl_picker_set_sequential(struct tl_picker *p, bool is_sequential);
 /*
  * Up to max blocks to request from the peer keyed peer whose pieces are
  * has (NULL: every piece). They are marked requested by that peer. Returns
- * the number written to out.
+ * the number written to out. While the peer chokes us, has can be its
+ * BEP 6 allowed fast set (intersected with what it has) instead.
  */
 size_t tl_picker_next(struct tl_picker *p, const struct tl_bitfield *has, uint64_t peer, size_t max,
     struct tl_block *out);
