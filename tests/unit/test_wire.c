@@ -354,6 +354,9 @@ struct capture {
 	unsigned flags;      /* reserved bits */
 	const char *v;       /* "v" of its extension handshake */
 	uint32_t reqq;       /* 0 when absent */
+	size_t nfast;        /* ALLOWED_FAST messages */
+	bool has_piece;      /* it unchoked us and sent the block we asked for */
+	size_t npex;         /* contacts added by its ut_pex messages */
 };
 
 static void check_capture(const struct capture *cap)
@@ -371,7 +374,7 @@ static void check_capture(const struct capture *cap)
 	CU_ASSERT_EQUAL(memcmp(hs.peer_id.b, cap->peer_id, 8), 0);
 	struct tl_wire_limits lt = { .npieces = 4, .piece_len = 32768, .last_piece_len = 100000 - 3 * 32768,
 		.has_fast = true, .has_extended = true };
-	size_t pos = TL_HANDSHAKE_LEN, nmsg = 0, nfast = 0;
+	size_t pos = TL_HANDSHAKE_LEN, nmsg = 0, nfast = 0, npex = 0;
 	bool saw[TL_WIRE_KEEPALIVE + 1] = { 0 }, saw_md = false, saw_hs = false;
 	uint8_t ids[TL_EXT_COUNT] = { 0 };
 	for (;;) {
@@ -414,13 +417,18 @@ static void check_capture(const struct capture *cap)
 		if (m.id == TL_WIRE_EXTENDED && m.ext_id == TL_EXT_LOCAL_UT_PEX) {
 			struct tl_pex_msg x;
 			CU_ASSERT_EQUAL(tl_pex_parse(pl, m.payload_len, &x, &why), TL_OK);
+			npex += x.count[TL_PEX_ADDED] + x.count[TL_PEX_ADDED6];
 		}
 		pos += used;
 	}
 	CU_ASSERT_EQUAL(pos, len);
 	CU_ASSERT_TRUE(saw_hs && saw_md);
-	CU_ASSERT_TRUE(saw[TL_WIRE_HAVE_ALL] && saw[TL_WIRE_UNCHOKE] && saw[TL_WIRE_PIECE]);
-	CU_ASSERT_EQUAL(nfast, 4); /* k = 10 capped at 4 pieces */
+	CU_ASSERT_TRUE(saw[TL_WIRE_HAVE_ALL]);
+	CU_ASSERT_EQUAL(saw[TL_WIRE_UNCHOKE], cap->has_piece);
+	CU_ASSERT_EQUAL(saw[TL_WIRE_PIECE], cap->has_piece);
+	CU_ASSERT_EQUAL(saw[TL_WIRE_REJECT], !cap->has_piece);
+	CU_ASSERT_EQUAL(nfast, cap->nfast);
+	CU_ASSERT_EQUAL(npex, cap->npex);
 	printf("\n%s: %zu messages, %zu bytes\n", cap->file, nmsg, len);
 	free(p);
 }
@@ -428,10 +436,13 @@ static void check_capture(const struct capture *cap)
 static void test_captured_streams(void)
 {
 	static const struct capture caps[] = {
+		/* k = 10 allowed fast pieces, capped at the 4 there are */
 		{ "tests/vectors/peer/libtorrent-2.0.8-seed.bin", "-LT2080-",
-		    TL_HS_F_EXTENDED | TL_HS_F_FAST | TL_HS_F_DHT, "libtorrent/2.0.8.0", 2000 },
+		    TL_HS_F_EXTENDED | TL_HS_F_FAST | TL_HS_F_DHT, "libtorrent/2.0.8.0", 2000, 4, true, 0 },
 		{ "tests/vectors/peer/aria2-1.36-seed.bin", "A2-1-36-", TL_HS_F_EXTENDED | TL_HS_F_FAST,
-		    "aria2/1.36.0", 0 },
+		    "aria2/1.36.0", 0, 4, true, 0 },
+		{ "tests/vectors/peer/transmission-3.00-seed.bin", "-TR3000-", TL_HS_F_EXTENDED | TL_HS_F_FAST,
+		    "Transmission 3.00", 512, 0, false, 1 },
 	};
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
 		check_capture(&caps[i]);
