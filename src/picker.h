@@ -76,8 +76,12 @@ struct tl_picker *tl_picker_new(uint32_t npieces, uint32_t piece_len, uint64_t t
 void tl_picker_free(struct tl_picker *p);
 
 /* ---- availability: report what each peer has ---- */
+/* A peer has piece (HAVE); O(1). An index out of range is ignored. */
 void tl_picker_peer_have(struct tl_picker *p, uint32_t piece);
+/* A peer has every piece set in has (BITFIELD; has->n == npieces);
+ * O(pieces set). has is borrowed for the call. */
 void tl_picker_peer_bitfield(struct tl_picker *p, const struct tl_bitfield *has);
+/* A peer has every piece (HAVE_ALL, or a complete bitfield); O(1). */
 void tl_picker_peer_have_all(struct tl_picker *p);
 /* A peer is gone (or its HAVE_ALL / bitfield is withdrawn): has is what it
  * had, NULL for a peer counted by tl_picker_peer_have_all. Requests are

@@ -80,6 +80,7 @@ struct tl_pex_state {
 	size_t cap;
 };
 
+/* An empty state (the peer was told nothing yet). */
 void tl_pex_state_init(struct tl_pex_state *st);
 /* Release the array; st may be NULL. */
 void tl_pex_state_clear(struct tl_pex_state *st);
