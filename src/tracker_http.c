@@ -412,7 +412,6 @@ static int start(struct tl_tracker_http_req *r, char *err, size_t cap)
 	 * socket), libevent 2.1 unlinks it without freeing it; freeing it here
 	 * could double-free on the paths where it did, so that rare case may
 	 * leak one request object. */
-	req = NULL;
 	if (mk != 0) {
 		evhttp_connection_free(r->conn);
 		r->conn = NULL;
