@@ -306,9 +306,10 @@ static void done_cb(void *arg, const char *error, const struct tl_tracker_reply 
 	if (t->pending == t->sent && t->pending != TL_TRACKER_EV_STOPPED)
 		t->pending = TL_TRACKER_EV_NONE;
 	move_to_front(t, i);
+	kick(t);
+	/* Last, so nothing here touches t after the owner has seen the peers. */
 	if (r->npeers && t->peers_cb && !t->is_done)
 		t->peers_cb(t->arg, r->peers, r->npeers);
-	kick(t);
 }
 
 /* ---- the policy ---- */

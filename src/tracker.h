@@ -61,7 +61,9 @@ struct tl_tracker_net {
 };
 void tl_tracker_net_io(struct tl_tracker_net *net, struct tl_tracker_io *io_out);
 
-/* Peers from a good reply, borrowed for the call. */
+/* Peers from a good reply, borrowed for the call. It runs from the loop
+ * (never inside tl_tracker_* calls made by the owner) and must not free the
+ * tracker set. */
 typedef void (*tl_tracker_peers_fn)(void *arg, const struct sockaddr_storage *peers, size_t n);
 
 /* What the torrent says about itself in each announce. */
