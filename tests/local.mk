@@ -134,6 +134,11 @@ tests_unit_test_tracker_udp_SOURCES = tests/unit/test_tracker_udp.c
 tests_unit_test_tracker_udp_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_tracker_udp_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_tracker_udp
+check_PROGRAMS += tests/unit/test_tracker_http
+tests_unit_test_tracker_http_SOURCES = tests/unit/test_tracker_http.c
+tests_unit_test_tracker_http_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tracker_http_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_tracker_http
 
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
 FUZZ_TARGETS = benc
