@@ -794,16 +794,14 @@ int64_t dht_periodic(struct dht *d, int64_t now_ms)
 		dht_tokens_rotate(&d->tokens, k, now_ms);
 	}
 	expire_pending(d, now_ms);
-	/* Drive every lookup; ids first, as callbacks may change the list. */
-	uint32_t ids[64];
-	size_t done = 0;
-	while (done < d->nlk) {
-		size_t n = 0;
-		for (size_t i = done; i < d->nlk && n < 64; i++)
-			ids[n++] = d->lk[i]->id;
-		for (size_t i = 0; i < n; i++)
-			lk_drive(d, ids[i], now_ms);
-		done += n;
+	/* Drive every lookup. One that finishes is replaced in its slot by
+	 * the last one, which is then driven from the same index; a callback
+	 * changing the list at worst delays a lookup to the next call. */
+	for (size_t i = 0; i < d->nlk;) {
+		uint32_t id = d->lk[i]->id;
+		lk_drive(d, id, now_ms);
+		if (i < d->nlk && d->lk[i]->id == id)
+			i++;
 	}
 	for (int i = 0; i < 2; i++) {
 		if (d->fam[i].is_on)

@@ -255,6 +255,64 @@ static void test_announce_and_find(void)
 	reset();
 }
 
+/* Callbacks that re-enter the search API: a chain of searches started
+ * from done callbacks, and a search cancelled from its values callback. */
+struct chain {
+	struct dht *d;
+	int left, finished;
+	uint32_t cancel_id, cancelled;
+	int after_cancel;
+};
+
+static void chain_cb(void *ud, uint32_t sid, const struct dht_id *ih, int af, const uint8_t *peers,
+    size_t n, bool is_done)
+{
+	struct chain *c = ud;
+	(void)peers, (void)n;
+	if (c->cancelled && sid == c->cancelled) {
+		c->after_cancel++;
+		return;
+	}
+	if (sid == c->cancel_id) {
+		CU_ASSERT_FALSE(is_done); /* values come first: the peer was announced */
+		CU_ASSERT_EQUAL(dht_search_cancel(c->d, sid), DHT_OK);
+		c->cancelled = sid;
+		c->cancel_id = 0;
+		return;
+	}
+	if (!is_done)
+		return;
+	c->finished++;
+	if (c->left-- > 0)
+		CU_ASSERT_EQUAL(dht_search(c->d, ih, af, 0, false, chain_cb, c, now, NULL), DHT_OK);
+}
+
+static void test_reentrant_callbacks(void)
+{
+	struct node *n[10];
+	for (int i = 0; i < 10; i++)
+		n[i] = add(40 + i, NULL);
+	for (int i = 1; i < 10; i++)
+		link_to(n[i], n[0]);
+	run(15000);
+	struct dht_id ih;
+	memset(ih.b, 0x77, 20);
+	struct found fa = { 0 };
+	CU_ASSERT_EQUAL(dht_search(n[1]->d, &ih, AF_INET, 7000, false, on_peers, &fa, now, &fa.id), DHT_OK);
+	run(3000);
+	struct chain c = { .d = n[2]->d, .left = 5 };
+	CU_ASSERT_EQUAL(dht_search(c.d, &ih, AF_INET, 0, false, chain_cb, &c, now, NULL), DHT_OK);
+	CU_ASSERT_EQUAL(dht_search(c.d, &ih, AF_INET, 0, false, chain_cb, &c, now, &c.cancel_id), DHT_OK);
+	run(10000);
+	CU_ASSERT_EQUAL(c.finished, 6);
+	CU_ASSERT_NOT_EQUAL(c.cancelled, 0); /* it saw values and cancelled itself */
+	CU_ASSERT_EQUAL(c.after_cancel, 0); /* and was never called again */
+	struct dht_stats s;
+	dht_get_stats(c.d, &s);
+	CU_ASSERT_EQUAL(s.searches, 0);
+	reset();
+}
+
 static void test_queued_search(void)
 {
 	struct node *a = add(2, NULL), *b = add(3, NULL);
@@ -623,6 +681,7 @@ int main(void)
 		TL_TEST(test_ping_and_tables),
 		TL_TEST(test_announce_and_find),
 		TL_TEST(test_queued_search),
+		TL_TEST(test_reentrant_callbacks),
 		TL_TEST(test_hostile_input),
 		TL_TEST(test_full_reply_cap),
 		TL_TEST(test_read_only),
