@@ -252,6 +252,17 @@ static int insert(struct rtable *t, const struct rt_node *nn, int64_t now_ms,
 				return 0;
 			}
 		}
+		/* BEP 42: a verified newcomer displaces an unverified member
+		 * that is no longer good. */
+		for (size_t k = 0; k < b->n && nn->is_bep42; k++) {
+			struct rt_node *o = &b->nodes[k];
+			if (!o->is_bep42 && !rtable_is_good(o, now_ms) &&
+			    !subnet_taken(t, b, &nn->addr, o)) {
+				*o = *nn;
+				b->last_changed_ms = now_ms;
+				return 0;
+			}
+		}
 		if (subnet_taken(t, b, &nn->addr, NULL))
 			return 0;
 		(void)cache_put(b, nn);

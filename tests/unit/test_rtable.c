@@ -272,6 +272,51 @@ static void test_refresh(void)
 	rtable_clear(&t);
 }
 
+static void test_prefer_bep42(void)
+{
+	struct rtable t;
+	struct dht_id my;
+	memset(my.b, 0xff, 20);
+	rtable_init(&t, AF_INET, &my, false, false, 0);
+	/* Fill bucket 0 with 128 unverified public nodes, then split it so
+	 * that it can no longer grow. */
+	rng = 4242;
+	for (uint32_t i = 0; i < 128; i++) {
+		struct dht_id id;
+		rand_id(&id);
+		id.b[0] &= 0x7f;
+		struct dht_addr a = addr4(0x14000000u + i * 256, 1000);
+		rtable_heard(&t, &id, &a, RT_REPLIED, 10, NULL);
+	}
+	struct dht_id near;
+	memset(near.b, 0xff, 20);
+	near.b[19] = 0xfe;
+	struct dht_addr na = addr4(0x15000001, 1000);
+	rtable_heard(&t, &near, &na, RT_REPLIED, 10, NULL);
+	CU_ASSERT_EQUAL_FATAL(t.nb, 2);
+	CU_ASSERT_EQUAL_FATAL(t.b[0].n, 128);
+	/* A verified newcomer for bucket 0. */
+	struct dht_addr va = addr4(0x7c1f4b15, 6881); /* 124.31.75.21 */
+	uint8_t rnd[20];
+	memset(rnd, 0x99, 20);
+	struct dht_id vid;
+	bep42_make_id(&va, rnd, &vid);
+	CU_ASSERT_TRUE_FATAL(!(vid.b[0] & 0x80)); /* it belongs to bucket 0 */
+	/* While the members are good, it only waits in the cache. */
+	rtable_heard(&t, &vid, &va, RT_REPLIED, 20, NULL);
+	bool in = false;
+	for (size_t k = 0; k < t.b[0].n; k++)
+		in |= dht_addr_eq(&t.b[0].nodes[k].addr, &va);
+	CU_ASSERT_FALSE(in);
+	/* Once they are questionable, it takes an unverified one's place. */
+	rtable_heard(&t, &vid, &va, RT_REPLIED, 20 + RT_GOOD_MS, NULL);
+	for (size_t k = 0; k < t.b[0].n; k++)
+		in |= dht_addr_eq(&t.b[0].nodes[k].addr, &va);
+	CU_ASSERT_TRUE(in);
+	CU_ASSERT_EQUAL(t.b[0].n, 128);
+	rtable_clear(&t);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -279,6 +324,7 @@ int main(void)
 		TL_TEST(test_rules),
 		TL_TEST(test_replacement),
 		TL_TEST(test_refresh),
+		TL_TEST(test_prefer_bep42),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("rtable", tests);
