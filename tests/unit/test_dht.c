@@ -423,6 +423,33 @@ static void test_hostile_input(void)
 	reset();
 }
 
+static void test_no_ping_reflector(void)
+{
+	struct node *a = add(2, NULL);
+	static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+	size_t replies = 0, pings = 0;
+	char q2[sizeof(ping)];
+	for (int i = 0; i < 500; i++) {
+		struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(4000) };
+		from.sin_addr.s_addr = htonl(0x14000000u + (uint32_t)i * 256);
+		memcpy(q2, ping, sizeof(ping));
+		q2[12] = (char)('A' + i % 26); /* distinct ids */
+		q2[13] = (char)('A' + i / 26);
+		dht_input(a->d, (struct sockaddr *)&from, sizeof(from), (const uint8_t *)q2, sizeof(ping) - 1, now);
+		while (qhead < qtail) {
+			struct krpc_msg m;
+			struct pkt *p = &q[qhead++ % MAX_Q];
+			CU_ASSERT_EQUAL_FATAL(krpc_decode(p->buf, p->len, &m, NULL), 0);
+			replies += m.type == KRPC_REPLY;
+			pings += m.type == KRPC_QUERY;
+		}
+	}
+	/* Every query answered; verification pings capped by the budget. */
+	CU_ASSERT_EQUAL(replies, 500);
+	CU_ASSERT_TRUE(pings > 0 && pings <= 50);
+	reset();
+}
+
 static void test_full_reply_cap(void)
 {
 	struct dht_config c = base_cfg();
@@ -683,6 +710,7 @@ int main(void)
 		TL_TEST(test_queued_search),
 		TL_TEST(test_reentrant_callbacks),
 		TL_TEST(test_hostile_input),
+		TL_TEST(test_no_ping_reflector),
 		TL_TEST(test_full_reply_cap),
 		TL_TEST(test_read_only),
 		TL_TEST(test_persist),

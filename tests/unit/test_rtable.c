@@ -317,6 +317,62 @@ static void test_prefer_bep42(void)
 	rtable_clear(&t);
 }
 
+static void test_split_overflow(void)
+{
+	struct rtable t;
+	struct dht_id my;
+	memset(my.b, 0, 20);
+	rtable_init(&t, AF_INET, &my, false, false, 0);
+	rng = 777;
+	/* 128 members all sharing our first bit: the 129th splits bucket 0
+	 * and the new bucket 1 (64 slots) keeps the rest as cached,
+	 * verified candidates. */
+	for (uint32_t i = 0; i < 129; i++) {
+		struct dht_id id;
+		rand_id(&id);
+		id.b[0] &= 0x7f;
+		struct dht_addr a = addr4(0x14000000u + i * 256, 1000);
+		rtable_heard(&t, &id, &a, RT_REPLIED, 10, NULL);
+	}
+	CU_ASSERT_TRUE_FATAL(t.nb >= 2);
+	/* Invariant: no bucket with a free slot keeps a verified candidate
+	 * waiting in its cache (splits promote them). */
+	size_t members = 0;
+	for (size_t i = 0; i < t.nb; i++) {
+		members += t.b[i].n;
+		for (size_t k = 0; k < t.b[i].ncache && t.b[i].n < t.b[i].cap; k++)
+			CU_ASSERT_EQUAL(t.b[i].cache[k].last_reply_ms, 0);
+	}
+	CU_ASSERT_TRUE(members > 64 + 1);
+	/* A stranger for the full last bucket is still worth a ping, even
+	 * though the cache holds only verified candidates. */
+	size_t last = t.nb - 1;
+	struct dht_id s;
+	struct rt_node ping;
+	int rc = 0;
+	for (int tries = 0; tries < 200 && rc != 1; tries++) {
+		rand_id(&s);
+		if (rtable_cpl(&s, &my) < last || t.b[last].n < t.b[last].cap)
+			continue;
+		struct dht_addr sa = addr4(0x30000000u + (uint32_t)tries * 256, 1000);
+		rc = rtable_heard(&t, &s, &sa, RT_QUERIED, 20, &ping);
+		if (rc == 1) {
+			CU_ASSERT_TRUE(dht_addr_eq(&ping.addr, &sa));
+			/* Its answer splits the bucket; cached candidates fill the
+			 * room that opens. */
+			size_t before = 0, after = 0;
+			for (size_t i = 0; i < t.nb; i++)
+				before += t.b[i].n;
+			rtable_heard(&t, &s, &sa, RT_REPLIED, 30, NULL);
+			for (size_t i = 0; i < t.nb; i++)
+				after += t.b[i].n;
+			CU_ASSERT_TRUE(after >= before + 1);
+		}
+	}
+	CU_ASSERT_EQUAL(rc, 1);
+	rtable_clear(&t);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -325,6 +381,7 @@ int main(void)
 		TL_TEST(test_replacement),
 		TL_TEST(test_refresh),
 		TL_TEST(test_prefer_bep42),
+		TL_TEST(test_split_overflow),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("rtable", tests);
