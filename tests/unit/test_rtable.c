@@ -46,6 +46,18 @@ static size_t members(const struct rtable *t)
 	return n;
 }
 
+/* n answering members whose ids start with bit 0, from distinct /24s. */
+static void add_low_half(struct rtable *t, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct dht_id id;
+		rand_id(&id);
+		id.b[0] &= 0x7f;
+		struct dht_addr a = addr4(0x14000000u + i * 256, 1000);
+		rtable_heard(t, &id, &a, RT_REPLIED, 10, NULL);
+	}
+}
+
 static void test_fill_and_closest(void)
 {
 	rng = tl_test_seed() | 1;
@@ -281,13 +293,7 @@ static void test_prefer_bep42(void)
 	/* Fill bucket 0 with 128 unverified public nodes, then split it so
 	 * that it can no longer grow. */
 	rng = 4242;
-	for (uint32_t i = 0; i < 128; i++) {
-		struct dht_id id;
-		rand_id(&id);
-		id.b[0] &= 0x7f;
-		struct dht_addr a = addr4(0x14000000u + i * 256, 1000);
-		rtable_heard(&t, &id, &a, RT_REPLIED, 10, NULL);
-	}
+	add_low_half(&t, 128);
 	struct dht_id near;
 	memset(near.b, 0xff, 20);
 	near.b[19] = 0xfe;
@@ -327,13 +333,7 @@ static void test_split_overflow(void)
 	/* 128 members all sharing our first bit: the 129th splits bucket 0
 	 * and the new bucket 1 (64 slots) keeps the rest as cached,
 	 * verified candidates. */
-	for (uint32_t i = 0; i < 129; i++) {
-		struct dht_id id;
-		rand_id(&id);
-		id.b[0] &= 0x7f;
-		struct dht_addr a = addr4(0x14000000u + i * 256, 1000);
-		rtable_heard(&t, &id, &a, RT_REPLIED, 10, NULL);
-	}
+	add_low_half(&t, 129);
 	CU_ASSERT_TRUE_FATAL(t.nb >= 2);
 	/* Invariant: no bucket with a free slot keeps a verified candidate
 	 * waiting in its cache (splits promote them). */
