@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include "dht/benc.h"
 #include "dht/dht.h"
 #include "dht/krpc.h"
 
@@ -409,6 +410,27 @@ static void test_hostile_input(void)
 	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(m.nvalues, 1);
 	CU_ASSERT_EQUAL(memcmp(m.values[0].p, "\x7f\x00\x00\x63\x1b\x59", 6), 0);
+	/* BEP 51: the stored infohash is sampled; num and interval given. */
+	static const char si[] = "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456"
+				 "e1:q17:sample_infohashes1:t2:aa1:y1:qe";
+	n = poke(a, si, sizeof(si) - 1, r);
+	struct benc_tok toks[64];
+	struct benc_doc doc;
+	CU_ASSERT_EQUAL_FATAL(benc_parse(r, n, toks, 64, 4, BENC_F_SORTED, &doc, NULL), 0);
+	long rd = benc_dict_get(&doc, 0, "r");
+	int64_t num = -1, interval = -1;
+	const uint8_t *smp;
+	size_t smplen = 0;
+	CU_ASSERT_TRUE(benc_get_int(&doc, benc_dict_get(&doc, (size_t)rd, "num"), &num));
+	CU_ASSERT_TRUE(benc_get_int(&doc, benc_dict_get(&doc, (size_t)rd, "interval"), &interval));
+	CU_ASSERT_TRUE(benc_get_str(&doc, benc_dict_get(&doc, (size_t)rd, "samples"), &smp, &smplen));
+	CU_ASSERT_EQUAL(num, 1);
+	CU_ASSERT_TRUE(interval >= 0 && interval <= 21600);
+	CU_ASSERT_EQUAL_FATAL(smplen, 20);
+	CU_ASSERT_EQUAL(memcmp(smp, "mnopqrstuvwxyz123456", 20), 0);
+	CU_ASSERT_TRUE(benc_dict_get(&doc, (size_t)rd, "nodes") >= 0);
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.queries_in[4], 1);
 	/* Unknown method: 204, unless it has a target (answered as find_node). */
 	static const char unk[] = "d1:ad2:id20:abcdefghij0123456789e1:q3:foo1:t2:aa1:y1:qe";
 	n = poke(a, unk, sizeof(unk) - 1, r);
