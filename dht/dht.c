@@ -351,6 +351,8 @@ static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_
 {
 	if (!target || !fam_of(d, af))
 		return DHT_EINVAL;
+	if (now_ms > d->now_ms)
+		d->now_ms = now_ms;
 	if (announce_port && d->cfg.is_read_only)
 		return DHT_EREADONLY;
 	if (d->nlk >= d->cfg.max_searches + 2 * MAX_INTERNAL_LOOKUPS)
@@ -424,19 +426,25 @@ static void learn_external(struct dht *d, struct fam *f, const struct dht_addr *
 
 /* ---- answering queries ---- */
 
+/* Compact node info (id then address) of n nodes; returns the length. */
+static size_t put_nodes(const struct rt_node *nodes, size_t n, uint8_t *out)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(out + len, nodes[i].id.b, 20);
+		len += 20;
+		len += dht_addr_put_compact(&nodes[i].addr, out + len);
+	}
+	return len;
+}
+
 /* Compact node info of the nodes closest to target in family f. */
 static size_t nodes_blob(struct dht *d, struct fam *f, const struct dht_id *target,
     int64_t now_ms, uint8_t *out)
 {
 	struct rt_node near[REPLY_NODES];
 	size_t n = rtable_closest(&f->rt, target, REPLY_NODES, false, now_ms, near);
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(out + len, near[i].id.b, 20);
-		len += 20;
-		len += dht_addr_put_compact(&near[i].addr, out + len);
-	}
-	return len;
+	return put_nodes(near, n, out);
 }
 
 static void reply_error(struct dht *d, const struct krpc_msg *m, const struct dht_addr *from,
@@ -599,6 +607,19 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 	lk_drive(d, search_id, now_ms);
 }
 
+/* Lookups queued for want of nodes start as soon as the table has one. */
+static void start_queued(struct dht *d, int af, int64_t now_ms)
+{
+	uint32_t ids[16];
+	size_t n = 0;
+	for (size_t i = 0; i < d->nlk && n < 16; i++) {
+		if (d->lk[i]->n == 0 && d->lk[i]->af == af)
+			ids[n++] = d->lk[i]->id;
+	}
+	for (size_t i = 0; i < n; i++)
+		lk_drive(d, ids[i], now_ms);
+}
+
 static void on_reply(struct dht *d, const struct krpc_msg *m, const struct dht_addr *from,
     int64_t now_ms)
 {
@@ -633,6 +654,7 @@ static void on_reply(struct dht *d, const struct krpc_msg *m, const struct dht_a
 	}
 	if (search_id)
 		on_lookup_reply(d, search_id, m, from, now_ms);
+	start_queued(d, f->af, now_ms);
 }
 
 int dht_input(struct dht *d, const struct sockaddr *from, socklen_t fromlen, const uint8_t *buf,
@@ -739,6 +761,30 @@ static void maintain(struct dht *d, struct fam *f, int64_t now_ms)
 		(void)lk_start(d, &target, f->af, false, 0, false, NULL, NULL, true, now_ms, NULL);
 }
 
+/* The earliest time something is due: a query timing out, a query
+ * stalling (which frees an alpha slot), a queued lookup, maintenance. */
+static int64_t next_wakeup(const struct dht *d, int64_t now_ms)
+{
+	int64_t next = now_ms + 1000;
+	for (size_t i = 0; i < d->npend; i++) {
+		if (d->pend[i].is_used && d->pend[i].sent_ms + PEND_TIMEOUT_MS < next)
+			next = d->pend[i].sent_ms + PEND_TIMEOUT_MS;
+	}
+	int64_t st = short_timeout(d);
+	for (size_t i = 0; i < d->nlk; i++) {
+		const struct lookup *lk = d->lk[i];
+		for (size_t k = 0; k < lk->n; k++) {
+			if (lk->c[k].state == LK_INFLIGHT && lk->c[k].sent_ms + st < next)
+				next = lk->c[k].sent_ms + st;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		if (d->fam[i].is_on && d->fam[i].next_maint_ms < next)
+			next = d->fam[i].next_maint_ms;
+	}
+	return next > now_ms ? next : now_ms + 1;
+}
+
 int64_t dht_periodic(struct dht *d, int64_t now_ms)
 {
 	d->now_ms = now_ms;
@@ -767,10 +813,7 @@ int64_t dht_periodic(struct dht *d, int64_t now_ms)
 		store_expire(&d->store, now_ms);
 		d->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
 	}
-	int64_t next = now_ms + 1000;
-	if (d->nlk || d->pend_used)
-		next = now_ms + 50;
-	return next;
+	return next_wakeup(d, now_ms);
 }
 
 /* ---- public API ---- */
@@ -871,6 +914,8 @@ int dht_add_node(struct dht *d, const struct sockaddr *sa, socklen_t salen, int6
 	if (!d || dht_addr_from_sa(sa, salen, &a) != 0 || !fam_of(d, a.family) ||
 	    dht_addr_is_martian(&a))
 		return DHT_EINVAL;
+	if (now_ms > d->now_ms)
+		d->now_ms = now_ms;
 	send_ping(d, &a, NULL, now_ms);
 	return DHT_OK;
 }
@@ -924,15 +969,24 @@ void dht_get_stats(const struct dht *d, struct dht_stats *out)
 	}
 }
 
-size_t dht_nodes(const struct dht *d, int af, struct sockaddr_storage *out, size_t max)
+/* Our good nodes of af closest to our id (heap array, caller frees);
+ * NULL when af is not served or out of memory. */
+static struct rt_node *good_near(const struct dht *d, int af, size_t max, size_t *n_out)
 {
 	const struct fam *f = fam_of((struct dht *)d, af);
+	*n_out = 0;
 	if (!f || max == 0)
-		return 0;
+		return NULL;
 	struct rt_node *near = malloc(max * sizeof(*near));
-	if (!near)
-		return 0;
-	size_t n = rtable_closest(&f->rt, &f->id, max, true, d->now_ms, near);
+	if (near)
+		*n_out = rtable_closest(&f->rt, &f->id, max, true, d->now_ms, near);
+	return near;
+}
+
+size_t dht_nodes(const struct dht *d, int af, struct sockaddr_storage *out, size_t max)
+{
+	size_t n;
+	struct rt_node *near = good_near(d, af, max, &n);
 	for (size_t i = 0; i < n; i++)
 		(void)dht_addr_to_sa(&near[i].addr, &out[i]);
 	free(near);
@@ -941,19 +995,9 @@ size_t dht_nodes(const struct dht *d, int af, struct sockaddr_storage *out, size
 
 size_t dht_compact_nodes(const struct dht *d, int af, uint8_t *out, size_t max)
 {
-	const struct fam *f = fam_of((struct dht *)d, af);
-	if (!f || max == 0)
-		return 0;
-	struct rt_node *near = malloc(max * sizeof(*near));
-	if (!near)
-		return 0;
-	size_t n = rtable_closest(&f->rt, &f->id, max, true, d->now_ms, near);
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(out + len, near[i].id.b, 20);
-		len += 20;
-		len += dht_addr_put_compact(&near[i].addr, out + len);
-	}
+	size_t n;
+	struct rt_node *near = good_near(d, af, max, &n);
+	(void)put_nodes(near, n, out);
 	free(near);
 	return n;
 }
