@@ -78,8 +78,8 @@ endif
 
 # ---- integration (real processes on loopback) and interop (real clients)
 # -- integration
-TESTS += tests/integration/bad_input.sh
-EXTRA_DIST += tests/integration/bad_input.sh
+TESTS += tests/integration/bad_input.sh tests/integration/info_json.sh
+EXTRA_DIST += tests/integration/bad_input.sh tests/integration/info_json.sh
 # -- interop
 TESTS += tests/interop/create_interop.sh
 EXTRA_DIST += tests/interop/create_interop.sh
