@@ -394,6 +394,7 @@ static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_
 	lk->cb = cb;
 	lk->ud = ud;
 	lk->is_internal = is_internal;
+	lk->allow_same_subnet = d->cfg.allow_same_subnet;
 	d->lk[d->nlk++] = lk;
 	if (id_out)
 		*id_out = lk->id;
