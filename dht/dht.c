@@ -643,6 +643,7 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 		if (d->cfg.enforce_bep42 && !bep42_check(&id, &a))
 			continue;
 		lookup_add(lk, &id, &a);
+		rtable_learned(&f->rt, &id, &a);
 	}
 	if (lk->is_get_peers && m->nvalues)
 		deliver_values(d, lk, m);
