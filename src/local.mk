@@ -9,6 +9,7 @@ src_libtrackless_a_SOURCES = \
 # -- codecs (metainfo, magnet, create)
 # -- peer wire (handshake, wire, ext, bitfield)
 # -- storage and policy (layout, diskio, picker, choker)
+src_libtrackless_a_SOURCES += src/layout.c src/layout.h
 # -- session (peer, listener, torrent, session)
 # -- trackers
 

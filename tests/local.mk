@@ -43,3 +43,11 @@ endif
 # ---- integration (real processes on loopback) and interop (real clients)
 # -- integration
 # -- interop
+
+# -- engine: storage, session, integration
+EXTRA_DIST += tests/unit/engine_fixture.h
+check_PROGRAMS += tests/unit/test_layout
+tests_unit_test_layout_SOURCES = tests/unit/test_layout.c
+tests_unit_test_layout_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_layout_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_layout
