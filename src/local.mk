@@ -10,6 +10,7 @@ src_libtrackless_a_SOURCES = \
 # -- peer wire (handshake, wire, ext, bitfield)
 # -- storage and policy (layout, diskio, picker, choker)
 src_libtrackless_a_SOURCES += src/layout.c src/layout.h
+src_libtrackless_a_SOURCES += src/diskio.c src/diskio.h
 # -- session (peer, listener, torrent, session)
 # -- trackers
 
