@@ -27,4 +27,8 @@
 #define TL_MAX_MAGNET_LEN (64u * 1024)
 #define TL_MAX_MAGNET_PARAMS 256u
 
+/* ---- storage and peer engine ---- */
+/* A resume file we will read: 1M files at ~30 bytes each plus the bitfield. */
+#define TL_MAX_RESUME_FILE (64u * 1024 * 1024)
+
 #endif

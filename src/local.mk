@@ -12,6 +12,7 @@ src_libtrackless_a_SOURCES = \
 src_libtrackless_a_SOURCES += src/layout.c src/layout.h
 src_libtrackless_a_SOURCES += src/diskio.c src/diskio.h
 # -- session (peer, listener, torrent, session)
+src_libtrackless_a_SOURCES += src/resume.c src/resume.h
 # -- trackers
 
 TL_LIBS = src/libtrackless.a $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
