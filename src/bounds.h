@@ -27,6 +27,33 @@
 #define TL_MAX_MAGNET_LEN (64u * 1024)
 #define TL_MAX_MAGNET_PARAMS 256u
 
+/* peer wire (BEP 3, 6, 9, 10, 11) */
+/* BEP 3: a bitfield when the piece count is not known yet (magnet link,
+ * before the metadata): the most pieces a TL_MAX_TORRENT_FILE of 20-byte
+ * hashes can describe, one bit each. */
+#define TL_WIRE_MAX_BITFIELD_LEN (TL_MAX_TORRENT_FILE / 20u / 8u + 1u)
+/* BEP 10: one extended message (id 20). The largest we expect is a BEP 9
+ * data message (a 16 KiB metadata piece plus its small dictionary); BEP 10
+ * handshakes and BEP 11 PEX messages are far smaller. */
+#define TL_WIRE_MAX_EXT_MSG_LEN (64u * 1024)
+/* BEP 3: the largest message of all (length prefix excluded): a bitfield. */
+#define TL_WIRE_MAX_MSG_LEN (1u + TL_WIRE_MAX_BITFIELD_LEN)
+/* BEP 10: bencode tokens and nesting in one extension message; a handshake
+ * is a flat dict with the "m" dict inside (depth 2). */
+#define TL_EXT_MAX_TOKENS 1024u
+#define TL_EXT_MAX_DEPTH 8u
+/* BEP 10: "reqq" we honour at most (libtorrent's default is 250). */
+#define TL_EXT_MAX_REQQ 2000u
+/* BEP 9: metadata is exchanged in 16 KiB pieces; we refuse a total over
+ * 16 MiB (the info dict of a huge torrent is a few MiB). */
+#define TL_METADATA_PIECE_LEN (16u * 1024)
+#define TL_MAX_METADATA_SIZE (16u * 1024 * 1024)
+/* BEP 11: at most 50 added and 50 dropped contacts (v4 and v6 combined) in
+ * one message we send; we accept up to 200 per list on receipt because the
+ * first message after a handshake is exempt from the 50 rule. */
+#define TL_PEX_MAX_SEND 50u
+#define TL_PEX_MAX_RECV 200u
+
 /* ---- storage and peer engine ---- */
 /* A resume file we will read: 1M files at ~30 bytes each plus the bitfield. */
 #define TL_MAX_RESUME_FILE (64u * 1024 * 1024)

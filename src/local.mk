@@ -8,6 +8,9 @@ src_libtrackless_a_SOURCES = \
 	src/digest.c src/digest.h
 # -- codecs (metainfo, magnet, create)
 # -- peer wire (handshake, wire, ext, bitfield)
+src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
+src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
+src_libtrackless_a_SOURCES += src/wire.c src/wire.h
 # -- storage and policy (layout, diskio, picker, choker)
 src_libtrackless_a_SOURCES += src/layout.c src/layout.h
 src_libtrackless_a_SOURCES += src/diskio.c src/diskio.h

@@ -17,6 +17,21 @@ TESTS += tests/unit/test_benc
 # -- unit: codecs
 # -- unit: dht
 # -- unit: peer wire
+check_PROGRAMS += tests/unit/test_bitfield
+tests_unit_test_bitfield_SOURCES = tests/unit/test_bitfield.c
+tests_unit_test_bitfield_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bitfield_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_bitfield
+check_PROGRAMS += tests/unit/test_handshake
+tests_unit_test_handshake_SOURCES = tests/unit/test_handshake.c
+tests_unit_test_handshake_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_handshake_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_handshake
+check_PROGRAMS += tests/unit/test_wire
+tests_unit_test_wire_SOURCES = tests/unit/test_wire.c
+tests_unit_test_wire_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_wire_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_wire
 # -- unit: storage and policy
 # -- unit: trackers
 
@@ -25,6 +40,32 @@ FUZZ_TARGETS = benc
 # -- fuzz: codecs
 # -- fuzz: dht
 # -- fuzz: peer wire
+FUZZ_TARGETS += handshake
+check_PROGRAMS += tests/fuzz/replay_handshake
+tests_fuzz_replay_handshake_SOURCES = tests/fuzz/fuzz_handshake.c tests/fuzz/replay.c
+tests_fuzz_replay_handshake_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"handshake"'
+tests_fuzz_replay_handshake_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_handshake
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_handshake
+tests_fuzz_fuzz_handshake_SOURCES = tests/fuzz/fuzz_handshake.c
+tests_fuzz_fuzz_handshake_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_handshake_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_handshake_LDADD = $(TEST_LIBS)
+endif
+FUZZ_TARGETS += wire
+check_PROGRAMS += tests/fuzz/replay_wire
+tests_fuzz_replay_wire_SOURCES = tests/fuzz/fuzz_wire.c tests/fuzz/replay.c
+tests_fuzz_replay_wire_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"wire"'
+tests_fuzz_replay_wire_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_wire
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_wire
+tests_fuzz_fuzz_wire_SOURCES = tests/fuzz/fuzz_wire.c
+tests_fuzz_fuzz_wire_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_wire_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_wire_LDADD = $(TEST_LIBS)
+endif
 # -- fuzz: trackers
 
 check_PROGRAMS += tests/fuzz/replay_benc
