@@ -7,6 +7,7 @@ src_libtrackless_a_SOURCES = \
 	src/log.c src/log.h \
 	src/digest.c src/digest.h
 # -- codecs (metainfo, magnet, create)
+src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h
 # -- peer wire (handshake, wire, ext, bitfield)
 src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
 src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
@@ -26,6 +27,7 @@ trackless_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 trackless_SOURCES = \
 	src/cli/main.c src/cli/cli.h
 # -- cli: codecs
+trackless_SOURCES += src/cli/cmd_create.c
 # -- cli: dht
 # -- cli: get/seed
 trackless_LDADD = $(TL_LIBS)

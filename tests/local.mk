@@ -15,6 +15,11 @@ tests_unit_test_benc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_benc_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_benc
 # -- unit: codecs
+check_PROGRAMS += tests/unit/test_create
+tests_unit_test_create_SOURCES = tests/unit/test_create.c
+tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_create_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_create
 # -- unit: dht
 # -- unit: peer wire
 check_PROGRAMS += tests/unit/test_bitfield

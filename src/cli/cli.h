@@ -12,4 +12,7 @@ struct tl_cmd {
 	const char *summary;
 };
 
+/* cmd_create.c: make a .torrent (trackless create --help). */
+int tl_cmd_create(int argc, char **argv);
+
 #endif

@@ -11,6 +11,7 @@
 #include "err.h"
 
 static const struct tl_cmd commands[] = {
+	{ "create", tl_cmd_create, "make a .torrent of a file or directory" },
 	{ NULL, NULL, NULL },
 };
 

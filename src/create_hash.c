@@ -1,0 +1,275 @@
+/*
+ * create_hash.c: the piece hashes of a torrent being made (BEP 3: SHA-1 of
+ * each piece of the concatenated payload), computed on a pool of threads.
+ *
+ * Each worker claims the next whole piece from an atomic counter, preads
+ * the piece's byte range (across file boundaries) in chunks that stay in
+ * cache, and feeds them to its own SHA-1 context; it writes the digest into
+ * its piece's slot, so no two workers touch the same bytes. A worker keeps
+ * one file open at a time: pieces are claimed in order, so it mostly reads
+ * on in the file it already has.
+ *
+ * Threads: tl_create_hash runs on the caller's thread, starts the workers,
+ * reports progress from the caller's thread and joins them before
+ * returning. Workers share only the job struct (atomics, and the mutex for
+ * the first error and the count of running workers).
+ */
+#include "create.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "create_tree.h"
+#include "err.h"
+#include "mem.h"
+
+/* Bytes read per pread: small enough to stay in L2 between the copy out of
+ * the page cache and the hashing, large enough that syscalls are noise. */
+#define READ_CHUNK (256u * 1024)
+/* Interval between progress callbacks. */
+#define PROGRESS_NS 100000000L
+
+struct job {
+	const struct tl_create_tree *t;
+	uint32_t piece_len;
+	uint32_t npieces;
+	uint8_t *pieces;
+	atomic_uint_fast32_t next; /* next piece to claim */
+	atomic_uint_fast64_t done; /* payload bytes hashed */
+	atomic_bool is_failed;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned running;          /* under mu */
+	int rc;                    /* first failure, under mu */
+	struct tl_create_err *err; /* filled with the first failure, under mu */
+};
+
+struct worker {
+	struct job *j;
+	pthread_t tid;
+	uint8_t *buf;
+	size_t fi; /* index of the open file */
+	int fd;    /* -1 when none */
+};
+
+static void fail(struct job *j, int rc, const char *path, const char *what)
+{
+	pthread_mutex_lock(&j->mu);
+	if (j->rc == TL_OK) {
+		j->rc = rc;
+		tl_create_fail(j->err, "%s: %s", path, what);
+	}
+	pthread_mutex_unlock(&j->mu);
+	atomic_store(&j->is_failed, true);
+}
+
+static int open_file(struct worker *w, size_t fi)
+{
+	if (w->fd >= 0 && w->fi == fi)
+		return 0;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fi = fi;
+	w->fd = open(w->j->t->files[fi].fs_path, O_RDONLY | O_CLOEXEC);
+	if (w->fd < 0) {
+		fail(w->j, TL_EIO, w->j->t->files[fi].fs_path, strerror(errno));
+		return -1;
+	}
+	(void)posix_fadvise(w->fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint only */
+	return 0;
+}
+
+/* Read exactly n bytes at off of file fi into w->buf. */
+static int read_exact(struct worker *w, size_t fi, uint64_t off, size_t n)
+{
+	if (open_file(w, fi) != 0)
+		return -1;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(w->fd, w->buf + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fail(w->j, TL_EIO, w->j->t->files[fi].fs_path, strerror(errno));
+			return -1;
+		}
+		if (r == 0) {
+			fail(w->j, TL_EINVAL, w->j->t->files[fi].fs_path,
+			    "the file shrank while it was being hashed");
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* Index of the file holding payload byte pos (pos < total): the last file
+ * whose offset is <= pos. */
+static size_t file_at(const struct tl_create_tree *t, uint64_t pos)
+{
+	size_t lo = 0, hi = t->nfiles;
+	while (hi - lo > 1) { /* the last file with offset <= pos */
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->files[mid].offset <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	/* It holds pos: a file ending at or before pos would be followed by
+	 * one starting at or before pos, since offsets are contiguous. */
+	return lo;
+}
+
+static int hash_piece(struct worker *w, uint32_t i)
+{
+	const struct tl_create_tree *t = w->j->t;
+	uint64_t pos = (uint64_t)i * w->j->piece_len;
+	uint64_t left = t->total - pos < w->j->piece_len ? t->total - pos : w->j->piece_len;
+	size_t fi = file_at(t, pos);
+	struct tl_hash_ctx h;
+	tl_sha1_init(&h);
+	while (left > 0) {
+		const struct tl_create_file *f = &t->files[fi];
+		uint64_t in_file = f->offset + f->length - pos;
+		if (f->length == 0 || in_file == 0) {
+			fi++;
+			continue;
+		}
+		size_t n = READ_CHUNK;
+		if (n > left)
+			n = (size_t)left;
+		if (n > in_file)
+			n = (size_t)in_file;
+		if (read_exact(w, fi, pos - f->offset, n) != 0) {
+			uint8_t scratch[20];
+			tl_hash_final(&h, scratch);
+			return -1;
+		}
+		tl_hash_update(&h, w->buf, n);
+		pos += n;
+		left -= n;
+		atomic_fetch_add_explicit(&w->j->done, n, memory_order_relaxed);
+	}
+	tl_hash_final(&h, w->j->pieces + (size_t)i * 20);
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct job *j = w->j;
+	while (!atomic_load_explicit(&j->is_failed, memory_order_relaxed)) {
+		uint32_t i = (uint32_t)atomic_fetch_add(&j->next, 1);
+		if (i >= j->npieces || hash_piece(w, i) != 0)
+			break;
+	}
+	pthread_mutex_lock(&j->mu);
+	j->running--;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Wait for the workers, calling progress every PROGRESS_NS. */
+static void wait_workers(struct job *j, tl_create_progress_fn progress, void *arg)
+{
+	pthread_mutex_lock(&j->mu);
+	while (j->running > 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += PROGRESS_NS;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&j->cv, &j->mu, &ts);
+		if (progress && j->running > 0) {
+			pthread_mutex_unlock(&j->mu);
+			progress(atomic_load(&j->done), j->t->total, arg);
+			pthread_mutex_lock(&j->mu);
+		}
+	}
+	pthread_mutex_unlock(&j->mu);
+}
+
+int tl_create_hash(const struct tl_create_tree *t, uint32_t piece_len, unsigned nthreads,
+    tl_create_progress_fn progress, void *progress_arg, uint8_t **pieces_out,
+    struct tl_create_err *err_out)
+{
+	*pieces_out = NULL;
+	if (piece_len < TL_MIN_PIECE_LEN || (piece_len & (piece_len - 1)) != 0) {
+		tl_create_fail(err_out, "piece length %u is not a power of two >= 16 KiB", piece_len);
+		return TL_EINVAL;
+	}
+	uint64_t np = (t->total + piece_len - 1) / piece_len;
+	if (np == 0 || np * 20 > TL_MAX_TORRENT_FILE) {
+		tl_create_fail(err_out, "%s: %llu pieces of %u bytes are too many for a .torrent; "
+		    "use a larger --piece-size", t->root, (unsigned long long)np, piece_len);
+		return TL_ELIMIT;
+	}
+	struct job j = { .t = t, .piece_len = piece_len, .npieces = (uint32_t)np, .err = err_out };
+	j.pieces = tl_malloc((size_t)np * 20);
+	atomic_init(&j.next, 0);
+	atomic_init(&j.done, 0);
+	atomic_init(&j.is_failed, false);
+	pthread_mutex_init(&j.mu, NULL);
+	pthread_cond_init(&j.cv, NULL);
+	if (nthreads == 0)
+		nthreads = online_cpus();
+	if (nthreads > np)
+		nthreads = (unsigned)np;
+	size_t bufsz = piece_len < READ_CHUNK ? piece_len : READ_CHUNK;
+	struct worker *ws = tl_calloc(nthreads, sizeof(*ws));
+	unsigned started = 0;
+	pthread_mutex_lock(&j.mu);
+	for (; started < nthreads; started++) {
+		struct worker *w = &ws[started];
+		w->j = &j;
+		w->fd = -1;
+		w->buf = tl_malloc(bufsz);
+		if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+			free(w->buf);
+			break; /* go on with the workers we have */
+		}
+		j.running++;
+	}
+	pthread_mutex_unlock(&j.mu);
+	int rc = TL_OK;
+	if (started == 0) {
+		tl_create_fail(err_out, "cannot start a hashing thread");
+		rc = TL_EIO;
+	}
+	wait_workers(&j, progress, progress_arg);
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(ws[i].tid, NULL);
+		if (ws[i].fd >= 0)
+			close(ws[i].fd);
+		free(ws[i].buf);
+	}
+	free(ws);
+	if (rc == TL_OK)
+		rc = j.rc;
+	if (rc == TL_OK && progress)
+		progress(t->total, t->total, progress_arg);
+	pthread_mutex_destroy(&j.mu);
+	pthread_cond_destroy(&j.cv);
+	if (rc != TL_OK) {
+		free(j.pieces);
+		return rc;
+	}
+	*pieces_out = j.pieces;
+	return TL_OK;
+}
