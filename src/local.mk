@@ -8,6 +8,8 @@ src_libtrackless_a_SOURCES = \
 	src/digest.c src/digest.h
 # -- codecs (metainfo, magnet, create)
 src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h
+src_libtrackless_a_SOURCES += src/utf8.c src/utf8.h src/metainfo.c src/metainfo.h
+src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h
 # -- peer wire (handshake, wire, ext, bitfield)
 src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
 src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
@@ -30,6 +32,7 @@ trackless_SOURCES = \
 	src/cli/main.c src/cli/cli.h
 # -- cli: codecs
 trackless_SOURCES += src/cli/cmd_create.c
+trackless_SOURCES += src/cli/cmd_info.c
 # -- cli: dht
 # -- cli: get/seed
 trackless_LDADD = $(TL_LIBS)

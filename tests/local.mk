@@ -20,6 +20,17 @@ tests_unit_test_create_SOURCES = tests/unit/test_create.c
 tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_create_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_create
+check_PROGRAMS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
+tests_unit_test_metainfo_SOURCES = tests/unit/test_metainfo.c
+tests_unit_test_metainfo_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_metainfo_LDADD = $(TEST_LIBS)
+tests_unit_test_magnet_SOURCES = tests/unit/test_magnet.c
+tests_unit_test_magnet_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_magnet_LDADD = $(TEST_LIBS)
+tests_unit_test_json_SOURCES = tests/unit/test_json.c
+tests_unit_test_json_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_json_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
 # -- unit: dht
 # -- unit: peer wire
 check_PROGRAMS += tests/unit/test_bitfield
@@ -43,6 +54,26 @@ TESTS += tests/unit/test_wire
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
 FUZZ_TARGETS = benc
 # -- fuzz: codecs
+FUZZ_TARGETS += metainfo magnet
+check_PROGRAMS += tests/fuzz/replay_metainfo tests/fuzz/replay_magnet
+tests_fuzz_replay_metainfo_SOURCES = tests/fuzz/fuzz_metainfo.c tests/fuzz/replay.c
+tests_fuzz_replay_metainfo_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"metainfo"'
+tests_fuzz_replay_metainfo_LDADD = $(TEST_LIBS)
+tests_fuzz_replay_magnet_SOURCES = tests/fuzz/fuzz_magnet.c tests/fuzz/replay.c
+tests_fuzz_replay_magnet_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"magnet"'
+tests_fuzz_replay_magnet_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_metainfo tests/fuzz/replay_magnet
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_metainfo tests/fuzz/fuzz_magnet
+tests_fuzz_fuzz_metainfo_SOURCES = tests/fuzz/fuzz_metainfo.c
+tests_fuzz_fuzz_metainfo_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_metainfo_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_metainfo_LDADD = $(TEST_LIBS)
+tests_fuzz_fuzz_magnet_SOURCES = tests/fuzz/fuzz_magnet.c
+tests_fuzz_fuzz_magnet_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_magnet_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_magnet_LDADD = $(TEST_LIBS)
+endif
 # -- fuzz: dht
 # -- fuzz: peer wire
 FUZZ_TARGETS += handshake
@@ -88,6 +119,8 @@ endif
 
 # ---- integration (real processes on loopback) and interop (real clients)
 # -- integration
+TESTS += tests/integration/bad_input.sh
+EXTRA_DIST += tests/integration/bad_input.sh
 # -- interop
 
 # -- engine: storage, session, integration

@@ -14,5 +14,7 @@ struct tl_cmd {
 
 /* cmd_create.c: make a .torrent (trackless create --help). */
 int tl_cmd_create(int argc, char **argv);
+/* trackless info FILE|MAGNET [--json] (cmd_info.c) */
+int tl_cmd_info(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 
 static const struct tl_cmd commands[] = {
 	{ "create", tl_cmd_create, "make a .torrent of a file or directory" },
+	{ "info", tl_cmd_info, "show what a .torrent or magnet link holds" },
 	{ NULL, NULL, NULL },
 };
 
