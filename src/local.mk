@@ -35,4 +35,5 @@ trackless_SOURCES += src/cli/cmd_create.c
 trackless_SOURCES += src/cli/cmd_info.c
 # -- cli: dht
 # -- cli: get/seed
+trackless_SOURCES += src/cli/cmd_get.c src/cli/cmd_seed.c src/cli/transfer.h
 trackless_LDADD = $(TL_LIBS)

@@ -17,4 +17,9 @@ int tl_cmd_create(int argc, char **argv);
 /* trackless info FILE|MAGNET [--json] (cmd_info.c) */
 int tl_cmd_info(int argc, char **argv);
 
+/* trackless get FILE.torrent (cmd_get.c) */
+int tl_cmd_get(int argc, char **argv);
+/* trackless seed FILE.torrent|PATH (cmd_seed.c) */
+int tl_cmd_seed(int argc, char **argv);
+
 #endif

@@ -13,6 +13,8 @@
 static const struct tl_cmd commands[] = {
 	{ "create", tl_cmd_create, "make a .torrent of a file or directory" },
 	{ "info", tl_cmd_info, "show what a .torrent or magnet link holds" },
+	{ "get", tl_cmd_get, "download a torrent, verify it, seed on" },
+	{ "seed", tl_cmd_seed, "serve a torrent (making it first from a path)" },
 	{ NULL, NULL, NULL },
 };
 
