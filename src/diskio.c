@@ -13,6 +13,7 @@
 
 #include "bounds.h"
 #include "digest.h"
+#include "err.h"
 #include "layout.h"
 #include "log.h"
 #include "mem.h"
@@ -616,6 +617,23 @@ int tl_disk_store_stat(struct tl_disk_store *s, size_t i, uint64_t *size_out,
 	*size_out = (uint64_t)st.st_size;
 	*mtime_ns_out = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	return 0;
+}
+
+int tl_disk_store_create_empty(struct tl_disk_store *s)
+{
+	int rc = TL_OK;
+	for (size_t i = 0; i < s->l->nfiles; i++) {
+		if (s->l->files[i].length != 0 || s->l->files[i].is_pad || !s->is_writable)
+			continue;
+		int fd = open_file(s, i, true);
+		if (fd < 0) {
+			tl_warn("disk: create %s: %s", s->paths[i], strerror(errno));
+			rc = TL_EIO;
+			continue;
+		}
+		close(fd);
+	}
+	return rc;
 }
 
 const char *tl_disk_store_path(const struct tl_disk_store *s, size_t i)

@@ -111,6 +111,10 @@ void tl_disk_store_free(struct tl_disk_store *s);
 int tl_disk_store_stat(struct tl_disk_store *s, size_t i, uint64_t *size_out,
     int64_t *mtime_ns_out);
 
+/* Create the zero-length files (no piece ever writes them). Writable
+ * stores only; call before jobs run. Returns TL_OK or TL_EIO (logged). */
+int tl_disk_store_create_empty(struct tl_disk_store *s);
+
 /* The store's path of file i relative to the download dir (borrowed). */
 const char *tl_disk_store_path(const struct tl_disk_store *s, size_t i);
 

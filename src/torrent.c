@@ -1045,6 +1045,8 @@ static void check_more(struct tl_torrent *t)
 void tl_torrent_start(struct tl_torrent *t)
 {
 	t->is_started = true;
+	if (!t->opts.is_read_only)
+		tl_disk_store_create_empty(t->store);
 	struct tl_resume r;
 	struct tl_resume *rp = NULL;
 	if (t->resume_path) {

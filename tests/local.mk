@@ -140,3 +140,5 @@ tests_unit_test_resume_SOURCES = tests/unit/test_resume.c
 tests_unit_test_resume_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_resume_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_resume
+TESTS += tests/integration/transfer.sh
+EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
