@@ -14,7 +14,12 @@ src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h
 src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
 src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
 src_libtrackless_a_SOURCES += src/wire.c src/wire.h
+src_libtrackless_a_SOURCES += src/ext.c src/ext.h
+src_libtrackless_a_SOURCES += src/ut_metadata.c src/ut_metadata.h
+src_libtrackless_a_SOURCES += src/ut_pex.c src/ut_pex.h
 # -- storage and policy (layout, diskio, picker, choker)
+src_libtrackless_a_SOURCES += src/picker.c src/picker.h
+src_libtrackless_a_SOURCES += src/choker.c src/choker.h
 src_libtrackless_a_SOURCES += src/layout.c src/layout.h
 src_libtrackless_a_SOURCES += src/diskio.c src/diskio.h
 # -- session (peer, listener, torrent, session)

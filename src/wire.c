@@ -9,6 +9,15 @@
 #include "err.h"
 #include "rd.h"
 
+/* Length prefix (id included) of each fixed-size message; 0 for the
+ * variable ones and unknown ids. */
+static const uint8_t fixed_len[TL_WIRE_EXTENDED + 1] = {
+	[TL_WIRE_CHOKE] = 1, [TL_WIRE_UNCHOKE] = 1, [TL_WIRE_INTERESTED] = 1, [TL_WIRE_NOT_INTERESTED] = 1,
+	[TL_WIRE_HAVE] = 5, [TL_WIRE_REQUEST] = 13, [TL_WIRE_CANCEL] = 13, [TL_WIRE_PORT] = 3,
+	[TL_WIRE_SUGGEST] = 5, [TL_WIRE_HAVE_ALL] = 1, [TL_WIRE_HAVE_NONE] = 1, [TL_WIRE_REJECT] = 13,
+	[TL_WIRE_ALLOWED_FAST] = 5,
+};
+
 static bool is_fast_id(uint8_t id)
 {
 	return id >= TL_WIRE_SUGGEST && id <= TL_WIRE_ALLOWED_FAST;
@@ -24,29 +33,7 @@ int tl_wire_check_header(uint32_t len, uint8_t id, const struct tl_wire_limits *
 		*why_out = "fast extension message without BEP 6 negotiated";
 		return TL_EINVAL;
 	}
-	uint32_t want;
 	switch (id) {
-	case TL_WIRE_CHOKE:
-	case TL_WIRE_UNCHOKE:
-	case TL_WIRE_INTERESTED:
-	case TL_WIRE_NOT_INTERESTED:
-	case TL_WIRE_HAVE_ALL:
-	case TL_WIRE_HAVE_NONE:
-		want = 1;
-		break;
-	case TL_WIRE_HAVE:
-	case TL_WIRE_SUGGEST:
-	case TL_WIRE_ALLOWED_FAST:
-		want = 5;
-		break;
-	case TL_WIRE_REQUEST:
-	case TL_WIRE_CANCEL:
-	case TL_WIRE_REJECT:
-		want = 13;
-		break;
-	case TL_WIRE_PORT:
-		want = 3;
-		break;
 	case TL_WIRE_BITFIELD:
 		if (lim->npieces ? len - 1 != tl_bitfield_nbytes(lim->npieces) : len < 2) {
 			*why_out = "bitfield length does not match the piece count";
@@ -60,7 +47,8 @@ int tl_wire_check_header(uint32_t len, uint8_t id, const struct tl_wire_limits *
 		}
 		return TL_OK;
 	case TL_WIRE_EXTENDED: {
-		uint32_t cap = lim->max_ext_len ? lim->max_ext_len : TL_WIRE_MAX_EXT_MSG_LEN;
+		uint32_t cap = lim->max_ext_len && lim->max_ext_len < TL_WIRE_MAX_EXT_MSG_LEN ? lim->max_ext_len
+		                                                                              : TL_WIRE_MAX_EXT_MSG_LEN;
 		if (!lim->has_extended) {
 			*why_out = "extended message without BEP 10 negotiated";
 			return TL_EINVAL;
@@ -72,14 +60,16 @@ int tl_wire_check_header(uint32_t len, uint8_t id, const struct tl_wire_limits *
 		return TL_OK;
 	}
 	default:
-		*why_out = "unknown message id";
-		return TL_EINVAL;
+		if (id > TL_WIRE_EXTENDED || fixed_len[id] == 0) {
+			*why_out = "unknown message id";
+			return TL_EINVAL;
+		}
+		if (len != fixed_len[id]) {
+			*why_out = "wrong length for the message id";
+			return TL_EINVAL;
+		}
+		return TL_OK;
 	}
-	if (len != want) {
-		*why_out = "wrong length for the message id";
-		return TL_EINVAL;
-	}
-	return TL_OK;
 }
 
 /* Length of piece index (index < npieces checked by the caller). */
@@ -142,6 +132,14 @@ static int parse(const uint8_t *p, size_t len, const struct tl_wire_limits *lim,
 	size_t total = 4 + (size_t)mlen;
 	size_t need = is_head_only && id == TL_WIRE_PIECE ? 13 : total;
 	if (len < need) {
+		/* A piece header is judged as soon as it is in, not after its
+		 * block has been buffered. */
+		if (id == TL_WIRE_PIECE && len >= 13) {
+			r.p = p + 5;
+			uint32_t index = tl_rd_be32(&r), begin = tl_rd_be32(&r);
+			if (check_block(lim, index, begin, mlen - 9, why_out) != TL_OK)
+				return TL_EINVAL;
+		}
 		*consumed_out = need;
 		return TL_EAGAIN;
 	}

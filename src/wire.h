@@ -54,7 +54,7 @@ struct tl_wire_limits {
 	uint32_t last_piece_len; /* length of piece npieces - 1 (npieces > 0) */
 	bool has_fast;           /* BEP 6 bit set by both sides */
 	bool has_extended;       /* BEP 10 bit set by both sides */
-	uint32_t max_ext_len;    /* cap on an extended payload; 0 = TL_WIRE_MAX_EXT_MSG_LEN */
+	uint32_t max_ext_len;    /* tighter cap on an extended payload; 0 = TL_WIRE_MAX_EXT_MSG_LEN */
 };
 
 struct tl_wire_msg {
@@ -82,8 +82,9 @@ int tl_wire_check_header(uint32_t len, uint8_t id, const struct tl_wire_limits *
  * *consumed_out = bytes of the message (4 + length prefix); TL_EAGAIN when
  * more bytes are needed, with *consumed_out = the total bytes needed to
  * make progress (5 until the header is in, then the whole message; the
- * header has passed tl_wire_check_header by then); or TL_EINVAL with
- * *why_out. Semantic checks: indexes < npieces, begin + length within the
+ * header has passed tl_wire_check_header by then, and a PIECE's index and
+ * begin once its first 13 bytes are in); or TL_EINVAL with *why_out.
+ * Semantic checks: indexes < npieces, begin + length within the
  * piece (subtraction form), bitfield length ceil(npieces/8) with no spare
  * bit set (any length up to TL_WIRE_MAX_BITFIELD_LEN while npieces is 0).
  * Payload offsets are relative to p; nothing is copied.

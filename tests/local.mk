@@ -33,6 +33,7 @@ tests_unit_test_json_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
 # -- unit: dht
 # -- unit: peer wire
+EXTRA_DIST += tests/unit/prop.h
 check_PROGRAMS += tests/unit/test_bitfield
 tests_unit_test_bitfield_SOURCES = tests/unit/test_bitfield.c
 tests_unit_test_bitfield_CFLAGS = $(TEST_CFLAGS)
@@ -48,7 +49,32 @@ tests_unit_test_wire_SOURCES = tests/unit/test_wire.c
 tests_unit_test_wire_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_wire_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_wire
+check_PROGRAMS += tests/unit/test_ext
+tests_unit_test_ext_SOURCES = tests/unit/test_ext.c
+tests_unit_test_ext_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ext_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_ext
+check_PROGRAMS += tests/unit/test_ut_metadata
+tests_unit_test_ut_metadata_SOURCES = tests/unit/test_ut_metadata.c
+tests_unit_test_ut_metadata_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ut_metadata_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_ut_metadata
+check_PROGRAMS += tests/unit/test_ut_pex
+tests_unit_test_ut_pex_SOURCES = tests/unit/test_ut_pex.c
+tests_unit_test_ut_pex_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_ut_pex_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_ut_pex
 # -- unit: storage and policy
+check_PROGRAMS += tests/unit/test_picker
+tests_unit_test_picker_SOURCES = tests/unit/test_picker.c
+tests_unit_test_picker_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_picker_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_picker
+check_PROGRAMS += tests/unit/test_choker
+tests_unit_test_choker_SOURCES = tests/unit/test_choker.c
+tests_unit_test_choker_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_choker_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_choker
 # -- unit: trackers
 
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
@@ -101,6 +127,45 @@ tests_fuzz_fuzz_wire_SOURCES = tests/fuzz/fuzz_wire.c
 tests_fuzz_fuzz_wire_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_wire_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_wire_LDADD = $(TEST_LIBS)
+endif
+FUZZ_TARGETS += ext
+check_PROGRAMS += tests/fuzz/replay_ext
+tests_fuzz_replay_ext_SOURCES = tests/fuzz/fuzz_ext.c tests/fuzz/replay.c
+tests_fuzz_replay_ext_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"ext"'
+tests_fuzz_replay_ext_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_ext
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_ext
+tests_fuzz_fuzz_ext_SOURCES = tests/fuzz/fuzz_ext.c
+tests_fuzz_fuzz_ext_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_ext_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ext_LDADD = $(TEST_LIBS)
+endif
+FUZZ_TARGETS += ut_metadata
+check_PROGRAMS += tests/fuzz/replay_ut_metadata
+tests_fuzz_replay_ut_metadata_SOURCES = tests/fuzz/fuzz_ut_metadata.c tests/fuzz/replay.c
+tests_fuzz_replay_ut_metadata_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"ut_metadata"'
+tests_fuzz_replay_ut_metadata_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_ut_metadata
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_ut_metadata
+tests_fuzz_fuzz_ut_metadata_SOURCES = tests/fuzz/fuzz_ut_metadata.c
+tests_fuzz_fuzz_ut_metadata_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_ut_metadata_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ut_metadata_LDADD = $(TEST_LIBS)
+endif
+FUZZ_TARGETS += ut_pex
+check_PROGRAMS += tests/fuzz/replay_ut_pex
+tests_fuzz_replay_ut_pex_SOURCES = tests/fuzz/fuzz_ut_pex.c tests/fuzz/replay.c
+tests_fuzz_replay_ut_pex_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"ut_pex"'
+tests_fuzz_replay_ut_pex_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_ut_pex
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_ut_pex
+tests_fuzz_fuzz_ut_pex_SOURCES = tests/fuzz/fuzz_ut_pex.c
+tests_fuzz_fuzz_ut_pex_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_ut_pex_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ut_pex_LDADD = $(TEST_LIBS)
 endif
 # -- fuzz: trackers
 

@@ -1,19 +1,10 @@
 /* test_bitfield.c: the wire-order bitfield against a naive bool array. */
 #include "cutest.h"
+#include "prop.h"
 
 #include <stdbool.h>
 
 #include "src/bitfield.h"
-
-static uint64_t rng;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return n ? (uint32_t)(rng % n) : 0;
-}
 
 static void test_wire_order(void)
 {
@@ -61,7 +52,7 @@ static void test_wire_order(void)
  * word edges. */
 static void test_against_reference(void)
 {
-	rng = tl_test_seed() | 1;
+	prop_seed();
 	static const uint32_t sizes[] = { 1, 7, 8, 9, 63, 64, 65, 127, 128, 129, 1000, 4099 };
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		uint32_t n = sizes[s];

@@ -1,0 +1,58 @@
+/*
+ * choker.h: who gets an upload slot, a pure policy (BEP 3 "Choking and
+ * Optimistic Unchoking").
+ *
+ * Called every ~10 s by the caller's timer with the state of each peer:
+ *   - leeching: tit-for-tat, the peers that upload to us fastest get the
+ *     regular slots (snubbed peers, who stopped sending to us, do not);
+ *   - seeding: the peers we upload to fastest keep their slots for up to
+ *     TL_CHOKER_SEED_ROTATE_MS, then those that waited longest get a turn;
+ *   - one more slot is optimistic: a random interested peer (newcomers
+ *     three times as likely), changed every TL_CHOKER_OPTIMISTIC_MS.
+ * Peers not interested in us are choked: they would not request anyway.
+ *
+ * Owns nothing but the optimistic choice and its random state.
+ * Thread: the event loop's.
+ */
+#ifndef TL_CHOKER_H
+#define TL_CHOKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* BEP 3: rotate the optimistic unchoke every 30 seconds. */
+#define TL_CHOKER_OPTIMISTIC_MS 30000u
+/* Seeding: how long a peer keeps a slot before others get a turn. */
+#define TL_CHOKER_SEED_ROTATE_MS 60000u
+
+struct tl_choker_peer {
+	uint64_t key;           /* the caller's id for the peer */
+	bool is_interested;     /* the peer is interested in our pieces */
+	bool is_snubbed;        /* it sent us no block for a while though we asked */
+	bool is_unchoked;       /* we unchoke it now */
+	uint64_t rate_down;     /* bytes/s we receive from it */
+	uint64_t rate_up;       /* bytes/s we send to it */
+	uint64_t last_unchoked; /* ms when its current/last unchoke began; 0 never */
+};
+
+struct tl_choker {
+	uint64_t optimistic;       /* key of the optimistic peer */
+	uint64_t optimistic_since; /* ms */
+	bool has_optimistic;
+	uint64_t rng;
+};
+
+void tl_choker_init(struct tl_choker *c, uint64_t seed);
+
+/*
+ * Decide which of peers[0..n) to unchoke with `slots` upload slots (the
+ * last of them optimistic) at time now_ms. Writes
+ * unchoke_out[i] for every peer and returns how many are unchoked. The
+ * caller sends CHOKE/UNCHOKE for the changes and keeps is_unchoked and
+ * last_unchoked up to date.
+ */
+size_t tl_choker_run(struct tl_choker *c, const struct tl_choker_peer *peers, size_t n, unsigned slots,
+    bool is_seeding, uint64_t now_ms, bool *unchoke_out);
+
+#endif
