@@ -209,3 +209,5 @@ TESTS += tests/integration/transfer.sh
 EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
 TESTS += tests/integration/resume.sh tests/integration/swarm.sh
 EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
+TESTS += tests/interop/transfer_libtorrent.sh
+EXTRA_DIST += tests/interop/transfer_libtorrent.sh tests/interop/lt_peer.py
