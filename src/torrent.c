@@ -573,6 +573,19 @@ static void rechoke(struct tl_torrent *t, bool rotate_optimistic)
 
 /* ---- peer callbacks ---- */
 
+/* Forget what p had (its availability), before a new have set. */
+static void drop_have_set(struct tl_torrent *t, struct tl_peer *p)
+{
+	if (!p->have.bits)
+		return;
+	for (uint32_t i = tl_bitfield_next_set(&p->have, 0); i < p->have.n;
+	     i = tl_bitfield_next_set(&p->have, i + 1))
+		if (t->avail[i] > 0)
+			t->avail[i]--;
+	tl_bitfield_unset_all(&p->have);
+}
+
+
 static void on_close(struct tl_peer *p, const char *reason)
 {
 	(void)reason;
@@ -584,11 +597,8 @@ static void on_close(struct tl_peer *p, const char *reason)
 		}
 	t->npeers--;
 	(*t->ctx.total_peers)--;
-	if (p->have.bits)
-		for (uint32_t i = tl_bitfield_next_set(&p->have, 0); i < p->have.n;
-		     i = tl_bitfield_next_set(&p->have, i + 1))
-			if (t->avail[i] > 0)
-				t->avail[i]--;
+	bool was_seed = p->have.n > 0 && tl_bitfield_all(&p->have);
+	drop_have_set(t, p);
 	/* p is no longer in the list: its blocks can go back to the pool. */
 	while (p->nreqs > 0) {
 		p->nreqs--;
@@ -613,7 +623,7 @@ static void on_close(struct tl_peer *p, const char *reason)
 			k->fails++;
 		unsigned shift = k->fails < 6 ? k->fails : 6;
 		k->next_try_ms = now + (1000u << shift);
-		k->is_seed = p->have.n > 0 && tl_bitfield_all(&p->have);
+		k->is_seed = was_seed;
 	}
 	if (!t->is_stopping)
 		fill_all(t);
@@ -749,21 +759,19 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 		}
 		break;
 	case TL_WIRE_BITFIELD:
-		if (p->nmsgs != 1) {
-			tl_peer_close(p, "bitfield after other messages");
-			return;
-		}
-		if (tl_bitfield_from_wire(&p->have, payload, m->payload_len, &why) != 0) {
+	case TL_WIRE_HAVE_ALL:
+		/* BEP 3 puts BITFIELD first, but aria2 1.36 sends one after
+		 * HAVE_NONE and requests: take a late one as a replacement. */
+		if (p->nmsgs != 1)
+			tl_debug("peer %s: late %s", p->name, tl_wire_name(m->id));
+		drop_have_set(t, p);
+		if (m->id == TL_WIRE_HAVE_ALL) {
+			tl_bitfield_set_all(&p->have);
+		} else if (tl_bitfield_from_wire(&p->have, payload, m->payload_len, &why) != 0) {
 			tl_peer_close(p, why);
 			return;
 		}
 		got_have_set(t, p);
-		break;
-	case TL_WIRE_HAVE_ALL:
-		if (p->nmsgs == 1) {
-			tl_bitfield_set_all(&p->have);
-			got_have_set(t, p);
-		}
 		break;
 	case TL_WIRE_REQUEST:
 		on_request(t, p, m);

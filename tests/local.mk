@@ -211,3 +211,5 @@ TESTS += tests/integration/resume.sh tests/integration/swarm.sh
 EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
 TESTS += tests/interop/transfer_libtorrent.sh
 EXTRA_DIST += tests/interop/transfer_libtorrent.sh tests/interop/lt_peer.py
+TESTS += tests/interop/transfer_aria2.sh
+EXTRA_DIST += tests/interop/transfer_aria2.sh
