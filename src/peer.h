@@ -114,6 +114,7 @@ struct tl_peer {
 	double down_rate, up_rate;
 	uint64_t last_block_ms;   /* loop time of the last block received */
 	uint64_t last_send_ms;
+	uint64_t last_unchoked_ms; /* when our current/last unchoke of it began */
 	unsigned hash_fails;      /* pieces with its data that failed */
 	struct tl_peer *next;     /* in the owner's list */
 	struct tl_peer *close_next;

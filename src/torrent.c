@@ -11,6 +11,7 @@
 
 #include "bitfield.h"
 #include "bounds.h"
+#include "choker.h"
 #include "diskio.h"
 #include "err.h"
 #include "layout.h"
@@ -25,7 +26,6 @@
 /* BEP 3 choking: four regular unchokes plus one optimistic. */
 #define UNCHOKE_SLOTS 4u
 #define CHOKE_INTERVAL_S 10u
-#define OPTIMISTIC_INTERVAL_S 30u
 /* Startup verification jobs in flight. */
 #define CHECK_INFLIGHT 8u
 /* Checkpoint the resume file this often while pieces complete. */
@@ -110,7 +110,7 @@ struct tl_torrent {
 	/* state */
 	bool is_complete, is_stopping, is_stopped, is_failed;
 	uint64_t ticks;
-	uint64_t optimistic_serial;
+	struct tl_choker choker;
 	uint64_t downloaded, uploaded, hash_fails;
 	double down_rate, up_rate;
 	uint64_t down_tick, up_tick;
@@ -516,6 +516,8 @@ static void set_choke(struct tl_peer *p, bool choke)
 	if (p->am_choking == choke || p->state != TL_PEER_ST_ACTIVE)
 		return;
 	p->am_choking = choke;
+	if (!choke)
+		p->last_unchoked_ms = tl_now_ms();
 	tl_peer_send_simple(p, choke ? TL_WIRE_CHOKE : TL_WIRE_UNCHOKE);
 	if (choke)
 		reject_all(p);
@@ -529,46 +531,39 @@ static unsigned count_unchoked(const struct tl_torrent *t)
 	return n;
 }
 
-/* BEP 3 choker: best UNCHOKE_SLOTS interested peers by the rate that
- * matters (what they give us while we download, what they take once we
- * seed), plus one optimistic unchoke. */
-static void rechoke(struct tl_torrent *t, bool rotate_optimistic)
+/* Every CHOKE_INTERVAL_S: the choker (a pure policy) picks who gets the
+ * UNCHOKE_SLOTS regular slots and the optimistic one. */
+static void rechoke(struct tl_torrent *t)
 {
-	struct tl_peer *best[UNCHOKE_SLOTS] = { NULL };
+	size_t n = 0;
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		n += p->state == TL_PEER_ST_ACTIVE;
+	if (n == 0)
+		return;
+	struct tl_choker_peer *cp = tl_calloc(n, sizeof(*cp));
+	struct tl_peer **ps = tl_calloc(n, sizeof(*ps));
+	bool *unchoke = tl_calloc(n, sizeof(*unchoke));
+	size_t i = 0;
 	for (struct tl_peer *p = t->peers; p; p = p->next) {
-		if (p->state != TL_PEER_ST_ACTIVE || !p->peer_interested)
+		if (p->state != TL_PEER_ST_ACTIVE)
 			continue;
-		double r = t->is_complete ? p->up_rate : p->down_rate;
-		for (unsigned k = 0; k < UNCHOKE_SLOTS; k++) {
-			double rk = !best[k] ? -1 : t->is_complete ? best[k]->up_rate : best[k]->down_rate;
-			if (r > rk) {
-				memmove(&best[k + 1], &best[k], (UNCHOKE_SLOTS - k - 1) * sizeof(best[0]));
-				best[k] = p;
-				break;
-			}
-		}
+		ps[i] = p;
+		cp[i].key = p->serial;
+		cp[i].is_interested = p->peer_interested;
+		cp[i].is_snubbed = p->is_snubbed;
+		cp[i].is_unchoked = !p->am_choking;
+		cp[i].rate_down = (uint64_t)p->down_rate;
+		cp[i].rate_up = (uint64_t)p->up_rate;
+		cp[i].last_unchoked = p->last_unchoked_ms;
+		i++;
 	}
-	struct tl_peer *opt = find_serial(t, t->optimistic_serial);
-	if (rotate_optimistic || !opt || !opt->peer_interested) {
-		/* A random interested peer outside the best set. */
-		unsigned n = 0;
-		opt = NULL;
-		for (struct tl_peer *p = t->peers; p; p = p->next) {
-			bool is_best = false;
-			for (unsigned k = 0; k < UNCHOKE_SLOTS; k++)
-				is_best |= best[k] == p;
-			if (p->state == TL_PEER_ST_ACTIVE && p->peer_interested && !is_best &&
-			    (unsigned)random() % ++n == 0)
-				opt = p;
-		}
-		t->optimistic_serial = opt ? opt->serial : 0;
-	}
-	for (struct tl_peer *p = t->peers; p; p = p->next) {
-		bool keep = p == opt;
-		for (unsigned k = 0; k < UNCHOKE_SLOTS; k++)
-			keep |= best[k] == p;
-		set_choke(p, !keep);
-	}
+	uint64_t now = tl_now_ms();
+	tl_choker_run(&t->choker, cp, n, UNCHOKE_SLOTS + 1, t->is_complete, now, unchoke);
+	for (i = 0; i < n; i++)
+		set_choke(ps[i], !unchoke[i]);
+	free(cp);
+	free(ps);
+	free(unchoke);
 }
 
 /* ---- peer callbacks ---- */
@@ -1140,7 +1135,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 		fill_requests(t, p);
 	}
 	if (t->ticks % CHOKE_INTERVAL_S == 0)
-		rechoke(t, t->ticks % OPTIMISTIC_INTERVAL_S == 0);
+		rechoke(t);
 	if (t->ticks % 2 == 0)
 		dial_known(t);
 	if (t->is_ckpt_dirty && now - t->last_ckpt_ms >= CHECKPOINT_S * 1000)
@@ -1248,6 +1243,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	}
 	unsigned flags = TL_HS_F_FAST;
 	tl_handshake_reserved(flags, t->hs.reserved);
+	tl_choker_init(&t->choker, (uint64_t)random() << 32 ^ (uint64_t)random());
 	t->hs.infohash = t->mi->infohash;
 	t->hs.peer_id = ctx->peer_id;
 	return t;
