@@ -31,8 +31,8 @@
 /* Checkpoint the resume file this often while pieces complete. */
 #define CHECKPOINT_S 5u
 /* Uploads: disk reads in flight and queued output per peer. */
-#define MAX_READS_PER_PEER 8u
-#define MAX_OUT_BYTES (1024u * 1024)
+#define MAX_READS_PER_PEER 32u
+#define MAX_OUT_BYTES (4u * 1024 * 1024)
 /* A peer that sent data of this many failed pieces is banned. */
 #define BAN_HASH_FAILS 3u
 /* No block for this long with requests out: snubbed. */
