@@ -226,3 +226,5 @@ tests_fuzz_fuzz_resume_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_resume_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_resume_LDADD = $(TEST_LIBS)
 endif
+TESTS += tests/integration/violations.sh
+EXTRA_DIST += tests/integration/violations.sh tests/integration/violations.py
