@@ -1,1 +1,2 @@
 EXTRA_DIST += scripts/setup scripts/test scripts/demo scripts/check-style scripts/fuzz scripts/build
+EXTRA_DIST += scripts/bench-transfer
