@@ -169,7 +169,8 @@ static void update_interest(struct tl_torrent *t, struct tl_peer *p)
 {
 	if (p->state != TL_PEER_ST_ACTIVE)
 		return;
-	bool want = peer_has_needed(t, p);
+	/* Seeding existing data never writes: nothing to want. */
+	bool want = !t->opts.is_read_only && peer_has_needed(t, p);
 	if (want != p->am_interested) {
 		p->am_interested = want;
 		tl_peer_send_simple(p, want ? TL_WIRE_INTERESTED : TL_WIRE_NOT_INTERESTED);
@@ -1120,7 +1121,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 			depth = TL_PEER_MIN_REQS;
 		if (depth > DEFAULT_PEER_REQQ)
 			depth = DEFAULT_PEER_REQQ;
-		p->max_reqs = depth;
+		p->max_reqs = p->is_snubbed ? 1 : depth;
 		if (p->nreqs > 0 && now - p->last_block_ms > SNUB_MS && !p->is_snubbed) {
 			tl_info("peer %s: snubbed", p->name);
 			p->is_snubbed = true;
