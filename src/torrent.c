@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -1025,25 +1024,6 @@ void tl_torrent_stop(struct tl_torrent *t)
 	finish_stop(t);
 }
 
-static int mkdir_p(const char *path)
-{
-	char *p = tl_strdup(path);
-	int rc = 0;
-	for (char *s = p + 1; rc == 0; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0700) != 0 && errno != EEXIST)
-				rc = -1;
-			*s = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_metainfo *mi_take,
     const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out)
 {
@@ -1114,7 +1094,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		size_t n = strlen(opts->state_dir) + 64;
 		char *d = tl_malloc(n);
 		snprintf(d, n, "%s/resume", opts->state_dir);
-		if (mkdir_p(d) != 0) {
+		if (tl_disk_mkdir_p(d, 0700) != 0) {
 			tl_warn("torrent: cannot create %s: %s; no resume file", d, strerror(errno));
 		} else {
 			t->resume_path = tl_malloc(n);
