@@ -838,6 +838,9 @@ static void checkpoint(struct tl_torrent *t)
 	sv->nfiles = t->l.nfiles;
 	sv->infohash = t->mi->infohash;
 	sv->npieces = t->l.npieces;
+	sv->is_quiescent = t->is_stopping;
+	for (struct active_piece *ap = t->active; ap; ap = ap->next)
+		sv->is_quiescent &= !ap->is_writing;
 	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
 	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
 	struct ckpt *c = tl_calloc(1, sizeof(*c));
