@@ -126,6 +126,11 @@ void tl_peer_send(struct tl_peer *p, const struct tl_wire_msg *m)
 		send_bytes(p, b, n);
 }
 
+void tl_peer_send_raw(struct tl_peer *p, const void *b, size_t n)
+{
+	send_bytes(p, b, n);
+}
+
 void tl_peer_send_simple(struct tl_peer *p, int id)
 {
 	struct tl_wire_msg m = { .id = id };

@@ -275,6 +275,7 @@ struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_t
 		.peer_id = s->peer_id,
 		.bind_addr = s->bind_len ? (const struct sockaddr *)&s->bind_addr : NULL,
 		.bind_len = s->bind_len,
+		.listen_port = tl_session_port(s),
 		.total_peers = &s->total_peers,
 		.max_total_peers = s->max_peers,
 	};

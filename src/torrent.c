@@ -13,6 +13,7 @@
 #include "choker.h"
 #include "diskio.h"
 #include "err.h"
+#include "ext.h"
 #include "layout.h"
 #include "log.h"
 #include "mem.h"
@@ -515,6 +516,42 @@ static bool initiator_lower(const struct tl_torrent *t, const struct tl_peer *a)
 	return memcmp(id->b, other->b, 20) < 0;
 }
 
+/* BEP 10: our handshake says how many requests we queue (reqq) and where
+ * we listen; we ask for no extension messages. */
+static void send_ext_handshake(struct tl_torrent *t, struct tl_peer *p)
+{
+	static const char v[] = "trackless " PACKAGE_VERSION;
+	struct tl_ext_hs hs = { .has_reqq = true, .reqq = TL_PEER_OUR_REQQ };
+	hs.v = (const uint8_t *)v;
+	hs.v_len = sizeof(v) - 1;
+	if (t->ctx.listen_port) {
+		hs.has_port = true;
+		hs.port = t->ctx.listen_port;
+	}
+	uint8_t b[TL_EXT_HS_MAX_LEN];
+	size_t n = tl_ext_hs_build(&hs, b, sizeof(b));
+	if (n == 0)
+		return;
+	struct tl_wire_msg m = { .id = TL_WIRE_EXTENDED, .ext_id = 0, .payload_len = n };
+	tl_peer_send(p, &m);
+	tl_peer_send_raw(p, b, n);
+}
+
+static void on_ext(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload)
+{
+	if (m->ext_id != 0)
+		return; /* we advertised no extension messages */
+	struct tl_ext_hs hs;
+	const char *why = NULL;
+	if (tl_ext_hs_parse(payload, m->payload_len, &hs, &why) != TL_OK) {
+		tl_peer_close(p, why);
+		return;
+	}
+	if (hs.has_reqq)
+		p->peer_reqq = hs.reqq;
+	tl_debug("peer %s: extension handshake, reqq %u", p->name, hs.reqq);
+}
+
 static void on_ready(struct tl_peer *p)
 {
 	struct tl_torrent *t = p->owner;
@@ -541,6 +578,8 @@ static void on_ready(struct tl_peer *p)
 		break;
 	}
 	tl_info("peer %s: connected (%s)", p->name, p->is_incoming ? "incoming" : "outgoing");
+	if (p->lim.has_extended)
+		send_ext_handshake(t, p);
 	if (p->lim.has_fast && t->have.count == t->have.n)
 		tl_peer_send_simple(p, TL_WIRE_HAVE_ALL);
 	else if (p->lim.has_fast && t->have.count == 0)
@@ -656,8 +695,11 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 				break;
 			}
 		break;
+	case TL_WIRE_EXTENDED:
+		on_ext(p, m, payload);
+		break;
 	default:
-		/* HAVE_NONE, SUGGEST, ALLOWED_FAST, PORT, EXTENDED: nothing to do. */
+		/* HAVE_NONE, SUGGEST, ALLOWED_FAST, PORT: nothing to do. */
 		break;
 	}
 }
@@ -994,8 +1036,11 @@ void tl_torrent_tick(struct tl_torrent *t)
 		size_t depth = (size_t)(p->down_rate * 2 / BLOCK);
 		if (depth < TL_PEER_MIN_REQS)
 			depth = TL_PEER_MIN_REQS;
-		if (depth > DEFAULT_PEER_REQQ)
-			depth = DEFAULT_PEER_REQQ;
+		size_t cap = p->peer_reqq ? p->peer_reqq : DEFAULT_PEER_REQQ;
+		if (cap > TL_PEER_MAX_REQS)
+			cap = TL_PEER_MAX_REQS;
+		if (depth > cap)
+			depth = cap;
 		p->max_reqs = p->is_snubbed ? 1 : depth;
 		if (p->nreqs > 0 && now - p->last_block_ms > SNUB_MS && !p->is_snubbed) {
 			tl_info("peer %s: snubbed", p->name);
@@ -1108,7 +1153,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		}
 		free(d);
 	}
-	unsigned flags = TL_HS_F_FAST;
+	unsigned flags = TL_HS_F_FAST | TL_HS_F_EXTENDED;
 	tl_handshake_reserved(flags, t->hs.reserved);
 	tl_choker_init(&t->choker, (uint64_t)random() << 32 ^ (uint64_t)random());
 	t->hs.infohash = t->mi->infohash;

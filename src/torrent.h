@@ -49,6 +49,7 @@ struct tl_torrent_ctx {
 	struct tl_peer_id peer_id;
 	const struct sockaddr *bind_addr; /* source address for dialing; may be NULL */
 	socklen_t bind_len;
+	uint16_t listen_port;             /* told to peers (BEP 10 "p"); 0: unknown */
 	unsigned *total_peers;            /* peers of the whole session */
 	unsigned max_total_peers;
 };
