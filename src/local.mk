@@ -25,7 +25,8 @@ src_libtrackless_a_SOURCES += src/diskio.c src/diskio.h
 # -- session (peer, listener, torrent, session)
 src_libtrackless_a_SOURCES += src/resume.c src/resume.h
 src_libtrackless_a_SOURCES += src/peer.c src/peer.h src/listener.c src/listener.h
-src_libtrackless_a_SOURCES += src/torrent.c src/torrent.h src/session.c src/session.h
+src_libtrackless_a_SOURCES += src/torrent.c src/torrent.h src/torrent_int.h src/torrent_state.c
+src_libtrackless_a_SOURCES += src/session.c src/session.h
 # -- trackers
 
 TL_LIBS = src/libtrackless.a $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
