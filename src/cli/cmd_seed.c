@@ -16,6 +16,7 @@
 #include "cli/transfer.h"
 #include "create.h"
 #include "err.h"
+#include "magnet.h"
 #include "mem.h"
 #include "metainfo.h"
 
@@ -63,10 +64,10 @@ static struct tl_metainfo *make_torrent(const char *path, const char *out_path, 
 			return NULL;
 		}
 	}
-	char hex[41];
-	tl_hex(mi->infohash.b, 20, hex);
-	printf("magnet:?xt=urn:btih:%s\n", hex);
+	char *magnet = tl_magnet_from_metainfo(mi);
+	printf("%s\n", magnet);
 	fflush(stdout);
+	free(magnet);
 	tl_create_result_clear(&res);
 	char *copy = tl_strdup(path);
 	*dir_out = tl_strdup(dirname(copy));
