@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
 #include "utf8.h"
 
 void tl_json_init(struct tl_json *j)
@@ -19,29 +18,20 @@ void tl_json_init(struct tl_json *j)
 
 void tl_json_clear(struct tl_json *j)
 {
-	free(j->p);
+	tl_str_clear(&j->out);
 	tl_json_init(j);
 }
 
 char *tl_json_take(struct tl_json *j)
 {
-	char *p = j->p ? j->p : tl_strdup("");
+	char *p = tl_str_take(&j->out);
 	tl_json_init(j);
 	return p;
 }
 
 static void put(struct tl_json *j, const char *s, size_t n)
 {
-	if (j->cap - j->len < n + 1) {
-		size_t cap = j->cap ? j->cap : 256;
-		while (cap - j->len < n + 1)
-			cap *= 2;
-		j->p = tl_realloc(j->p, cap);
-		j->cap = cap;
-	}
-	memcpy(j->p + j->len, s, n);
-	j->len += n;
-	j->p[j->len] = '\0';
+	tl_str_add(&j->out, s, n);
 }
 
 /* Separator before a value (or a key): a comma after a sibling. Inside an

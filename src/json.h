@@ -17,12 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "str.h"
+
 #define TL_JSON_MAX_DEPTH 32
 
 struct tl_json {
-	char *p;       /* NUL-terminated output, owned */
-	size_t len;
-	size_t cap;
+	struct tl_str out; /* the text so far, NUL-terminated, owned */
 	unsigned depth;
 	bool want_comma[TL_JSON_MAX_DEPTH + 1]; /* a value was written at this level */
 	bool is_obj[TL_JSON_MAX_DEPTH + 1];

@@ -16,43 +16,7 @@
 #include "bounds.h"
 #include "mem.h"
 #include "metainfo.h"
-
-/* A growing NUL-terminated string. */
-struct sbuf {
-	char *p;
-	size_t len;
-	size_t cap;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->cap - b->len < n + 1) {
-		size_t cap = b->cap ? b->cap : 128;
-		while (cap - b->len < n + 1)
-			cap *= 2;
-		b->p = tl_realloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_cstr(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "str.h"
 
 /* Percent-decode v[0..n) into a new string. is_form: '+' means a space,
  * as links in the wild write dn; elsewhere (tracker URLs) '+' is literal.
@@ -65,14 +29,13 @@ static char *pct_decode(const char *v, size_t n, bool is_form, const char **why_
 	for (size_t i = 0; i < n; i++) {
 		char c = v[i];
 		if (c == '%') {
-			int hi = n - i >= 3 ? hex_val(v[i + 1]) : -1;
-			int lo = hi >= 0 ? hex_val(v[i + 2]) : -1;
-			if (lo < 0) {
+			uint8_t byte;
+			if (n - i < 3 || tl_unhex(v + i + 1, 2, &byte, 1) != 0) {
 				free(out);
 				*why_out = "magnet: malformed %-escape";
 				return NULL;
 			}
-			c = (char)(hi << 4 | lo);
+			c = (char)byte;
 			i += 2;
 		} else if (c == '+' && is_form) {
 			c = ' ';
@@ -96,18 +59,18 @@ static bool is_plain(unsigned char c)
 	    strchr("-._~:/@,", c) != NULL;
 }
 
-static void sb_param(struct sbuf *b, const char *key, const char *val)
+static void add_param(struct tl_str *b, const char *key, const char *val)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	sb_cstr(b, "&");
-	sb_cstr(b, key);
-	sb_cstr(b, "=");
+	tl_str_cstr(b, "&");
+	tl_str_cstr(b, key);
+	tl_str_cstr(b, "=");
 	for (const unsigned char *p = (const unsigned char *)val; *p; p++) {
 		if (is_plain(*p)) {
-			sb_add(b, (const char *)p, 1);
+			tl_str_add(b, p, 1);
 		} else {
 			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-			sb_add(b, e, 3);
+			tl_str_add(b, e, 3);
 		}
 	}
 }
@@ -392,22 +355,22 @@ out:
 
 char *tl_magnet_format(const struct tl_magnet *m)
 {
-	struct sbuf b = { NULL, 0, 0 };
+	struct tl_str b = { NULL, 0, 0 };
 	char hex[41];
 	tl_hex(m->infohash.b, 20, hex);
-	sb_cstr(&b, "magnet:?xt=urn:btih:");
-	sb_cstr(&b, hex);
+	tl_str_cstr(&b, "magnet:?xt=urn:btih:");
+	tl_str_cstr(&b, hex);
 	if (m->name && *m->name)
-		sb_param(&b, "dn", m->name);
+		add_param(&b, "dn", m->name);
 	for (size_t i = 0; i < m->ntrackers; i++)
-		sb_param(&b, "tr", m->trackers[i]);
+		add_param(&b, "tr", m->trackers[i]);
 	for (size_t i = 0; i < m->nweb_seeds; i++)
-		sb_param(&b, "ws", m->web_seeds[i]);
+		add_param(&b, "ws", m->web_seeds[i]);
 	for (size_t i = 0; i < m->npeers; i++)
-		sb_param(&b, "x.pe", m->peers[i]);
+		add_param(&b, "x.pe", m->peers[i]);
 	if (m->select_only)
-		sb_param(&b, "so", m->select_only);
-	return b.p;
+		add_param(&b, "so", m->select_only);
+	return tl_str_take(&b);
 }
 
 char *tl_magnet_from_metainfo(const struct tl_metainfo *mi)
@@ -424,6 +387,30 @@ char *tl_magnet_from_metainfo(const struct tl_metainfo *mi)
 	char *s = tl_magnet_format(&m);
 	free(m.trackers);
 	return s;
+}
+
+static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool opt_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+bool tl_magnet_equal(const struct tl_magnet *a, const struct tl_magnet *b)
+{
+	return memcmp(a->infohash.b, b->infohash.b, sizeof(a->infohash.b)) == 0 &&
+	    opt_eq(a->name, b->name) && opt_eq(a->select_only, b->select_only) &&
+	    strv_eq(a->trackers, a->ntrackers, b->trackers, b->ntrackers) &&
+	    strv_eq(a->peers, a->npeers, b->peers, b->npeers) &&
+	    strv_eq(a->web_seeds, a->nweb_seeds, b->web_seeds, b->nweb_seeds);
 }
 
 static void free_strv(char **v, size_t n)

@@ -59,6 +59,10 @@ char *tl_magnet_from_metainfo(const struct tl_metainfo *mi);
  */
 long tl_magnet_select(const char *so, size_t nfiles, bool *selected_out);
 
+/* True when a and b hold the same infohash and the same values in the
+ * same order (what a parse/format round trip must preserve). */
+bool tl_magnet_equal(const struct tl_magnet *a, const struct tl_magnet *b);
+
 void tl_magnet_free(struct tl_magnet *m);
 
 #endif

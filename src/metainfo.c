@@ -250,6 +250,51 @@ static int take_length(const struct benc_doc *d, size_t dict, bool may_omit, con
 	return 0;
 }
 
+struct path_ref {
+	const char *path;
+	uint32_t index;
+};
+
+/* Orders paths component by component ('/' sorts below every other byte;
+ * NUL cannot occur), so "a/..." follows "a" directly. */
+static int path_ref_cmp(const void *a, const void *b)
+{
+	const uint8_t *x = (const uint8_t *)((const struct path_ref *)a)->path;
+	const uint8_t *y = (const uint8_t *)((const struct path_ref *)b)->path;
+	for (;; x++, y++) {
+		unsigned cx = *x == '/' ? 1u : *x, cy = *y == '/' ? 1u : *y;
+		if (cx != cy || cx == 0)
+			return cx < cy ? -1 : (cx > cy ? 1 : 0);
+	}
+}
+
+/* Two entries naming the same file, or a file that another entry uses as
+ * a directory, cannot both be stored. Padding files are never written
+ * (and BEP 47 lets them share a name), so they are left out. */
+static int check_path_clashes(const struct tl_metainfo *mi)
+{
+	struct path_ref *refs = tl_calloc(mi->nfiles, sizeof(*refs));
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < mi->nfiles; i++)
+		if (!mi->files[i].is_pad)
+			refs[n++] = (struct path_ref){ mi->files[i].path, (uint32_t)i };
+	qsort(refs, n, sizeof(*refs), path_ref_cmp);
+	for (size_t i = 1; i < n && rc == 0; i++) {
+		const struct path_ref *a = &refs[i - 1], *b = &refs[i];
+		size_t alen = strlen(a->path);
+		uint32_t lo = a->index < b->index ? a->index : b->index;
+		uint32_t hi = a->index < b->index ? b->index : a->index;
+		if (strcmp(a->path, b->path) == 0)
+			rc = failf("info.files[%u].path: same path as info.files[%u]", hi, lo);
+		else if (strncmp(a->path, b->path, alen) == 0 && b->path[alen] == '/')
+			rc = failf("info.files[%u].path: is inside info.files[%u], which is a file",
+			    b->index, a->index);
+	}
+	free(refs);
+	return rc;
+}
+
 static int parse_files(const struct benc_doc *d, long files, struct tl_metainfo *mi)
 {
 	if (!benc_is(d, files, BENC_LIST))
@@ -291,7 +336,7 @@ static int parse_files(const struct benc_doc *d, long files, struct tl_metainfo 
 			return -1;
 		}
 	}
-	return 0;
+	return check_path_clashes(mi);
 }
 
 /* The info dictionary at index info: everything that decides the data. */
@@ -498,6 +543,21 @@ static int open_doc(const uint8_t *p, size_t len, const char *what, struct benc_
 	return 0;
 }
 
+/* The common end of both entry points: the result is handed over, or
+ * freed and the reason returned. */
+static int finish(int rc, struct benc_tok *toks, struct tl_metainfo *mi,
+    struct tl_metainfo **mi_out, const char **why_out)
+{
+	free(toks);
+	if (rc) {
+		tl_metainfo_free(mi);
+		*why_out = why_buf;
+	} else {
+		*mi_out = mi;
+	}
+	return rc;
+}
+
 int tl_metainfo_parse(const uint8_t *p, size_t len, struct tl_metainfo **mi_out,
     const char **why_out)
 {
@@ -521,14 +581,7 @@ int tl_metainfo_parse(const uint8_t *p, size_t len, struct tl_metainfo **mi_out,
 	parse_extras(&d, mi);
 	rc = 0;
 out:
-	free(toks);
-	if (rc) {
-		tl_metainfo_free(mi);
-		*why_out = why_buf;
-	} else {
-		*mi_out = mi;
-	}
-	return rc;
+	return finish(rc, toks, mi, mi_out, why_out);
 }
 
 int tl_metainfo_parse_info(const uint8_t *info, size_t len, const struct tl_infohash *expect,
@@ -551,14 +604,7 @@ int tl_metainfo_parse_info(const uint8_t *info, size_t len, const struct tl_info
 	}
 	rc = 0;
 out:
-	free(toks);
-	if (rc) {
-		tl_metainfo_free(mi);
-		*why_out = why_buf;
-	} else {
-		*mi_out = mi;
-	}
-	return rc;
+	return finish(rc, toks, mi, mi_out, why_out);
 }
 
 void tl_metainfo_free(struct tl_metainfo *mi)

@@ -5,8 +5,10 @@
  * The infohash is SHA-1 over the exact raw bytes of the `info` value as it
  * appears in the file; it is never re-encoded. Every path is sanitised: a
  * component that is empty, ".", "..", contains '/' or NUL, or is longer
- * than TL_MAX_PATH_COMPONENT refuses the whole torrent. Padding files
- * (BEP 47 attr "p") are kept in the file list with is_pad set so piece
+ * than TL_MAX_PATH_COMPONENT refuses the whole torrent, as do two entries
+ * for one path and a file that another entry uses as a directory (padding
+ * files excepted: they are never written and may share a name). Padding files
+ * (BEP 47 attr "p", or a path under ".pad/") are kept in the file list with is_pad set so piece
  * offsets stay right; the storage layer never writes them.
  *
  * Pure L1 code: no I/O beyond what the caller hands in; any thread.
@@ -69,7 +71,8 @@ struct tl_metainfo {
  * Parse a whole .torrent. On success returns 0 and *mi_out (free with
  * tl_metainfo_free). On failure returns -1, *mi_out is NULL and *why_out
  * is a one-line static or thread-local reason ("info.pieces: length 30 is
- * not a multiple of 20", "v2-only torrents are not supported yet", ...).
+ * not a multiple of 20", "v2-only torrents are not supported yet", ...),
+ * valid until the next parse on the same thread.
  */
 int tl_metainfo_parse(const uint8_t *p, size_t len, struct tl_metainfo **mi_out,
     const char **why_out);

@@ -184,8 +184,8 @@ endif
 
 # ---- integration (real processes on loopback) and interop (real clients)
 # -- integration
-TESTS += tests/integration/bad_input.sh
-EXTRA_DIST += tests/integration/bad_input.sh
+TESTS += tests/integration/bad_input.sh tests/integration/info_json.sh
+EXTRA_DIST += tests/integration/bad_input.sh tests/integration/info_json.sh
 # -- interop
 
 # -- engine: storage, session, integration

@@ -25,6 +25,7 @@
 #include "magnet.h"
 #include "mem.h"
 #include "metainfo.h"
+#include "utf8.h"
 
 static void usage(FILE *f)
 {
@@ -117,11 +118,39 @@ static void human_size(uint64_t n, char *out, size_t outlen)
 		snprintf(out, outlen, "%.1f %s", v, units[u]);
 }
 
+/* Writes s to stdout with control characters (C0, DEL, C1) and bytes that
+ * are not valid UTF-8 shown as \xNN, so a name inside a torrent cannot
+ * drive the terminal. */
+static void put_vis(const char *s)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t seq = tl_utf8_seq_len(p + i, n - i);
+		bool is_c1 = seq == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0;
+		if (seq == 0 || is_c1 || p[i] < 0x20 || p[i] == 0x7f) {
+			printf("\\x%02x", p[i]);
+			i++;
+		} else {
+			fwrite(p + i, 1, seq, stdout);
+			i += seq;
+		}
+	}
+}
+
+/* One "label value" line with the value made visible. */
+static void put_line(const char *label, const char *value)
+{
+	fputs(label, stdout);
+	put_vis(value);
+	putchar('\n');
+}
+
 static void print_torrent_text(const struct tl_metainfo *mi, const char *magnet)
 {
 	char hex[41], hs[32];
 	tl_hex(mi->infohash.b, 20, hex);
-	printf("name:        %s\n", mi->name);
+	put_line("name:        ", mi->name);
 	printf("infohash:    %s\n", hex);
 	human_size(mi->total_len, hs, sizeof(hs));
 	printf("size:        %" PRIu64 " bytes (%s)\n", mi->total_len, hs);
@@ -134,29 +163,36 @@ static void print_torrent_text(const struct tl_metainfo *mi, const char *magnet)
 	printf("files:       %zu\n", mi->nfiles);
 	for (size_t i = 0; i < mi->nfiles; i++) {
 		const struct tl_file *f = &mi->files[i];
-		printf("  %15" PRIu64 "  %s%s%s%s\n", f->length, f->path, f->is_pad ? "  [pad]" : "",
-		    f->is_exec ? "  [exec]" : "", f->is_hidden ? "  [hidden]" : "");
+		printf("  %15" PRIu64 "  ", f->length);
+		put_vis(f->path);
+		printf("%s%s%s\n", f->is_pad ? "  [pad]" : "", f->is_exec ? "  [exec]" : "",
+		    f->is_hidden ? "  [hidden]" : "");
 	}
 	if (mi->ntiers) {
 		printf("trackers:\n");
 		for (size_t i = 0; i < mi->ntiers; i++)
-			for (size_t j = 0; j < mi->tiers[i].nurls; j++)
-				printf("  tier %zu: %s\n", i + 1, mi->tiers[i].urls[j]);
+			for (size_t j = 0; j < mi->tiers[i].nurls; j++) {
+				printf("  tier %zu: ", i + 1);
+				put_line("", mi->tiers[i].urls[j]);
+			}
 	}
 	if (mi->nweb_seeds) {
 		printf("web seeds:\n");
 		for (size_t i = 0; i < mi->nweb_seeds; i++)
-			printf("  %s\n", mi->web_seeds[i]);
+			put_line("  ", mi->web_seeds[i]);
 	}
 	if (mi->nnodes) {
 		printf("nodes:\n");
-		for (size_t i = 0; i < mi->nnodes; i++)
-			printf("  %s:%u\n", mi->nodes[i].host, mi->nodes[i].port);
+		for (size_t i = 0; i < mi->nnodes; i++) {
+			fputs("  ", stdout);
+			put_vis(mi->nodes[i].host);
+			printf(":%u\n", mi->nodes[i].port);
+		}
 	}
 	if (mi->comment)
-		printf("comment:     %s\n", mi->comment);
+		put_line("comment:     ", mi->comment);
 	if (mi->created_by)
-		printf("created by:  %s\n", mi->created_by);
+		put_line("created by:  ", mi->created_by);
 	if (mi->creation_date) {
 		time_t t = (time_t)mi->creation_date;
 		struct tm tm;
@@ -244,7 +280,7 @@ static void print_torrent_json(const struct tl_metainfo *mi, const char *magnet)
 	tl_json_key(&j, "magnet");
 	tl_json_string(&j, magnet);
 	tl_json_end_object(&j);
-	puts(j.p);
+	puts(j.out.p);
 	tl_json_clear(&j);
 }
 
@@ -254,13 +290,13 @@ static void print_magnet_text(const struct tl_magnet *m, const char *link)
 	tl_hex(m->infohash.b, 20, hex);
 	printf("infohash:    %s\n", hex);
 	if (m->name)
-		printf("name:        %s\n", m->name);
+		put_line("name:        ", m->name);
 	for (size_t i = 0; i < m->ntrackers; i++)
-		printf("tracker:     %s\n", m->trackers[i]);
+		put_line("tracker:     ", m->trackers[i]);
 	for (size_t i = 0; i < m->npeers; i++)
 		printf("peer:        %s\n", m->peers[i]);
 	for (size_t i = 0; i < m->nweb_seeds; i++)
-		printf("web seed:    %s\n", m->web_seeds[i]);
+		put_line("web seed:    ", m->web_seeds[i]);
 	if (m->select_only)
 		printf("select only: %s\n", m->select_only);
 	printf("magnet:      %s\n", link);
@@ -287,7 +323,7 @@ static void print_magnet_json(const struct tl_magnet *m, const char *link)
 	tl_json_key(&j, "magnet");
 	tl_json_string(&j, link);
 	tl_json_end_object(&j);
-	puts(j.p);
+	puts(j.out.p);
 	tl_json_clear(&j);
 }
 

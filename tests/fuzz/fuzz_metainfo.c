@@ -42,6 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_path(mi->files[i].path);
 	}
 	check_path(mi->name);
+	/* no two stored files clash (a naive check, fine for fuzz sizes) */
+	for (size_t i = 0; i < mi->nfiles && mi->nfiles <= 64; i++)
+		for (size_t k = 0; k < mi->nfiles; k++) {
+			const char *a = mi->files[i].path, *b = mi->files[k].path;
+			size_t n = strlen(a);
+			if (i != k && !mi->files[i].is_pad && !mi->files[k].is_pad &&
+			    strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/'))
+				abort();
+		}
 	if (strchr(mi->name, '/') || sum != mi->total_len || sum == 0 || mi->nfiles == 0)
 		abort();
 	if ((mi->piece_len & (mi->piece_len - 1)) || mi->piece_len < TL_MIN_PIECE_LEN ||

@@ -67,5 +67,12 @@ grep -q '"infohash":"80e47ecdb49e135cb3ab0e366070fe54873661a7"' "$work/out" ||
 	{ echo "FAIL: good torrent"; fails=$((fails + 1)); }
 [ -z "$(ls -A "$work/cwd")" ] || { echo "FAIL: files written"; fails=$((fails + 1)); }
 
+# control characters from a name never reach the terminal raw
+"$bin" info 'magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=a%1B%5B2Jb%07' >"$work/out"
+if LC_ALL=C grep -q $'[\x01-\x08\x1b\x7f]' "$work/out" || ! grep -qF 'a\x1b[2Jb\x07' "$work/out"; then
+	echo "FAIL: control characters in text output"
+	fails=$((fails + 1))
+fi
+
 [ $fails -eq 0 ] && echo "bad_input: all passed"
 exit $((fails > 0))

@@ -30,10 +30,10 @@ static void test_structure(void)
 	tl_json_key(&j, "d");
 	tl_json_int(&j, INT64_MIN);
 	tl_json_end_object(&j);
-	CU_ASSERT_STRING_EQUAL(j.p, "{\"a\":-5,\"b\":[true,false,null,[],{},null],"
+	CU_ASSERT_STRING_EQUAL(j.out.p, "{\"a\":-5,\"b\":[true,false,null,[],{},null],"
 				    "\"c\":9223372036854775807,\"d\":-9223372036854775808}");
 	char *s = tl_json_take(&j);
-	CU_ASSERT_PTR_NULL(j.p);
+	CU_ASSERT_PTR_NULL(j.out.p);
 	free(s);
 	/* an empty writer still hands out a string */
 	s = tl_json_take(&j);
@@ -52,13 +52,13 @@ static void test_escaping(void)
 	static const char nul[] = { 'a', 0, 'b' };
 	tl_json_string_n(&j, nul, 3);
 	tl_json_end_array(&j);
-	CU_ASSERT_STRING_EQUAL(j.p,
+	CU_ASSERT_STRING_EQUAL(j.out.p,
 	    "[\"q\\\"b\\\\s/\\n\\r\\t\\b\\f\\u0001\\u001f\x7f\","
 	    "\"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80\","
 	    "\"\\u00ff\\u00c3(\\u00ed\\u00a0\\u0080\\u00c0\\u00af\\u00f4\\u0090\\u0080\\u0080\","
 	    "\"a\\u0000b\"]");
 	tl_json_clear(&j);
-	CU_ASSERT_PTR_NULL(j.p);
+	CU_ASSERT_PTR_NULL(j.out.p);
 }
 
 /* Random bytes as strings must always give JSON that a strict parser
@@ -86,7 +86,7 @@ static void test_random_strings_parse(void)
 	char path[] = "/tmp/tl-json-XXXXXX";
 	int fd = mkstemp(path);
 	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL((size_t)write(fd, j.p, j.len), j.len);
+	CU_ASSERT_EQUAL((size_t)write(fd, j.out.p, j.out.len), j.out.len);
 	close(fd);
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd),

@@ -317,6 +317,20 @@ static void test_path_rules(void)
 	refused_s(big, "info.files[0].path: longer than 4096 bytes");
 	free(big);
 
+	/* two entries for one file, and a file used as a directory */
+	refused_s("d4:infod5:filesld6:lengthi1e4:pathl1:a1:beed6:lengthi1e4:pathl1:ceed6:lengthi1e"
+		  "4:pathl1:a1:beee4:name1:d" PL "6:pieces" H20 "ee",
+	    "info.files[2].path: same path as info.files[0]");
+	refused_s("d4:infod5:filesld6:lengthi1e4:pathl1:a1:beed6:lengthi1e4:pathl3:a-xeed6:lengthi1e"
+		  "4:pathl1:aeee4:name1:d" PL "6:pieces" H20 "ee",
+	    "info.files[0].path: is inside info.files[2], which is a file");
+	/* padding files may share a name (BEP 47) */
+	mi = parse_ok("d4:infod5:filesld6:lengthi1e4:pathl1:aeed4:attr1:p6:lengthi1e4:pathl4:.pad1:1e"
+		      "ed4:attr1:p6:lengthi1e4:pathl4:.pad1:1eed6:lengthi1e4:pathl1:beee"
+		      "4:name1:d" PL "6:pieces" H20 "ee");
+	CU_ASSERT_PTR_NOT_NULL(mi);
+	tl_metainfo_free(mi);
+
 	/* the error names the right file */
 	refused_s("d4:infod5:filesld6:lengthi1e4:pathl1:aeed6:lengthi1e4:pathl1:aeed6:lengthi1e"
 		  "4:pathl2:..eee4:name1:d" PL "6:pieces" H20 "ee",
