@@ -1,2 +1,3 @@
 EXTRA_DIST += scripts/setup scripts/test scripts/demo scripts/check-style scripts/fuzz scripts/build
 EXTRA_DIST += scripts/bench-transfer
+EXTRA_DIST += scripts/bench-create

@@ -20,7 +20,8 @@
  *    tree, dangling) is left out with a warning. The path given by the
  *    user is always followed.
  *  - A fifo, socket or device anywhere in the tree refuses the whole tree,
- *    as does a tree with no files at all.
+ *    as does a tree with no files or only empty ones, and a top-level
+ *    ".pad" directory (BEP 47 reserves it for padding files).
  *  - Names are kept as their bytes (UTF-8 on sane systems).
  *
  * Threads: tl_create_hash runs worker threads internally and calls the
@@ -37,8 +38,9 @@
 #include "digest.h"
 #include "metainfo.h"
 
-/* Automatic piece length: a power of two giving about 1500-2000 pieces,
- * clamped to [TL_CREATE_MIN_AUTO_PIECE, TL_CREATE_MAX_AUTO_PIECE]. */
+/* Automatic piece length: the smallest power of two giving at most 2000
+ * pieces (so between 1000 and 2000), clamped to
+ * [TL_CREATE_MIN_AUTO_PIECE, TL_CREATE_MAX_AUTO_PIECE]. */
 #define TL_CREATE_MIN_AUTO_PIECE (16u * 1024)
 #define TL_CREATE_MAX_AUTO_PIECE (16u * 1024 * 1024)
 

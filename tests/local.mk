@@ -15,11 +15,6 @@ tests_unit_test_benc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_benc_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_benc
 # -- unit: codecs
-check_PROGRAMS += tests/unit/test_create
-tests_unit_test_create_SOURCES = tests/unit/test_create.c
-tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_create_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_create
 check_PROGRAMS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
 tests_unit_test_metainfo_SOURCES = tests/unit/test_metainfo.c
 tests_unit_test_metainfo_CFLAGS = $(TEST_CFLAGS)
@@ -31,6 +26,11 @@ tests_unit_test_json_SOURCES = tests/unit/test_json.c
 tests_unit_test_json_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_json_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
+check_PROGRAMS += tests/unit/test_create
+tests_unit_test_create_SOURCES = tests/unit/test_create.c
+tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_create_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_create
 # -- unit: dht
 # -- unit: peer wire
 EXTRA_DIST += tests/unit/prop.h
@@ -235,3 +235,9 @@ tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
 tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_peer_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_peer
+TESTS += tests/interop/create_interop.sh
+EXTRA_DIST += tests/interop/create_interop.sh
+
+# ---- trackless create: the command's behaviour
+TESTS += tests/integration/create_cli.sh
+EXTRA_DIST += tests/integration/create_cli.sh

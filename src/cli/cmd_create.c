@@ -21,7 +21,9 @@
 #include "cli/cli.h"
 #include "create.h"
 #include "err.h"
+#include "magnet.h"
 #include "mem.h"
+#include "metainfo.h"
 
 static void help(FILE *f)
 {
@@ -57,7 +59,6 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 struct progress {
 	struct timespec start;
-	int last_pct;
 };
 
 static double since(const struct timespec *t0)
@@ -81,7 +82,6 @@ static void progress_cb(uint64_t done, uint64_t total, void *arg)
 	fprintf(stderr, "\rhashing [%s] %3d%% %8.1f MB/s", bar, pct, mbs);
 	if (done == total)
 		fprintf(stderr, "\r%*s\r", 60, "");
-	p->last_pct = pct;
 }
 
 /* Write data to a temp file next to out, fsync it, then move it to out:
@@ -281,6 +281,8 @@ int tl_cmd_create(int argc, char **argv)
 	struct tl_create_result res = { 0 };
 	struct tl_create_err err;
 	char *out_path = NULL;
+	struct tl_metainfo *mi = NULL;
+	char *magnet = NULL;
 	int rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		goto out;
@@ -298,12 +300,20 @@ int tl_cmd_create(int argc, char **argv)
 		out_path = tl_malloc(n);
 		snprintf(out_path, n, "%s.torrent", tl_create_tree_name(tree));
 	}
+	char *dir = tl_strdup(out_path);
+	if (access(dirname(dir), W_OK) != 0) {
+		/* found now rather than after minutes of hashing */
+		fprintf(stderr, "trackless create: cannot write %s: %s\n", out_path, strerror(errno));
+		free(dir);
+		goto out;
+	}
+	free(dir);
 	if (!a.force && access(out_path, F_OK) == 0) {
 		fprintf(stderr, "trackless create: %s exists (use --force to overwrite)\n", out_path);
 		goto out;
 	}
 	uint32_t plen = a.piece_len ? a.piece_len : tl_create_auto_piece_len(tl_create_tree_size(tree));
-	struct progress prog = { .last_pct = -1 };
+	struct progress prog;
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	bool is_tty = isatty(STDERR_FILENO);
 	e = tl_create_hash(tree, plen, a.nthreads, is_tty ? progress_cb : NULL, &prog, &pieces, &err);
@@ -337,18 +347,28 @@ int tl_cmd_create(int argc, char **argv)
 		rc = TL_EXIT_FAIL;
 		goto out;
 	}
-	fprintf(stderr, "trackless create: wrote %s: %zu file%s, ", out_path, res.nfiles,
-	    res.nfiles == 1 ? "" : "s");
-	print_size(stderr, res.total_len);
-	fprintf(stderr, ", %u pieces of ", res.npieces);
-	print_size(stderr, res.piece_len);
-	fprintf(stderr, ", hashed in %.2f s (%.0f MB/s)\n", secs,
+	printf("wrote %s: %zu file%s, ", out_path, res.nfiles, res.nfiles == 1 ? "" : "s");
+	print_size(stdout, res.total_len);
+	printf(", %u pieces of ", res.npieces);
+	print_size(stdout, res.piece_len);
+	printf(", hashed in %.2f s (%.0f MB/s)\n", secs,
 	    secs > 0 ? (double)res.total_len / 1e6 / secs : 0.0);
+	/* Read back what was written, as any client will: a self-check, and the
+	 * source of the magnet link. */
+	const char *why;
+	if (tl_metainfo_parse(res.torrent, res.torrent_len, &mi, &why) != 0) {
+		fprintf(stderr, "trackless create: the torrent written does not parse back: %s\n", why);
+		rc = TL_EXIT_FAIL;
+		goto out;
+	}
 	char hex[41];
 	tl_hex(res.infohash.b, 20, hex);
-	printf("infohash: %s\n", hex);
+	magnet = tl_magnet_from_metainfo(mi);
+	printf("infohash: %s\nmagnet: %s\n", hex, magnet);
 	rc = TL_EXIT_OK;
 out:
+	free(magnet);
+	tl_metainfo_free(mi);
 	free(out_path);
 	tl_create_result_clear(&res);
 	free(pieces);
