@@ -73,6 +73,16 @@ static void human(double v, char *out, size_t n)
 	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
 }
 
+/* One JSON line on stdout, flushed so scripts see it at once. */
+static void print_json(struct tl_json *j)
+{
+	char *s = tl_json_take(j);
+	printf("%s\n", s);
+	fflush(stdout);
+	free(s);
+	tl_json_clear(j);
+}
+
 static void print_json_status(struct run *r, const char *event)
 {
 	struct tl_torrent_stats st;
@@ -107,9 +117,7 @@ static void print_json_status(struct run *r, const char *event)
 	tl_json_key(&j, "complete");
 	tl_json_bool(&j, st.is_complete);
 	tl_json_end_object(&j);
-	printf("%s\n", j.p);
-	fflush(stdout);
-	tl_json_clear(&j);
+	print_json(&j);
 }
 
 static void print_status_line(struct run *r)
@@ -281,9 +289,7 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 		tl_json_key(&j, "port");
 		tl_json_int(&j, tl_session_port(r.s));
 		tl_json_end_object(&j);
-		printf("%s\n", j.p);
-		fflush(stdout);
-		tl_json_clear(&j);
+		print_json(&j);
 	}
 	for (size_t i = 0; i < o->npeers; i++) {
 		struct sockaddr_storage a;
