@@ -1,4 +1,5 @@
 EXTRA_DIST += scripts/setup scripts/test scripts/demo scripts/check-style scripts/fuzz scripts/build
+EXTRA_DIST += scripts/bench-transfer
 EXTRA_DIST += scripts/bench-create
 # dht benchmark (scripts/bench-dht)
 EXTRA_DIST += scripts/bench-dht

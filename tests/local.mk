@@ -322,6 +322,54 @@ endif
 TESTS += tests/integration/bad_input.sh tests/integration/info_json.sh
 EXTRA_DIST += tests/integration/bad_input.sh tests/integration/info_json.sh
 # -- interop
+
+# -- engine: storage, session, integration
+EXTRA_DIST += tests/unit/engine_fixture.h
+check_PROGRAMS += tests/unit/test_layout
+tests_unit_test_layout_SOURCES = tests/unit/test_layout.c
+tests_unit_test_layout_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_layout_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_layout
+check_PROGRAMS += tests/unit/test_diskio
+tests_unit_test_diskio_SOURCES = tests/unit/test_diskio.c
+tests_unit_test_diskio_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_diskio_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_diskio
+check_PROGRAMS += tests/unit/test_resume
+tests_unit_test_resume_SOURCES = tests/unit/test_resume.c
+tests_unit_test_resume_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_resume_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_resume
+TESTS += tests/integration/transfer.sh
+EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
+TESTS += tests/integration/resume.sh tests/integration/swarm.sh
+EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
+TESTS += tests/interop/transfer_libtorrent.sh
+EXTRA_DIST += tests/interop/transfer_libtorrent.sh tests/interop/lt_peer.py
+TESTS += tests/interop/transfer_aria2.sh
+EXTRA_DIST += tests/interop/transfer_aria2.sh
+FUZZ_TARGETS += resume
+check_PROGRAMS += tests/fuzz/replay_resume
+tests_fuzz_replay_resume_SOURCES = tests/fuzz/fuzz_resume.c tests/fuzz/replay.c
+tests_fuzz_replay_resume_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"resume"'
+tests_fuzz_replay_resume_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_resume
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_resume
+tests_fuzz_fuzz_resume_SOURCES = tests/fuzz/fuzz_resume.c
+tests_fuzz_fuzz_resume_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_resume_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_resume_LDADD = $(TEST_LIBS)
+endif
+TESTS += tests/integration/violations.sh
+EXTRA_DIST += tests/integration/violations.sh tests/integration/violations.py
+TESTS += tests/interop/transfer_transmission.sh
+EXTRA_DIST += tests/interop/transfer_transmission.sh
+check_PROGRAMS += tests/unit/test_peer
+tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
+tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_peer_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_peer
 TESTS += tests/interop/create_interop.sh
 EXTRA_DIST += tests/interop/create_interop.sh
 

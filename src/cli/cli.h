@@ -12,13 +12,18 @@ struct tl_cmd {
 	const char *summary;
 };
 
-/* trackless info FILE|MAGNET [--json] (cmd_info.c) */
-int tl_cmd_info(int argc, char **argv);
 /* cmd_create.c: make a .torrent (trackless create --help). */
 int tl_cmd_create(int argc, char **argv);
 /* `trackless dht ...` (cmd_dht.c). */
 int tl_cmd_dht(int argc, char **argv);
 /* cmd_tracker.c: `trackless tracker announce|scrape URL INFOHASH`. */
 int tl_cmd_tracker(int argc, char **argv);
+/* trackless info FILE|MAGNET [--json] (cmd_info.c) */
+int tl_cmd_info(int argc, char **argv);
+
+/* trackless get FILE.torrent (cmd_get.c) */
+int tl_cmd_get(int argc, char **argv);
+/* trackless seed FILE.torrent|PATH (cmd_seed.c) */
+int tl_cmd_seed(int argc, char **argv);
 
 #endif
