@@ -1,7 +1,16 @@
 # libdht: the standalone Mainline DHT library (dht/ never includes src/).
 lib_LIBRARIES += dht/libdht.a
 dht_libdht_a_SOURCES = \
-	dht/benc.c dht/benc.h
-dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+	dht/benc.c dht/benc.h \
+	dht/dht.c dht/dht.h \
+	dht/addr.c dht/addr.h \
+	dht/krpc.c dht/krpc.h \
+	dht/bep42.c dht/bep42.h \
+	dht/token.c dht/token.h \
+	dht/rtable.c dht/rtable.h \
+	dht/store.c dht/store.h \
+	dht/limiter.c dht/limiter.h
+dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) -fvisibility=hidden
+pkginclude_HEADERS += dht/dht.h
 pkgconfig_DATA += dht/libdht.pc
 DHT_LIBS = dht/libdht.a $(SODIUM_LIBS)

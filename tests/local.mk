@@ -21,6 +21,36 @@ tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_create_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_create
 # -- unit: dht
+check_PROGRAMS += tests/unit/test_krpc
+tests_unit_test_krpc_SOURCES = tests/unit/test_krpc.c
+tests_unit_test_krpc_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_krpc_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_krpc
+check_PROGRAMS += tests/unit/test_bep42
+tests_unit_test_bep42_SOURCES = tests/unit/test_bep42.c
+tests_unit_test_bep42_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bep42_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_bep42
+check_PROGRAMS += tests/unit/test_token
+tests_unit_test_token_SOURCES = tests/unit/test_token.c
+tests_unit_test_token_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_token_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_token
+check_PROGRAMS += tests/unit/test_rtable
+tests_unit_test_rtable_SOURCES = tests/unit/test_rtable.c
+tests_unit_test_rtable_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_rtable_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_rtable
+check_PROGRAMS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_store
+check_PROGRAMS += tests/unit/test_limiter
+tests_unit_test_limiter_SOURCES = tests/unit/test_limiter.c
+tests_unit_test_limiter_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_limiter_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_limiter
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers

@@ -1,0 +1,288 @@
+/*
+ * dht.h: libdht, a Mainline DHT node (BEP 5, 32, 42, 43) as a sans-I/O
+ * library. This is the one installed header of the core.
+ *
+ * The caller owns the socket(s) and the clock. It feeds every datagram it
+ * receives to dht_input(), calls dht_periodic() when the time it returned
+ * has come, and sends what the library hands to the send hook. Time is
+ * always passed in as milliseconds on a monotonic clock; randomness, SHA-1
+ * and sending are hooks, so the same code runs under libevent, in a
+ * deterministic simulator and under unit tests and fuzzers.
+ *
+ * There is no global state: a process may run many instances (one per
+ * simulated node, for example). An instance is not thread-safe; run all
+ * calls on one instance from one thread. Hooks are called synchronously
+ * from inside the API calls; a hook must not call back into the same
+ * instance (except dht_get_stats, dht_my_id, dht_is_ready).
+ *
+ * Memory is bounded by the configuration: routing tables, searches, peer
+ * storage and the per-source limiter all have fixed caps, so a hostile
+ * network cannot grow an instance. Out of memory is reported as
+ * DHT_ENOMEM; the library never aborts.
+ *
+ * Addresses are struct sockaddr_in / sockaddr_in6 passed as struct
+ * sockaddr with their length. IPv4-mapped IPv6 addresses are not accepted:
+ * use one socket per family.
+ */
+#ifndef DHT_DHT_H
+#define DHT_DHT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Symbols of the public API; everything else is hidden. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define DHT_API __attribute__((visibility("default")))
+#else
+#define DHT_API
+#endif
+
+/* A node id or an infohash: 20 bytes, compared as a big-endian number. */
+struct dht_id {
+	uint8_t b[20];
+};
+
+/* Errors. 0 is success; every failing call returns one of these. */
+enum dht_err {
+	DHT_OK = 0,
+	DHT_EINVAL,      /* bad argument (address family, length, NULL) */
+	DHT_ENOMEM,      /* allocation failed; the instance is unchanged */
+	DHT_EFULL,       /* a fixed table is full (searches, storage) */
+	DHT_ENOTFOUND,   /* no such search id */
+	DHT_EMALFORMED,  /* input could not be decoded (dht_load) */
+	DHT_EIO,         /* a file operation failed (dht_save_file, dht_load_file) */
+	DHT_EREADONLY,   /* the call makes no sense in read-only mode */
+};
+
+/* A static English string for an error code (never NULL). */
+DHT_API const char *dht_strerror(enum dht_err err);
+
+/* Address families an instance serves (config.family_mask). */
+#define DHT_F_INET 0x1
+#define DHT_F_INET6 0x2
+
+/* Kinds of event reported through the event hook. */
+enum dht_event_type {
+	DHT_EV_LOG = 1,      /* a log line: level and msg are set */
+	DHT_EV_NEW_ID,       /* our id for ev->af changed (BEP 42 external IP) */
+	DHT_EV_EXTERNAL_IP,  /* the external-IP vote settled; addr is set */
+	DHT_EV_READY,        /* the table for ev->af has enough good nodes */
+};
+
+/* Severity of a DHT_EV_LOG event. */
+enum dht_log_level {
+	DHT_LOG_DEBUG = 0,
+	DHT_LOG_INFO,
+	DHT_LOG_WARN,
+};
+
+/* One event. Every pointer is only valid during the hook call. */
+struct dht_event {
+	enum dht_event_type type;
+	enum dht_log_level level; /* DHT_EV_LOG */
+	const char *msg;          /* DHT_EV_LOG: NUL-terminated line, no newline */
+	int af;                   /* AF_INET or AF_INET6, or 0 */
+	const struct sockaddr *addr; /* DHT_EV_EXTERNAL_IP: the new address (port 0) */
+	socklen_t addrlen;
+};
+
+/*
+ * Configuration of an instance, copied by dht_new(). Zero fields take the
+ * documented default, so `struct dht_config c = { 0 }` plus the hooks is a
+ * valid configuration.
+ */
+struct dht_config {
+	int family_mask;              /* DHT_F_INET | DHT_F_INET6; 0 = both */
+	bool is_read_only;            /* BEP 43: send ro=1 and answer no queries */
+	bool enforce_bep42;           /* answer queries from mismatched ids with error 203
+	                                 and never add such nodes (default: prefer only) */
+	bool is_router;               /* reserved for the bootstrap-node mode */
+	bool allow_same_subnet;       /* drop the one-per-/24 (/64) bucket rule, for
+	                                 loopback tests where every node is 127.0.0.x */
+	bool no_rate_limit;           /* disable the per-source query budget (tests, load) */
+	size_t max_infohashes;        /* stored infohashes; 0 = 10000 */
+	size_t max_peers_per_infohash;/* peers per infohash; 0 = 2000 */
+	size_t max_searches;          /* concurrent searches; 0 = 128 */
+	uint8_t version[4];           /* "v" field; all zero = "TL" 0 1 */
+
+	/*
+	 * Send one datagram (len ≤ 1024) to `to`. Returns 0 on success or -1
+	 * when the datagram was dropped; the library does not retry a failed
+	 * send other than by its own timeouts. Required.
+	 */
+	int (*send)(void *ud, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf,
+	    size_t len);
+	/* Fill buf with n unpredictable bytes (ids, transaction ids, token
+	 * secrets). Required. */
+	void (*random)(void *ud, void *buf, size_t n);
+	/* SHA-1 of p[0..n) into out. Optional: the BEP 5/32/42/43 core does
+	 * not hash with SHA-1 (tokens use libsodium, BEP 42 uses CRC32C); it
+	 * is reserved for BEP 33 and BEP 44. */
+	void (*sha1)(void *ud, uint8_t out[20], const void *p, size_t n);
+	/* Log lines and state changes. Optional. */
+	void (*event)(void *ud, const struct dht_event *ev);
+	/* Passed to every hook. */
+	void *ud;
+};
+
+/* Counters, all since dht_new(). */
+struct dht_stats {
+	uint64_t packets_in, packets_out, bytes_in, bytes_out;
+	uint64_t queries_in[5];       /* ping, find_node, get_peers, announce_peer, other */
+	uint64_t replies_in, errors_in;
+	uint64_t queries_out, timeouts;
+	uint64_t drop_malformed;      /* undecodable or ill-shaped messages */
+	uint64_t drop_rate_limited;   /* per-source budget exceeded */
+	uint64_t drop_blacklisted;    /* sender on the short blacklist */
+	uint64_t drop_unexpected;     /* replies we did not ask for (tid/endpoint) */
+	uint64_t drop_martian;        /* source address that cannot be a peer */
+	uint64_t drop_read_only;      /* queries not answered in read-only mode */
+	uint64_t bad_tokens;          /* announce_peer refused with 203 */
+	uint64_t announces_stored;
+	size_t nodes_good[2];         /* index 0 = IPv4, 1 = IPv6 */
+	size_t nodes_dubious[2];
+	size_t nodes_cached[2];       /* replacement-cache entries */
+	size_t buckets[2];
+	size_t infohashes, peers;     /* storage */
+	size_t searches;              /* running */
+	size_t searches_queued;       /* waiting for the table to have nodes */
+};
+
+/* Opaque instance. */
+struct dht;
+
+/*
+ * Create an instance. cfg is copied; cfg->send and cfg->random are
+ * required. Ids for each enabled family are drawn at random (and replaced
+ * by BEP 42 ids once the external address is known, or by dht_load).
+ * Returns NULL and sets *err_out (may be NULL) on failure.
+ */
+DHT_API struct dht *dht_new(const struct dht_config *cfg, int64_t now_ms, enum dht_err *err_out);
+
+/* Free an instance and everything it owns; searches end without their
+ * done callback. NULL is a no-op. */
+DHT_API void dht_free(struct dht *dht);
+
+/*
+ * Feed one received datagram. Never fails on hostile input: malformed,
+ * unexpected or rate-limited packets are counted and dropped. May call the
+ * send hook (replies, follow-up queries) and search callbacks. Returns
+ * DHT_OK, or DHT_EINVAL for a bad from/buf argument (not for bad content).
+ */
+DHT_API int dht_input(struct dht *dht, const struct sockaddr *from, socklen_t fromlen,
+    const uint8_t *buf, size_t len, int64_t now_ms);
+
+/*
+ * Run timers (timeouts, retransmits, lookups, maintenance, expiry). Returns
+ * the absolute time in ms at which it wants to be called next (never more
+ * than a few seconds ahead). Calling it earlier is harmless.
+ */
+DHT_API int64_t dht_periodic(struct dht *dht, int64_t now_ms);
+
+/*
+ * Offer a candidate node (bootstrap address, saved node): it is pinged and
+ * added to the table if it answers. Returns DHT_OK, or DHT_EINVAL for an
+ * address of a family the instance does not serve.
+ */
+DHT_API int dht_add_node(struct dht *dht, const struct sockaddr *sa, socklen_t salen,
+    int64_t now_ms);
+
+/*
+ * Search callback. peers is `npeers` compact peers of the family af
+ * (6 bytes for AF_INET: address then port, 18 for AF_INET6), valid only
+ * during the call; they arrive as replies come in (duplicates within one
+ * search are filtered). When is_done is true (called exactly once, last,
+ * with npeers == 0) the search is over and its id is no longer valid.
+ */
+typedef void (*dht_peers_fn)(void *ud, uint32_t search_id, const struct dht_id *infohash,
+    int af, const uint8_t *peers, size_t npeers, bool is_done);
+
+/*
+ * Start an iterative get_peers for infohash in family af (AF_INET or
+ * AF_INET6). When announce_port is not 0, the 8 closest nodes that gave a
+ * token are then sent announce_peer for that port (or with implied_port=1
+ * when announce_port is DHT_IMPLIED_PORT), with seed=1 when is_seed. If the
+ * table has no nodes yet, the search waits until it has some. cb may be
+ * NULL (announce only). On success *search_id_out (may be NULL) is set.
+ * Returns DHT_OK, DHT_EINVAL, DHT_EFULL (too many searches), DHT_ENOMEM or
+ * DHT_EREADONLY (announce requested by a read-only node).
+ */
+DHT_API int dht_search(struct dht *dht, const struct dht_id *infohash, int af,
+    uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, int64_t now_ms,
+    uint32_t *search_id_out);
+
+/* announce_port value meaning "use the port my datagrams come from"
+ * (announce_peer with implied_port=1; the port field carries 1). */
+#define DHT_IMPLIED_PORT 0xffffu
+
+/*
+ * Start an iterative find_node for target (a table refresh or a
+ * diagnostic). The callback gets is_done once with no peers. Same returns
+ * as dht_search.
+ */
+DHT_API int dht_find_node(struct dht *dht, const struct dht_id *target, int af, dht_peers_fn cb,
+    void *ud, int64_t now_ms, uint32_t *search_id_out);
+
+/* Stop a search without calling its callback again. Returns DHT_OK or
+ * DHT_ENOTFOUND. */
+DHT_API int dht_search_cancel(struct dht *dht, uint32_t search_id);
+
+/* Fill *out with the counters and current sizes. */
+DHT_API void dht_get_stats(const struct dht *dht, struct dht_stats *out);
+
+/*
+ * Copy up to max good nodes of family af into out (closest to our id
+ * first). Returns how many were written.
+ */
+DHT_API size_t dht_nodes(const struct dht *dht, int af, struct sockaddr_storage *out, size_t max);
+
+/* Our node id for af, or NULL when af is not served. Valid until the next
+ * call into the instance that may change it (dht_input, dht_periodic,
+ * dht_load, dht_set_external_ip). */
+DHT_API const struct dht_id *dht_my_id(const struct dht *dht, int af);
+
+/* True when the table for af has at least 8 good nodes. */
+DHT_API bool dht_is_ready(const struct dht *dht, int af);
+
+/*
+ * Tell the instance its external address (port ignored), as if the BEP 42
+ * vote had settled on it: the id for that family is regenerated to match
+ * (unless the address is local, BEP 42 exempt). Returns DHT_OK or
+ * DHT_EINVAL.
+ */
+DHT_API int dht_set_external_ip(struct dht *dht, const struct sockaddr *sa, socklen_t salen,
+    int64_t now_ms);
+
+/*
+ * Persistence. dht_save encodes the ids, the external addresses and up to
+ * DHT_SAVE_MAX_NODES good nodes per family into a bencoded blob that the
+ * caller frees with free(). dht_load restores it into a fresh instance:
+ * the ids are taken over and every saved node is pinged. Returns DHT_OK,
+ * DHT_ENOMEM, or DHT_EMALFORMED for a blob it cannot use (nothing changed).
+ */
+#define DHT_SAVE_MAX_NODES 300
+DHT_API int dht_save(const struct dht *dht, uint8_t **buf_out, size_t *len_out);
+DHT_API int dht_load(struct dht *dht, const uint8_t *buf, size_t len, int64_t now_ms);
+
+/* The same to a file, written atomically (temporary file, fsync, rename).
+ * A missing file on load returns DHT_EIO with errno ENOENT. */
+DHT_API int dht_save_file(const struct dht *dht, const char *path);
+DHT_API int dht_load_file(struct dht *dht, const char *path, int64_t now_ms);
+
+/* Helpers for callers: hex of an id into out[41] (NUL-terminated), and
+ * the XOR-distance comparison of a and b to target (<0: a closer). */
+DHT_API void dht_id_hex(const struct dht_id *id, char out[41]);
+DHT_API int dht_id_cmp_dist(const struct dht_id *target, const struct dht_id *a,
+    const struct dht_id *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * rtable.c: per-family routing table with split-own-bucket, larger far
+ * buckets, replacement cache and diversity rules. See rtable.h.
+ */
+#include "dht/rtable.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dht/bep42.h"
+
+static uint16_t bucket_cap(size_t i)
+{
+	return i < 4 ? (uint16_t)(128u >> i) : (uint16_t)RT_K;
+}
+
+unsigned rtable_cpl(const struct dht_id *a, const struct dht_id *b)
+{
+	for (unsigned i = 0; i < 20; i++) {
+		uint8_t x = a->b[i] ^ b->b[i];
+		if (x) {
+			unsigned n = i * 8;
+			while (!(x & 0x80))
+				x <<= 1, n++;
+			return n;
+		}
+	}
+	return 160;
+}
+
+static size_t bucket_of(const struct rtable *t, const struct dht_id *id)
+{
+	size_t c = rtable_cpl(id, &t->my);
+	return c < t->nb ? c : t->nb - 1;
+}
+
+void rtable_init(struct rtable *t, int af, const struct dht_id *my, bool allow_same_subnet,
+    bool enforce_bep42, int64_t now_ms)
+{
+	memset(t, 0, sizeof(*t));
+	t->af = af;
+	t->my = *my;
+	t->allow_same_subnet = allow_same_subnet;
+	t->enforce_bep42 = enforce_bep42;
+	t->nb = 1;
+	t->b[0].cap = bucket_cap(0);
+	t->b[0].last_changed_ms = now_ms;
+}
+
+void rtable_clear(struct rtable *t)
+{
+	for (size_t i = 0; i < RT_MAX_BUCKETS; i++) {
+		free(t->b[i].nodes);
+		free(t->b[i].cache);
+		t->b[i].nodes = t->b[i].cache = NULL;
+		t->b[i].n = t->b[i].alloc = 0;
+		t->b[i].ncache = 0;
+	}
+	t->nb = 0;
+}
+
+bool rtable_is_good(const struct rt_node *n, int64_t now_ms)
+{
+	if (n->fails > 0 || n->last_reply_ms == 0)
+		return false;
+	return now_ms - n->last_reply_ms < RT_GOOD_MS || now_ms - n->last_query_ms < RT_GOOD_MS;
+}
+
+static struct rt_node *find_id(struct rt_bucket *b, const struct dht_id *id)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (memcmp(b->nodes[i].id.b, id->b, 20) == 0)
+			return &b->nodes[i];
+	}
+	return NULL;
+}
+
+/* Member with the same IP anywhere in the table. */
+static struct rt_node *find_ip(struct rtable *t, const struct dht_addr *a, size_t *bucket_out)
+{
+	for (size_t i = 0; i < t->nb; i++) {
+		struct rt_bucket *b = &t->b[i];
+		for (size_t k = 0; k < b->n; k++) {
+			if (dht_addr_ip_eq(&b->nodes[k].addr, a)) {
+				*bucket_out = i;
+				return &b->nodes[k];
+			}
+		}
+	}
+	return NULL;
+}
+
+static void remove_at(struct rt_bucket *b, size_t k)
+{
+	b->nodes[k] = b->nodes[b->n - 1];
+	b->n--;
+}
+
+static void cache_remove_at(struct rt_bucket *b, size_t k)
+{
+	b->cache[k] = b->cache[b->ncache - 1];
+	b->ncache--;
+}
+
+static struct rt_node *cache_find(struct rt_bucket *b, const struct dht_addr *a)
+{
+	for (size_t k = 0; k < b->ncache; k++) {
+		if (dht_addr_ip_eq(&b->cache[k].addr, a))
+			return &b->cache[k];
+	}
+	return NULL;
+}
+
+/* Another member of b (other than skip) in the same /24 or /64. */
+static bool subnet_taken(const struct rtable *t, const struct rt_bucket *b,
+    const struct dht_addr *a, const struct rt_node *skip)
+{
+	if (t->allow_same_subnet)
+		return false;
+	for (size_t k = 0; k < b->n; k++) {
+		if (&b->nodes[k] != skip && dht_addr_same_subnet(&b->nodes[k].addr, a))
+			return true;
+	}
+	return false;
+}
+
+static int grow(struct rt_bucket *b)
+{
+	if (b->n < b->alloc)
+		return 0;
+	uint16_t na = b->alloc ? (uint16_t)(b->alloc * 2) : 8;
+	if (na > b->cap)
+		na = b->cap;
+	struct rt_node *p = realloc(b->nodes, na * sizeof(*p));
+	if (!p)
+		return -1;
+	b->nodes = p;
+	b->alloc = na;
+	return 0;
+}
+
+/* Put n into the replacement cache of b, replacing the stalest entry. */
+static struct rt_node *cache_put(struct rt_bucket *b, const struct rt_node *n)
+{
+	struct rt_node *c = cache_find(b, &n->addr);
+	if (c) {
+		if (!dht_addr_eq(&c->addr, &n->addr) || memcmp(c->id.b, n->id.b, 20) != 0) {
+			c->addr = n->addr;
+			c->id = n->id;
+			c->is_bep42 = n->is_bep42;
+			c->last_reply_ms = 0;
+		}
+		if (n->last_reply_ms)
+			c->last_reply_ms = n->last_reply_ms;
+		return c;
+	}
+	if (!b->cache) {
+		b->cache = calloc(RT_CACHE, sizeof(*b->cache));
+		if (!b->cache)
+			return NULL;
+	}
+	if (b->ncache < RT_CACHE) {
+		b->cache[b->ncache] = *n;
+		return &b->cache[b->ncache++];
+	}
+	size_t worst = 0;
+	for (size_t k = 1; k < b->ncache; k++) {
+		if (b->cache[k].last_reply_ms < b->cache[worst].last_reply_ms)
+			worst = k;
+	}
+	if (b->cache[worst].last_reply_ms > n->last_reply_ms)
+		return NULL; /* verified candidates are not pushed out by unverified ones */
+	b->cache[worst] = *n;
+	return &b->cache[worst];
+}
+
+/* Split the last bucket: members sharing more bits move to a new one.
+ * Members beyond the new bucket's capacity go to its cache. */
+static int split(struct rtable *t, int64_t now_ms)
+{
+	size_t L = t->nb - 1;
+	struct rt_bucket *old = &t->b[L], *nw = &t->b[L + 1];
+	memset(nw, 0, sizeof(*nw));
+	nw->cap = bucket_cap(L + 1);
+	nw->last_changed_ms = now_ms;
+	t->nb++;
+	for (size_t k = 0; k < old->n;) {
+		if (rtable_cpl(&old->nodes[k].id, &t->my) > L) {
+			if (nw->n < nw->cap && grow(nw) == 0)
+				nw->nodes[nw->n++] = old->nodes[k];
+			else
+				(void)cache_put(nw, &old->nodes[k]);
+			remove_at(old, k);
+		} else {
+			k++;
+		}
+	}
+	for (size_t k = 0; k < old->ncache;) {
+		if (rtable_cpl(&old->cache[k].id, &t->my) > L) {
+			(void)cache_put(nw, &old->cache[k]);
+			cache_remove_at(old, k);
+		} else {
+			k++;
+		}
+	}
+	return 0;
+}
+
+/* The member of b most worth a ping: questionable, heard from longest ago,
+ * not pinged recently. */
+static struct rt_node *pick_questionable(struct rt_bucket *b, int64_t now_ms)
+{
+	struct rt_node *best = NULL;
+	for (size_t k = 0; k < b->n; k++) {
+		struct rt_node *n = &b->nodes[k];
+		if (rtable_is_good(n, now_ms) || (n->pinged_ms && now_ms - n->pinged_ms < RT_PING_GAP_MS))
+			continue;
+		if (!best || n->last_reply_ms < best->last_reply_ms)
+			best = n;
+	}
+	return best;
+}
+
+static int insert(struct rtable *t, const struct rt_node *nn, int64_t now_ms,
+    struct rt_node *ping_out)
+{
+	for (;;) {
+		size_t bi = bucket_of(t, &nn->id);
+		struct rt_bucket *b = &t->b[bi];
+		if (b->n < b->cap) {
+			if (subnet_taken(t, b, &nn->addr, NULL))
+				return 0;
+			if (grow(b) != 0)
+				return -1;
+			b->nodes[b->n++] = *nn;
+			b->last_changed_ms = now_ms;
+			struct rt_node *c = cache_find(b, &nn->addr);
+			if (c)
+				cache_remove_at(b, (size_t)(c - b->cache));
+			return 0;
+		}
+		if (bi == t->nb - 1 && t->nb < RT_MAX_BUCKETS && rtable_cpl(&nn->id, &t->my) < 160) {
+			if (split(t, now_ms) != 0)
+				return -1;
+			continue;
+		}
+		for (size_t k = 0; k < b->n; k++) {
+			if (rtable_is_bad(&b->nodes[k]) && !subnet_taken(t, b, &nn->addr, &b->nodes[k])) {
+				b->nodes[k] = *nn;
+				b->last_changed_ms = now_ms;
+				return 0;
+			}
+		}
+		if (subnet_taken(t, b, &nn->addr, NULL))
+			return 0;
+		(void)cache_put(b, nn);
+		struct rt_node *q = pick_questionable(b, now_ms);
+		if (q && ping_out) {
+			*ping_out = *q;
+			return 1;
+		}
+		return 0;
+	}
+}
+
+int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr,
+    enum rt_kind kind, int64_t now_ms, struct rt_node *ping_out)
+{
+	if (addr->family != t->af || memcmp(id->b, t->my.b, 20) == 0)
+		return 0;
+	size_t bi = bucket_of(t, id);
+	struct rt_bucket *b = &t->b[bi];
+	struct rt_node *n = find_id(b, id);
+	if (n) {
+		if (!dht_addr_eq(&n->addr, addr))
+			return 0; /* an id claimed from another endpoint: keep the first */
+		if (kind == RT_REPLIED) {
+			n->last_reply_ms = now_ms;
+			n->fails = 0;
+			n->pinged_ms = 0;
+			b->last_changed_ms = now_ms;
+		} else {
+			n->last_query_ms = now_ms;
+		}
+		return 0;
+	}
+	size_t ob;
+	struct rt_node *same_ip = find_ip(t, addr, &ob);
+	if (same_ip) {
+		/* One entry per IP; the same endpoint with a new id is dropped
+		 * (it is either restarting or lying). */
+		if (same_ip->addr.port == addr->port)
+			remove_at(&t->b[ob], (size_t)(same_ip - t->b[ob].nodes));
+		return 0;
+	}
+	bool ok42 = bep42_check(id, addr);
+	if (t->enforce_bep42 && !ok42)
+		return 0;
+	struct rt_node nn = { .id = *id, .addr = *addr, .is_bep42 = ok42 };
+	if (kind == RT_REPLIED) {
+		nn.last_reply_ms = now_ms;
+		return insert(t, &nn, now_ms, ping_out);
+	}
+	/* A stranger that queried us: verify it with a ping before it can
+	 * enter, if its bucket could take it. */
+	nn.last_query_ms = now_ms;
+	bool has_room = b->n < b->cap || (bi == t->nb - 1 && t->nb < RT_MAX_BUCKETS);
+	if (!has_room && !pick_questionable(b, now_ms))
+		return 0;
+	if (!has_room && subnet_taken(t, b, addr, NULL))
+		return 0;
+	struct rt_node *c = cache_find(b, addr);
+	if (c && c->pinged_ms && now_ms - c->pinged_ms < RT_PING_GAP_MS)
+		return 0;
+	if (!c) {
+		c = cache_put(b, &nn);
+		if (!c)
+			return 0;
+	}
+	if (!ping_out)
+		return 0;
+	*ping_out = *c;
+	return 1;
+}
+
+int rtable_failed(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr,
+    int64_t now_ms, struct rt_node *ping_out)
+{
+	for (size_t i = 0; i < t->nb; i++) {
+		struct rt_bucket *b = &t->b[i];
+		if (id && i != bucket_of(t, id))
+			continue;
+		for (size_t k = 0; k < b->n; k++) {
+			struct rt_node *n = &b->nodes[k];
+			if (!dht_addr_eq(&n->addr, addr))
+				continue;
+			if (n->fails < 255)
+				n->fails++;
+			n->pinged_ms = 0;
+			if (!rtable_is_bad(n))
+				return 0;
+			/* Bad: the freshest verified candidate takes its place. */
+			struct rt_node *best = NULL, *unverified = NULL;
+			for (size_t c = 0; c < b->ncache; c++) {
+				struct rt_node *cn = &b->cache[c];
+				if (cn->last_reply_ms && (!best || cn->last_reply_ms > best->last_reply_ms))
+					best = cn;
+				if (!cn->last_reply_ms &&
+				    (!cn->pinged_ms || now_ms - cn->pinged_ms >= RT_PING_GAP_MS))
+					unverified = cn;
+			}
+			if (best && !subnet_taken(t, b, &best->addr, n)) {
+				*n = *best;
+				n->fails = 0;
+				b->last_changed_ms = now_ms;
+				cache_remove_at(b, (size_t)(best - b->cache));
+				return 0;
+			}
+			if (unverified && ping_out) {
+				*ping_out = *unverified;
+				return 1;
+			}
+			return 0;
+		}
+		for (size_t k = 0; k < b->ncache; k++) {
+			if (dht_addr_eq(&b->cache[k].addr, addr)) {
+				cache_remove_at(b, k);
+				return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+void rtable_pinged(struct rtable *t, const struct dht_addr *addr, int64_t now_ms)
+{
+	for (size_t i = 0; i < t->nb; i++) {
+		struct rt_bucket *b = &t->b[i];
+		for (size_t k = 0; k < b->n; k++) {
+			if (dht_addr_eq(&b->nodes[k].addr, addr)) {
+				b->nodes[k].pinged_ms = now_ms;
+				return;
+			}
+		}
+		struct rt_node *c = cache_find(b, addr);
+		if (c && c->addr.port == addr->port) {
+			c->pinged_ms = now_ms;
+			return;
+		}
+	}
+}
+
+static int dist_cmp(const struct dht_id *target, const struct dht_id *a, const struct dht_id *b)
+{
+	return dht_id_cmp_dist(target, a, b);
+}
+
+/* Insert n into the sorted out[0..*cnt) of at most k entries. */
+static void topk_add(const struct dht_id *target, struct rt_node *out, size_t *cnt, size_t k,
+    const struct rt_node *n)
+{
+	size_t c = *cnt;
+	if (c == k && dist_cmp(target, &n->id, &out[c - 1].id) >= 0)
+		return;
+	size_t pos = c < k ? c : k - 1;
+	while (pos > 0 && dist_cmp(target, &n->id, &out[pos - 1].id) < 0) {
+		out[pos] = out[pos - 1];
+		pos--;
+	}
+	out[pos] = *n;
+	if (c < k)
+		(*cnt)++;
+}
+
+static void add_bucket(const struct rt_bucket *b, const struct dht_id *target, bool only_good,
+    int64_t now_ms, struct rt_node *out, size_t *cnt, size_t k)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct rt_node *n = &b->nodes[i];
+		if (rtable_is_bad(n) || (only_good && !rtable_is_good(n, now_ms)))
+			continue;
+		topk_add(target, out, cnt, k, n);
+	}
+}
+
+size_t rtable_closest(const struct rtable *t, const struct dht_id *target, size_t k,
+    bool only_good, int64_t now_ms, struct rt_node *out)
+{
+	size_t cnt = 0;
+	if (k == 0 || t->nb == 0)
+		return 0;
+	/* Members of the target's bucket are nearest, then every deeper
+	 * bucket (they differ from the target at the same bit), then the
+	 * shallower buckets in order. */
+	size_t bt = bucket_of(t, target);
+	for (size_t i = bt; i < t->nb; i++)
+		add_bucket(&t->b[i], target, only_good, now_ms, out, &cnt, k);
+	for (size_t i = bt; i-- > 0 && cnt < k;)
+		add_bucket(&t->b[i], target, only_good, now_ms, out, &cnt, k);
+	return cnt;
+}
+
+void rtable_count(const struct rtable *t, int64_t now_ms, size_t *good_out, size_t *dubious_out,
+    size_t *cached_out)
+{
+	size_t g = 0, d = 0, c = 0;
+	for (size_t i = 0; i < t->nb; i++) {
+		for (size_t k = 0; k < t->b[i].n; k++) {
+			if (rtable_is_good(&t->b[i].nodes[k], now_ms))
+				g++;
+			else
+				d++;
+		}
+		c += t->b[i].ncache;
+	}
+	*good_out = g;
+	*dubious_out = d;
+	*cached_out = c;
+}
+
+int rtable_next_ping(const struct rtable *t, int64_t now_ms, struct rt_node *out)
+{
+	const struct rt_node *best = NULL;
+	for (size_t i = 0; i < t->nb; i++) {
+		struct rt_node *q = pick_questionable((struct rt_bucket *)&t->b[i], now_ms);
+		if (q && (!best || q->last_reply_ms < best->last_reply_ms))
+			best = q;
+	}
+	if (!best) {
+		for (size_t i = 0; i < t->nb && !best; i++) {
+			const struct rt_bucket *b = &t->b[i];
+			bool has_room = b->n < b->cap || i == t->nb - 1;
+			for (size_t k = 0; k < b->ncache && has_room; k++) {
+				const struct rt_node *c = &b->cache[k];
+				if (!c->pinged_ms || now_ms - c->pinged_ms >= RT_PING_GAP_MS) {
+					best = c;
+					break;
+				}
+			}
+		}
+	}
+	if (!best)
+		return 0;
+	*out = *best;
+	return 1;
+}
+
+static bool get_bit(const struct dht_id *id, size_t j)
+{
+	return (id->b[j / 8] >> (7 - j % 8)) & 1;
+}
+
+static void set_bit(struct dht_id *id, size_t j, bool v)
+{
+	uint8_t bit = (uint8_t)(0x80 >> (j % 8));
+	id->b[j / 8] = (uint8_t)(v ? (id->b[j / 8] | bit) : (id->b[j / 8] & ~bit));
+}
+
+int rtable_refresh_target(struct rtable *t, int64_t now_ms, const uint8_t rnd[20],
+    struct dht_id *target_out)
+{
+	for (size_t i = 0; i < t->nb; i++) {
+		struct rt_bucket *b = &t->b[i];
+		if (now_ms - b->last_changed_ms < RT_GOOD_MS)
+			continue;
+		/* Our first i bits, then (for a non-last bucket) our bit i
+		 * flipped, then random. */
+		memcpy(target_out->b, rnd, 20);
+		for (size_t j = 0; j < i && j < 160; j++)
+			set_bit(target_out, j, get_bit(&t->my, j));
+		if (i < t->nb - 1 && i < 160)
+			set_bit(target_out, i, !get_bit(&t->my, i));
+		b->last_changed_ms = now_ms;
+		return 1;
+	}
+	return 0;
+}
+
+int rtable_set_id(struct rtable *t, const struct dht_id *my, int64_t now_ms)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < t->nb; i++)
+		total += t->b[i].n + t->b[i].ncache;
+	struct rt_node *all = malloc((total ? total : 1) * sizeof(*all));
+	size_t n = 0;
+	if (all) {
+		for (size_t i = 0; i < t->nb; i++) {
+			memcpy(all + n, t->b[i].nodes, t->b[i].n * sizeof(*all));
+			n += t->b[i].n;
+		}
+		for (size_t i = 0; i < t->nb; i++) {
+			if (t->b[i].ncache)
+				memcpy(all + n, t->b[i].cache, t->b[i].ncache * sizeof(*all));
+			n += t->b[i].ncache;
+		}
+	}
+	bool same = t->allow_same_subnet, enf = t->enforce_bep42;
+	int af = t->af;
+	rtable_clear(t);
+	rtable_init(t, af, my, same, enf, now_ms);
+	if (!all)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (memcmp(all[i].id.b, my->b, 20) == 0)
+			continue;
+		if (all[i].last_reply_ms) {
+			if (insert(t, &all[i], now_ms, NULL) < 0)
+				rc = -1;
+		} else {
+			struct rt_bucket *b = &t->b[bucket_of(t, &all[i].id)];
+			(void)cache_put(b, &all[i]);
+		}
+	}
+	free(all);
+	return rc;
+}
