@@ -14,3 +14,9 @@ dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) -fvisibility=hidden
 pkginclude_HEADERS += dht/dht.h
 pkgconfig_DATA += dht/libdht.pc
 DHT_LIBS = dht/libdht.a $(SODIUM_LIBS)
+# dht_event adapter
+# The optional libevent adapter lives in libdht.a: a program that never
+# calls dht_ev_* never pulls it in, so libdht alone still needs no libevent.
+dht_libdht_a_SOURCES += dht/dht_event.c dht/dht_event.h
+dht_libdht_a_CFLAGS += $(LIBEVENT_CFLAGS)
+pkginclude_HEADERS += dht/dht_event.h

@@ -26,5 +26,6 @@ trackless_SOURCES = \
 trackless_SOURCES += src/cli/cmd_info.c
 trackless_SOURCES += src/cli/cmd_create.c
 # -- cli: dht
+trackless_SOURCES += src/cli/cmd_dht.c
 # -- cli: get/seed
 trackless_LDADD = $(TL_LIBS)

@@ -80,3 +80,27 @@ endif
 # -- interop
 TESTS += tests/interop/create_interop.sh
 EXTRA_DIST += tests/interop/create_interop.sh
+
+# -- dht simulator, integration and interop
+check_PROGRAMS += tests/unit/test_dht_event
+tests_unit_test_dht_event_SOURCES = tests/unit/test_dht_event.c
+tests_unit_test_dht_event_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_dht_event_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_dht_event
+# the simulator: a library of the real core in virtual time, its tests and
+# the benchmark driver (tests/sim/dht-sim --bench)
+noinst_LIBRARIES += tests/sim/libsim.a
+tests_sim_libsim_a_SOURCES = tests/sim/sim.c tests/sim/sim.h tests/sim/sim_heap.c \
+	tests/sim/sim_heap.h tests/sim/sim_rng.c tests/sim/sim_rng.h tests/sim/krpc_msg.c \
+	tests/sim/krpc_msg.h tests/sim/sim_track.c tests/sim/sim_track.h \
+	tests/sim/sim_scenario.c tests/sim/sim_scenario.h
+tests_sim_libsim_a_CFLAGS = $(AM_CFLAGS)
+SIM_LIBS = tests/sim/libsim.a $(DHT_LIBS) -lm
+check_PROGRAMS += tests/sim/test_sim
+tests_sim_test_sim_SOURCES = tests/sim/test_sim.c
+tests_sim_test_sim_CFLAGS = $(TEST_CFLAGS)
+tests_sim_test_sim_LDADD = $(SIM_LIBS) $(TEST_LIBS)
+# TESTS += tests/sim/test_sim (registered once the core routes)
+noinst_PROGRAMS += tests/sim/dht-sim
+tests_sim_dht_sim_SOURCES = tests/sim/dht_sim.c
+tests_sim_dht_sim_LDADD = $(SIM_LIBS)

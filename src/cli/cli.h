@@ -16,5 +16,7 @@ struct tl_cmd {
 int tl_cmd_info(int argc, char **argv);
 /* cmd_create.c: make a .torrent (trackless create --help). */
 int tl_cmd_create(int argc, char **argv);
+/* `trackless dht ...` (cmd_dht.c). */
+int tl_cmd_dht(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 static const struct tl_cmd commands[] = {
 	{ "info", tl_cmd_info, "show what a .torrent or magnet link holds" },
 	{ "create", tl_cmd_create, "make a .torrent of a file or directory" },
+	{ "dht", tl_cmd_dht, "DHT diagnostics: ping, get-peers, announce, stats, node" },
 	{ NULL, NULL, NULL },
 };
 
