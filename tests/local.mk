@@ -104,3 +104,9 @@ tests_sim_test_sim_LDADD = $(SIM_LIBS) $(TEST_LIBS)
 noinst_PROGRAMS += tests/sim/dht-sim
 tests_sim_dht_sim_SOURCES = tests/sim/dht_sim.c
 tests_sim_dht_sim_LDADD = $(SIM_LIBS)
+# -- trackless-node
+check_PROGRAMS += tests/unit/test_pool
+tests_unit_test_pool_SOURCES = tests/unit/test_pool.c
+tests_unit_test_pool_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_pool_LDADD = $(DHT_LIBS) $(CUNIT_LIBS) -lpthread
+TESTS += tests/unit/test_pool
