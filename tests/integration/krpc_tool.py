@@ -12,7 +12,11 @@ tests do not share code with the node under test.
   probe   a well-behaved client: pings at a steady rate, prints the
           fraction answered
 """
-import argparse, os, random, select, socket, sys, time
+import argparse, os, select, socket, struct, sys, time
+
+
+# Linux <netinet/in.h>; the socket module does not name it.
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
 
 
 def benc(x):
@@ -170,41 +174,35 @@ def query_cmd(a):
 
 
 def flood(a):
+    """One source, or a.sources sources 127.0.x.y sent from one socket by
+    choosing each datagram's source address with IP_PKTINFO."""
     router = hostport(a.router)
-    socks = []
-    if a.sources == 1:
-        socks.append(bind(a.base))
-    else:
-        b = a.base.split(".")
-        for k in range(a.sources):
-            socks.append(bind("%s.%s.%d.%d" % (b[0], b[1], int(b[2]) + k // 250, k % 250 + 1)))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setblocking(False)
+    b = a.base.split(".")
+    srcs = [socket.inet_aton("%s.%s.%d.%d" % (b[0], b[1], int(b[2]) + k // 250, k % 250 + 1))
+            for k in range(a.sources)]
     junk = [b"", b"x", b"d1:t2:aa1:y1:qe", b"d1:ad2:id3:abce1:q4:ping1:t2:aa1:y1:qe",
             b"d" * 600, b"i-0e", b"d1:rd2:id20:" + b"A" * 20 + b"e1:t4:zzzz1:y1:re",
             os.urandom(1400)]
+    nid = os.urandom(20)
     end = time.time() + a.duration
     sent = 0
-    nid = os.urandom(20)
     while time.time() < end:
-        for s in socks:
+        for _ in range(256):
             if a.malformed and sent % 3 == 0:
                 pkt = junk[sent % len(junk)]
             else:
                 pkt = benc({"t": b"ff", "y": "q", "q": "find_node",
                             "a": {"id": nid, "target": os.urandom(20)}})
+            src = srcs[sent % len(srcs)]
+            anc = [(socket.IPPROTO_IP, IP_PKTINFO, struct.pack("I4s4s", 0, src, bytes(4)))]
             try:
-                s.sendto(pkt, router)
+                s.sendmsg([pkt], anc, 0, router)
             except OSError:
                 pass
             sent += 1
-        # drain replies so our own buffers never block
-        for s in socks:
-            s.setblocking(False)
-            try:
-                while True:
-                    s.recv(2048)
-            except OSError:
-                pass
-    print("flood: sent %d datagrams from %d sources" % (sent, len(socks)))
+    print("flood: sent %d datagrams from %d sources" % (sent, len(srcs)))
     return 0
 
 

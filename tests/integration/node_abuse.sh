@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# node_abuse.sh: trackless-node under abuse. While a well-behaved client
+# on 127.0.0.3 pings 10 times a second, the node takes a query flood from
+# one source, then a flood from 5000 loopback sources (one datagram source
+# address chosen per packet with IP_PKTINFO) mixed with malformed
+# datagrams. Checks: >= 90 % of the client's pings answered, the
+# per-source limit and the malformed counter fired (/metrics), the RSS
+# stays under --max-memory, and the node still answers afterwards.
+set -uo pipefail
+. "${top_srcdir:-.}/tests/integration/node_common.sh"
+mem=48
+
+start_node --threads 2 --ping-delay 0 --max-memory $mem || exit 1
+timeout 30 "$py" "$tool" probe --router "127.0.0.2:$port" --source 127.0.0.3 --rate 10 \
+	--duration 9 --min-percent 90 >"$work/probe.out" &
+probe=$!
+bg_pids=$probe
+
+timeout 20 "$py" "$tool" flood --router "127.0.0.2:$port" --sources 1 --base 127.0.0.4 \
+	--duration 4 || exit 1
+limited=$(metric 'trackless_node_drops_total{reason="rate_limited"}')
+banned=$(metric 'trackless_node_drops_total{reason="banned"}')
+echo "one source: $limited rate-limited, $banned banned"
+[ $((limited + banned)) -gt 0 ] || { echo "FAIL: a single-source flood was not limited"; exit 1; }
+
+timeout 20 "$py" "$tool" flood --router "127.0.0.2:$port" --sources 5000 --base 127.0.20.0 \
+	--duration 4 --malformed || exit 1
+malformed=$(metric 'trackless_node_drops_total{reason="malformed"}')
+echo "many sources: $malformed malformed datagrams dropped"
+[ "$malformed" -gt 100 ] || { echo "FAIL: malformed datagrams not counted"; exit 1; }
+
+wait $probe
+rc=$?
+bg_pids=
+cat "$work/probe.out"
+[ $rc -eq 0 ] || { echo "FAIL: the well-behaved client was starved"; exit 1; }
+
+rss=$(metric trackless_node_rss_bytes)
+echo "rss $((rss / 1024)) KiB, bound $mem MiB"
+[ "$rss" -gt 0 ] && [ "$rss" -lt $((mem * 1024 * 1024)) ] || { echo "FAIL: memory bound"; exit 1; }
+pending=$(metric 'trackless_node_pool_pending{family="v4"}')
+cap=$(metric 'trackless_node_pool_capacity{family="v4"}')
+[ "$pending" -le "$cap" ] || { echo "FAIL: pool over capacity"; exit 1; }
+
+# still serving
+timeout 5 "$py" "$tool" probe --router "127.0.0.2:$port" --source 127.0.0.5 --rate 20 \
+	--duration 1 --min-percent 100 || { echo "FAIL: not answering after the floods"; exit 1; }
+stop_node || exit 1
+echo "node_abuse: ok"

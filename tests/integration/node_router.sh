@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# node_router.sh: trackless-node in router mode on 127.0.0.2. 40 KRPC
+# clients (tests/integration/krpc_tool.py, an independent bencode) bootstrap
+# through it; the node pings them with cookies and its pool fills (read on
+# /metrics). Then SIGTERM, restart: the pool is back from --state-dir and
+# the node answers a newcomer's find_node with 8 swarm nodes that answer a
+# ping, within 1 s of the restart. announce_peer is refused and get_peers
+# carries no token.
+set -uo pipefail
+. "${top_srcdir:-.}/tests/integration/node_common.sh"
+clients=40
+
+start_node --threads 2 --ping-delay 0 || exit 1
+timeout 40 "$py" "$tool" swarm --router "127.0.0.2:$port" --clients $clients --base 127.0.10.0 \
+	--duration 25 --ids "$work/ids" &
+bg_pids=$!
+
+ok=0
+for _ in $(seq 80); do
+	n=$(metric 'trackless_node_pool_nodes{family="v4"}')
+	[ "$n" -ge $clients ] && { ok=1; break; }
+	sleep 0.1
+done
+echo "pool after bootstrap: $n verified nodes"
+[ $ok -eq 1 ] || { echo "FAIL: the pool did not fill"; cat "$work/node.log"; exit 1; }
+[ "$(metric trackless_node_cookie_replies_total)" -ge $clients ] ||
+	{ echo "FAIL: no cookie replies counted"; exit 1; }
+
+# a newcomer gets 8 verified swarm nodes that answer pings
+timeout 10 "$py" "$tool" query --router "127.0.0.2:$port" --ids "$work/ids" --source 127.0.0.3 \
+	--ping || { echo "FAIL: bad answer before restart"; exit 1; }
+
+# no storage: announce_peer gets 203, get_peers has nodes and no token
+"$py" - "$port" <<'EOF' || { echo "FAIL: storage behaviour"; exit 1; }
+import os, socket, sys
+sys.path.insert(0, os.environ.get("top_srcdir", ".") + "/tests/integration")
+import krpc_tool as k
+s = k.bind("127.0.0.4")
+to = ("127.0.0.2", int(sys.argv[1]))
+ih = os.urandom(20)
+r = k.query(s, to, "get_peers", {"id": os.urandom(20), "info_hash": ih})
+assert r and r[b"y"] == b"r" and b"token" not in r[b"r"] and len(r[b"r"][b"nodes"]) >= 26, r
+assert r[b"ip"] == socket.inet_aton("127.0.0.4") + s.getsockname()[1].to_bytes(2, "big")
+r = k.query(s, to, "announce_peer", {"id": os.urandom(20), "info_hash": ih, "port": 1,
+                                     "token": b"x"}, tid=b"an")
+assert r and r[b"y"] == b"e" and r[b"e"][0] == 203, r
+r = k.query(s, to, "vote", {"id": os.urandom(20)}, tid=b"vo")
+assert r and r[b"y"] == b"e" and r[b"e"][0] == 204, r
+print("storage: announce refused (203), get_peers token-less")
+EOF
+
+stop_node || exit 1
+[ -s "$work/state/pool" ] || { echo "FAIL: no saved pool"; exit 1; }
+grep -q "saved" "$work/node.log" || { echo "FAIL: no save logged"; exit 1; }
+
+# restart: nodes from disk, served within 1 s (the swarm is still up)
+start_node --threads 2 --ping-delay 0 || exit 1
+timeout 10 "$py" "$tool" query --router "127.0.0.2:$port" --ids "$work/ids" --source 127.0.0.5 \
+	--ping --within 1.0 || { echo "FAIL: not served from disk at once"; cat "$work/node.log"; exit 1; }
+n=$(metric 'trackless_node_pool_nodes{family="v4"}')
+echo "pool after restart: $n verified nodes"
+[ "$n" -ge $clients ] || { echo "FAIL: pool not restored"; exit 1; }
+grep -q "loaded $clients nodes\|loaded [0-9]* nodes" "$work/node.log" || { echo "FAIL: no load logged"; exit 1; }
+stop_node || exit 1
+echo "node_router: ok"
