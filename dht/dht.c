@@ -1,158 +1,1058 @@
 /*
- * dht.c: the instance (placeholder that keeps the API linkable while the
- * modules behind it are written): creation, ids, and inert entry points.
+ * dht.c: a libdht instance: dispatch of incoming datagrams, the table of
+ * outstanding queries, searches, and maintenance (BEP 5, 32, 42, 43).
+ *
+ * Owns one routing table per served family (each with its own id, BEP
+ * 42), the token secrets, the peer store, the per-source limiter and the
+ * running lookups. Every query we send has a 4-byte transaction id: two
+ * bytes of slot in the pending table and two random bytes; a reply is
+ * accepted only from the endpoint the query went to. Nothing is answered
+ * that did not decode, and no reply we did not ask for is used.
+ *
+ * Answering a query costs no allocation: the message is decoded into a
+ * struct on the stack and the reply is encoded into a fixed 1024-byte
+ * buffer inside the instance.
+ *
+ * Single thread per instance; no global state.
  */
 #include "dht/dht.h"
 
-#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dht/addr.h"
+#include "dht/bep42.h"
+#include "dht/krpc.h"
+#include "dht/limiter.h"
+#include "dht/lookup.h"
+#include "dht/persist.h"
+#include "dht/rtable.h"
+#include "dht/store.h"
+#include "dht/token.h"
+
+/* Outstanding queries: the pending table grows to PEND_MAX slots. */
+#define PEND_MIN 64u
+#define PEND_MAX 4096u
+/* A query unanswered after this has failed. */
+#define PEND_TIMEOUT_MS 5000
+/* Short (stall) timeout bounds and the RTT window behind it. */
+#define SHORT_MIN_MS 200
+#define SHORT_MAX_MS 2000
+#define RTT_WINDOW 64u
+/* Maintenance cadence. */
+#define MAINT_READY_MS 5000
+#define MAINT_BOOT_MS 1000
+#define BOOTSTRAP_GAP_MS (30 * 1000)
+#define EXPIRE_EVERY_MS (60 * 1000)
+/* Nodes in a find_node/get_peers answer per family. */
+#define REPLY_NODES 8u
+/* Values in a get_peers answer at most (the 1024-byte cap may cut it). */
+#define REPLY_MAX_VALUES 100u
+/* Internal (maintenance) lookups running at once per family. */
+#define MAX_INTERNAL_LOOKUPS 2u
+
+struct pending {
+	bool is_used;
+	uint8_t method;       /* enum krpc_method */
+	uint16_t rnd;
+	struct dht_addr to;
+	bool has_id;          /* the id we expect (a member or candidate) */
+	struct dht_id id;
+	int64_t sent_ms;
+	uint32_t search_id;   /* 0 = not part of a lookup */
+};
+
+struct fam {
+	bool is_on;
+	int af;
+	struct dht_id id;
+	struct rtable rt;
+	struct bep42_vote vote;
+	bool has_external;
+	struct dht_addr external;
+	bool was_ready;
+	int64_t next_bootstrap_ms;
+	int64_t next_maint_ms;
+};
+
 struct dht {
 	struct dht_config cfg;
-	struct dht_id id[2];
-	struct dht_stats stats;
+	uint8_t v[4];
+	struct fam fam[2];
+	struct dht_tokens tokens;
+	struct dht_store store;
+	struct dht_limiter lim;
+	bool has_limiter;
+
+	struct pending *pend;
+	size_t npend;       /* allocated slots */
+	size_t pend_used;
+	size_t pend_cursor;
+
+	struct lookup **lk;
+	size_t nlk, alk;
+	uint32_t next_search_id;
+
+	uint16_t rtt[RTT_WINDOW];
+	size_t nrtt, rtt_next;
+
+	int64_t next_expire_ms;
+	int64_t now_ms;     /* latest time passed in, for state queries */
+	struct dht_stats st;
+	uint8_t out[KRPC_MAX_OUT];
 };
+
+/* ---- small helpers ---- */
+
+static void emit(struct dht *d, const struct dht_event *ev)
+{
+	if (d->cfg.event)
+		d->cfg.event(d->cfg.ud, ev);
+}
+
+static void logf_(struct dht *d, enum dht_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void logf_(struct dht *d, enum dht_log_level lvl, const char *fmt, ...)
+{
+	if (!d->cfg.event)
+		return;
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	struct dht_event ev = { .type = DHT_EV_LOG, .level = lvl, .msg = line };
+	emit(d, &ev);
+}
+
+static void rnd(struct dht *d, void *p, size_t n)
+{
+	d->cfg.random(d->cfg.ud, p, n);
+}
+
+static struct fam *fam_of(struct dht *d, int af)
+{
+	if (af != AF_INET && af != AF_INET6)
+		return NULL;
+	struct fam *f = &d->fam[dht_af_index(af)];
+	return f->is_on ? f : NULL;
+}
+
+static void send_to(struct dht *d, const struct dht_addr *to, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = dht_addr_to_sa(to, &ss);
+	if (len == 0 || len > KRPC_MAX_OUT)
+		return;
+	if (d->cfg.send(d->cfg.ud, (const struct sockaddr *)&ss, sl, d->out, len) == 0) {
+		d->st.packets_out++;
+		d->st.bytes_out += len;
+	}
+}
+
+static int64_t short_timeout(const struct dht *d)
+{
+	if (d->nrtt < 8)
+		return 1000;
+	uint16_t s[RTT_WINDOW];
+	memcpy(s, d->rtt, d->nrtt * sizeof(s[0]));
+	/* Insertion sort of at most 64 samples, once per call. */
+	for (size_t i = 1; i < d->nrtt; i++) {
+		uint16_t x = s[i];
+		size_t j = i;
+		while (j > 0 && s[j - 1] > x) {
+			s[j] = s[j - 1];
+			j--;
+		}
+		s[j] = x;
+	}
+	int64_t p90 = s[(d->nrtt * 9) / 10 < d->nrtt ? (d->nrtt * 9) / 10 : d->nrtt - 1];
+	int64_t t = 2 * p90;
+	return t < SHORT_MIN_MS ? SHORT_MIN_MS : t > SHORT_MAX_MS ? SHORT_MAX_MS : t;
+}
+
+static void rtt_sample(struct dht *d, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	d->rtt[d->rtt_next] = (uint16_t)(ms > 60000 ? 60000 : ms);
+	d->rtt_next = (d->rtt_next + 1) % RTT_WINDOW;
+	if (d->nrtt < RTT_WINDOW)
+		d->nrtt++;
+}
+
+/* ---- outstanding queries ---- */
+
+static struct pending *pend_alloc(struct dht *d)
+{
+	if (d->pend_used * 2 >= d->npend && d->npend < PEND_MAX) {
+		size_t nn = d->npend ? d->npend * 2 : PEND_MIN;
+		struct pending *p = realloc(d->pend, nn * sizeof(*p));
+		if (p) {
+			memset(p + d->npend, 0, (nn - d->npend) * sizeof(*p));
+			d->pend = p;
+			d->npend = nn;
+		}
+	}
+	for (size_t k = 0; k < d->npend; k++) {
+		size_t i = (d->pend_cursor + k) % d->npend;
+		if (!d->pend[i].is_used) {
+			d->pend_cursor = (i + 1) % d->npend;
+			d->pend_used++;
+			memset(&d->pend[i], 0, sizeof(d->pend[i]));
+			d->pend[i].is_used = true;
+			return &d->pend[i];
+		}
+	}
+	return NULL;
+}
+
+static void pend_free(struct dht *d, struct pending *p)
+{
+	p->is_used = false;
+	d->pend_used--;
+}
+
+/* Send a query; returns 0, or -1 when no slot was free or it did not fit. */
+static int send_query(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
+    const struct krpc_query *q, uint32_t search_id, int64_t now_ms)
+{
+	struct pending *p = pend_alloc(d);
+	if (!p)
+		return -1;
+	uint8_t tid[4];
+	uint16_t slot = (uint16_t)(p - d->pend);
+	rnd(d, &p->rnd, sizeof(p->rnd));
+	tid[0] = (uint8_t)(slot >> 8), tid[1] = (uint8_t)slot;
+	tid[2] = (uint8_t)(p->rnd >> 8), tid[3] = (uint8_t)p->rnd;
+	struct krpc_hdr h = { .tid = tid, .tid_len = 4, .v = d->v,
+		.is_read_only = d->cfg.is_read_only };
+	size_t len = krpc_encode_query(&h, q, d->out, sizeof(d->out));
+	if (len == 0) {
+		pend_free(d, p);
+		return -1;
+	}
+	p->method = (uint8_t)q->method;
+	p->to = *to;
+	p->has_id = expect != NULL;
+	if (expect)
+		p->id = *expect;
+	p->sent_ms = now_ms;
+	p->search_id = search_id;
+	d->st.queries_out++;
+	send_to(d, to, len);
+	return 0;
+}
+
+static void send_ping(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
+    int64_t now_ms)
+{
+	struct fam *f = fam_of(d, to->family);
+	if (!f)
+		return;
+	struct krpc_query q = { .method = KRPC_PING, .id = &f->id };
+	if (send_query(d, to, expect, &q, 0, now_ms) == 0)
+		rtable_pinged(&f->rt, to, now_ms);
+}
+
+/* ---- lookups ---- */
+
+static struct lookup *lk_find(struct dht *d, uint32_t id, size_t *idx_out)
+{
+	for (size_t i = 0; i < d->nlk; i++) {
+		if (d->lk[i]->id == id) {
+			if (idx_out)
+				*idx_out = i;
+			return d->lk[i];
+		}
+	}
+	return NULL;
+}
+
+static size_t lk_internal_count(const struct dht *d, int af)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->nlk; i++)
+		n += d->lk[i]->is_internal && d->lk[i]->af == af;
+	return n;
+}
+
+static void lk_seed(struct dht *d, struct lookup *lk, int64_t now_ms)
+{
+	struct fam *f = fam_of(d, lk->af);
+	struct rt_node near[LK_MAX_CAND / 2];
+	size_t n = rtable_closest(&f->rt, &lk->target, LK_MAX_CAND / 2, false, now_ms, near);
+	for (size_t i = 0; i < n; i++)
+		lookup_add(lk, &near[i].id, &near[i].addr);
+}
+
+static void lk_remove(struct dht *d, size_t idx)
+{
+	d->lk[idx] = d->lk[d->nlk - 1];
+	d->nlk--;
+}
+
+static void lk_announce(struct dht *d, struct lookup *lk, int64_t now_ms)
+{
+	const struct lk_cand *t[LK_K];
+	struct fam *f = fam_of(d, lk->af);
+	size_t n = lookup_announce_targets(lk, t);
+	for (size_t i = 0; i < n; i++) {
+		struct krpc_query q = { .method = KRPC_ANNOUNCE_PEER, .id = &f->id,
+			.target = &lk->target, .token = t[i]->token, .token_len = t[i]->token_len,
+			.port = lk->announce_port, .seed = lk->is_seed,
+			.implied_port = lk->announce_port == DHT_IMPLIED_PORT };
+		if (q.implied_port)
+			q.port = 0;
+		(void)send_query(d, &t[i]->addr, &t[i]->id, &q, 0, now_ms);
+	}
+}
+
+/* Send what the lookup wants sent; finish it when done. The callback
+ * may start or cancel searches, so the lookup is looked up again by id
+ * after anything that calls out. */
+static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
+{
+	size_t idx;
+	struct lookup *lk = lk_find(d, search_id, &idx);
+	if (!lk)
+		return;
+	struct fam *f = fam_of(d, lk->af);
+	if (lk->n == 0) {
+		lk_seed(d, lk, now_ms);
+		if (lk->n == 0)
+			return; /* queued until the table has nodes */
+		lk->started_ms = now_ms;
+	}
+	lookup_tick(lk, now_ms, short_timeout(d));
+	struct lk_cand *c;
+	while ((c = lookup_next(lk, now_ms)) != NULL) {
+		struct krpc_query q = { .method = lk->is_get_peers ? KRPC_GET_PEERS : KRPC_FIND_NODE,
+			.id = &f->id, .target = &lk->target };
+		if (send_query(d, &c->addr, &c->id, &q, lk->id, now_ms) != 0)
+			lookup_failed(lk, &c->addr);
+	}
+	if (!lookup_is_done(lk, now_ms))
+		return;
+	if (lk->is_get_peers && lk->announce_port)
+		lk_announce(d, lk, now_ms);
+	lk_remove(d, idx);
+	if (lk->cb)
+		lk->cb(lk->ud, lk->id, &lk->target, lk->af, NULL, 0, true);
+	free(lk);
+}
+
+static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
+    uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
+    int64_t now_ms, uint32_t *id_out)
+{
+	if (!target || !fam_of(d, af))
+		return DHT_EINVAL;
+	if (now_ms > d->now_ms)
+		d->now_ms = now_ms;
+	if (announce_port && d->cfg.is_read_only)
+		return DHT_EREADONLY;
+	if (d->nlk >= d->cfg.max_searches + 2 * MAX_INTERNAL_LOOKUPS)
+		return DHT_EFULL;
+	size_t user = 0;
+	for (size_t i = 0; i < d->nlk; i++)
+		user += !d->lk[i]->is_internal;
+	if (!is_internal && user >= d->cfg.max_searches)
+		return DHT_EFULL;
+	if (d->nlk == d->alk) {
+		size_t na = d->alk ? d->alk * 2 : 8;
+		struct lookup **p = realloc(d->lk, na * sizeof(*p));
+		if (!p)
+			return DHT_ENOMEM;
+		d->lk = p;
+		d->alk = na;
+	}
+	struct lookup *lk = malloc(sizeof(*lk));
+	if (!lk)
+		return DHT_ENOMEM;
+	do
+		d->next_search_id++;
+	while (d->next_search_id == 0 || lk_find(d, d->next_search_id, NULL));
+	lookup_init(lk, d->next_search_id, af, target, now_ms);
+	lk->is_get_peers = is_get_peers;
+	lk->announce_port = announce_port;
+	lk->is_seed = is_seed;
+	lk->cb = cb;
+	lk->ud = ud;
+	lk->is_internal = is_internal;
+	d->lk[d->nlk++] = lk;
+	if (id_out)
+		*id_out = lk->id;
+	lk_drive(d, lk->id, now_ms);
+	return DHT_OK;
+}
+
+/* ---- our id and external address (BEP 42) ---- */
+
+static void set_id(struct dht *d, struct fam *f, const struct dht_id *id, int64_t now_ms)
+{
+	f->id = *id;
+	if (rtable_set_id(&f->rt, id, now_ms) != 0)
+		logf_(d, DHT_LOG_WARN, "out of memory re-filing the routing table");
+	struct dht_event ev = { .type = DHT_EV_NEW_ID, .af = f->af };
+	emit(d, &ev);
+}
+
+static void learn_external(struct dht *d, struct fam *f, const struct dht_addr *ip,
+    int64_t now_ms)
+{
+	f->has_external = true;
+	f->external = *ip;
+	f->external.port = 0;
+	struct sockaddr_storage ss;
+	socklen_t sl = dht_addr_to_sa(&f->external, &ss);
+	struct dht_event ev = { .type = DHT_EV_EXTERNAL_IP, .af = f->af,
+		.addr = (const struct sockaddr *)&ss, .addrlen = sl };
+	emit(d, &ev);
+	if (bep42_check(&f->id, &f->external))
+		return;
+	uint8_t r[20];
+	struct dht_id id;
+	rnd(d, r, sizeof(r));
+	bep42_make_id(&f->external, r, &id);
+	set_id(d, f, &id, now_ms);
+	char s[64];
+	dht_addr_format(&f->external, s, sizeof(s));
+	logf_(d, DHT_LOG_INFO, "external address %s: new BEP 42 node id", s);
+}
+
+/* ---- answering queries ---- */
+
+/* Compact node info (id then address) of n nodes; returns the length. */
+static size_t put_nodes(const struct rt_node *nodes, size_t n, uint8_t *out)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(out + len, nodes[i].id.b, 20);
+		len += 20;
+		len += dht_addr_put_compact(&nodes[i].addr, out + len);
+	}
+	return len;
+}
+
+/* Compact node info of the nodes closest to target in family f. */
+static size_t nodes_blob(struct dht *d, struct fam *f, const struct dht_id *target,
+    int64_t now_ms, uint8_t *out)
+{
+	struct rt_node near[REPLY_NODES];
+	size_t n = rtable_closest(&f->rt, target, REPLY_NODES, false, now_ms, near);
+	return put_nodes(near, n, out);
+}
+
+static void reply_error(struct dht *d, const struct krpc_msg *m, const struct dht_addr *from,
+    int code, const char *msg)
+{
+	struct krpc_hdr h = { .tid = m->tid, .tid_len = m->tid_len, .v = d->v, .ip = from };
+	send_to(d, from, krpc_encode_error(&h, code, msg, d->out, sizeof(d->out)));
+}
+
+static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,
+    const struct dht_addr *from, int64_t now_ms)
+{
+	uint8_t n4[REPLY_NODES * DHT_COMPACT_NODE4], n6[REPLY_NODES * DHT_COMPACT_NODE6];
+	uint8_t tok[DHT_TOKEN_LEN];
+	uint8_t vals[REPLY_MAX_VALUES * DHT_COMPACT_PEER6];
+	struct krpc_hdr h = { .tid = m->tid, .tid_len = m->tid_len, .v = d->v, .ip = from };
+	struct krpc_reply r = { .id = &f->id };
+	enum krpc_method method = m->method;
+
+	if (method == KRPC_UNKNOWN) {
+		if (!m->has_target) {
+			reply_error(d, m, from, KRPC_ERR_METHOD, "Method Unknown");
+			return;
+		}
+		method = KRPC_FIND_NODE; /* forward compatibility */
+	}
+	if (method == KRPC_ANNOUNCE_PEER) {
+		if (!dht_token_check(&d->tokens, from, &m->target, m->token, m->token_len)) {
+			d->st.bad_tokens++;
+			reply_error(d, m, from, KRPC_ERR_PROTOCOL, "Bad token");
+			return;
+		}
+		struct dht_addr peer = *from;
+		if (!m->implied_port)
+			peer.port = m->port;
+		if (store_announce(&d->store, &m->target, &peer, m->seed, now_ms) == DHT_OK)
+			d->st.announces_stored++;
+	}
+	if (method == KRPC_FIND_NODE || method == KRPC_GET_PEERS) {
+		int want = m->want ? m->want : (from->family == AF_INET6 ? KRPC_WANT_N6 : KRPC_WANT_N4);
+		struct fam *f4 = fam_of(d, AF_INET), *f6 = fam_of(d, AF_INET6);
+		if ((want & KRPC_WANT_N4) && f4) {
+			r.nodes = n4;
+			r.nodes_len = nodes_blob(d, f4, &m->target, now_ms, n4);
+		}
+		if ((want & KRPC_WANT_N6) && f6) {
+			r.nodes6 = n6;
+			r.nodes6_len = nodes_blob(d, f6, &m->target, now_ms, n6);
+		}
+	}
+	if (method == KRPC_GET_PEERS) {
+		dht_token_make(&d->tokens, from, &m->target, tok);
+		r.token = tok;
+		r.token_len = sizeof(tok);
+	}
+	size_t len = krpc_encode_reply(&h, &r, d->out, sizeof(d->out));
+	if (method == KRPC_GET_PEERS && len > 0) {
+		size_t vl = from->family == AF_INET6 ? DHT_COMPACT_PEER6 : DHT_COMPACT_PEER4;
+		size_t room = KRPC_MAX_OUT - len;
+		size_t fit = room > krpc_values_cost(0, vl) ?
+		    (room - krpc_values_cost(0, vl)) / (krpc_values_cost(1, vl) - krpc_values_cost(0, vl)) : 0;
+		if (fit > REPLY_MAX_VALUES)
+			fit = REPLY_MAX_VALUES;
+		r.nvalues = store_get(&d->store, &m->target, from->family, m->noseed, fit, now_ms, vals);
+		r.values = vals;
+		r.value_len = vl;
+		if (r.nvalues)
+			len = krpc_encode_reply(&h, &r, d->out, sizeof(d->out));
+	}
+	send_to(d, from, len);
+}
+
+static void on_query(struct dht *d, const struct krpc_msg *m, const struct dht_addr *from,
+    int64_t now_ms)
+{
+	if (d->cfg.is_read_only) {
+		d->st.drop_read_only++;
+		return;
+	}
+	if (d->has_limiter && limiter_check(&d->lim, from, now_ms) != LIM_ALLOW) {
+		d->st.drop_rate_limited++;
+		return;
+	}
+	d->st.queries_in[m->method <= KRPC_UNKNOWN ? m->method : KRPC_UNKNOWN]++;
+	struct fam *f = fam_of(d, from->family);
+	if (!f)
+		return;
+	if (d->cfg.enforce_bep42 && !bep42_check(&m->id, from)) {
+		reply_error(d, m, from, KRPC_ERR_PROTOCOL, "Invalid node id");
+		return;
+	}
+	if (!m->is_read_only) {
+		struct rt_node ping;
+		if (rtable_heard(&f->rt, &m->id, from, RT_QUERIED, now_ms, &ping) == 1)
+			send_ping(d, &ping.addr, &ping.id, now_ms);
+	}
+	answer(d, f, m, from, now_ms);
+}
+
+/* ---- replies ---- */
+
+static struct pending *match_reply(struct dht *d, const struct krpc_msg *m,
+    const struct dht_addr *from)
+{
+	if (m->tid_len != 4)
+		return NULL;
+	size_t slot = (size_t)m->tid[0] << 8 | m->tid[1];
+	uint16_t r = (uint16_t)(m->tid[2] << 8 | m->tid[3]);
+	if (slot >= d->npend)
+		return NULL;
+	struct pending *p = &d->pend[slot];
+	if (!p->is_used || p->rnd != r || !dht_addr_eq(&p->to, from))
+		return NULL;
+	return p;
+}
+
+static void deliver_values(struct dht *d, struct lookup *lk, const struct krpc_msg *m)
+{
+	uint8_t batch[KRPC_MAX_VALUES * DHT_COMPACT_PEER6];
+	size_t n = 0, vl = lk->af == AF_INET6 ? DHT_COMPACT_PEER6 : DHT_COMPACT_PEER4;
+	for (size_t i = 0; i < m->nvalues; i++) {
+		struct dht_addr a;
+		if (m->values[i].len != vl ||
+		    dht_addr_get_compact(lk->af, m->values[i].p, vl, &a) != 0 ||
+		    dht_addr_is_martian(&a) || !lookup_first_seen(lk, m->values[i].p, vl))
+			continue;
+		memcpy(batch + n * vl, m->values[i].p, vl);
+		n++;
+	}
+	if (n && lk->cb)
+		lk->cb(lk->ud, lk->id, &lk->target, lk->af, batch, n, false);
+	(void)d;
+}
+
+static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc_msg *m,
+    const struct dht_addr *from, int64_t now_ms)
+{
+	struct lookup *lk = lk_find(d, search_id, NULL);
+	if (!lk)
+		return;
+	if (!lookup_replied(lk, from, &m->id, m->token, m->token_len))
+		return;
+	const uint8_t *nodes = lk->af == AF_INET6 ? m->nodes6 : m->nodes;
+	size_t nlen = lk->af == AF_INET6 ? m->nodes6_len : m->nodes_len;
+	size_t step = lk->af == AF_INET6 ? DHT_COMPACT_NODE6 : DHT_COMPACT_NODE4;
+	struct fam *f = fam_of(d, lk->af);
+	for (size_t off = 0; off + step <= nlen; off += step) {
+		struct dht_id id;
+		struct dht_addr a;
+		memcpy(id.b, nodes + off, 20);
+		if (dht_addr_get_compact(lk->af, nodes + off + 20, step - 20, &a) != 0 ||
+		    memcmp(id.b, f->id.b, 20) == 0)
+			continue;
+		if (d->cfg.enforce_bep42 && !bep42_check(&id, &a))
+			continue;
+		lookup_add(lk, &id, &a);
+	}
+	if (lk->is_get_peers && m->nvalues)
+		deliver_values(d, lk, m);
+	lk_drive(d, search_id, now_ms);
+}
+
+/* Lookups queued for want of nodes start as soon as the table has one. */
+static void start_queued(struct dht *d, int af, int64_t now_ms)
+{
+	uint32_t ids[16];
+	size_t n = 0;
+	for (size_t i = 0; i < d->nlk && n < 16; i++) {
+		if (d->lk[i]->n == 0 && d->lk[i]->af == af)
+			ids[n++] = d->lk[i]->id;
+	}
+	for (size_t i = 0; i < n; i++)
+		lk_drive(d, ids[i], now_ms);
+}
+
+static void on_reply(struct dht *d, const struct krpc_msg *m, const struct dht_addr *from,
+    int64_t now_ms)
+{
+	struct pending *p = match_reply(d, m, from);
+	if (!p) {
+		d->st.drop_unexpected++;
+		return;
+	}
+	uint32_t search_id = p->search_id;
+	rtt_sample(d, now_ms - p->sent_ms);
+	pend_free(d, p);
+	struct fam *f = fam_of(d, from->family);
+	if (!f)
+		return;
+	if (m->type == KRPC_ERROR) {
+		d->st.errors_in++;
+		struct lookup *lk = search_id ? lk_find(d, search_id, NULL) : NULL;
+		if (lk) {
+			lookup_failed(lk, from);
+			lk_drive(d, search_id, now_ms);
+		}
+		return;
+	}
+	d->st.replies_in++;
+	if (m->has_ip && m->ip.family == from->family &&
+	    bep42_vote_add(&f->vote, from, &m->ip))
+		learn_external(d, f, &f->vote.settled, now_ms);
+	if (!m->is_read_only) {
+		struct rt_node ping;
+		if (rtable_heard(&f->rt, &m->id, from, RT_REPLIED, now_ms, &ping) == 1)
+			send_ping(d, &ping.addr, &ping.id, now_ms);
+	}
+	if (search_id)
+		on_lookup_reply(d, search_id, m, from, now_ms);
+	start_queued(d, f->af, now_ms);
+}
+
+int dht_input(struct dht *d, const struct sockaddr *from, socklen_t fromlen, const uint8_t *buf,
+    size_t len, int64_t now_ms)
+{
+	struct dht_addr a;
+	struct krpc_msg m;
+	const char *why;
+	if (!d || !from || (!buf && len))
+		return DHT_EINVAL;
+	if (dht_addr_from_sa(from, fromlen, &a) != 0)
+		return DHT_EINVAL;
+	d->now_ms = now_ms;
+	d->st.packets_in++;
+	d->st.bytes_in += len;
+	if (dht_addr_is_martian(&a)) {
+		d->st.drop_martian++;
+		return DHT_OK;
+	}
+	if (d->has_limiter && limiter_is_blacklisted(&d->lim, &a, now_ms)) {
+		d->st.drop_blacklisted++;
+		return DHT_OK;
+	}
+	if (krpc_decode(buf, len, &m, &why) != 0) {
+		d->st.drop_malformed++;
+		/* A broken answer to one of our own queries: that sender is
+		 * not worth talking to for a while. */
+		if (m.type == KRPC_REPLY && m.tid) {
+			struct pending *p = match_reply(d, &m, &a);
+			if (p) {
+				struct lookup *lk = p->search_id ? lk_find(d, p->search_id, NULL) : NULL;
+				uint32_t sid = p->search_id;
+				pend_free(d, p);
+				if (d->has_limiter)
+					limiter_blacklist(&d->lim, &a, now_ms);
+				if (lk) {
+					lookup_failed(lk, &a);
+					lk_drive(d, sid, now_ms);
+				}
+			}
+		}
+		return DHT_OK;
+	}
+	if (m.type == KRPC_QUERY)
+		on_query(d, &m, &a, now_ms);
+	else
+		on_reply(d, &m, &a, now_ms);
+	return DHT_OK;
+}
+
+/* ---- timers ---- */
+
+static void expire_pending(struct dht *d, int64_t now_ms)
+{
+	for (size_t i = 0; i < d->npend; i++) {
+		struct pending *p = &d->pend[i];
+		if (!p->is_used || now_ms - p->sent_ms < PEND_TIMEOUT_MS)
+			continue;
+		struct dht_addr to = p->to;
+		struct dht_id id = p->id;
+		bool has_id = p->has_id;
+		uint32_t sid = p->search_id;
+		pend_free(d, p);
+		d->st.timeouts++;
+		struct fam *f = fam_of(d, to.family);
+		if (f) {
+			struct rt_node ping;
+			if (rtable_failed(&f->rt, has_id ? &id : NULL, &to, now_ms, &ping) == 1)
+				send_ping(d, &ping.addr, &ping.id, now_ms);
+		}
+		struct lookup *lk = sid ? lk_find(d, sid, NULL) : NULL;
+		if (lk)
+			lookup_failed(lk, &to);
+	}
+}
+
+static void maintain(struct dht *d, struct fam *f, int64_t now_ms)
+{
+	size_t good, dubious, cached;
+	rtable_count(&f->rt, now_ms, &good, &dubious, &cached);
+	bool is_ready = good >= RT_K;
+	if (is_ready && !f->was_ready) {
+		struct dht_event ev = { .type = DHT_EV_READY, .af = f->af };
+		emit(d, &ev);
+	}
+	f->was_ready = is_ready;
+	if (now_ms < f->next_maint_ms)
+		return;
+	f->next_maint_ms = now_ms + (is_ready ? MAINT_READY_MS : MAINT_BOOT_MS);
+	struct rt_node n;
+	if (rtable_next_ping(&f->rt, now_ms, &n) == 1)
+		send_ping(d, &n.addr, &n.id, now_ms);
+	if (good + dubious == 0 || lk_internal_count(d, f->af) >= MAX_INTERNAL_LOOKUPS)
+		return;
+	if (!is_ready && now_ms >= f->next_bootstrap_ms) {
+		f->next_bootstrap_ms = now_ms + BOOTSTRAP_GAP_MS;
+		(void)lk_start(d, &f->id, f->af, false, 0, false, NULL, NULL, true, now_ms, NULL);
+		return;
+	}
+	uint8_t r[20];
+	struct dht_id target;
+	rnd(d, r, sizeof(r));
+	if (rtable_refresh_target(&f->rt, now_ms, r, &target) == 1)
+		(void)lk_start(d, &target, f->af, false, 0, false, NULL, NULL, true, now_ms, NULL);
+}
+
+/* The earliest time something is due: a query timing out, a query
+ * stalling (which frees an alpha slot), a queued lookup, maintenance. */
+static int64_t next_wakeup(const struct dht *d, int64_t now_ms)
+{
+	int64_t next = now_ms + 1000;
+	for (size_t i = 0; i < d->npend; i++) {
+		if (d->pend[i].is_used && d->pend[i].sent_ms + PEND_TIMEOUT_MS < next)
+			next = d->pend[i].sent_ms + PEND_TIMEOUT_MS;
+	}
+	int64_t st = short_timeout(d);
+	for (size_t i = 0; i < d->nlk; i++) {
+		const struct lookup *lk = d->lk[i];
+		for (size_t k = 0; k < lk->n; k++) {
+			if (lk->c[k].state == LK_INFLIGHT && lk->c[k].sent_ms + st < next)
+				next = lk->c[k].sent_ms + st;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		if (d->fam[i].is_on && d->fam[i].next_maint_ms < next)
+			next = d->fam[i].next_maint_ms;
+	}
+	return next > now_ms ? next : now_ms + 1;
+}
+
+int64_t dht_periodic(struct dht *d, int64_t now_ms)
+{
+	d->now_ms = now_ms;
+	if (dht_tokens_rotate_due(&d->tokens, now_ms)) {
+		uint8_t k[DHT_TOKEN_KEY_LEN];
+		rnd(d, k, sizeof(k));
+		dht_tokens_rotate(&d->tokens, k, now_ms);
+	}
+	expire_pending(d, now_ms);
+	/* Drive every lookup; ids first, as callbacks may change the list. */
+	uint32_t ids[64];
+	size_t done = 0;
+	while (done < d->nlk) {
+		size_t n = 0;
+		for (size_t i = done; i < d->nlk && n < 64; i++)
+			ids[n++] = d->lk[i]->id;
+		for (size_t i = 0; i < n; i++)
+			lk_drive(d, ids[i], now_ms);
+		done += n;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (d->fam[i].is_on)
+			maintain(d, &d->fam[i], now_ms);
+	}
+	if (now_ms >= d->next_expire_ms) {
+		store_expire(&d->store, now_ms);
+		d->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
+	}
+	return next_wakeup(d, now_ms);
+}
+
+/* ---- public API ---- */
 
 const char *dht_strerror(enum dht_err err)
 {
 	switch (err) {
-	case DHT_OK: return "ok";
-	case DHT_EINVAL: return "invalid argument";
-	case DHT_ENOMEM: return "out of memory";
-	case DHT_EFULL: return "table full";
-	case DHT_ENOTFOUND: return "not found";
-	case DHT_EMALFORMED: return "malformed input";
-	case DHT_EIO: return "i/o error";
-	case DHT_EREADONLY: return "read-only node";
+	case DHT_OK:
+		return "ok";
+	case DHT_EINVAL:
+		return "invalid argument";
+	case DHT_ENOMEM:
+		return "out of memory";
+	case DHT_EFULL:
+		return "table full";
+	case DHT_ENOTFOUND:
+		return "not found";
+	case DHT_EMALFORMED:
+		return "malformed input";
+	case DHT_EIO:
+		return "i/o error";
+	case DHT_EREADONLY:
+		return "read-only node";
 	}
 	return "unknown error";
 }
 
 struct dht *dht_new(const struct dht_config *cfg, int64_t now_ms, enum dht_err *err_out)
 {
-	(void)now_ms;
-	if (!cfg || !cfg->send || !cfg->random) {
-		if (err_out)
-			*err_out = DHT_EINVAL;
-		return NULL;
-	}
-	struct dht *d = calloc(1, sizeof(*d));
-	if (!d) {
-		if (err_out)
-			*err_out = DHT_ENOMEM;
-		return NULL;
-	}
+	enum dht_err err = DHT_EINVAL;
+	struct dht *d = NULL;
+	if (!cfg || !cfg->send || !cfg->random)
+		goto out;
+	err = DHT_ENOMEM;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		goto out;
 	d->cfg = *cfg;
-	cfg->random(cfg->ud, d->id, sizeof(d->id));
+	if (d->cfg.family_mask == 0)
+		d->cfg.family_mask = DHT_F_INET | DHT_F_INET6;
+	if (d->cfg.max_infohashes == 0)
+		d->cfg.max_infohashes = 10000;
+	if (d->cfg.max_peers_per_infohash == 0)
+		d->cfg.max_peers_per_infohash = 2000;
+	if (d->cfg.max_searches == 0)
+		d->cfg.max_searches = 128;
+	static const uint8_t zero[4];
+	memcpy(d->v, memcmp(cfg->version, zero, 4) ? cfg->version : (const uint8_t *)"TL\0\1", 4);
+	for (int i = 0; i < 2; i++) {
+		struct fam *f = &d->fam[i];
+		f->af = i ? AF_INET6 : AF_INET;
+		f->is_on = (d->cfg.family_mask & (i ? DHT_F_INET6 : DHT_F_INET)) != 0;
+		rnd(d, f->id.b, 20);
+		rtable_init(&f->rt, f->af, &f->id, cfg->allow_same_subnet, cfg->enforce_bep42, now_ms);
+		bep42_vote_init(&f->vote);
+	}
+	uint8_t k[DHT_TOKEN_KEY_LEN + STORE_KEY_LEN + LIM_KEY_LEN];
+	rnd(d, k, sizeof(k));
+	dht_tokens_init(&d->tokens, k, now_ms);
+	store_init(&d->store, d->cfg.max_infohashes, d->cfg.max_peers_per_infohash,
+	    k + DHT_TOKEN_KEY_LEN, now_ms);
+	if (!cfg->no_rate_limit) {
+		if (limiter_init(&d->lim, k + DHT_TOKEN_KEY_LEN + STORE_KEY_LEN, now_ms) != 0) {
+			dht_free(d);
+			d = NULL;
+			goto out;
+		}
+		d->has_limiter = true;
+	}
+	d->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
+	d->now_ms = now_ms;
+	err = DHT_OK;
+out:
 	if (err_out)
-		*err_out = DHT_OK;
+		*err_out = err;
 	return d;
 }
 
-void dht_free(struct dht *dht)
+void dht_free(struct dht *d)
 {
-	free(dht);
+	if (!d)
+		return;
+	for (int i = 0; i < 2; i++)
+		rtable_clear(&d->fam[i].rt);
+	store_clear(&d->store);
+	if (d->has_limiter)
+		limiter_clear(&d->lim);
+	for (size_t i = 0; i < d->nlk; i++)
+		free(d->lk[i]);
+	free(d->lk);
+	free(d->pend);
+	free(d);
 }
 
-int dht_input(struct dht *dht, const struct sockaddr *from, socklen_t fromlen, const uint8_t *buf,
-    size_t len, int64_t now_ms)
+int dht_add_node(struct dht *d, const struct sockaddr *sa, socklen_t salen, int64_t now_ms)
 {
-	(void)fromlen, (void)buf, (void)now_ms;
-	if (!dht || !from)
+	struct dht_addr a;
+	if (!d || dht_addr_from_sa(sa, salen, &a) != 0 || !fam_of(d, a.family) ||
+	    dht_addr_is_martian(&a))
 		return DHT_EINVAL;
-	dht->stats.packets_in++;
-	dht->stats.bytes_in += len;
+	if (now_ms > d->now_ms)
+		d->now_ms = now_ms;
+	send_ping(d, &a, NULL, now_ms);
 	return DHT_OK;
 }
 
-int64_t dht_periodic(struct dht *dht, int64_t now_ms)
-{
-	(void)dht;
-	return now_ms + 1000;
-}
-
-int dht_add_node(struct dht *dht, const struct sockaddr *sa, socklen_t salen, int64_t now_ms)
-{
-	(void)dht, (void)sa, (void)salen, (void)now_ms;
-	return DHT_OK;
-}
-
-int dht_search(struct dht *dht, const struct dht_id *infohash, int af, uint16_t announce_port,
+int dht_search(struct dht *d, const struct dht_id *infohash, int af, uint16_t announce_port,
     bool is_seed, dht_peers_fn cb, void *ud, int64_t now_ms, uint32_t *search_id_out)
 {
-	(void)dht, (void)infohash, (void)af, (void)announce_port, (void)is_seed, (void)cb, (void)ud;
-	(void)now_ms, (void)search_id_out;
-	return DHT_EFULL;
+	if (!d)
+		return DHT_EINVAL;
+	return lk_start(d, infohash, af, true, announce_port, is_seed, cb, ud, false, now_ms,
+	    search_id_out);
 }
 
-int dht_find_node(struct dht *dht, const struct dht_id *target, int af, dht_peers_fn cb, void *ud,
+int dht_find_node(struct dht *d, const struct dht_id *target, int af, dht_peers_fn cb, void *ud,
     int64_t now_ms, uint32_t *search_id_out)
 {
-	(void)dht, (void)target, (void)af, (void)cb, (void)ud, (void)now_ms, (void)search_id_out;
-	return DHT_EFULL;
+	if (!d)
+		return DHT_EINVAL;
+	return lk_start(d, target, af, false, 0, false, cb, ud, false, now_ms, search_id_out);
 }
 
-int dht_search_cancel(struct dht *dht, uint32_t search_id)
+int dht_search_cancel(struct dht *d, uint32_t search_id)
 {
-	(void)dht, (void)search_id;
-	return DHT_ENOTFOUND;
-}
-
-void dht_get_stats(const struct dht *dht, struct dht_stats *out)
-{
-	*out = dht->stats;
-}
-
-size_t dht_nodes(const struct dht *dht, int af, struct sockaddr_storage *out, size_t max)
-{
-	(void)dht, (void)af, (void)out, (void)max;
-	return 0;
-}
-
-const struct dht_id *dht_my_id(const struct dht *dht, int af)
-{
-	return &dht->id[af == AF_INET6];
-}
-
-bool dht_is_ready(const struct dht *dht, int af)
-{
-	(void)dht, (void)af;
-	return false;
-}
-
-int dht_set_external_ip(struct dht *dht, const struct sockaddr *sa, socklen_t salen, int64_t now_ms)
-{
-	(void)dht, (void)sa, (void)salen, (void)now_ms;
+	size_t idx;
+	struct lookup *lk = d ? lk_find(d, search_id, &idx) : NULL;
+	if (!lk)
+		return DHT_ENOTFOUND;
+	lk_remove(d, idx);
+	free(lk);
 	return DHT_OK;
 }
 
-int dht_save(const struct dht *dht, uint8_t **buf_out, size_t *len_out)
+void dht_get_stats(const struct dht *d, struct dht_stats *out)
 {
-	(void)dht;
-	*buf_out = NULL;
-	*len_out = 0;
-	return DHT_ENOMEM;
+	*out = d->st;
+	int64_t now = d->now_ms;
+	for (int i = 0; i < 2; i++) {
+		rtable_count(&d->fam[i].rt, now, &out->nodes_good[i], &out->nodes_dubious[i],
+		    &out->nodes_cached[i]);
+		out->buckets[i] = d->fam[i].rt.nb;
+	}
+	out->infohashes = d->store.nih;
+	out->peers = d->store.npeers;
+	out->searches = 0;
+	out->searches_queued = 0;
+	for (size_t i = 0; i < d->nlk; i++) {
+		if (d->lk[i]->is_internal)
+			continue;
+		out->searches++;
+		out->searches_queued += d->lk[i]->n == 0;
+	}
 }
 
-int dht_load(struct dht *dht, const uint8_t *buf, size_t len, int64_t now_ms)
+/* Our good nodes of af closest to our id (heap array, caller frees);
+ * NULL when af is not served or out of memory. */
+static struct rt_node *good_near(const struct dht *d, int af, size_t max, size_t *n_out)
 {
-	(void)dht, (void)buf, (void)len, (void)now_ms;
-	return DHT_EMALFORMED;
+	const struct fam *f = fam_of((struct dht *)d, af);
+	*n_out = 0;
+	if (!f || max == 0)
+		return NULL;
+	struct rt_node *near = malloc(max * sizeof(*near));
+	if (near)
+		*n_out = rtable_closest(&f->rt, &f->id, max, true, d->now_ms, near);
+	return near;
 }
 
-int dht_save_file(const struct dht *dht, const char *path)
+size_t dht_nodes(const struct dht *d, int af, struct sockaddr_storage *out, size_t max)
 {
-	(void)dht, (void)path;
-	errno = ENOSYS;
-	return DHT_EIO;
+	size_t n;
+	struct rt_node *near = good_near(d, af, max, &n);
+	for (size_t i = 0; i < n; i++)
+		(void)dht_addr_to_sa(&near[i].addr, &out[i]);
+	free(near);
+	return n;
 }
 
-int dht_load_file(struct dht *dht, const char *path, int64_t now_ms)
+size_t dht_compact_nodes(const struct dht *d, int af, uint8_t *out, size_t max)
 {
-	(void)dht, (void)path, (void)now_ms;
-	errno = ENOENT;
-	return DHT_EIO;
+	size_t n;
+	struct rt_node *near = good_near(d, af, max, &n);
+	(void)put_nodes(near, n, out);
+	free(near);
+	return n;
+}
+
+const struct dht_id *dht_my_id(const struct dht *d, int af)
+{
+	const struct fam *f = fam_of((struct dht *)d, af);
+	return f ? &f->id : NULL;
+}
+
+bool dht_is_ready(const struct dht *d, int af)
+{
+	const struct fam *f = fam_of((struct dht *)d, af);
+	return f && f->was_ready;
+}
+
+int dht_set_external_ip(struct dht *d, const struct sockaddr *sa, socklen_t salen, int64_t now_ms)
+{
+	struct dht_addr a;
+	if (!d || dht_addr_from_sa(sa, salen, &a) != 0)
+		return DHT_EINVAL;
+	struct fam *f = fam_of(d, a.family);
+	if (!f)
+		return DHT_EINVAL;
+	learn_external(d, f, &a, now_ms);
+	return DHT_OK;
+}
+
+bool dht_external_addr(const struct dht *d, int af, struct dht_addr *out)
+{
+	const struct fam *f = fam_of((struct dht *)d, af);
+	if (!f || !f->has_external)
+		return false;
+	*out = f->external;
+	return true;
+}
+
+bool dht_serves(const struct dht *d, int af)
+{
+	return fam_of((struct dht *)d, af) != NULL;
+}
+
+int dht_restore_id(struct dht *d, int af, const struct dht_id *id,
+    const struct dht_addr *external, int64_t now_ms)
+{
+	struct fam *f = fam_of(d, af);
+	if (!f || (external && external->family != af))
+		return DHT_EINVAL;
+	if (external) {
+		f->has_external = true;
+		f->external = *external;
+		f->external.port = 0;
+	}
+	set_id(d, f, id, now_ms);
+	return DHT_OK;
 }
 
 void dht_id_hex(const struct dht_id *id, char out[41])

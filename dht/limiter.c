@@ -38,6 +38,11 @@ static uint64_t source_hash(const struct dht_limiter *l, const struct dht_addr *
 	return v;
 }
 
+static bool is_banned(const struct lim_entry *e, uint32_t now32)
+{
+	return e->ban_ms != 0 && now32 - e->ban_ms < (uint32_t)LIM_BAN_MS;
+}
+
 enum lim_verdict limiter_check(struct dht_limiter *l, const struct dht_addr *addr,
     int64_t now_ms)
 {
@@ -54,10 +59,10 @@ enum lim_verdict limiter_check(struct dht_limiter *l, const struct dht_addr *add
 			e = x;
 			break;
 		}
+		if (x->tag && is_banned(x, now32))
+			continue; /* a ban outlives floods */
 		uint32_t age = now32 - x->last_ms;
 		uint32_t score = x->tag == 0 ? 0 : (age >= LIM_STANDING_MS ? 1 : 2u + x->hits);
-		if (x->tag && x->ban_until_ms > now_ms)
-			score = UINT32_MAX - 1; /* a ban outlives floods */
 		if (score < victim_score) {
 			victim_score = score;
 			victim = x;
@@ -75,8 +80,9 @@ enum lim_verdict limiter_check(struct dht_limiter *l, const struct dht_addr *add
 		victim->hits = 1;
 		return LIM_ALLOW;
 	}
-	if (e->ban_until_ms > now_ms)
+	if (is_banned(e, now32))
 		return LIM_BANNED;
+	e->ban_ms = 0;
 	uint32_t el = now32 - e->last_ms;
 	if (el >= LIM_STANDING_MS)
 		e->hits = 0;
@@ -87,7 +93,7 @@ enum lim_verdict limiter_check(struct dht_limiter *l, const struct dht_addr *add
 	if (m < 1000) {
 		e->milli = (int32_t)m;
 		if (++e->strikes >= LIM_BURST) {
-			e->ban_until_ms = now_ms + LIM_BAN_MS;
+			e->ban_ms = now32 | 1u; /* never 0: 0 means no ban */
 			e->strikes = 0;
 			return LIM_BANNED;
 		}

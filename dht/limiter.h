@@ -43,7 +43,7 @@ struct lim_entry {
 	int32_t milli;      /* tokens x 1000 */
 	uint16_t hits;      /* queries allowed recently (standing) */
 	uint16_t strikes;   /* refusals in a row */
-	int64_t ban_until_ms;
+	uint32_t ban_ms;    /* start of a ban, ms since base (wraps); 0 = none */
 };
 
 enum lim_verdict {

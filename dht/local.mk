@@ -9,7 +9,9 @@ dht_libdht_a_SOURCES = \
 	dht/token.c dht/token.h \
 	dht/rtable.c dht/rtable.h \
 	dht/store.c dht/store.h \
-	dht/limiter.c dht/limiter.h
+	dht/limiter.c dht/limiter.h \
+	dht/lookup.c dht/lookup.h \
+	dht/persist.c dht/persist.h
 dht_libdht_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) -fvisibility=hidden
 pkginclude_HEADERS += dht/dht.h
 pkgconfig_DATA += dht/libdht.pc

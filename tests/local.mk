@@ -51,6 +51,19 @@ tests_unit_test_limiter_SOURCES = tests/unit/test_limiter.c
 tests_unit_test_limiter_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_limiter_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_limiter
+check_PROGRAMS += tests/unit/test_lookup
+tests_unit_test_lookup_SOURCES = tests/unit/test_lookup.c
+tests_unit_test_lookup_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_lookup_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_lookup
+noinst_PROGRAMS += tests/bench/bench_dht
+tests_bench_bench_dht_SOURCES = tests/bench/bench_dht.c
+tests_bench_bench_dht_LDADD = $(DHT_LIBS)
+check_PROGRAMS += tests/unit/test_dht
+tests_unit_test_dht_SOURCES = tests/unit/test_dht.c
+tests_unit_test_dht_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_dht_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_dht
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers
@@ -59,6 +72,31 @@ TESTS += tests/unit/test_limiter
 FUZZ_TARGETS = benc
 # -- fuzz: codecs
 # -- fuzz: dht
+FUZZ_TARGETS += krpc dht_input
+check_PROGRAMS += tests/fuzz/replay_krpc
+tests_fuzz_replay_krpc_SOURCES = tests/fuzz/fuzz_krpc.c tests/fuzz/replay.c
+tests_fuzz_replay_krpc_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"krpc"'
+tests_fuzz_replay_krpc_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/fuzz/replay_krpc
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_krpc
+tests_fuzz_fuzz_krpc_SOURCES = tests/fuzz/fuzz_krpc.c
+tests_fuzz_fuzz_krpc_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_krpc_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_krpc_LDADD = $(DHT_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/replay_dht_input
+tests_fuzz_replay_dht_input_SOURCES = tests/fuzz/fuzz_dht_input.c tests/fuzz/replay.c
+tests_fuzz_replay_dht_input_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"dht_input"'
+tests_fuzz_replay_dht_input_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/fuzz/replay_dht_input
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_dht_input
+tests_fuzz_fuzz_dht_input_SOURCES = tests/fuzz/fuzz_dht_input.c
+tests_fuzz_fuzz_dht_input_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_dht_input_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_dht_input_LDADD = $(DHT_LIBS)
+endif
 # -- fuzz: peer wire
 # -- fuzz: trackers
 

@@ -1,0 +1,104 @@
+/*
+ * lookup.h: the state of one iterative lookup (BEP 5 get_peers or
+ * find_node), independent of sockets and of the instance.
+ *
+ * Candidates are kept sorted by XOR distance to the target (at most
+ * LK_MAX_CAND). The driver (dht.c) asks lookup_next() which candidate to
+ * query; up to LK_ALPHA queries count as outstanding, all among the
+ * LK_K closest candidates that have not failed. A query unanswered after
+ * the short timeout (adaptive, from observed RTTs) is STALLED: it no
+ * longer counts toward alpha, so the lookup moves on, but a late reply is
+ * still used; the hard timeout (the instance's pending table) marks it
+ * FAILED. The lookup is done when the LK_K closest non-failed candidates
+ * have all replied, or when nothing is left to ask.
+ *
+ * Values are de-duplicated within a lookup (LK_SEEN remembered peers).
+ * Tokens are kept per candidate for the announce that follows a
+ * get_peers. Plain struct, owned by the instance; single thread.
+ */
+#ifndef DHT_LOOKUP_H
+#define DHT_LOOKUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dht/addr.h"
+#include "dht/dht.h"
+#include "dht/krpc.h"
+
+#define LK_ALPHA 3u
+#define LK_K 8u
+#define LK_MAX_CAND 64u
+#define LK_SEEN 512u
+/* A lookup never runs longer than this. */
+#define LK_MAX_MS (60 * 1000)
+
+enum lk_state {
+	LK_NEW = 0,
+	LK_INFLIGHT,
+	LK_STALLED,
+	LK_REPLIED,
+	LK_FAILED,
+};
+
+struct lk_cand {
+	struct dht_id id;
+	struct dht_addr addr;
+	int64_t sent_ms;
+	uint8_t state;       /* enum lk_state */
+	uint8_t token_len;
+	uint8_t token[KRPC_MAX_TOKEN];
+};
+
+struct lookup {
+	uint32_t id;             /* search id given to the caller */
+	int af;
+	bool is_get_peers;
+	bool is_internal;        /* maintenance lookup, not counted as a user search */
+	struct dht_id target;
+	uint16_t announce_port;  /* 0 = none; DHT_IMPLIED_PORT */
+	bool is_seed;
+	dht_peers_fn cb;
+	void *ud;
+	int64_t started_ms;
+	size_t n;
+	size_t inflight;         /* INFLIGHT candidates (not STALLED) */
+	uint32_t queries;
+	uint32_t nseen;
+	struct lk_cand c[LK_MAX_CAND];
+	uint64_t seen[LK_SEEN];  /* open-addressing set of value hashes; 0 = empty */
+};
+
+void lookup_init(struct lookup *lk, uint32_t id, int af, const struct dht_id *target,
+    int64_t now_ms);
+
+/* Offer a candidate. Ignored when it is already known (by id or by
+ * endpoint), is farther than all LK_MAX_CAND kept, or has another family. */
+void lookup_add(struct lookup *lk, const struct dht_id *id, const struct dht_addr *addr);
+
+/* Mark INFLIGHT queries older than short_ms as STALLED. */
+void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms);
+
+/* The next candidate to query now, marked INFLIGHT; NULL when alpha
+ * queries are outstanding or none of the K closest needs asking. */
+struct lk_cand *lookup_next(struct lookup *lk, int64_t now_ms);
+
+/* A reply from addr: REPLIED, with its token (token_len 0 = none).
+ * Returns the candidate or NULL when addr is not one. */
+struct lk_cand *lookup_replied(struct lookup *lk, const struct dht_addr *addr,
+    const struct dht_id *id, const uint8_t *token, size_t token_len);
+
+/* The query to addr failed (hard timeout, or an error reply). */
+void lookup_failed(struct lookup *lk, const struct dht_addr *addr);
+
+/* True when the lookup is complete (see above). */
+bool lookup_is_done(const struct lookup *lk, int64_t now_ms);
+
+/* True the first time this compact peer is seen in this lookup. */
+bool lookup_first_seen(struct lookup *lk, const uint8_t *peer, size_t len);
+
+/* Up to LK_K closest REPLIED candidates that gave a token (announce). */
+size_t lookup_announce_targets(const struct lookup *lk, const struct lk_cand **out);
+
+#endif

@@ -1,0 +1,535 @@
+/* test_dht.c: whole instances in one process over a fake network (a
+ * queue of datagrams and a fake clock): ping, table filling, announce
+ * through one node and get_peers through another, queued searches,
+ * read-only nodes, malformed and unexpected input, bad tokens, the
+ * 1024-byte cap on every datagram, and save/load. */
+#include "cutest.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "dht/dht.h"
+#include "dht/krpc.h"
+
+#define MAX_NODES 32
+#define MAX_Q 8192
+
+struct pkt {
+	struct sockaddr_storage from, to;
+	size_t len;
+	uint8_t buf[1500];
+};
+
+/* A node has 127.0.0.host:6881 and [fd00::host]:6881. */
+struct node {
+	struct dht *d;
+	struct sockaddr_in addr;
+	struct sockaddr_in6 addr6;
+	int64_t next_ms;
+	bool is_down;
+};
+
+static struct pkt q[MAX_Q];
+static size_t qhead, qtail;
+static struct node nodes[MAX_NODES];
+static size_t nnodes;
+static int64_t now;
+static uint64_t rng = 88172645463325252ull;
+static size_t oversize;
+
+static int net_send(void *ud, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf,
+    size_t len)
+{
+	struct node *n = ud;
+	if (len > 1024)
+		oversize++;
+	bool is6 = to->sa_family == AF_INET6;
+	if (tolen < (socklen_t)(is6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ||
+	    qtail - qhead >= MAX_Q || len > sizeof(q[0].buf))
+		return -1;
+	struct pkt *p = &q[qtail++ % MAX_Q];
+	memset(&p->from, 0, sizeof(p->from));
+	memset(&p->to, 0, sizeof(p->to));
+	if (is6)
+		memcpy(&p->from, &n->addr6, sizeof(n->addr6));
+	else
+		memcpy(&p->from, &n->addr, sizeof(n->addr));
+	memcpy(&p->to, to, (size_t)tolen);
+	p->len = len;
+	memcpy(p->buf, buf, len);
+	return 0;
+}
+
+static void net_random(void *ud, void *buf, size_t n)
+{
+	(void)ud;
+	uint8_t *b = buf;
+	for (size_t i = 0; i < n; i++) {
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		b[i] = (uint8_t)rng;
+	}
+}
+
+static struct node *node_at(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+	for (size_t i = 0; i < nnodes; i++) {
+		if (ss->ss_family == AF_INET && nodes[i].addr.sin_addr.s_addr == a->sin_addr.s_addr &&
+		    nodes[i].addr.sin_port == a->sin_port)
+			return &nodes[i];
+		if (ss->ss_family == AF_INET6 &&
+		    memcmp(&nodes[i].addr6.sin6_addr, &a6->sin6_addr, 16) == 0 &&
+		    nodes[i].addr6.sin6_port == a6->sin6_port)
+			return &nodes[i];
+	}
+	return NULL;
+}
+
+static struct dht_config base_cfg(void)
+{
+	struct dht_config c = { 0 };
+	c.family_mask = DHT_F_INET;
+	c.allow_same_subnet = true;
+	c.send = net_send;
+	c.random = net_random;
+	return c;
+}
+
+static struct node *add(int host, struct dht_config *cfg)
+{
+	struct node *n = &nodes[nnodes++];
+	memset(n, 0, sizeof(*n));
+	n->addr.sin_family = AF_INET;
+	n->addr.sin_addr.s_addr = htonl(0x7f000000u | (uint32_t)host);
+	n->addr.sin_port = htons(6881);
+	n->addr6.sin6_family = AF_INET6;
+	n->addr6.sin6_addr.s6_addr[0] = 0xfd;
+	n->addr6.sin6_addr.s6_addr[15] = (uint8_t)host;
+	n->addr6.sin6_port = htons(6881);
+	struct dht_config c = cfg ? *cfg : base_cfg();
+	c.ud = n;
+	enum dht_err err;
+	n->d = dht_new(&c, now, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n->d);
+	CU_ASSERT_EQUAL(err, DHT_OK);
+	return n;
+}
+
+static void deliver(void)
+{
+	while (qhead < qtail) {
+		struct pkt *p = &q[qhead++ % MAX_Q];
+		struct node *n = node_at(&p->to);
+		if (n && !n->is_down)
+			dht_input(n->d, (struct sockaddr *)&p->from,
+			    p->from.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+			    sizeof(struct sockaddr_in), p->buf, p->len, now);
+	}
+}
+
+/* Run the network for ms of fake time in 10 ms steps. */
+static void run(int64_t ms)
+{
+	int64_t end = now + ms;
+	while (now < end) {
+		deliver();
+		for (size_t i = 0; i < nnodes; i++) {
+			if (!nodes[i].is_down && now >= nodes[i].next_ms)
+				nodes[i].next_ms = dht_periodic(nodes[i].d, now);
+		}
+		deliver();
+		now += 10;
+	}
+}
+
+static void reset(void)
+{
+	for (size_t i = 0; i < nnodes; i++)
+		dht_free(nodes[i].d);
+	nnodes = 0;
+	qhead = qtail = 0;
+	oversize = 0;
+}
+
+static void link_to(struct node *a, struct node *b)
+{
+	CU_ASSERT_EQUAL(dht_add_node(a->d, (struct sockaddr *)&b->addr, sizeof(b->addr), now), DHT_OK);
+}
+
+struct found {
+	int values;
+	int done;
+	int af;
+	uint8_t last[18];
+	uint32_t id;
+};
+
+static void on_peers(void *ud, uint32_t sid, const struct dht_id *ih, int af, const uint8_t *peers,
+    size_t n, bool is_done)
+{
+	struct found *f = ud;
+	(void)ih;
+	CU_ASSERT_EQUAL(af, f->af ? f->af : AF_INET);
+	CU_ASSERT_EQUAL(sid, f->id);
+	if (is_done) {
+		CU_ASSERT_EQUAL(n, 0);
+		f->done++;
+		return;
+	}
+	size_t vl = af == AF_INET6 ? 18 : 6;
+	f->values += (int)n;
+	memcpy(f->last, peers + (n - 1) * vl, vl);
+}
+
+static void test_ping_and_tables(void)
+{
+	struct node *a = add(2, NULL), *b = add(3, NULL);
+	link_to(a, b);
+	run(3000);
+	struct dht_stats sa, sb;
+	dht_get_stats(a->d, &sa);
+	dht_get_stats(b->d, &sb);
+	/* a pinged b; b verified a in return: each has the other. */
+	CU_ASSERT_EQUAL(sa.nodes_good[0], 1);
+	CU_ASSERT_EQUAL(sb.nodes_good[0], 1);
+	CU_ASSERT_TRUE(sb.queries_in[0] >= 1);
+	CU_ASSERT_TRUE(sa.replies_in >= 1);
+	struct sockaddr_storage ss[4];
+	CU_ASSERT_EQUAL(dht_nodes(a->d, AF_INET, ss, 4), 1);
+	CU_ASSERT_EQUAL(((struct sockaddr_in *)&ss[0])->sin_addr.s_addr, b->addr.sin_addr.s_addr);
+	CU_ASSERT_FALSE(dht_is_ready(a->d, AF_INET));
+	CU_ASSERT_PTR_NULL(dht_my_id(a->d, AF_INET6));
+	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
+static void test_announce_and_find(void)
+{
+	struct node *n[12];
+	for (int i = 0; i < 12; i++)
+		n[i] = add(10 + i, NULL);
+	for (int i = 1; i < 12; i++)
+		link_to(n[i], n[0]);
+	run(20000);
+	for (int i = 0; i < 12; i++) {
+		struct dht_stats s;
+		dht_get_stats(n[i]->d, &s);
+		CU_ASSERT_TRUE(s.nodes_good[0] >= 8);
+		CU_ASSERT_TRUE(dht_is_ready(n[i]->d, AF_INET));
+	}
+	struct dht_id ih;
+	memset(ih.b, 0x5a, 20);
+	struct found fa = { 0 }, fb = { 0 };
+	CU_ASSERT_EQUAL(dht_search(n[3]->d, &ih, AF_INET, 7000, false, on_peers, &fa, now, &fa.id),
+	    DHT_OK);
+	run(3000);
+	CU_ASSERT_EQUAL(fa.done, 1);
+	CU_ASSERT_EQUAL(fa.values, 0);
+	size_t stored = 0;
+	for (int i = 0; i < 12; i++) {
+		struct dht_stats s;
+		dht_get_stats(n[i]->d, &s);
+		stored += s.peers;
+	}
+	CU_ASSERT_TRUE(stored >= 8);
+	CU_ASSERT_EQUAL(dht_search(n[9]->d, &ih, AF_INET, 0, false, on_peers, &fb, now, &fb.id), DHT_OK);
+	run(3000);
+	CU_ASSERT_EQUAL(fb.done, 1);
+	CU_ASSERT_TRUE(fb.values == 1); /* de-duplicated across replies */
+	CU_ASSERT_EQUAL(memcmp(fb.last, "\x7f\x00\x00\x0d\x1b\x58", 6), 0); /* 127.0.0.13:7000 */
+	/* find_node completes too. */
+	struct found ff = { 0 };
+	CU_ASSERT_EQUAL(dht_find_node(n[5]->d, &ih, AF_INET, on_peers, &ff, now, &ff.id), DHT_OK);
+	run(3000);
+	CU_ASSERT_EQUAL(ff.done, 1);
+	/* With a node down, a lookup still ends (hard timeout). */
+	n[0]->is_down = true;
+	struct found fc = { 0 };
+	CU_ASSERT_EQUAL(dht_search(n[7]->d, &ih, AF_INET, 0, false, on_peers, &fc, now, &fc.id), DHT_OK);
+	run(8000);
+	CU_ASSERT_EQUAL(fc.done, 1);
+	CU_ASSERT_EQUAL(fc.values, 1);
+	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
+static void test_queued_search(void)
+{
+	struct node *a = add(2, NULL), *b = add(3, NULL);
+	struct dht_id ih;
+	memset(ih.b, 1, 20);
+	struct found f = { 0 };
+	CU_ASSERT_EQUAL(dht_search(a->d, &ih, AF_INET, 0, false, on_peers, &f, now, &f.id), DHT_OK);
+	run(2000);
+	struct dht_stats s;
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.searches, 1);
+	CU_ASSERT_EQUAL(s.searches_queued, 1);
+	CU_ASSERT_EQUAL(f.done, 0);
+	link_to(a, b);
+	run(3000);
+	CU_ASSERT_EQUAL(f.done, 1);
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.searches, 0);
+	/* Cancel: no callback afterwards. */
+	struct found g = { 0 };
+	CU_ASSERT_EQUAL(dht_search(a->d, &ih, AF_INET, 0, false, on_peers, &g, now, &g.id), DHT_OK);
+	CU_ASSERT_EQUAL(dht_search_cancel(a->d, g.id), DHT_OK);
+	CU_ASSERT_EQUAL(dht_search_cancel(a->d, g.id), DHT_ENOTFOUND);
+	run(3000);
+	CU_ASSERT_EQUAL(g.done, 0);
+	reset();
+}
+
+/* Send raw bytes to node n from a fake endpoint; return what came back. */
+static size_t poke(struct node *n, const char *raw, size_t len, uint8_t *reply)
+{
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(4000) };
+	from.sin_addr.s_addr = htonl(0x7f000063);
+	size_t before = qtail;
+	dht_input(n->d, (struct sockaddr *)&from, sizeof(from), (const uint8_t *)raw, len, now);
+	if (qtail == before)
+		return 0;
+	struct pkt *p = &q[(qtail - 1) % MAX_Q];
+	memcpy(reply, p->buf, p->len);
+	size_t l = p->len;
+	qhead = qtail;
+	return l;
+}
+
+static void test_hostile_input(void)
+{
+	struct node *a = add(2, NULL);
+	uint8_t r[1500];
+	struct krpc_msg m;
+	struct dht_stats s;
+	/* Undecodable: no answer. */
+	CU_ASSERT_EQUAL(poke(a, "hello", 5, r), 0);
+	CU_ASSERT_EQUAL(poke(a, "d1:ad2:id5:shorte1:q4:ping1:t2:aa1:y1:qe", 39, r), 0);
+	/* A reply we never asked for: dropped, no answer. */
+	static const char rep[] = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t4:abcd1:y1:re";
+	CU_ASSERT_EQUAL(poke(a, rep, sizeof(rep) - 1, r), 0);
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.drop_malformed, 2);
+	CU_ASSERT_EQUAL(s.drop_unexpected, 1);
+	/* A ping is answered with our id and the requester's address (BEP 42). */
+	static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+	size_t n = poke(a, ping, sizeof(ping) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.type, KRPC_REPLY);
+	CU_ASSERT_EQUAL(memcmp(m.id.b, dht_my_id(a->d, AF_INET)->b, 20), 0);
+	CU_ASSERT_TRUE(m.has_ip);
+	CU_ASSERT_EQUAL(m.ip.port, 4000);
+	CU_ASSERT_EQUAL(m.tid_len, 2);
+	/* get_peers gives a token; announce with a wrong token gets 203. */
+	static const char gp[] = "d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e"
+				 "1:q9:get_peers1:t2:aa1:y1:qe";
+	n = poke(a, gp, sizeof(gp) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(m.token_len, 8);
+	uint8_t tok[8];
+	memcpy(tok, m.token, 8);
+	char ann[256];
+	int al = snprintf(ann, sizeof(ann), "d1:ad2:id20:abcdefghij01234567899:info_hash20:"
+	    "mnopqrstuvwxyz1234564:porti7001e5:token8:XXXXXXXXe1:q13:announce_peer1:t2:aa1:y1:qe");
+	n = poke(a, ann, (size_t)al, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.type, KRPC_ERROR);
+	CU_ASSERT_EQUAL(m.err_code, 203);
+	char *t = strstr(ann, "XXXXXXXX");
+	memcpy(t, tok, 8);
+	n = poke(a, ann, (size_t)al, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.type, KRPC_REPLY);
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.peers, 1);
+	CU_ASSERT_EQUAL(s.bad_tokens, 1);
+	/* The stored peer comes back in values. */
+	n = poke(a, gp, sizeof(gp) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(m.nvalues, 1);
+	CU_ASSERT_EQUAL(memcmp(m.values[0].p, "\x7f\x00\x00\x63\x1b\x59", 6), 0);
+	/* Unknown method: 204, unless it has a target (answered as find_node). */
+	static const char unk[] = "d1:ad2:id20:abcdefghij0123456789e1:q3:foo1:t2:aa1:y1:qe";
+	n = poke(a, unk, sizeof(unk) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.err_code, 204);
+	static const char unk2[] = "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456e"
+				   "1:q3:foo1:t2:aa1:y1:qe";
+	n = poke(a, unk2, sizeof(unk2) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.type, KRPC_REPLY);
+	CU_ASSERT_PTR_NOT_NULL(m.nodes);
+	reset();
+}
+
+static void test_full_reply_cap(void)
+{
+	struct dht_config c = base_cfg();
+	c.no_rate_limit = true;
+	struct node *a = add(2, &c);
+	/* Many announcers for one infohash through the real path. */
+	uint8_t r[1500];
+	struct krpc_msg m;
+	static const char gp[] = "d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e"
+				 "1:q9:get_peers1:t2:aa1:y1:qe";
+	for (int i = 0; i < 300; i++) {
+		struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(5000) };
+		from.sin_addr.s_addr = htonl(0x0a000000u + (uint32_t)i + 1);
+		dht_input(a->d, (struct sockaddr *)&from, sizeof(from), (const uint8_t *)gp, sizeof(gp) - 1, now);
+		struct pkt *p = &q[(qtail - 1) % MAX_Q];
+		CU_ASSERT_EQUAL_FATAL(krpc_decode(p->buf, p->len, &m, NULL), 0);
+		char ann[256];
+		int al = snprintf(ann, sizeof(ann), "d1:ad2:id20:abcdefghij01234567899:info_hash20:"
+		    "mnopqrstuvwxyz1234564:porti7001e5:token8:XXXXXXXXe1:q13:announce_peer1:t2:aa1:y1:qe");
+		memcpy(strstr(ann, "XXXXXXXX"), m.token, 8);
+		dht_input(a->d, (struct sockaddr *)&from, sizeof(from), (const uint8_t *)ann, (size_t)al, now);
+		qhead = qtail;
+	}
+	struct dht_stats s;
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.peers, 300);
+	size_t n = poke(a, gp, sizeof(gp) - 1, r);
+	CU_ASSERT_TRUE(n <= 1024);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
+	CU_ASSERT_TRUE(m.nvalues >= 50);
+	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
+static void test_read_only(void)
+{
+	struct dht_config c = base_cfg();
+	c.is_read_only = true;
+	struct node *ro = add(2, &c), *b = add(3, NULL);
+	link_to(ro, b);
+	run(3000);
+	struct dht_stats sr, sb;
+	dht_get_stats(ro->d, &sr);
+	dht_get_stats(b->d, &sb);
+	/* ro learnt b; b answered but never added ro (BEP 43). */
+	CU_ASSERT_EQUAL(sr.nodes_good[0], 1);
+	CU_ASSERT_EQUAL(sb.nodes_good[0] + sb.nodes_dubious[0] + sb.nodes_cached[0], 0);
+	uint8_t r[1500];
+	static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+	CU_ASSERT_EQUAL(poke(ro, ping, sizeof(ping) - 1, r), 0);
+	dht_get_stats(ro->d, &sr);
+	CU_ASSERT_TRUE(sr.drop_read_only >= 1);
+	struct dht_id ih = { { 0 } };
+	CU_ASSERT_EQUAL(dht_search(ro->d, &ih, AF_INET, 6881, false, NULL, NULL, now, NULL),
+	    DHT_EREADONLY);
+	reset();
+}
+
+static void test_persist(void)
+{
+	struct node *a = add(2, NULL), *b = add(3, NULL), *c = add(4, NULL);
+	link_to(a, b);
+	link_to(a, c);
+	run(3000);
+	uint8_t *blob;
+	size_t len;
+	CU_ASSERT_EQUAL_FATAL(dht_save(a->d, &blob, &len), DHT_OK);
+	char path[] = "/tmp/test_dht_XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_EQUAL(dht_save_file(a->d, path), DHT_OK);
+	struct dht_id id = *dht_my_id(a->d, AF_INET);
+	a->is_down = true;
+	struct node *a2 = add(5, NULL);
+	CU_ASSERT_EQUAL(dht_load_file(a2->d, path, now), DHT_OK);
+	CU_ASSERT_EQUAL(memcmp(dht_my_id(a2->d, AF_INET)->b, id.b, 20), 0);
+	run(3000);
+	struct dht_stats s;
+	dht_get_stats(a2->d, &s);
+	CU_ASSERT_EQUAL(s.nodes_good[0], 2);
+	/* Damaged blobs change nothing. */
+	struct node *a3 = add(6, NULL);
+	struct dht_id before = *dht_my_id(a3->d, AF_INET);
+	for (size_t cut = 0; cut < len; cut += 7)
+		CU_ASSERT_EQUAL(dht_load(a3->d, blob, cut, now), DHT_EMALFORMED);
+	CU_ASSERT_EQUAL(dht_load(a3->d, (const uint8_t *)"d1:vi2ee", 8, now), DHT_EMALFORMED);
+	CU_ASSERT_EQUAL(dht_load(a3->d, (const uint8_t *)"d2:id3:abc1:vi1ee", 17, now), DHT_EMALFORMED);
+	CU_ASSERT_EQUAL(memcmp(dht_my_id(a3->d, AF_INET)->b, before.b, 20), 0);
+	CU_ASSERT_EQUAL(dht_load_file(a3->d, "/nonexistent/dht.dat", now), DHT_EIO);
+	free(blob);
+	unlink(path);
+	reset();
+}
+
+static void test_dual_stack(void)
+{
+	struct dht_config c = base_cfg();
+	c.family_mask = DHT_F_INET | DHT_F_INET6;
+	struct node *n[10];
+	for (int i = 0; i < 10; i++)
+		n[i] = add(20 + i, &c);
+	for (int i = 1; i < 10; i++) {
+		link_to(n[i], n[0]);
+		CU_ASSERT_EQUAL(dht_add_node(n[i]->d, (struct sockaddr *)&n[0]->addr6,
+		    sizeof(n[0]->addr6), now), DHT_OK);
+	}
+	run(20000);
+	for (int i = 0; i < 10; i++) {
+		struct dht_stats s;
+		dht_get_stats(n[i]->d, &s);
+		CU_ASSERT_TRUE(s.nodes_good[0] >= 8);
+		CU_ASSERT_TRUE(s.nodes_good[1] >= 8);
+	}
+	/* One id per family (BEP 42 ties ids to addresses). */
+	CU_ASSERT_NOT_EQUAL(memcmp(dht_my_id(n[1]->d, AF_INET)->b, dht_my_id(n[1]->d, AF_INET6)->b, 20), 0);
+	/* want n4+n6 over IPv4 gets both lists (BEP 32); no want gets the
+	 * requester's family only. */
+	uint8_t r[1500];
+	struct krpc_msg m;
+	static const char fw[] = "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456"
+				 "4:wantl2:n42:n6ee1:q9:find_node1:t2:aa1:y1:qe";
+	size_t len = poke(n[3], fw, sizeof(fw) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.nodes_len, 8 * 26);
+	CU_ASSERT_EQUAL(m.nodes6_len, 8 * 38);
+	static const char f4[] = "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456"
+				 "e1:q9:find_node1:t2:aa1:y1:qe";
+	len = poke(n[3], f4, sizeof(f4) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.nodes_len, 8 * 26);
+	CU_ASSERT_EQUAL(m.nodes6_len, 0);
+	/* An IPv6 announce is found by an IPv6 search, as 18-byte peers. */
+	struct dht_id ih;
+	memset(ih.b, 0x66, 20);
+	struct found fa = { .af = AF_INET6 }, fb = { .af = AF_INET6 }, f4s = { 0 };
+	CU_ASSERT_EQUAL(dht_search(n[2]->d, &ih, AF_INET6, 7000, true, on_peers, &fa, now, &fa.id), DHT_OK);
+	run(3000);
+	CU_ASSERT_EQUAL(fa.done, 1);
+	CU_ASSERT_EQUAL(dht_search(n[8]->d, &ih, AF_INET6, 0, false, on_peers, &fb, now, &fb.id), DHT_OK);
+	CU_ASSERT_EQUAL(dht_search(n[8]->d, &ih, AF_INET, 0, false, on_peers, &f4s, now, &f4s.id), DHT_OK);
+	run(3000);
+	CU_ASSERT_EQUAL(fb.done, 1);
+	CU_ASSERT_EQUAL(fb.values, 1);
+	CU_ASSERT_EQUAL(fb.last[0], 0xfd);
+	CU_ASSERT_EQUAL(fb.last[15], 22);
+	CU_ASSERT_EQUAL(fb.last[16] << 8 | fb.last[17], 7000);
+	CU_ASSERT_EQUAL(f4s.done, 1);
+	CU_ASSERT_EQUAL(f4s.values, 0); /* an IPv6 announce is not an IPv4 peer */
+	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		TL_TEST(test_ping_and_tables),
+		TL_TEST(test_announce_and_find),
+		TL_TEST(test_queued_search),
+		TL_TEST(test_hostile_input),
+		TL_TEST(test_full_reply_cap),
+		TL_TEST(test_read_only),
+		TL_TEST(test_persist),
+		TL_TEST(test_dual_stack),
+		CU_TEST_INFO_NULL,
+	};
+	return tl_test_run("dht", tests);
+}

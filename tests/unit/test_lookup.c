@@ -1,0 +1,133 @@
+/* test_lookup.c: lookup state: distance order and the candidate cap,
+ * alpha outstanding among the K closest, stalls freeing alpha slots with
+ * late replies still used, completion rules, value de-duplication and
+ * announce targets. */
+#include "cutest.h"
+
+#include "dht/lookup.h"
+
+static struct lookup lk;
+
+static struct dht_id idn(uint8_t first)
+{
+	struct dht_id id;
+	memset(id.b, 0, 20);
+	id.b[0] = first;
+	return id;
+}
+
+static struct dht_addr an(uint8_t host)
+{
+	struct dht_addr a = { .family = AF_INET, .ip = { 20, 0, 0, host }, .port = 1000 };
+	return a;
+}
+
+static void test_order_and_alpha(void)
+{
+	struct dht_id target = idn(0);
+	lookup_init(&lk, 1, AF_INET, &target, 0);
+	for (int i = 100; i > 0; i--) {
+		struct dht_id id = idn((uint8_t)i);
+		struct dht_addr a = an((uint8_t)i);
+		lookup_add(&lk, &id, &a);
+	}
+	/* Duplicates by id or endpoint and other families are ignored. */
+	struct dht_id d1 = idn(5);
+	struct dht_addr a200 = an(200), a5 = an(5);
+	lookup_add(&lk, &d1, &a200);
+	struct dht_id d2 = idn(201);
+	lookup_add(&lk, &d2, &a5);
+	struct dht_addr v6 = { .family = AF_INET6, .ip = { 0x20 }, .port = 1 };
+	lookup_add(&lk, &d2, &v6);
+	CU_ASSERT_EQUAL(lk.n, LK_MAX_CAND);
+	for (size_t i = 0; i + 1 < lk.n; i++)
+		CU_ASSERT_TRUE(dht_id_cmp_dist(&target, &lk.c[i].id, &lk.c[i + 1].id) < 0);
+	CU_ASSERT_EQUAL(lk.c[0].id.b[0], 1);
+	/* Alpha queries go out, to the closest first. */
+	struct lk_cand *c[4];
+	for (int i = 0; i < 3; i++) {
+		c[i] = lookup_next(&lk, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c[i]);
+		CU_ASSERT_EQUAL(c[i]->id.b[0], i + 1);
+	}
+	CU_ASSERT_PTR_NULL(lookup_next(&lk, 0));
+	/* A stall frees a slot; the late reply still counts. */
+	lookup_tick(&lk, 300, 300);
+	CU_ASSERT_EQUAL(lk.inflight, 0);
+	c[3] = lookup_next(&lk, 300);
+	CU_ASSERT_EQUAL(c[3]->id.b[0], 4);
+	struct dht_addr a1 = an(1);
+	CU_ASSERT_PTR_NOT_NULL(lookup_replied(&lk, &a1, &c[0]->id, (const uint8_t *)"tok", 3));
+	CU_ASSERT_EQUAL(lk.c[0].state, LK_REPLIED);
+	CU_ASSERT_EQUAL(lk.inflight, 1);
+	CU_ASSERT_FALSE(lookup_is_done(&lk, 300));
+	/* A closer node learnt late goes to the front and is asked next. */
+	struct dht_id close = idn(0);
+	close.b[19] = 1;
+	struct dht_addr ac = an(250);
+	lookup_add(&lk, &close, &ac);
+	struct lk_cand *n = lookup_next(&lk, 310);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_TRUE(dht_addr_eq(&n->addr, &ac));
+	/* A reply from a stranger is not a candidate's. */
+	struct dht_addr stranger = an(251);
+	CU_ASSERT_PTR_NULL(lookup_replied(&lk, &stranger, &close, NULL, 0));
+}
+
+static void test_done(void)
+{
+	struct dht_id target = idn(0);
+	lookup_init(&lk, 2, AF_INET, &target, 0);
+	CU_ASSERT_TRUE(lookup_is_done(&lk, 0)); /* nothing to ask */
+	for (int i = 1; i <= 12; i++) {
+		struct dht_id id = idn((uint8_t)i);
+		struct dht_addr a = an((uint8_t)i);
+		lookup_add(&lk, &id, &a);
+	}
+	int64_t t = 0;
+	struct lk_cand *c;
+	/* Everyone answers except node 2, which never does. */
+	while (!lookup_is_done(&lk, t)) {
+		while ((c = lookup_next(&lk, t)) != NULL) {
+			if (c->id.b[0] != 2)
+				lookup_replied(&lk, &c->addr, &c->id, (const uint8_t *)"t", 1);
+		}
+		t += 100;
+		lookup_tick(&lk, t, 250);
+		if (t == 5000) {
+			struct dht_addr a2 = an(2);
+			lookup_failed(&lk, &a2);
+		}
+		CU_ASSERT_TRUE_FATAL(t < 10000);
+	}
+	/* Done only after the hard timeout took node 2 out of the top 8. */
+	CU_ASSERT_EQUAL(t, 5100); /* node 9 was asked once node 2 failed */
+	CU_ASSERT_EQUAL(lk.c[8].state, LK_REPLIED); /* node 9 was needed */
+	CU_ASSERT_EQUAL(lk.c[9].state, LK_NEW);     /* node 10 was not */
+	const struct lk_cand *ann[LK_K];
+	CU_ASSERT_EQUAL(lookup_announce_targets(&lk, ann), LK_K);
+	for (size_t i = 0; i < LK_K; i++)
+		CU_ASSERT_NOT_EQUAL(ann[i]->id.b[0], 2);
+	/* Values: each peer once. */
+	CU_ASSERT_TRUE(lookup_first_seen(&lk, (const uint8_t *)"abcdef", 6));
+	CU_ASSERT_FALSE(lookup_first_seen(&lk, (const uint8_t *)"abcdef", 6));
+	CU_ASSERT_TRUE(lookup_first_seen(&lk, (const uint8_t *)"abcdeg", 6));
+	/* A lookup never outlives LK_MAX_MS. */
+	lookup_init(&lk, 3, AF_INET, &target, 0);
+	struct dht_id id = idn(1);
+	struct dht_addr a = an(1);
+	lookup_add(&lk, &id, &a);
+	(void)lookup_next(&lk, 0);
+	CU_ASSERT_FALSE(lookup_is_done(&lk, 1000));
+	CU_ASSERT_TRUE(lookup_is_done(&lk, LK_MAX_MS));
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		TL_TEST(test_order_and_alpha),
+		TL_TEST(test_done),
+		CU_TEST_INFO_NULL,
+	};
+	return tl_test_run("lookup", tests);
+}
