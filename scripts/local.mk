@@ -1,2 +1,4 @@
 EXTRA_DIST += scripts/setup scripts/test scripts/demo scripts/check-style scripts/fuzz scripts/build
 EXTRA_DIST += scripts/bench-create
+# dht benchmark (scripts/bench-dht)
+EXTRA_DIST += scripts/bench-dht

@@ -142,6 +142,12 @@ tests_sim_test_sim_LDADD = $(SIM_LIBS) $(TEST_LIBS)
 noinst_PROGRAMS += tests/sim/dht-sim
 tests_sim_dht_sim_SOURCES = tests/sim/dht_sim.c
 tests_sim_dht_sim_LDADD = $(SIM_LIBS)
+# the DHT load generator of scripts/bench-dht
+noinst_PROGRAMS += tests/bench/dht_load
+tests_bench_dht_load_SOURCES = tests/bench/dht_load.c
+tests_bench_dht_load_LDADD = $(SIM_LIBS)
+TESTS += tests/integration/dht_swarm.sh
+EXTRA_DIST += tests/integration/dht_swarm.sh
 # -- trackless-node
 check_PROGRAMS += tests/unit/test_pool
 tests_unit_test_pool_SOURCES = tests/unit/test_pool.c

@@ -60,6 +60,7 @@ struct dht_opts {
 	const char *target;      /* ping: HOST:PORT */
 	struct dht_id infohash;
 	uint16_t announce_port;
+	size_t max_infohashes; /* 0 = the library default */
 };
 
 static void usage(FILE *f)
@@ -78,12 +79,14 @@ static void usage(FILE *f)
 	    "  --state-dir DIR      load and save the node state in DIR/" DHT_CLI_STATE_FILE "\n"
 	    "  --timeout SEC        give up after SEC seconds (default 5 for ping, 30 otherwise)\n"
 	    "  --duration SEC       how long `stats` runs (default 60)\n"
+	    "  --max-infohashes N   how many infohashes the node stores (default 10000)\n"
 	    "  --json               machine-readable output\n"
 	    "  -v, --verbose        log what the DHT does on stderr\n"
 	    "INFOHASH is 40 hex digits. Exit: 0 found/answered, 1 nothing before the\n"
 	    "timeout, 2 usage error.\n");
 }
 
+/* A positive number (seconds, or a count). */
 static bool parse_seconds(const char *s, double *out)
 {
 	char *end;
@@ -117,6 +120,7 @@ static int parse_args(int argc, char **argv, struct dht_opts *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "bootstrap", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "max-infohashes", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -163,6 +167,12 @@ static int parse_args(int argc, char **argv, struct dht_opts *o)
 		case 't': ok = parse_seconds(optarg, &o->timeout_s); break;
 		case 'd': ok = parse_seconds(optarg, &o->duration_s); break;
 		case 'v': o->is_verbose = true; break;
+		case 'm': {
+			double v;
+			ok = parse_seconds(optarg, &v) && v >= 1 && v <= 1e8;
+			o->max_infohashes = ok ? (size_t)v : 0;
+			break;
+		}
 		case 'B':
 			ok = o->n_bootstrap < DHT_CLI_MAX_BOOTSTRAP;
 			if (ok)
@@ -518,6 +528,7 @@ static int start_node(struct run *r)
 			c.bind_v4 = o->bind;
 	}
 	c.dht.allow_same_subnet = is_loopback(o->bind);
+	c.dht.max_infohashes = o->max_infohashes;
 	c.dht.sha1 = sha1_hook;
 	c.dht.event = log_hook;
 	c.dht.ud = r;

@@ -152,6 +152,110 @@ static void test_datagrams_reach_core(void)
 	dht_ev_free(a);
 }
 
+/* ---- three adapters on 127.0.0.1: bootstrap, announce, search ---- */
+
+static bool has_good_node(void *arg)
+{
+	struct dht_stats st;
+	dht_get_stats(dht_ev_dht(arg), &st);
+	return st.nodes_good[0] >= 1;
+}
+
+struct found {
+	uint16_t want_port;
+	bool is_found;
+	bool is_done;
+};
+
+static void found_cb(void *ud, uint32_t search_id, const struct dht_id *infohash, int af,
+    const uint8_t *peers, size_t npeers, bool is_done)
+{
+	(void)search_id, (void)infohash, (void)af;
+	struct found *f = ud;
+	for (size_t i = 0; i < npeers; i++) {
+		const uint8_t *p = peers + 6 * i;
+		if (p[0] == 127 && p[3] == 2 && (p[4] << 8 | p[5]) == f->want_port)
+			f->is_found = true;
+	}
+	if (is_done)
+		f->is_done = true;
+}
+
+static bool search_done(void *arg)
+{
+	return ((struct found *)arg)->is_done;
+}
+
+static void test_three_adapters(void)
+{
+	enum dht_err err;
+	char boot[32];
+	/* distinct addresses: a routing table keeps one node per IP */
+	struct dht_ev *a = make("127.0.0.1", 0, NULL, 0, NULL, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	snprintf(boot, sizeof(boot), "127.0.0.1:%u", dht_ev_port(a, AF_INET));
+	const char *const bl[] = { boot };
+	struct dht_ev *b = make("127.0.0.2", 0, bl, 1, NULL, &err);
+	struct dht_ev *c = make("127.0.0.3", 0, bl, 1, NULL, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* b and c learn a through its bootstrap address, a learns them back */
+	CU_ASSERT_TRUE(run_until(has_good_node, b, 5000));
+	CU_ASSERT_TRUE(run_until(has_good_node, c, 5000));
+	CU_ASSERT_TRUE(run_until(has_good_node, a, 5000));
+
+	struct dht_id h;
+	memset(h.b, 0x5a, sizeof(h.b));
+	struct found ann = { 0 };
+	CU_ASSERT_EQUAL_FATAL(dht_search(dht_ev_dht(b), &h, AF_INET, 4321, false, found_cb, &ann,
+	    dht_ev_now(b), NULL), DHT_OK);
+	dht_ev_kick(b);
+	CU_ASSERT_TRUE(run_until(search_done, &ann, 10000));
+
+	struct found get = { .want_port = 4321 };
+	CU_ASSERT_EQUAL_FATAL(dht_search(dht_ev_dht(c), &h, AF_INET, 0, false, found_cb, &get,
+	    dht_ev_now(c), NULL), DHT_OK);
+	dht_ev_kick(c);
+	CU_ASSERT_TRUE(run_until(search_done, &get, 10000));
+	CU_ASSERT_TRUE(get.is_found);
+	dht_ev_free(c);
+	dht_ev_free(b);
+	dht_ev_free(a);
+}
+
+/* The state file is written at free and taken over by the next start:
+ * the node keeps its id. */
+static void test_state_file(void)
+{
+	char tmpl[] = "/tmp/test_dht_event.XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/dht.dat", dir);
+	enum dht_err err;
+	struct dht_ev *a = make("127.0.0.4", 0, NULL, 0, NULL, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	char boot[32];
+	snprintf(boot, sizeof(boot), "127.0.0.4:%u", dht_ev_port(a, AF_INET));
+	const char *const bl[] = { boot };
+	struct dht_ev *b = make("127.0.0.5", 0, bl, 1, path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_TRUE(run_until(has_good_node, b, 5000));
+	struct dht_id id = *dht_my_id(dht_ev_dht(b), AF_INET);
+	dht_ev_free(b);
+	CU_ASSERT_EQUAL(access(path, R_OK), 0);
+	/* no bootstrap this time: the saved node (a) is all it has */
+	b = make("127.0.0.5", 0, NULL, 0, path, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(memcmp(dht_my_id(dht_ev_dht(b), AF_INET), &id, sizeof(id)), 0);
+	CU_ASSERT_TRUE(run_until(has_good_node, b, 5000));
+	CU_ASSERT_EQUAL(dht_ev_save(b), DHT_OK);
+	dht_ev_free(b);
+	dht_ev_free(a);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	base = event_base_new();
@@ -159,6 +263,8 @@ int main(void)
 		TL_TEST(test_parse_hostport),
 		TL_TEST(test_bind_errors),
 		TL_TEST(test_datagrams_reach_core),
+		TL_TEST(test_three_adapters),
+		TL_TEST(test_state_file),
 		CU_TEST_INFO_NULL,
 	};
 	int rc = tl_test_run("dht_event", tests);
