@@ -452,6 +452,19 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* libdht's log lines and state changes, into our log. */
+static void full_event(void *ud, const struct dht_event *ev)
+{
+	struct node *n = ud;
+	if (ev->type == DHT_EV_LOG) {
+		enum node_log_level l = ev->level == DHT_LOG_WARN ? NODE_LOG_WARN :
+		    ev->level == DHT_LOG_INFO ? NODE_LOG_INFO : NODE_LOG_DEBUG;
+		node_log(n, l, "dht: %s", ev->msg);
+	} else if (ev->type == DHT_EV_READY) {
+		node_log(n, NODE_LOG_INFO, "dht: the IPv%d table is ready", ev->af == AF_INET6 ? 6 : 4);
+	}
+}
+
 static int start_full(struct node *n, struct event_base *base)
 {
 	char state[4096];
@@ -468,6 +481,11 @@ static int start_full(struct node *n, struct event_base *base)
 	if (n->o.nbind && !c.bind_v4)
 		c.dht.family_mask = DHT_F_INET6;
 	c.dht.enforce_bep42 = false;
+	c.dht.event = full_event;
+	c.dht.ud = n;
+	/* stored peers take at most about half the memory bound (8 bytes each) */
+	c.dht.max_peers_per_infohash = 2000;
+	c.dht.max_infohashes = n->o.max_memory_mb * (size_t)(1 << 20) / 2 / (2000 * 8);
 	c.bootstrap = n->o.bootstrap;
 	c.n_bootstrap = n->o.nbootstrap;
 	c.no_default_routers = n->o.nbootstrap > 0;

@@ -1,2 +1,4 @@
 EXTRA_DIST += doc/ARCHITECTURE.md doc/BENCHMARKS.md doc/PROTOCOLS.md
 EXTRA_DIST += doc/dht-api.md
+# trackless-node
+dist_man_MANS += doc/trackless-node.8

@@ -154,6 +154,8 @@ tests_unit_test_pool_SOURCES = tests/unit/test_pool.c
 tests_unit_test_pool_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pool_LDADD = $(DHT_LIBS) $(CUNIT_LIBS) -lpthread
 TESTS += tests/unit/test_pool
-TESTS += tests/integration/node_router.sh tests/integration/node_abuse.sh
+TESTS += tests/integration/node_router.sh tests/integration/node_abuse.sh \
+	tests/integration/node_swarm.sh
 EXTRA_DIST += tests/integration/node_router.sh tests/integration/node_abuse.sh \
+	tests/integration/node_swarm.sh \
 	tests/integration/node_common.sh tests/integration/krpc_tool.py
