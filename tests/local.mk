@@ -155,7 +155,7 @@ tests_unit_test_pool_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pool_LDADD = $(DHT_LIBS) $(CUNIT_LIBS) -lpthread
 TESTS += tests/unit/test_pool
 TESTS += tests/integration/node_router.sh tests/integration/node_abuse.sh \
-	tests/integration/node_swarm.sh
+	tests/integration/node_swarm.sh tests/interop/node_libtorrent.sh
 EXTRA_DIST += tests/integration/node_router.sh tests/integration/node_abuse.sh \
-	tests/integration/node_swarm.sh \
+	tests/integration/node_swarm.sh tests/interop/node_libtorrent.sh \
 	tests/integration/node_common.sh tests/integration/krpc_tool.py
