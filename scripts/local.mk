@@ -3,4 +3,4 @@ EXTRA_DIST += scripts/bench-create
 # dht benchmark (scripts/bench-dht)
 EXTRA_DIST += scripts/bench-dht
 # trackless-node
-EXTRA_DIST += scripts/trackless-node.service
+EXTRA_DIST += scripts/trackless-node.service scripts/bench-node

@@ -49,3 +49,15 @@ stop_node() {
 metric() {
 	curl -sf "http://$stats/metrics" | awk -v m="$1" '$1 == m { print $2; f = 1 } END { if (!f) print 0 }'
 }
+
+# wait_pool N: wait up to 10 s until the pool holds N verified IPv4 nodes;
+# prints the count; fails when it does not get there.
+wait_pool() {
+	local n=0
+	for _ in $(seq 100); do
+		n=$(metric 'trackless_node_pool_nodes{family="v4"}')
+		[ "$n" -ge "$1" ] && { echo "router pool: $n verified nodes"; return 0; }
+		sleep 0.1
+	done
+	echo "router pool: $n verified nodes, wanted $1"; tail -5 "$work/node.log"; return 1
+}

@@ -15,14 +15,7 @@ timeout 40 "$py" "$tool" swarm --router "127.0.0.2:$port" --clients $clients --b
 	--duration 25 --ids "$work/ids" &
 bg_pids=$!
 
-ok=0
-for _ in $(seq 80); do
-	n=$(metric 'trackless_node_pool_nodes{family="v4"}')
-	[ "$n" -ge $clients ] && { ok=1; break; }
-	sleep 0.1
-done
-echo "pool after bootstrap: $n verified nodes"
-[ $ok -eq 1 ] || { echo "FAIL: the pool did not fill"; cat "$work/node.log"; exit 1; }
+wait_pool $clients || { echo "FAIL: the pool did not fill"; exit 1; }
 [ "$(metric trackless_node_cookie_replies_total)" -ge $clients ] ||
 	{ echo "FAIL: no cookie replies counted"; exit 1; }
 

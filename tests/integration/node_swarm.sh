@@ -19,14 +19,7 @@ for i in $(seq 1 $nodes); do
 	bg_pids="$bg_pids $!"
 done
 
-ok=0
-for _ in $(seq 100); do
-	n=$(metric 'trackless_node_pool_nodes{family="v4"}')
-	[ "$n" -ge $nodes ] && { ok=1; break; }
-	sleep 0.1
-done
-echo "router pool: $n verified nodes"
-[ $ok -eq 1 ] || { echo "FAIL: the router did not verify the swarm"; cat "$work/node.log"; exit 1; }
+wait_pool $nodes || { echo "FAIL: the router did not verify the swarm"; exit 1; }
 sleep 2
 
 fail() { echo "FAIL: $*"; cat "$work"/*.out; tail -5 "$work/node.log"; exit 1; }

@@ -20,11 +20,7 @@ for i in $(seq 10 $((9 + extra))); do
 		--state-dir "$work/n$i" >"$work/node$i.log" 2>&1 &
 	bg_pids="$bg_pids $!"
 done
-for _ in $(seq 100); do
-	[ "$(metric 'trackless_node_pool_nodes{family="v4"}')" -ge $extra ] && break
-	sleep 0.1
-done
-echo "router pool: $(metric 'trackless_node_pool_nodes{family="v4"}') verified nodes"
+wait_pool $extra || { echo "FAIL: the router did not verify the extra nodes"; exit 1; }
 
 cat >"$work/lt.py" <<'PY'
 import sys, time

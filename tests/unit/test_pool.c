@@ -34,6 +34,17 @@ static struct dht_addr pub4(uint8_t a0, uint8_t a1, uint8_t a2, uint8_t a3)
 	return a;
 }
 
+/* Confirm (or note, as learned from a reply) a random id at loop4(i). */
+static enum dht_pool_result add_rand(struct dht_pool *p, uint32_t i, bool is_verified,
+    uint32_t now_s)
+{
+	struct dht_id id;
+	struct dht_addr a = loop4(i);
+	rand_id(&id);
+	return is_verified ? dht_pool_confirm(p, &id, &a, now_s) :
+	    dht_pool_note(p, &id, &a, DHT_POOL_FROM_REPLY, now_s);
+}
+
 static struct dht_pool *mk(size_t bytes, bool bep42)
 {
 	struct dht_pool_config c = {
@@ -60,12 +71,8 @@ static void test_bound_and_eviction(void)
 	dht_pool_get_stats(p, &st);
 	CU_ASSERT(st.capacity[0] * DHT_POOL_ENTRY4 + st.capacity[1] * DHT_POOL_ENTRY6 <= 1 << 20);
 	CU_ASSERT(st.capacity[0] * DHT_POOL_ENTRY4 >= (1 << 20) / 2);
-	for (uint32_t i = 0; i < 4 * st.capacity[0]; i++) {
-		struct dht_id id;
-		struct dht_addr a = loop4(i);
-		rand_id(&id);
-		dht_pool_confirm(p, &id, &a, 1 + i / 1000);
-	}
+	for (uint32_t i = 0; i < 4 * st.capacity[0]; i++)
+		add_rand(p, i, true, 1 + i / 1000);
 	dht_pool_get_stats(p, &st);
 	CU_ASSERT(st.verified[0] <= st.capacity[0]);
 	CU_ASSERT(st.verified[0] > st.capacity[0] * 9 / 10);
@@ -104,12 +111,8 @@ static void test_bound_and_eviction(void)
 	CU_ASSERT_EQUAL(st.verified[0], 1);
 	CU_ASSERT_EQUAL(st.unverified[0], 15);
 	/* confirm 15 more: they replace the unverified ones */
-	for (uint32_t i = 0; i < 15; i++) {
-		struct dht_id id;
-		struct dht_addr a = loop4(100 + i);
-		rand_id(&id);
-		CU_ASSERT_EQUAL(dht_pool_confirm(p, &id, &a, 60 + i), DHT_POOL_ADDED);
-	}
+	for (uint32_t i = 0; i < 15; i++)
+		CU_ASSERT_EQUAL(add_rand(p, 100 + i, true, 60 + i), DHT_POOL_ADDED);
 	dht_pool_get_stats(p, &st);
 	CU_ASSERT_EQUAL(st.verified[0], 16);
 	CU_ASSERT_EQUAL(st.unverified[0], 0);
@@ -336,12 +339,8 @@ static void test_schedule(void)
 	CU_ASSERT_EQUAL(st.verified[0], 0);
 	CU_ASSERT_EQUAL(st.expired[0], 2);
 	/* max_scan bounds the work of one call */
-	for (uint32_t i = 0; i < 50; i++) {
-		struct dht_id id;
-		struct dht_addr a = loop4(10 + i);
-		rand_id(&id);
-		dht_pool_note(p, &id, &a, DHT_POOL_FROM_REPLY, 400);
-	}
+	for (uint32_t i = 0; i < 50; i++)
+		add_rand(p, 10 + i, false, 400);
 	size_t got = 0;
 	for (int calls = 0; calls < 100 && got < 50; calls++)
 		got += dht_pool_due(p, AF_INET, 400, all / 16, due, 8);
