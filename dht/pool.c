@@ -233,8 +233,13 @@ static long find_in_bucket(const struct fam *f, size_t b, const struct dht_id *i
     const uint8_t *compact, bool local, long *same_src_out, long *free_out)
 {
 	long hit = -1;
+	uint64_t id8, e8;
+	uint32_t ip4, e4;
 	*same_src_out = -1;
 	*free_out = -1;
+	/* word compares first: this scan runs for every query and load */
+	memcpy(&id8, id->b, 8);
+	memcpy(&ip4, compact, 4);
 	for (size_t i = 0; i < f->slots; i++) {
 		const uint8_t *e = slot(f, b, i);
 		unsigned st = state_of(get_word(e, f));
@@ -243,9 +248,11 @@ static long find_in_bucket(const struct fam *f, size_t b, const struct dht_id *i
 				*free_out = (long)i;
 			continue;
 		}
-		if (hit < 0 && memcmp(e, id->b, 20) == 0)
+		memcpy(&e8, e, 8);
+		memcpy(&e4, e + 20, 4);
+		if (hit < 0 && e8 == id8 && memcmp(e + 8, id->b + 8, 12) == 0)
 			hit = (long)i;
-		else if (*same_src_out < 0 && same_source(f, e, compact, local))
+		else if (*same_src_out < 0 && e4 == ip4 && same_source(f, e, compact, local))
 			*same_src_out = (long)i;
 	}
 	return hit;
