@@ -310,11 +310,18 @@ static enum dht_pool_result put(struct dht_pool *p, const struct dht_id *id,
 	if (hit >= 0) {
 		uint8_t *e = slot(f, b, (size_t)hit);
 		uint32_t w = get_word(e, f);
-		bool same_addr = memcmp(e + 20, compact, f->addr_len) == 0;
-		if (st != ST_VERIFIED || (same_addr && state_of(w) == ST_VERIFIED))
+		/* ADDED only when it becomes verified; a move or refresh is KNOWN */
+		if (st != ST_VERIFIED || state_of(w) == ST_VERIFIED)
 			res = DHT_POOL_KNOWN;
 		if (st == ST_VERIFIED) {
-			/* it answered our cookie from here: that is where it lives */
+			/* it answered our cookie from here: that is where it lives,
+			 * and no other entry of the bucket may keep that source */
+			if (same_src >= 0) {
+				uint8_t *o = slot(f, b, (size_t)same_src);
+				account(f, b, state_of(get_word(o, f)), ST_EMPTY);
+				set_word(o, f, 0);
+				INC(f->evicted);
+			}
 			if (state_of(w) != ST_VERIFIED)
 				INC(f->confirmed);
 			write_entry(f, b, (size_t)hit, id, compact, make_word(ST_VERIFIED, false, now_s));

@@ -291,6 +291,31 @@ static void test_refusals(void)
 	dht_pool_free(p);
 }
 
+/* A node that answers from a new address moves there, and an entry of the
+ * bucket that held that address goes: one entry per source (found by
+ * fuzzing the loader: save and reload must keep the same nodes). */
+static void test_move(void)
+{
+	struct dht_pool *p = mk(700, false); /* one bucket */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	struct dht_id a, d;
+	struct dht_addr x = loop4(1), y = loop4(2);
+	rand_id(&a);
+	rand_id(&d);
+	CU_ASSERT_EQUAL(dht_pool_confirm(p, &a, &x, 10), DHT_POOL_ADDED);
+	CU_ASSERT_EQUAL(dht_pool_confirm(p, &d, &y, 10), DHT_POOL_ADDED);
+	CU_ASSERT_EQUAL(dht_pool_confirm(p, &a, &y, 11), DHT_POOL_KNOWN);
+	struct dht_pool_stats st;
+	dht_pool_get_stats(p, &st);
+	CU_ASSERT_EQUAL(st.verified[0], 1);
+	uint8_t out[2 * 26], c[6];
+	CU_ASSERT_EQUAL(dht_pool_closest(p, AF_INET, &d, 2, NULL, out), 1);
+	dht_addr_put_compact(&y, c);
+	CU_ASSERT_EQUAL(memcmp(out, a.b, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(out + 20, c, 6), 0);
+	dht_pool_free(p);
+}
+
 static void test_schedule(void)
 {
 	struct dht_pool *p = mk(1 << 14, false);
@@ -506,6 +531,7 @@ int main(void)
 		TL_TEST(test_closest_naive),
 		TL_TEST(test_sample),
 		TL_TEST(test_refusals),
+		TL_TEST(test_move),
 		TL_TEST(test_schedule),
 		TL_TEST(test_save_load),
 		TL_TEST(test_cookie),
