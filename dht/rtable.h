@@ -14,7 +14,8 @@
  * (BEP 42) never enter. Read-only nodes (BEP 43) must not be passed in.
  * A full bucket keeps an RT_CACHE-entry replacement cache; a member that
  * failed RT_MAX_FAILS queries in a row is bad and gives way to a cached
- * node that answered.
+ * node that answered; a questionable member whose id does not match its
+ * address gives way to a newcomer whose id does (BEP 42 preference).
  *
  * States (BEP 5): good = answered within 15 minutes, or answered once and
  * queried us within 15 minutes; bad = RT_MAX_FAILS failures in a row;
