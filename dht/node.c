@@ -427,7 +427,8 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		node_log(n, NODE_LOG_INFO, "SIGHUP: reopening the log");
-		open_log(n);
+		if (open_log(n) == 0)
+			node_log(n, NODE_LOG_INFO, "log reopened");
 		return;
 	}
 	node_log(n, NODE_LOG_INFO, "signal %d: stopping", (int)sig);

@@ -5,7 +5,8 @@
 # /metrics). Then SIGTERM, restart: the pool is back from --state-dir and
 # the node answers a newcomer's find_node with 8 swarm nodes that answer a
 # ping, within 1 s of the restart. announce_peer is refused and get_peers
-# carries no token. With IPv6 on loopback, a node on ::1 is verified over
+# carries no token; a repeat asker gets 3 nodes; a read-only (BEP 43) node
+# is answered but never pinged; SIGHUP reopens the log. With IPv6 on loopback, a node on ::1 is verified over
 # IPv6 and handed out in nodes6 (BEP 32 want n4+n6).
 set -uo pipefail
 . "${top_srcdir:-.}/tests/integration/node_common.sh"
@@ -46,7 +47,28 @@ assert r and r[b"y"] == b"e" and r[b"e"][0] == 204, r
 r = k.query(s, to, "find_node", {"id": os.urandom(20), "target": ih}, tid=b"fn")
 assert r and len(r[b"r"][b"nodes"]) == 3 * 26, r
 print("storage: announce refused (203), get_peers token-less; repeat asker got 3 nodes")
+# BEP 43: a read-only node is answered but never pinged nor handed out
+ro = k.bind("127.0.0.6")
+rid = os.urandom(20)
+ro.sendto(k.benc({"t": b"ro", "y": "q", "q": "find_node", "ro": 1,
+                  "a": {"id": rid, "target": rid}}), to)
+ro.settimeout(0.6)
+msgs = []
+try:
+    while True:
+        msgs.append(k.decode(ro.recvfrom(2048)[0]))
+except socket.timeout:
+    pass
+assert [m[b"y"] for m in msgs] == [b"r"], msgs
+print("read-only: answered, not pinged")
 EOF
+[ "$(metric trackless_node_read_only_queries_total)" -eq 1 ] || { echo "FAIL: ro not counted"; exit 1; }
+
+# SIGHUP reopens the log (logrotate moved it away)
+mv "$work/node.log" "$work/node.log.1"
+kill -HUP "$node_pid"
+for _ in $(seq 30); do grep -qs "log reopened" "$work/node.log" && break; sleep 0.1; done
+grep -q "log reopened" "$work/node.log" || { echo "FAIL: SIGHUP did not reopen the log"; exit 1; }
 
 if [ ${#v6[@]} -gt 0 ]; then
 	"$py" - "$port" <<'EOF' || { echo "FAIL: IPv6"; exit 1; }
