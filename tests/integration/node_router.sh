@@ -6,8 +6,9 @@
 # the node answers a newcomer's find_node with 8 swarm nodes that answer a
 # ping, within 1 s of the restart. announce_peer is refused and get_peers
 # carries no token; a repeat asker gets 3 nodes; a read-only (BEP 43) node
-# is answered but never pinged; SIGHUP reopens the log. With IPv6 on loopback, a node on ::1 is verified over
-# IPv6 and handed out in nodes6 (BEP 32 want n4+n6).
+# is answered but never pinged; SIGHUP reopens the log. With IPv6 on
+# loopback, a node on ::1 is verified over IPv6 and handed out in nodes6
+# (BEP 32 want n4+n6).
 set -uo pipefail
 . "${top_srcdir:-.}/tests/integration/node_common.sh"
 clients=40
