@@ -545,8 +545,9 @@ size_t dht_pool_sample(struct dht_pool *p, int af, size_t have, size_t n,
 			break;
 		uint64_t r = dht_pool_rand(rng);
 		size_t b, k;
-		if (nv >= 4 * nb) {
-			/* a filled pool: a random bucket is close to uniform */
+		if (nv >= nb) {
+			/* most buckets hold a node: a random bucket is cheap and near
+			 * enough to uniform (the exact walk below costs ~sqrt(nb)) */
 			b = (size_t)(r % nb);
 			size_t v = f->vcount[b];
 			if (v == 0)

@@ -249,6 +249,39 @@ static void test_sample(void)
 	uint8_t out6[DHT_POOL_MAX_REPLY * 38];
 	CU_ASSERT_EQUAL(dht_pool_sample(p, AF_INET6, 0, 8, NULL, &rng, out6), 0);
 	dht_pool_free(p);
+
+	/* a dense pool (more nodes than buckets) samples by random bucket */
+	p = mk(1 << 14, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	struct ref dense[200];
+	int hits[200] = { 0 };
+	for (size_t i = 0; i < 200; i++) {
+		rand_id(&dense[i].id);
+		dense[i].a = loop4((uint32_t)i + 1);
+		dht_pool_confirm(p, &dense[i].id, &dense[i].a, 3);
+	}
+	struct dht_pool_stats st;
+	dht_pool_get_stats(p, &st);
+	CU_ASSERT(st.verified[0] >= 16 * 4);
+	for (int round = 0; round < 2000; round++) {
+		uint8_t out[8 * 26];
+		size_t n = dht_pool_sample(p, AF_INET, 0, 8, NULL, &rng, out);
+		CU_ASSERT_EQUAL(n, 8);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < i; j++)
+				CU_ASSERT_NOT_EQUAL(memcmp(out + i * 26, out + j * 26, 26), 0);
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < 200; k++)
+				if (memcmp(out + i * 26, dense[k].id.b, 20) == 0)
+					hits[k]++;
+	}
+	/* every node still in the pool comes out (a full bucket may have
+	 * dropped a few of the 200) */
+	size_t present = 0;
+	for (size_t k = 0; k < 200; k++)
+		present += hits[k] > 0;
+	CU_ASSERT_EQUAL(present, st.verified[0]);
+	dht_pool_free(p);
 }
 
 static void test_refusals(void)
