@@ -15,7 +15,8 @@
  * Abuse: undecodable datagrams and martian sources are dropped unanswered;
  * each source (IPv4 address, IPv6 /64) has a query budget in the thread's
  * limiter (libdht's spoof-resistant table); the thread's share of the
- * global reply-byte budget caps what any mix of sources can draw. A reply
+ * global reply-byte budget caps what any mix of sources can draw, with a
+ * quarter kept for pings and for verified pool nodes. A reply
  * is only accepted when its transaction id is our cookie for its source,
  * so nothing can be injected into the pool without a round trip.
  *
@@ -40,6 +41,8 @@
 #define NODE_SOCKBUF (4 << 20)
 /* Slots the pinger walks per family and tick. */
 #define NODE_DUE_SCAN 8192u
+/* Part of the reply budget only pings and verified sources may use. */
+#define NODE_RESERVE_DIV 4
 /* The pool is thin below this many verified nodes: crawl the seeds. */
 #define NODE_THIN_POOL 16u
 
@@ -92,8 +95,11 @@ static void flush_out(struct node_thread *t, int fd)
 	io->nout = 0;
 }
 
-/* Charge len reply bytes to the thread's budget; false when spent. */
-static bool take_budget(struct node_thread *t, size_t len, int64_t now_ms)
+/* Charge len reply bytes to the thread's budget; false when spent. The
+ * last NODE_RESERVE_DIV-th of it is kept for answers that cannot amplify
+ * (pings) and for sources proven not spoofed (verified pool nodes), so a
+ * crowd of spoofed sources cannot starve them. */
+static bool take_budget(struct node_thread *t, size_t len, bool may_use_reserve, int64_t now_ms)
 {
 	int64_t rate = (int64_t)(t->n->o.reply_budget / t->n->nthreads);
 	if (rate <= 0)
@@ -104,7 +110,8 @@ static bool take_budget(struct node_thread *t, size_t len, int64_t now_ms)
 			t->budget = rate;
 		t->budget_ms = now_ms;
 	}
-	if (t->budget < (int64_t)len)
+	int64_t floor = may_use_reserve ? 0 : rate / NODE_RESERVE_DIV;
+	if (t->budget - floor < (int64_t)len)
 		return false;
 	t->budget -= (int64_t)len;
 	return true;
@@ -177,7 +184,7 @@ static size_t pick_nodes(struct node_thread *t, int af, const struct dht_id *tar
 }
 
 static void answer(struct node_thread *t, const struct krpc_msg *m, int sock_af,
-    const struct dht_addr *from, int64_t now_ms, uint32_t now_s)
+    const struct dht_addr *from, bool is_proven, int64_t now_ms, uint32_t now_s)
 {
 	struct node *n = t->n;
 	struct node_io *io = t->io;
@@ -238,7 +245,7 @@ static void answer(struct node_thread *t, const struct krpc_msg *m, int sock_af,
 	}
 	if (len == 0)
 		return; /* cannot happen within 1024 bytes; never send a cut message */
-	if (!take_budget(t, len, now_ms)) {
+	if (!take_budget(t, len, is_proven || m->method == KRPC_PING, now_ms)) {
 		node_count(t, C_DROP_BUDGET, 1);
 		return;
 	}
@@ -280,13 +287,15 @@ static void handle(struct node_thread *t, int sock_af, const uint8_t *p, size_t 
 			return;
 		}
 		/* BEP 43: serve a read-only node, never hand it out */
+		bool is_proven = false;
 		if (m->is_read_only) {
 			node_count(t, C_RO_SEEN, 1);
 			dht_pool_remove(n->pool, &m->id, from);
 		} else {
-			dht_pool_note(n->pool, &m->id, from, DHT_POOL_FROM_QUERY, now_s);
+			is_proven = dht_pool_note(n->pool, &m->id, from, DHT_POOL_FROM_QUERY, now_s) ==
+			    DHT_POOL_KNOWN_VERIFIED;
 		}
-		answer(t, m, sock_af, from, now_ms, now_s);
+		answer(t, m, sock_af, from, is_proven, now_ms, now_s);
 		return;
 	}
 	if (!dht_cookie_check(&n->cookie, from, now_s, m->tid, m->tid_len)) {

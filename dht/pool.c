@@ -313,6 +313,9 @@ static enum dht_pool_result put(struct dht_pool *p, const struct dht_id *id,
 		/* ADDED only when it becomes verified; a move or refresh is KNOWN */
 		if (st != ST_VERIFIED || state_of(w) == ST_VERIFIED)
 			res = DHT_POOL_KNOWN;
+		if (st != ST_VERIFIED && state_of(w) == ST_VERIFIED &&
+		    memcmp(e + 20, compact, f->addr_len) == 0)
+			res = DHT_POOL_KNOWN_VERIFIED;
 		if (st == ST_VERIFIED) {
 			/* it answered our cookie from here: that is where it lives,
 			 * and no other entry of the bucket may keep that source */

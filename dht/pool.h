@@ -67,6 +67,9 @@ enum dht_pool_src {
 enum dht_pool_result {
 	DHT_POOL_ADDED = 0,   /* a new entry (note) or a newly verified one (confirm) */
 	DHT_POOL_KNOWN,       /* already there; refreshed when confirmed */
+	DHT_POOL_KNOWN_VERIFIED, /* note only: there and verified at this very
+	                            address, so the sender is not spoofed
+	                            unless it forges a verified node's source */
 	DHT_POOL_FULL,        /* its bucket had no room it may take */
 	DHT_POOL_REFUSED,     /* id fails BEP 42, or the address is a martian */
 };

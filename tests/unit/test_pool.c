@@ -338,6 +338,9 @@ static void test_move(void)
 	CU_ASSERT_EQUAL(dht_pool_confirm(p, &a, &x, 10), DHT_POOL_ADDED);
 	CU_ASSERT_EQUAL(dht_pool_confirm(p, &d, &y, 10), DHT_POOL_ADDED);
 	CU_ASSERT_EQUAL(dht_pool_confirm(p, &a, &y, 11), DHT_POOL_KNOWN);
+	/* a query from a verified node at its address is recognised as such */
+	CU_ASSERT_EQUAL(dht_pool_note(p, &a, &y, DHT_POOL_FROM_QUERY, 12), DHT_POOL_KNOWN_VERIFIED);
+	CU_ASSERT_EQUAL(dht_pool_note(p, &a, &x, DHT_POOL_FROM_QUERY, 12), DHT_POOL_KNOWN);
 	struct dht_pool_stats st;
 	dht_pool_get_stats(p, &st);
 	CU_ASSERT_EQUAL(st.verified[0], 1);
