@@ -54,6 +54,8 @@
  * instance, so spoofed queries cannot turn us into a ping reflector. */
 #define VERIFY_PER_S 10
 #define VERIFY_BURST 50
+/* BEP 51: how often the advertised sample of infohashes is redrawn. */
+#define SAMPLE_INTERVAL_S 3600
 /* Internal (maintenance) lookups running at once per family. */
 #define MAX_INTERNAL_LOOKUPS 2u
 
@@ -103,6 +105,9 @@ struct dht {
 	size_t nrtt, rtt_next;
 
 	int64_t next_expire_ms;
+	uint8_t samples[KRPC_MAX_SAMPLES * 20]; /* BEP 51 sample */
+	size_t nsamples;
+	int64_t samples_ms; /* when drawn; 0 = never */
 	int64_t verify_ms;  /* token bucket of stranger pings: last refill */
 	int32_t verify_tokens;
 	int64_t now_ms;     /* latest time passed in, for state queries */
@@ -389,6 +394,7 @@ static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_
 	lk->cb = cb;
 	lk->ud = ud;
 	lk->is_internal = is_internal;
+	lk->allow_same_subnet = d->cfg.allow_same_subnet;
 	d->lk[d->nlk++] = lk;
 	if (id_out)
 		*id_out = lk->id;
@@ -489,7 +495,22 @@ static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,
 		if (store_announce(&d->store, &m->target, &peer, m->seed, now_ms) == DHT_OK)
 			d->st.announces_stored++;
 	}
-	if (method == KRPC_FIND_NODE || method == KRPC_GET_PEERS) {
+	if (method == KRPC_SAMPLE_INFOHASHES) {
+		size_t want = d->store.nih < KRPC_MAX_SAMPLES ? d->store.nih : KRPC_MAX_SAMPLES;
+		if (d->samples_ms == 0 || now_ms - d->samples_ms >= SAMPLE_INTERVAL_S * 1000 ||
+		    d->nsamples < want) {
+			d->nsamples = store_sample(&d->store, KRPC_MAX_SAMPLES, d->samples);
+			d->samples_ms = now_ms;
+		}
+		/* samples is always present, even empty, so that indexers can
+		 * tell support apart from a find_node-style answer. */
+		r.has_samples = true;
+		r.interval = SAMPLE_INTERVAL_S;
+		r.num = d->store.nih;
+		r.samples = d->samples;
+		r.nsamples = d->nsamples;
+	}
+	if (method == KRPC_FIND_NODE || method == KRPC_GET_PEERS || method == KRPC_SAMPLE_INFOHASHES) {
 		int want = m->want ? m->want : (from->family == AF_INET6 ? KRPC_WANT_N6 : KRPC_WANT_N4);
 		struct fam *f4 = fam_of(d, AF_INET), *f6 = fam_of(d, AF_INET6);
 		if ((want & KRPC_WANT_N4) && f4) {
@@ -548,7 +569,7 @@ static void on_query(struct dht *d, const struct krpc_msg *m, const struct dht_a
 		d->st.drop_rate_limited++;
 		return;
 	}
-	d->st.queries_in[m->method <= KRPC_UNKNOWN ? m->method : KRPC_UNKNOWN]++;
+	d->st.queries_in[m->method < KRPC_SAMPLE_INFOHASHES ? m->method : 4]++;
 	struct fam *f = fam_of(d, from->family);
 	if (!f)
 		return;
@@ -622,6 +643,7 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 		if (d->cfg.enforce_bep42 && !bep42_check(&id, &a))
 			continue;
 		lookup_add(lk, &id, &a);
+		rtable_learned(&f->rt, &id, &a);
 	}
 	if (lk->is_get_peers && m->nvalues)
 		deliver_values(d, lk, m);

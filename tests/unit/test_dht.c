@@ -9,10 +9,11 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include "dht/benc.h"
 #include "dht/dht.h"
 #include "dht/krpc.h"
 
-#define MAX_NODES 32
+#define MAX_NODES 128
 #define MAX_Q 8192
 
 struct pkt {
@@ -409,6 +410,27 @@ static void test_hostile_input(void)
 	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(m.nvalues, 1);
 	CU_ASSERT_EQUAL(memcmp(m.values[0].p, "\x7f\x00\x00\x63\x1b\x59", 6), 0);
+	/* BEP 51: the stored infohash is sampled; num and interval given. */
+	static const char si[] = "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456"
+				 "e1:q17:sample_infohashes1:t2:aa1:y1:qe";
+	n = poke(a, si, sizeof(si) - 1, r);
+	struct benc_tok toks[64];
+	struct benc_doc doc;
+	CU_ASSERT_EQUAL_FATAL(benc_parse(r, n, toks, 64, 4, BENC_F_SORTED, &doc, NULL), 0);
+	long rd = benc_dict_get(&doc, 0, "r");
+	int64_t num = -1, interval = -1;
+	const uint8_t *smp;
+	size_t smplen = 0;
+	CU_ASSERT_TRUE(benc_get_int(&doc, benc_dict_get(&doc, (size_t)rd, "num"), &num));
+	CU_ASSERT_TRUE(benc_get_int(&doc, benc_dict_get(&doc, (size_t)rd, "interval"), &interval));
+	CU_ASSERT_TRUE(benc_get_str(&doc, benc_dict_get(&doc, (size_t)rd, "samples"), &smp, &smplen));
+	CU_ASSERT_EQUAL(num, 1);
+	CU_ASSERT_TRUE(interval >= 0 && interval <= 21600);
+	CU_ASSERT_EQUAL_FATAL(smplen, 20);
+	CU_ASSERT_EQUAL(memcmp(smp, "mnopqrstuvwxyz123456", 20), 0);
+	CU_ASSERT_TRUE(benc_dict_get(&doc, (size_t)rd, "nodes") >= 0);
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.queries_in[4], 1);
 	/* Unknown method: 204, unless it has a target (answered as find_node). */
 	static const char unk[] = "d1:ad2:id20:abcdefghij0123456789e1:q3:foo1:t2:aa1:y1:qe";
 	n = poke(a, unk, sizeof(unk) - 1, r);
@@ -702,6 +724,74 @@ static void test_enforce_bep42(void)
 	reset();
 }
 
+/* 100 nodes joined through one: an announce reaches most of the 8 nodes
+ * truly closest to the infohash, and every other node finds the peer. */
+static void test_hundred_nodes(void)
+{
+	enum { N = 100 };
+	struct node *n[N];
+	for (int i = 0; i < N; i++)
+		n[i] = add(100 + i, NULL);
+	for (int i = 1; i < N; i++) {
+		link_to(n[i], n[0]);
+		run(50);
+	}
+	run(30000);
+	size_t ready = 0;
+	for (int i = 0; i < N; i++)
+		ready += dht_is_ready(n[i]->d, AF_INET);
+	CU_ASSERT_EQUAL(ready, N);
+	for (int round = 0; round < 3; round++) {
+		struct dht_id ih;
+		net_random(NULL, ih.b, 20);
+		struct found fa = { 0 };
+		int who = 7 + round;
+		size_t before[N];
+		for (int i = 0; i < N; i++) {
+			struct dht_stats s;
+			dht_get_stats(n[i]->d, &s);
+			before[i] = s.peers;
+		}
+		CU_ASSERT_EQUAL(dht_search(n[who]->d, &ih, AF_INET, 7000, false, on_peers, &fa, now, &fa.id), DHT_OK);
+		run(3000);
+		CU_ASSERT_EQUAL(fa.done, 1);
+		/* The 8 nodes closest to ih, by brute force. */
+		int order[N];
+		for (int i = 0; i < N; i++)
+			order[i] = i;
+		for (int i = 0; i < N; i++)
+			for (int j = i + 1; j < N; j++)
+				if (dht_id_cmp_dist(&ih, dht_my_id(n[order[j]]->d, AF_INET),
+				    dht_my_id(n[order[i]]->d, AF_INET)) < 0) {
+					int x = order[i];
+					order[i] = order[j];
+					order[j] = x;
+				}
+		int stored = 0;
+		for (int i = 0; i < 8; i++) {
+			struct dht_stats s;
+			if (order[i] == who)
+				continue;
+			dht_get_stats(n[order[i]]->d, &s);
+			stored += s.peers > before[order[i]] ? 1 : 0;
+		}
+		CU_ASSERT_TRUE(stored >= 6);
+		int misses = 0;
+		for (int i = 0; i < N; i += 9) {
+			if (i == who)
+				continue;
+			struct found fb = { 0 };
+			CU_ASSERT_EQUAL(dht_search(n[i]->d, &ih, AF_INET, 0, false, on_peers, &fb, now, &fb.id), DHT_OK);
+			run(2000);
+			CU_ASSERT_EQUAL(fb.done, 1);
+			misses += fb.values != 1;
+		}
+		CU_ASSERT_EQUAL(misses, 0);
+	}
+	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -717,6 +807,7 @@ int main(void)
 		TL_TEST(test_dual_stack),
 		TL_TEST(test_external_ip),
 		TL_TEST(test_enforce_bep42),
+		TL_TEST(test_hundred_nodes),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("dht", tests);
