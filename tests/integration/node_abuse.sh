@@ -12,11 +12,24 @@ set -uo pipefail
 . "${top_srcdir:-.}/tests/integration/node_common.sh"
 mem=48
 
+# start_probe SOURCE SECONDS: a client pinging 10 times a second, in the
+# background; end_probe: its verdict (>= 90 % answered) and its line.
+start_probe() {
+	timeout 30 "$py" "$tool" probe --router "127.0.0.2:$port" --source "$1" --rate 10 \
+		--duration "$2" --min-percent 90 >"$work/probe.out" &
+	probe=$!
+	bg_pids=$probe
+}
+end_probe() {
+	wait $probe
+	local rc=$?
+	bg_pids=
+	cat "$work/probe.out"
+	return $rc
+}
+
 start_node --threads 2 --ping-delay 0 --max-memory $mem || exit 1
-timeout 30 "$py" "$tool" probe --router "127.0.0.2:$port" --source 127.0.0.3 --rate 10 \
-	--duration 9 --min-percent 90 >"$work/probe.out" &
-probe=$!
-bg_pids=$probe
+start_probe 127.0.0.3 9
 
 timeout 20 "$py" "$tool" flood --router "127.0.0.2:$port" --sources 1 --base 127.0.0.4 \
 	--duration 4 || exit 1
@@ -31,11 +44,7 @@ malformed=$(metric 'trackless_node_drops_total{reason="malformed"}')
 echo "many sources: $malformed malformed datagrams dropped"
 [ "$malformed" -gt 100 ] || { echo "FAIL: malformed datagrams not counted"; exit 1; }
 
-wait $probe
-rc=$?
-bg_pids=
-cat "$work/probe.out"
-[ $rc -eq 0 ] || { echo "FAIL: the well-behaved client was starved"; exit 1; }
+end_probe || { echo "FAIL: the well-behaved client was starved"; exit 1; }
 
 rss=$(metric trackless_node_rss_bytes)
 echo "rss $((rss / 1024)) KiB, bound $mem MiB"
@@ -55,20 +64,13 @@ stop_node || exit 1
 # and the part of it kept for pings still answers a well-behaved client
 start_node --threads 2 --reply-budget 64 || exit 1
 out0=$(metric trackless_node_bytes_out_total)
-timeout 20 "$py" "$tool" probe --router "127.0.0.2:$port" --source 127.0.0.6 --rate 10 \
-	--duration 3 --min-percent 90 >"$work/probe2.out" &
-probe=$!
-bg_pids=$probe
+start_probe 127.0.0.6 3
 timeout 20 "$py" "$tool" flood --router "127.0.0.2:$port" --sources 3000 --base 127.0.40.0 \
 	--duration 3 || exit 1
 out=$(( $(metric trackless_node_bytes_out_total) - out0 ))
 budget=$(metric 'trackless_node_drops_total{reason="reply_budget"}')
 echo "budget: $out reply bytes in 3 s, $budget replies over budget dropped"
 [ "$budget" -gt 0 ] && [ "$out" -le $((5 * 64 * 1024)) ] || { echo "FAIL: reply budget"; exit 1; }
-wait $probe
-rc=$?
-bg_pids=
-cat "$work/probe2.out"
-[ $rc -eq 0 ] || { echo "FAIL: the budget's reserve did not keep pings answered"; exit 1; }
+end_probe || { echo "FAIL: the budget's reserve did not keep pings answered"; exit 1; }
 stop_node || exit 1
 echo "node_abuse: ok"
