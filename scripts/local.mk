@@ -3,3 +3,5 @@ EXTRA_DIST += scripts/bench-transfer
 EXTRA_DIST += scripts/bench-create
 # dht benchmark (scripts/bench-dht)
 EXTRA_DIST += scripts/bench-dht
+# trackless-node
+EXTRA_DIST += scripts/trackless-node.service scripts/bench-node

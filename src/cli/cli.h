@@ -12,6 +12,8 @@ struct tl_cmd {
 	const char *summary;
 };
 
+/* trackless info FILE|MAGNET [--json] (cmd_info.c) */
+int tl_cmd_info(int argc, char **argv);
 /* cmd_create.c: make a .torrent (trackless create --help). */
 int tl_cmd_create(int argc, char **argv);
 /* `trackless dht ...` (cmd_dht.c). */
