@@ -45,6 +45,9 @@ void rtable_init(struct rtable *t, int af, const struct dht_id *my, bool allow_s
 	t->nb = 1;
 	t->b[0].cap = bucket_cap(0);
 	t->b[0].last_changed_ms = now_ms;
+	t->b[0].last_refresh_ms = now_ms - RT_UNDERFULL_MS;
+	for (size_t j = 0; j < RT_LEVELS; j++)
+		t->level_refresh_ms[j] = now_ms - RT_UNDERFULL_MS;
 }
 
 void rtable_clear(struct rtable *t)
@@ -175,6 +178,21 @@ static struct rt_node *cache_put(struct rt_bucket *b, const struct rt_node *n)
 	return &b->cache[worst];
 }
 
+/* Move cached candidates that answered us into free member slots. */
+static void promote(struct rtable *t, struct rt_bucket *b, int64_t now_ms)
+{
+	for (size_t k = 0; k < b->ncache && b->n < b->cap;) {
+		struct rt_node *c = &b->cache[k];
+		if (c->last_reply_ms == 0 || subnet_taken(t, b, &c->addr, NULL) || grow(b) != 0) {
+			k++;
+			continue;
+		}
+		b->nodes[b->n++] = *c;
+		b->last_changed_ms = now_ms;
+		cache_remove_at(b, k);
+	}
+}
+
 /* Split the last bucket: members sharing more bits move to a new one.
  * Members beyond the new bucket's capacity go to its cache. */
 static int split(struct rtable *t, int64_t now_ms)
@@ -184,6 +202,11 @@ static int split(struct rtable *t, int64_t now_ms)
 	memset(nw, 0, sizeof(*nw));
 	nw->cap = bucket_cap(L + 1);
 	nw->last_changed_ms = now_ms;
+	/* Both halves are new territory: refresh them soon if underfull. */
+	nw->last_refresh_ms = now_ms - RT_UNDERFULL_MS;
+	old->last_refresh_ms = now_ms - RT_UNDERFULL_MS;
+	for (size_t j = 0; j < RT_LEVELS; j++)
+		t->level_refresh_ms[j] = now_ms - RT_UNDERFULL_MS;
 	t->nb++;
 	for (size_t k = 0; k < old->n;) {
 		if (rtable_cpl(&old->nodes[k].id, &t->my) > L) {
@@ -204,6 +227,8 @@ static int split(struct rtable *t, int64_t now_ms)
 			k++;
 		}
 	}
+	promote(t, old, now_ms);
+	promote(t, nw, now_ms);
 	return 0;
 }
 
@@ -248,6 +273,17 @@ static int insert(struct rtable *t, const struct rt_node *nn, int64_t now_ms,
 		for (size_t k = 0; k < b->n; k++) {
 			if (rtable_is_bad(&b->nodes[k]) && !subnet_taken(t, b, &nn->addr, &b->nodes[k])) {
 				b->nodes[k] = *nn;
+				b->last_changed_ms = now_ms;
+				return 0;
+			}
+		}
+		/* BEP 42: a verified newcomer displaces an unverified member
+		 * that is no longer good. */
+		for (size_t k = 0; k < b->n && nn->is_bep42; k++) {
+			struct rt_node *o = &b->nodes[k];
+			if (!o->is_bep42 && !rtable_is_good(o, now_ms) &&
+			    !subnet_taken(t, b, &nn->addr, o)) {
+				*o = *nn;
 				b->last_changed_ms = now_ms;
 				return 0;
 			}
@@ -313,15 +349,32 @@ int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_add
 	struct rt_node *c = cache_find(b, addr);
 	if (c && c->pinged_ms && now_ms - c->pinged_ms < RT_PING_GAP_MS)
 		return 0;
-	if (!c) {
+	if (!c)
 		c = cache_put(b, &nn);
-		if (!c)
-			return 0;
-	}
 	if (!ping_out)
 		return 0;
-	*ping_out = *c;
+	/* Not cached (the cache holds verified candidates): still worth a
+	 * ping when the bucket has room, as its answer can enter directly. */
+	if (!c && !has_room)
+		return 0;
+	*ping_out = c ? *c : nn;
 	return 1;
+}
+
+void rtable_learned(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr)
+{
+	if (addr->family != t->af || memcmp(id->b, t->my.b, 20) == 0 || dht_addr_is_martian(addr))
+		return;
+	size_t bi = bucket_of(t, id), ob;
+	struct rt_bucket *b = &t->b[bi];
+	bool has_room = b->n < b->cap || (bi == t->nb - 1 && t->nb < RT_MAX_BUCKETS);
+	if (!has_room || find_id(b, id) || cache_find(b, addr) || find_ip(t, addr, &ob))
+		return;
+	bool ok42 = bep42_check(id, addr);
+	if (t->enforce_bep42 && !ok42)
+		return;
+	struct rt_node nn = { .id = *id, .addr = *addr, .is_bep42 = ok42 };
+	(void)cache_put(b, &nn);
 }
 
 int rtable_failed(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr,
@@ -502,21 +555,47 @@ static void set_bit(struct dht_id *id, size_t j, bool v)
 	id->b[j / 8] = (uint8_t)(v ? (id->b[j / 8] | bit) : (id->b[j / 8] & ~bit));
 }
 
+/* A random id sharing exactly `level` bits with ours (or at least
+ * `level` bits when is_exact is false). */
+static void id_at_level(const struct rtable *t, size_t level, bool is_exact, const uint8_t rnd[20],
+    struct dht_id *out)
+{
+	memcpy(out->b, rnd, 20);
+	for (size_t j = 0; j < level && j < 160; j++)
+		set_bit(out, j, get_bit(&t->my, j));
+	if (is_exact && level < 160)
+		set_bit(out, level, !get_bit(&t->my, level));
+}
+
 int rtable_refresh_target(struct rtable *t, int64_t now_ms, const uint8_t rnd[20],
     struct dht_id *target_out)
 {
 	for (size_t i = 0; i < t->nb; i++) {
 		struct rt_bucket *b = &t->b[i];
-		if (now_ms - b->last_changed_ms < RT_GOOD_MS)
+		bool is_stale = now_ms - b->last_changed_ms >= RT_GOOD_MS;
+		bool is_thin = b->n < RT_K && now_ms - b->last_refresh_ms >= RT_UNDERFULL_MS;
+		if (!is_stale && !is_thin)
 			continue;
-		/* Our first i bits, then (for a non-last bucket) our bit i
-		 * flipped, then random. */
-		memcpy(target_out->b, rnd, 20);
-		for (size_t j = 0; j < i && j < 160; j++)
-			set_bit(target_out, j, get_bit(&t->my, j));
-		if (i < t->nb - 1 && i < 160)
-			set_bit(target_out, i, !get_bit(&t->my, i));
+		id_at_level(t, i, i < t->nb - 1, rnd, target_out);
 		b->last_changed_ms = now_ms;
+		b->last_refresh_ms = now_ms;
+		return 1;
+	}
+	/* Levels of the last bucket: an empty one above populated ones. */
+	size_t L = t->nb - 1, count[RT_LEVELS] = { 0 }, deepest = 0;
+	const struct rt_bucket *lb = &t->b[L];
+	for (size_t k = 0; k < lb->n; k++) {
+		size_t c = rtable_cpl(&lb->nodes[k].id, &t->my) - L;
+		if (c < RT_LEVELS)
+			count[c]++;
+		if (c > deepest)
+			deepest = c;
+	}
+	for (size_t j = 0; j < RT_LEVELS && j < deepest; j++) {
+		if (count[j] || now_ms - t->level_refresh_ms[j] < RT_UNDERFULL_MS)
+			continue;
+		id_at_level(t, L + j, true, rnd, target_out);
+		t->level_refresh_ms[j] = now_ms;
 		return 1;
 	}
 	return 0;

@@ -14,7 +14,8 @@
  * (BEP 42) never enter. Read-only nodes (BEP 43) must not be passed in.
  * A full bucket keeps an RT_CACHE-entry replacement cache; a member that
  * failed RT_MAX_FAILS queries in a row is bad and gives way to a cached
- * node that answered.
+ * node that answered; a questionable member whose id does not match its
+ * address gives way to a newcomer whose id does (BEP 42 preference).
  *
  * States (BEP 5): good = answered within 15 minutes, or answered once and
  * queried us within 15 minutes; bad = RT_MAX_FAILS failures in a row;
@@ -39,6 +40,14 @@
 #define RT_CACHE 8u
 #define RT_MAX_FAILS 2u
 #define RT_GOOD_MS (15 * 60 * 1000)
+/* A bucket with fewer than RT_K members is refreshed this often (and at
+ * once when it is created), so that a young table fills in minutes. */
+#define RT_UNDERFULL_MS (5 * 60 * 1000)
+/* Prefix levels inside the last bucket that are kept populated: while
+ * the table has not split (a network of up to ~128 nodes) the last
+ * bucket is the whole table, and a level nobody in it covers would leave
+ * part of the id space unreachable. */
+#define RT_LEVELS 8u
 /* A node we pinged is not pinged again for this long. */
 #define RT_PING_GAP_MS (10 * 1000)
 
@@ -58,6 +67,7 @@ struct rt_bucket {
 	uint16_t ncache;
 	struct rt_node *cache; /* RT_CACHE entries, allocated on first use */
 	int64_t last_changed_ms;
+	int64_t last_refresh_ms;
 };
 
 struct rtable {
@@ -67,6 +77,9 @@ struct rtable {
 	bool enforce_bep42;
 	size_t nb;
 	struct rt_bucket b[RT_MAX_BUCKETS];
+	/* Last refresh of each of the first RT_LEVELS prefix levels inside
+	 * the last bucket (level j = ids sharing exactly j bits with ours). */
+	int64_t level_refresh_ms[RT_LEVELS];
 };
 
 enum rt_kind {
@@ -88,6 +101,11 @@ void rtable_clear(struct rtable *t);
  */
 int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr,
     enum rt_kind kind, int64_t now_ms, struct rt_node *ping_out);
+
+/* (id, addr) was named in a reply's node list: kept as an unverified
+ * candidate when its bucket has room, so that maintenance can ping it
+ * (it enters only once it answers). */
+void rtable_learned(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr);
 
 /* A query to addr (with id, may be NULL) went unanswered. Returns 1 and
  * fills *ping_out with a cached candidate to verify when the node became
@@ -119,8 +137,11 @@ void rtable_count(const struct rtable *t, int64_t now_ms, size_t *good_out, size
  * unverified candidate of a bucket with room. Returns 1 and fills *out. */
 int rtable_next_ping(const struct rtable *t, int64_t now_ms, struct rt_node *out);
 
-/* A bucket not changed for RT_GOOD_MS: returns 1 and a random id inside
- * it in *target_out (rnd supplies the random bits) and marks it touched. */
+/* A bucket not changed for RT_GOOD_MS, or with fewer than RT_K members
+ * and not refreshed for RT_UNDERFULL_MS, or a prefix level of the last
+ * bucket with no member while deeper levels have some (refreshed at most
+ * every RT_UNDERFULL_MS): returns 1 and a random id inside it in
+ * *target_out (rnd supplies the random bits) and marks it refreshed. */
 int rtable_refresh_target(struct rtable *t, int64_t now_ms, const uint8_t rnd[20],
     struct dht_id *target_out);
 

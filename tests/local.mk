@@ -21,6 +21,11 @@ tests_unit_test_krpc_SOURCES = tests/unit/test_krpc.c
 tests_unit_test_krpc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_krpc_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_krpc
+check_PROGRAMS += tests/unit/test_addr
+tests_unit_test_addr_SOURCES = tests/unit/test_addr.c
+tests_unit_test_addr_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_addr_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_addr
 check_PROGRAMS += tests/unit/test_bep42
 tests_unit_test_bep42_SOURCES = tests/unit/test_bep42.c
 tests_unit_test_bep42_CFLAGS = $(TEST_CFLAGS)
@@ -59,6 +64,11 @@ tests_unit_test_dht_SOURCES = tests/unit/test_dht.c
 tests_unit_test_dht_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_dht_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_dht
+check_PROGRAMS += tests/unit/test_persist
+tests_unit_test_persist_SOURCES = tests/unit/test_persist.c
+tests_unit_test_persist_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_persist_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_persist
 # -- unit: peer wire
 # -- unit: storage and policy
 # -- unit: trackers
@@ -67,7 +77,7 @@ TESTS += tests/unit/test_dht
 FUZZ_TARGETS = benc
 # -- fuzz: codecs
 # -- fuzz: dht
-FUZZ_TARGETS += krpc dht_input
+FUZZ_TARGETS += krpc dht_input dht_load
 check_PROGRAMS += tests/fuzz/replay_krpc
 tests_fuzz_replay_krpc_SOURCES = tests/fuzz/fuzz_krpc.c tests/fuzz/replay.c
 tests_fuzz_replay_krpc_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"krpc"'
@@ -91,6 +101,18 @@ tests_fuzz_fuzz_dht_input_SOURCES = tests/fuzz/fuzz_dht_input.c
 tests_fuzz_fuzz_dht_input_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_dht_input_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_dht_input_LDADD = $(DHT_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/replay_dht_load
+tests_fuzz_replay_dht_load_SOURCES = tests/fuzz/fuzz_dht_load.c tests/fuzz/replay.c
+tests_fuzz_replay_dht_load_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"dht_load"'
+tests_fuzz_replay_dht_load_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/fuzz/replay_dht_load
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_dht_load
+tests_fuzz_fuzz_dht_load_SOURCES = tests/fuzz/fuzz_dht_load.c
+tests_fuzz_fuzz_dht_load_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_dht_load_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_dht_load_LDADD = $(DHT_LIBS)
 endif
 # -- fuzz: peer wire
 # -- fuzz: trackers
