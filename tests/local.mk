@@ -343,7 +343,14 @@ check_PROGRAMS += tests/sim/test_sim
 tests_sim_test_sim_SOURCES = tests/sim/test_sim.c
 tests_sim_test_sim_CFLAGS = $(TEST_CFLAGS)
 tests_sim_test_sim_LDADD = $(SIM_LIBS) $(TEST_LIBS)
-# TESTS += tests/sim/test_sim (registered once the core routes)
+TESTS += tests/sim/test_sim
+# a node joining through one bootstrap node has >= 30 good nodes after 5 s
+# (the same source built with TL_SIM_JOIN, on a fresh network)
+check_PROGRAMS += tests/sim/test_sim_join
+tests_sim_test_sim_join_SOURCES = tests/sim/test_sim.c
+tests_sim_test_sim_join_CFLAGS = $(TEST_CFLAGS) -DTL_SIM_JOIN
+tests_sim_test_sim_join_LDADD = $(SIM_LIBS) $(TEST_LIBS)
+TESTS += tests/sim/test_sim_join
 noinst_PROGRAMS += tests/sim/dht-sim
 tests_sim_dht_sim_SOURCES = tests/sim/dht_sim.c
 tests_sim_dht_sim_LDADD = $(SIM_LIBS)
