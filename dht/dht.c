@@ -23,7 +23,9 @@
 #include <string.h>
 
 #include "dht/addr.h"
+#include "dht/bep33.h"
 #include "dht/bep42.h"
+#include "dht/bep44.h"
 #include "dht/krpc.h"
 #include "dht/limiter.h"
 #include "dht/lookup.h"
@@ -89,6 +91,7 @@ struct dht {
 	struct fam fam[2];
 	struct dht_tokens tokens;
 	struct dht_store store;
+	struct bep44_store items; /* BEP 44 items stored for others */
 	struct dht_limiter lim;
 	bool has_limiter;
 
@@ -466,16 +469,70 @@ static void reply_error(struct dht *d, const struct krpc_msg *m, const struct dh
 	send_to(d, from, krpc_encode_error(&h, code, msg, d->out, sizeof(d->out)));
 }
 
+/* BEP 44 get and put: dht/bep44.c decodes, stores and encodes; here
+ * are the token and the nodes. Needs the sha1 hook (targets). */
+static void answer_bep44(struct dht *d, struct fam *f, const struct krpc_msg *m,
+    const struct dht_addr *from, int64_t now_ms)
+{
+	uint8_t n4[REPLY_NODES * DHT_COMPACT_NODE4], n6[REPLY_NODES * DHT_COMPACT_NODE6];
+	uint8_t tok[DHT_TOKEN_LEN];
+	struct krpc_hdr h = { .tid = m->tid, .tid_len = m->tid_len, .v = d->v, .ip = from };
+	struct bep44_query q;
+	const char *why;
+	int code = bep44_decode(m->raw, m->raw_len, d->cfg.sha1, d->cfg.ud, &q, &why);
+	if (code == BEP44_OK && q.is_put) {
+		if (!dht_token_check(&d->tokens, from, &q.target, q.token, q.token_len)) {
+			d->st.bad_tokens++;
+			reply_error(d, m, from, KRPC_ERR_PROTOCOL, "Bad token");
+			return;
+		}
+		code = bep44_store_put(&d->items, &q, now_ms, &why);
+		if (code < 0) {
+			reply_error(d, m, from, KRPC_ERR_SERVER, "Out of memory");
+			return;
+		}
+	}
+	if (code != BEP44_OK) {
+		reply_error(d, m, from, code, why);
+		return;
+	}
+	if (q.is_put) {
+		struct krpc_reply r = { .id = &f->id };
+		send_to(d, from, krpc_encode_reply(&h, &r, d->out, sizeof(d->out)));
+		return;
+	}
+	struct bep44_reply r = { .id = &f->id, .token = tok, .token_len = sizeof(tok),
+		.item = bep44_store_get(&d->items, &q.target, now_ms), .has_seq = q.has_seq,
+		.seq = q.seq };
+	int want = q.want ? q.want : (from->family == AF_INET6 ? KRPC_WANT_N6 : KRPC_WANT_N4);
+	struct fam *f4 = fam_of(d, AF_INET), *f6 = fam_of(d, AF_INET6);
+	if ((want & KRPC_WANT_N4) && f4) {
+		r.nodes = n4;
+		r.nodes_len = nodes_blob(d, f4, &q.target, now_ms, n4);
+	}
+	if ((want & KRPC_WANT_N6) && f6) {
+		r.nodes6 = n6;
+		r.nodes6_len = nodes_blob(d, f6, &q.target, now_ms, n6);
+	}
+	dht_token_make(&d->tokens, from, &q.target, tok);
+	send_to(d, from, bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out)));
+}
+
 static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,
     const struct dht_addr *from, int64_t now_ms)
 {
 	uint8_t n4[REPLY_NODES * DHT_COMPACT_NODE4], n6[REPLY_NODES * DHT_COMPACT_NODE6];
 	uint8_t tok[DHT_TOKEN_LEN];
 	uint8_t vals[REPLY_MAX_VALUES * DHT_COMPACT_PEER6];
+	uint8_t bfsd[KRPC_BLOOM_LEN], bfpe[KRPC_BLOOM_LEN];
 	struct krpc_hdr h = { .tid = m->tid, .tid_len = m->tid_len, .v = d->v, .ip = from };
 	struct krpc_reply r = { .id = &f->id };
 	enum krpc_method method = m->method;
 
+	if (method == KRPC_UNKNOWN && d->cfg.sha1 && bep44_method(m->raw, m->raw_len) != 0) {
+		answer_bep44(d, f, m, from, now_ms);
+		return;
+	}
 	if (method == KRPC_UNKNOWN) {
 		if (!m->has_target) {
 			reply_error(d, m, from, KRPC_ERR_METHOD, "Method Unknown");
@@ -526,6 +583,11 @@ static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,
 		dht_token_make(&d->tokens, from, &m->target, tok);
 		r.token = tok;
 		r.token_len = sizeof(tok);
+		if (m->scrape && d->cfg.sha1 &&
+		    bep33_build(&d->store, &m->target, now_ms, d->cfg.sha1, d->cfg.ud, bfsd, bfpe)) {
+			r.bfsd = bfsd;
+			r.bfpe = bfpe;
+		}
 	}
 	size_t len = krpc_encode_reply(&h, &r, d->out, sizeof(d->out));
 	if (method == KRPC_GET_PEERS && len > 0) {
@@ -852,6 +914,7 @@ int64_t dht_periodic(struct dht *d, int64_t now_ms)
 	}
 	if (now_ms >= d->next_expire_ms) {
 		store_expire(&d->store, now_ms);
+		bep44_store_expire(&d->items, now_ms);
 		d->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
 	}
 	return next_wakeup(d, now_ms);
@@ -916,6 +979,7 @@ struct dht *dht_new(const struct dht_config *cfg, int64_t now_ms, enum dht_err *
 	dht_tokens_init(&d->tokens, k, now_ms);
 	store_init(&d->store, d->cfg.max_infohashes, d->cfg.max_peers_per_infohash,
 	    k + DHT_TOKEN_KEY_LEN, now_ms);
+	bep44_store_init(&d->items, d->cfg.max_items, d->cfg.max_item_bytes);
 	if (!cfg->no_rate_limit) {
 		if (limiter_init(&d->lim, k + DHT_TOKEN_KEY_LEN + STORE_KEY_LEN, now_ms) != 0) {
 			dht_free(d);
@@ -942,6 +1006,7 @@ void dht_free(struct dht *d)
 	for (int i = 0; i < 2; i++)
 		rtable_clear(&d->fam[i].rt);
 	store_clear(&d->store);
+	bep44_store_clear(&d->items);
 	if (d->has_limiter)
 		limiter_clear(&d->lim);
 	for (size_t i = 0; i < d->nlk; i++)

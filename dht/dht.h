@@ -109,6 +109,8 @@ struct dht_config {
 	size_t max_infohashes;        /* stored infohashes; 0 = 10000 */
 	size_t max_peers_per_infohash;/* peers per infohash; 0 = 2000 */
 	size_t max_searches;          /* concurrent searches; 0 = 128 */
+	size_t max_items;             /* BEP 44 items stored for others; 0 = 1000 */
+	size_t max_item_bytes;        /* their bencoded values in bytes; 0 = 1 MiB */
 	uint8_t version[4];           /* "v" field; all zero = "TL" 0 1 */
 
 	/*

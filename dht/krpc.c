@@ -117,7 +117,8 @@ static const char *decode_query(const struct benc_doc *d, struct krpc_msg *m)
 	if (why)
 		return why;
 	if (get_flag(d, args, "noseed", &m->noseed) < 0 || get_flag(d, args, "seed", &m->seed) < 0 ||
-	    get_flag(d, args, "implied_port", &m->implied_port) < 0)
+	    get_flag(d, args, "implied_port", &m->implied_port) < 0 ||
+	    get_flag(d, args, "scrape", &m->scrape) < 0)
 		return "a flag argument is not an integer";
 	if (m->method != KRPC_ANNOUNCE_PEER)
 		return NULL;
@@ -177,6 +178,10 @@ static const char *decode_reply(const struct benc_doc *d, struct krpc_msg *m)
 	if (get_opt_str(d, rd, "token", &m->token, &m->token_len) < 0 ||
 	    m->token_len > KRPC_MAX_TOKEN)
 		return "token is not a string of at most 40 bytes";
+	size_t bl = 0, pl = 0;
+	if (get_opt_str(d, rd, "BFsd", &m->bfsd, &bl) < 0 || get_opt_str(d, rd, "BFpe", &m->bfpe, &pl) < 0 ||
+	    (m->bfsd && bl != KRPC_BLOOM_LEN) || (m->bfpe && pl != KRPC_BLOOM_LEN))
+		return "BFsd or BFpe is not a 256-byte string";
 	return decode_values(d, rd, m);
 }
 
@@ -246,6 +251,8 @@ int krpc_decode(const uint8_t *p, size_t len, struct krpc_msg *out, const char *
 		why = "bencode error";
 		goto out;
 	}
+	out->raw = p;
+	out->raw_len = len;
 	why = decode_top(&d, out);
 	if (why)
 		goto out;
@@ -389,7 +396,14 @@ size_t krpc_encode_reply(const struct krpc_hdr *h, const struct krpc_reply *r, u
 		return 0;
 	benc_w_dict(&w);
 	put_ip(&w, h);
-	W_KEY(&w, "1:rd2:id");
+	W_KEY(&w, "1:rd");
+	if (r->bfsd && r->bfpe) {
+		W_KEY(&w, "4:BFpe");
+		w_str(&w, r->bfpe, KRPC_BLOOM_LEN);
+		W_KEY(&w, "4:BFsd");
+		w_str(&w, r->bfsd, KRPC_BLOOM_LEN);
+	}
+	W_KEY(&w, "2:id");
 	w_str(&w, r->id->b, 20);
 	if (r->has_samples) {
 		W_KEY(&w, "8:interval");

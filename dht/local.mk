@@ -22,3 +22,6 @@ DHT_LIBS = dht/libdht.a $(SODIUM_LIBS)
 dht_libdht_a_SOURCES += dht/dht_event.c dht/dht_event.h
 dht_libdht_a_CFLAGS += $(LIBEVENT_CFLAGS)
 pkginclude_HEADERS += dht/dht_event.h
+# BEP 44 / 33 / 51
+dht_libdht_a_SOURCES += dht/bep44.c dht/bep44.h dht/bep33.c dht/bep33.h
+DHT_LIBS += -lm

@@ -366,3 +366,12 @@ TESTS += tests/integration/tracker_bad.sh
 EXTRA_DIST += tests/integration/tracker_bad.sh tests/integration/bad_tracker.py
 TESTS += tests/interop/tracker_opentracker.sh
 EXTRA_DIST += tests/interop/tracker_opentracker.sh
+# -- dht extensions
+check_PROGRAMS += tests/unit/test_bep44 tests/unit/test_bep33
+tests_unit_test_bep44_SOURCES = tests/unit/test_bep44.c
+tests_unit_test_bep44_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bep44_LDADD = $(TEST_LIBS)
+tests_unit_test_bep33_SOURCES = tests/unit/test_bep33.c
+tests_unit_test_bep33_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bep33_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_bep44 tests/unit/test_bep33
