@@ -80,6 +80,11 @@ tests_unit_test_dht_SOURCES = tests/unit/test_dht.c
 tests_unit_test_dht_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_dht_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_dht
+check_PROGRAMS += tests/unit/test_persist
+tests_unit_test_persist_SOURCES = tests/unit/test_persist.c
+tests_unit_test_persist_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_persist_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_persist
 # -- unit: peer wire
 EXTRA_DIST += tests/unit/prop.h
 check_PROGRAMS += tests/unit/test_bitfield
