@@ -365,6 +365,8 @@ tests_bench_dht_load_SOURCES = tests/bench/dht_load.c
 tests_bench_dht_load_LDADD = $(SIM_LIBS)
 TESTS += tests/integration/dht_swarm.sh
 EXTRA_DIST += tests/integration/dht_swarm.sh
+TESTS += tests/interop/dht_libtorrent.sh
+EXTRA_DIST += tests/interop/dht_libtorrent.sh
 
 # -- tracker integration
 TESTS += tests/integration/tracker_bad.sh
