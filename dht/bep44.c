@@ -502,3 +502,167 @@ size_t bep44_encode_get_reply(const struct krpc_hdr *h, const struct bep44_reply
 	benc_w_end(&w);
 	return w.err ? 0 : w.len;
 }
+
+/* ---- client ---- */
+
+int bep44_op_set(struct bep44_op *op, const struct dht_item *item)
+{
+	if (!item->v || item->v_len == 0 || item->v_len > BEP44_MAX_V ||
+	    item->salt_len > BEP44_MAX_SALT)
+		return -1;
+	if (item->is_mutable &&
+	    (!item->k || !item->sig || item->seq < 0 ||
+	        !bep44_verify(item->k, item->sig, item->salt, item->salt_len, item->seq, item->v,
+	            item->v_len)))
+		return -1;
+	op->is_put = true;
+	op->has_item = true;
+	op->is_mutable = item->is_mutable;
+	op->v_len = item->v_len;
+	memcpy(op->v, item->v, item->v_len);
+	op->salt_len = item->is_mutable ? item->salt_len : 0;
+	if (op->salt_len)
+		memcpy(op->salt, item->salt, op->salt_len);
+	if (item->is_mutable) {
+		memcpy(op->k, item->k, BEP44_KEY_LEN);
+		memcpy(op->sig, item->sig, BEP44_SIG_LEN);
+		op->seq = item->seq;
+		op->has_cas = item->has_cas;
+		op->cas = item->cas;
+	}
+	return 0;
+}
+
+void bep44_op_item(const struct bep44_op *op, struct dht_item *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->is_mutable = op->is_mutable;
+	out->v = op->v;
+	out->v_len = op->v_len;
+	if (op->is_mutable) {
+		out->k = op->k;
+		out->sig = op->sig;
+		out->seq = op->seq;
+		out->salt = op->salt_len ? op->salt : NULL;
+		out->salt_len = op->salt_len;
+	}
+}
+
+bool bep44_op_offer(struct bep44_op *op, const uint8_t *p, size_t len, bep44_sha1_fn sha1,
+    void *ud)
+{
+	struct benc_tok toks[KRPC_MAX_TOKENS];
+	struct benc_doc d;
+	const uint8_t *v, *k, *sig;
+	size_t v_len;
+	int64_t seq;
+	struct dht_id t;
+	if (benc_parse(p, len, toks, KRPC_MAX_TOKENS, BEP44_MAX_DEPTH, 0, &d, NULL) != 0)
+		return false;
+	long r = benc_dict_get(&d, 0, "r");
+	if (!benc_is(&d, r, BENC_DICT))
+		return false;
+	long vi = benc_dict_get(&d, (size_t)r, "v");
+	if (vi < 0)
+		return false;
+	benc_raw(&d, (size_t)vi, &v, &v_len);
+	if (v_len > BEP44_MAX_V)
+		return false;
+	int hk = get_fixed(&d, (size_t)r, "k", BEP44_KEY_LEN, &k);
+	int hs = get_fixed(&d, (size_t)r, "sig", BEP44_SIG_LEN, &sig);
+	if (hk == 0 && hs == 0) {
+		bep44_target_immutable(sha1, ud, v, v_len, &t);
+		if (op->has_item || memcmp(t.b, op->target.b, 20) != 0)
+			return false;
+		op->is_mutable = false;
+	} else {
+		if (hk != 1 || hs != 1 || get_int(&d, (size_t)r, "seq", &seq) != 1 || seq < 0)
+			return false;
+		if (op->has_item && (!op->is_mutable || seq <= op->seq))
+			return false;
+		bep44_target_mutable(sha1, ud, k, op->salt, op->salt_len, &t);
+		if (memcmp(t.b, op->target.b, 20) != 0 ||
+		    !bep44_verify(k, sig, op->salt_len ? op->salt : NULL, op->salt_len, seq, v, v_len))
+			return false;
+		op->is_mutable = true;
+		memcpy(op->k, k, BEP44_KEY_LEN);
+		memcpy(op->sig, sig, BEP44_SIG_LEN);
+		op->seq = seq;
+	}
+	memcpy(op->v, v, v_len);
+	op->v_len = v_len;
+	op->has_item = true;
+	return true;
+}
+
+/* The top-level keys after "a": q, ro, t, v, y. */
+static void query_tail(struct benc_w *w, const struct krpc_hdr *h, const char *q)
+{
+	benc_w_cstr(w, "q");
+	benc_w_cstr(w, q);
+	if (h->is_read_only) {
+		benc_w_cstr(w, "ro");
+		benc_w_int(w, 1);
+	}
+	benc_w_cstr(w, "t");
+	benc_w_str(w, h->tid, h->tid_len);
+	if (h->v) {
+		benc_w_cstr(w, "v");
+		benc_w_str(w, h->v, 4);
+	}
+	benc_w_cstr(w, "y");
+	benc_w_cstr(w, "q");
+	benc_w_end(w);
+}
+
+size_t bep44_encode_get(const struct krpc_hdr *h, const struct dht_id *id,
+    const struct dht_id *target, uint8_t *out, size_t cap)
+{
+	struct benc_w w;
+	benc_w_init_fixed(&w, out, cap < KRPC_MAX_OUT ? cap : KRPC_MAX_OUT);
+	benc_w_dict(&w);
+	benc_w_cstr(&w, "a");
+	benc_w_dict(&w);
+	benc_w_cstr(&w, "id");
+	benc_w_str(&w, id->b, 20);
+	benc_w_cstr(&w, "target");
+	benc_w_str(&w, target->b, 20);
+	benc_w_end(&w);
+	query_tail(&w, h, "get");
+	return w.err ? 0 : w.len;
+}
+
+size_t bep44_encode_put(const struct krpc_hdr *h, const struct dht_id *id,
+    const struct bep44_op *op, const uint8_t *token, size_t token_len, uint8_t *out, size_t cap)
+{
+	struct benc_w w;
+	benc_w_init_fixed(&w, out, cap < KRPC_MAX_OUT ? cap : KRPC_MAX_OUT);
+	benc_w_dict(&w);
+	benc_w_cstr(&w, "a");
+	benc_w_dict(&w);
+	if (op->is_mutable && op->has_cas) {
+		benc_w_cstr(&w, "cas");
+		benc_w_int(&w, op->cas);
+	}
+	benc_w_cstr(&w, "id");
+	benc_w_str(&w, id->b, 20);
+	if (op->is_mutable) {
+		benc_w_cstr(&w, "k");
+		benc_w_str(&w, op->k, BEP44_KEY_LEN);
+		if (op->salt_len) {
+			benc_w_cstr(&w, "salt");
+			benc_w_str(&w, op->salt, op->salt_len);
+		}
+		benc_w_cstr(&w, "seq");
+		benc_w_int(&w, op->seq);
+		benc_w_cstr(&w, "sig");
+		benc_w_str(&w, op->sig, BEP44_SIG_LEN);
+	}
+	benc_w_cstr(&w, "token");
+	benc_w_str(&w, token, token_len);
+	benc_w_cstr(&w, "v");
+	benc_w_raw(&w, op->v, op->v_len);
+	benc_w_end(&w);
+	query_tail(&w, h, "put");
+	return w.err ? 0 : w.len;
+}

@@ -177,4 +177,47 @@ struct bep44_reply {
 size_t bep44_encode_get_reply(const struct krpc_hdr *h, const struct bep44_reply *r, uint8_t *out,
     size_t cap);
 
+/* ---- client ---- */
+
+/* The state of one get or put (owned by its lookup). For a put, the item
+ * to store; for a get, the best verified item seen so far. */
+struct bep44_op {
+	bool is_put;
+	struct dht_id target;
+	uint8_t salt[BEP44_MAX_SALT];
+	size_t salt_len;
+	bool has_item;
+	bool is_mutable;
+	uint8_t k[BEP44_KEY_LEN];
+	uint8_t sig[BEP44_SIG_LEN];
+	int64_t seq;
+	bool has_cas;            /* put: compare-and-swap on the stored seq */
+	int64_t cas;
+	size_t v_len;
+	uint8_t v[BEP44_MAX_V];
+	dht_item_fn cb;
+	void *ud;
+};
+
+/* Copy item into op as the thing to put (op->is_put, has_item). Returns
+ * 0, or -1 when it is over the caps or a mutable item's signature fails. */
+int bep44_op_set(struct bep44_op *op, const struct dht_item *item);
+
+/* A view of op's item (valid while op lives). */
+void bep44_op_item(const struct bep44_op *op, struct dht_item *out);
+
+/*
+ * Offer the get reply in datagram p[0..len) to a get: the item in it is
+ * verified against op->target (and op->salt) and kept when it is the
+ * first or has a higher seq. Returns true when it was kept.
+ */
+bool bep44_op_offer(struct bep44_op *op, const uint8_t *p, size_t len, bep44_sha1_fn sha1,
+    void *ud);
+
+/* Encode our get query (id, target) and put query (id, op's item, token). */
+size_t bep44_encode_get(const struct krpc_hdr *h, const struct dht_id *id,
+    const struct dht_id *target, uint8_t *out, size_t cap);
+size_t bep44_encode_put(const struct krpc_hdr *h, const struct dht_id *id,
+    const struct bep44_op *op, const uint8_t *token, size_t token_len, uint8_t *out, size_t cap);
+
 #endif

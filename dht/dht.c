@@ -72,6 +72,13 @@ struct pending {
 	uint32_t search_id;   /* 0 = not part of a lookup */
 };
 
+/* An item of ours, re-put every BEP44_REPUT_MS. */
+struct own_item {
+	struct bep44_op op;
+	int af;
+	int64_t next_ms;
+};
+
 struct fam {
 	bool is_on;
 	int af;
@@ -92,6 +99,8 @@ struct dht {
 	struct dht_tokens tokens;
 	struct dht_store store;
 	struct bep44_store items; /* BEP 44 items stored for others */
+	struct own_item *own;     /* BEP 44 items we put, re-put hourly */
+	size_t nown;
 	struct dht_limiter lim;
 	bool has_limiter;
 
@@ -231,25 +240,31 @@ static void pend_free(struct dht *d, struct pending *p)
 }
 
 /* Send a query; returns 0, or -1 when no slot was free or it did not fit. */
-static int send_query(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
-    const struct krpc_query *q, uint32_t search_id, int64_t now_ms)
+/* A pending slot and the 4-byte tid naming it in *h; NULL when full. */
+static struct pending *pend_open(struct dht *d, uint8_t tid[4], struct krpc_hdr *h)
 {
 	struct pending *p = pend_alloc(d);
 	if (!p)
-		return -1;
-	uint8_t tid[4];
+		return NULL;
 	uint16_t slot = (uint16_t)(p - d->pend);
 	rnd(d, &p->rnd, sizeof(p->rnd));
 	tid[0] = (uint8_t)(slot >> 8), tid[1] = (uint8_t)slot;
 	tid[2] = (uint8_t)(p->rnd >> 8), tid[3] = (uint8_t)p->rnd;
-	struct krpc_hdr h = { .tid = tid, .tid_len = 4, .v = d->v,
+	*h = (struct krpc_hdr){ .tid = tid, .tid_len = 4, .v = d->v,
 		.is_read_only = d->cfg.is_read_only };
-	size_t len = krpc_encode_query(&h, q, d->out, sizeof(d->out));
+	return p;
+}
+
+/* Send the query of p, encoded in d->out[0..len) (0: did not fit). */
+static int pend_send(struct dht *d, struct pending *p, const struct dht_addr *to,
+    const struct dht_id *expect, enum krpc_method method, uint32_t search_id, int64_t now_ms,
+    size_t len)
+{
 	if (len == 0) {
 		pend_free(d, p);
 		return -1;
 	}
-	p->method = (uint8_t)q->method;
+	p->method = (uint8_t)method;
 	p->to = *to;
 	p->has_id = expect != NULL;
 	if (expect)
@@ -259,6 +274,67 @@ static int send_query(struct dht *d, const struct dht_addr *to, const struct dht
 	d->st.queries_out++;
 	send_to(d, to, len);
 	return 0;
+}
+
+static int send_query(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
+    const struct krpc_query *q, uint32_t search_id, int64_t now_ms)
+{
+	uint8_t tid[4];
+	struct krpc_hdr h;
+	struct pending *p = pend_open(d, tid, &h);
+	if (!p)
+		return -1;
+	return pend_send(d, p, to, expect, q->method, search_id, now_ms,
+	    krpc_encode_query(&h, q, d->out, sizeof(d->out)));
+}
+
+/* ---- BEP 44 items (client; dht/bep44.c holds the op state) ---- */
+
+static int send_item_get(struct dht *d, const struct lookup *lk, const struct lk_cand *c,
+    const struct dht_id *id, int64_t now_ms)
+{
+	uint8_t tid[4];
+	struct krpc_hdr h;
+	struct pending *p = pend_open(d, tid, &h);
+	if (!p)
+		return -1;
+	return pend_send(d, p, &c->addr, &c->id, KRPC_UNKNOWN, lk->id, now_ms,
+	    bep44_encode_get(&h, id, &lk->target, d->out, sizeof(d->out)));
+}
+
+/* The lookup of a get or put is over: put to the closest with tokens,
+ * then report. */
+static void item_done(struct dht *d, struct lookup *lk, int64_t now_ms)
+{
+	struct bep44_op *op = lk->item;
+	const struct lk_cand *t[LK_K];
+	struct dht_item it;
+	size_t n = 0;
+	if (op->is_put) {
+		struct fam *f = fam_of(d, lk->af);
+		size_t nt = lookup_announce_targets(lk, t);
+		for (size_t i = 0; i < nt; i++) {
+			uint8_t tid[4];
+			struct krpc_hdr h;
+			struct pending *p = pend_open(d, tid, &h);
+			size_t len = p ? bep44_encode_put(&h, &f->id, op, t[i]->token, t[i]->token_len,
+			    d->out, sizeof(d->out)) : 0;
+			if (p && pend_send(d, p, &t[i]->addr, &t[i]->id, KRPC_UNKNOWN, 0, now_ms, len) == 0)
+				n++;
+		}
+	}
+	bep44_op_item(op, &it);
+	if (op->cb)
+		op->cb(op->ud, lk->id, &lk->target, op->has_item ? &it : NULL, n);
+}
+
+static void reput_own(struct dht *d, int64_t now_ms);
+
+static void lk_free(struct lookup *lk)
+{
+	if (lk)
+		free(lk->item);
+	free(lk);
 }
 
 static void send_ping(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
@@ -346,7 +422,9 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 	while ((c = lookup_next(lk, now_ms)) != NULL) {
 		struct krpc_query q = { .method = lk->is_get_peers ? KRPC_GET_PEERS : KRPC_FIND_NODE,
 			.id = &f->id, .target = &lk->target };
-		if (send_query(d, &c->addr, &c->id, &q, lk->id, now_ms) != 0)
+		int rc = lk->item ? send_item_get(d, lk, c, &f->id, now_ms) :
+				    send_query(d, &c->addr, &c->id, &q, lk->id, now_ms);
+		if (rc != 0)
 			lookup_failed(lk, &c->addr);
 	}
 	if (!lookup_is_done(lk, now_ms))
@@ -354,39 +432,68 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 	if (lk->is_get_peers && lk->announce_port)
 		lk_announce(d, lk, now_ms);
 	lk_remove(d, idx);
+	if (lk->item)
+		item_done(d, lk, now_ms);
 	if (lk->cb)
 		lk->cb(lk->ud, lk->id, &lk->target, lk->af, NULL, 0, true);
-	free(lk);
+	lk_free(lk);
 }
+
+static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
+    uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
+    struct bep44_op *item, int64_t now_ms, uint32_t *id_out);
 
 static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
     uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
     int64_t now_ms, uint32_t *id_out)
 {
-	if (!target || !fam_of(d, af))
-		return DHT_EINVAL;
+	return lk_begin(d, target, af, is_get_peers, announce_port, is_seed, cb, ud, is_internal,
+	    NULL, now_ms, id_out);
+}
+
+/* Start a lookup; it owns item (a BEP 44 op, or NULL) from here on, even
+ * when it fails to start. */
+static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
+    uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
+    struct bep44_op *item, int64_t now_ms, uint32_t *id_out)
+{
+	int rc = DHT_OK;
+	if (!target || !fam_of(d, af)) {
+		rc = DHT_EINVAL;
+		goto out;
+	}
 	if (now_ms > d->now_ms)
 		d->now_ms = now_ms;
-	if (announce_port && d->cfg.is_read_only)
-		return DHT_EREADONLY;
-	if (d->nlk >= d->cfg.max_searches + 2 * MAX_INTERNAL_LOOKUPS)
-		return DHT_EFULL;
+	if (announce_port && d->cfg.is_read_only) {
+		rc = DHT_EREADONLY;
+		goto out;
+	}
+	if (d->nlk >= d->cfg.max_searches + 2 * MAX_INTERNAL_LOOKUPS) {
+		rc = DHT_EFULL;
+		goto out;
+	}
 	size_t user = 0;
 	for (size_t i = 0; i < d->nlk; i++)
 		user += !d->lk[i]->is_internal;
-	if (!is_internal && user >= d->cfg.max_searches)
-		return DHT_EFULL;
+	if (!is_internal && user >= d->cfg.max_searches) {
+		rc = DHT_EFULL;
+		goto out;
+	}
 	if (d->nlk == d->alk) {
 		size_t na = d->alk ? d->alk * 2 : 8;
 		struct lookup **p = realloc(d->lk, na * sizeof(*p));
-		if (!p)
-			return DHT_ENOMEM;
+		if (!p) {
+			rc = DHT_ENOMEM;
+			goto out;
+		}
 		d->lk = p;
 		d->alk = na;
 	}
 	struct lookup *lk = malloc(sizeof(*lk));
-	if (!lk)
-		return DHT_ENOMEM;
+	if (!lk) {
+		rc = DHT_ENOMEM;
+		goto out;
+	}
 	do
 		d->next_search_id++;
 	while (d->next_search_id == 0 || lk_find(d, d->next_search_id, NULL));
@@ -398,11 +505,15 @@ static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_
 	lk->ud = ud;
 	lk->is_internal = is_internal;
 	lk->allow_same_subnet = d->cfg.allow_same_subnet;
+	lk->item = item;
+	item = NULL;
 	d->lk[d->nlk++] = lk;
 	if (id_out)
 		*id_out = lk->id;
 	lk_drive(d, lk->id, now_ms);
-	return DHT_OK;
+out:
+	free(item);
+	return rc;
 }
 
 /* ---- our id and external address (BEP 42) ---- */
@@ -709,6 +820,8 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 	}
 	if (lk->is_get_peers && m->nvalues)
 		deliver_values(d, lk, m);
+	if (lk->item && !lk->item->is_put)
+		(void)bep44_op_offer(lk->item, m->raw, m->raw_len, d->cfg.sha1, d->cfg.ud);
 	lk_drive(d, search_id, now_ms);
 }
 
@@ -915,6 +1028,7 @@ int64_t dht_periodic(struct dht *d, int64_t now_ms)
 	if (now_ms >= d->next_expire_ms) {
 		store_expire(&d->store, now_ms);
 		bep44_store_expire(&d->items, now_ms);
+		reput_own(d, now_ms);
 		d->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
 	}
 	return next_wakeup(d, now_ms);
@@ -1010,8 +1124,9 @@ void dht_free(struct dht *d)
 	if (d->has_limiter)
 		limiter_clear(&d->lim);
 	for (size_t i = 0; i < d->nlk; i++)
-		free(d->lk[i]);
+		lk_free(d->lk[i]);
 	free(d->lk);
+	free(d->own);
 	free(d->pend);
 	free(d);
 }
@@ -1045,6 +1160,113 @@ int dht_find_node(struct dht *d, const struct dht_id *target, int af, dht_peers_
 	return lk_start(d, target, af, false, 0, false, cb, ud, false, now_ms, search_id_out);
 }
 
+/* ---- BEP 44 API ---- */
+
+int dht_item_sign(struct dht_item *item, const uint8_t sk[64], uint8_t sig_out[64])
+{
+	if (!item || !sk || !item->v || !item->k ||
+	    bep44_sign(sk, item->salt, item->salt_len, item->seq, item->v, item->v_len, sig_out) != 0)
+		return DHT_EINVAL;
+	item->is_mutable = true;
+	item->sig = sig_out;
+	return DHT_OK;
+}
+
+int dht_item_target(const struct dht *d, const struct dht_item *item, struct dht_id *target_out)
+{
+	if (!d || !item || !d->cfg.sha1 || !item->v || item->salt_len > BEP44_MAX_SALT)
+		return DHT_EINVAL;
+	if (item->is_mutable && !item->k)
+		return DHT_EINVAL;
+	if (item->is_mutable)
+		bep44_target_mutable(d->cfg.sha1, d->cfg.ud, item->k, item->salt, item->salt_len,
+		    target_out);
+	else
+		bep44_target_immutable(d->cfg.sha1, d->cfg.ud, item->v, item->v_len, target_out);
+	return DHT_OK;
+}
+
+int dht_get_item(struct dht *d, const struct dht_id *target, const uint8_t *salt, size_t salt_len,
+    int af, dht_item_fn cb, void *ud, int64_t now_ms, uint32_t *search_id_out)
+{
+	if (!d || !target || !d->cfg.sha1 || salt_len > BEP44_MAX_SALT || (salt_len && !salt))
+		return DHT_EINVAL;
+	struct bep44_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return DHT_ENOMEM;
+	op->target = *target;
+	op->salt_len = salt_len;
+	if (salt_len)
+		memcpy(op->salt, salt, salt_len);
+	op->cb = cb;
+	op->ud = ud;
+	return lk_begin(d, target, af, false, 0, false, NULL, NULL, false, op, now_ms, search_id_out);
+}
+
+/* Start the lookup that puts a copy of op. */
+static int put_op(struct dht *d, const struct bep44_op *src, int af, dht_item_fn cb, void *ud,
+    int64_t now_ms, uint32_t *search_id_out)
+{
+	struct bep44_op *op = malloc(sizeof(*op));
+	if (!op)
+		return DHT_ENOMEM;
+	*op = *src;
+	op->cb = cb;
+	op->ud = ud;
+	return lk_begin(d, &op->target, af, false, 0, false, NULL, NULL, false, op, now_ms,
+	    search_id_out);
+}
+
+/* Remember an item of ours for the hourly re-put (the same target is
+ * replaced: a newer seq supersedes the old value). */
+static void keep_own(struct dht *d, const struct bep44_op *op, int af, int64_t now_ms)
+{
+	size_t i = 0;
+	while (i < d->nown && (memcmp(d->own[i].op.target.b, op->target.b, 20) != 0 ||
+	    d->own[i].af != af))
+		i++;
+	if (i == d->nown) {
+		if (d->nown == DHT_MAX_OWN_ITEMS)
+			return;
+		struct own_item *n = realloc(d->own, (d->nown + 1) * sizeof(*n));
+		if (!n)
+			return;
+		d->own = n;
+		d->nown++;
+	}
+	d->own[i].op = *op;
+	d->own[i].op.cb = NULL;
+	d->own[i].af = af;
+	d->own[i].next_ms = now_ms + BEP44_REPUT_MS;
+}
+
+static void reput_own(struct dht *d, int64_t now_ms)
+{
+	for (size_t i = 0; i < d->nown; i++) {
+		if (now_ms < d->own[i].next_ms)
+			continue;
+		if (put_op(d, &d->own[i].op, d->own[i].af, NULL, NULL, now_ms, NULL) == DHT_OK)
+			d->own[i].next_ms = now_ms + BEP44_REPUT_MS;
+	}
+}
+
+int dht_put_item(struct dht *d, const struct dht_item *item, int af, dht_item_fn cb, void *ud,
+    int64_t now_ms, uint32_t *search_id_out)
+{
+	struct bep44_op op;
+	if (!d || !item || !d->cfg.sha1)
+		return DHT_EINVAL;
+	if (d->cfg.is_read_only)
+		return DHT_EREADONLY;
+	memset(&op, 0, sizeof(op));
+	if (bep44_op_set(&op, item) != 0 || dht_item_target(d, item, &op.target) != DHT_OK)
+		return DHT_EINVAL;
+	int rc = put_op(d, &op, af, cb, ud, now_ms, search_id_out);
+	if (rc == DHT_OK)
+		keep_own(d, &op, af, now_ms);
+	return rc;
+}
+
 int dht_search_cancel(struct dht *d, uint32_t search_id)
 {
 	size_t idx;
@@ -1052,7 +1274,7 @@ int dht_search_cancel(struct dht *d, uint32_t search_id)
 	if (!lk)
 		return DHT_ENOTFOUND;
 	lk_remove(d, idx);
-	free(lk);
+	lk_free(lk);
 	return DHT_OK;
 }
 

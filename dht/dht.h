@@ -278,6 +278,70 @@ DHT_API int dht_load(struct dht *dht, const uint8_t *buf, size_t len, int64_t no
 DHT_API int dht_save_file(const struct dht *dht, const char *path);
 DHT_API int dht_load_file(struct dht *dht, const char *path, int64_t now_ms);
 
+/*
+ * BEP 44: items stored in the DHT. An immutable item is a bencoded value
+ * v (at most DHT_ITEM_MAX_V bytes) stored under SHA-1(v); a mutable one is
+ * signed by an ed25519 key k and stored under SHA-1(k || salt), with a
+ * sequence number that only grows. Pointers are borrowed for the call.
+ */
+#define DHT_ITEM_MAX_V 1000u
+#define DHT_ITEM_MAX_SALT 64u
+struct dht_item {
+	bool is_mutable;
+	const uint8_t *v;        /* bencoded value */
+	size_t v_len;
+	const uint8_t *k;        /* mutable: 32-byte public key */
+	const uint8_t *sig;      /* mutable: 64-byte signature */
+	const uint8_t *salt;     /* mutable: optional, at most 64 bytes */
+	size_t salt_len;
+	int64_t seq;             /* mutable: >= 0 */
+	bool has_cas;            /* put: only replace the stored item of seq cas */
+	int64_t cas;
+};
+
+/*
+ * Item callback, called exactly once when the get or put is over. get:
+ * item is the verified item with the highest seq (immutable: the value
+ * whose hash is the target), or NULL when none was found. put: item is
+ * what was put; nodes is how many of the closest nodes it was sent to
+ * (0 = none gave a token). Pointers are valid during the call only.
+ */
+typedef void (*dht_item_fn)(void *ud, uint32_t search_id, const struct dht_id *target,
+    const struct dht_item *item, size_t nodes);
+
+/*
+ * Sign a mutable item with a libsodium ed25519 secret key (seed || public
+ * key, 64 bytes, as crypto_sign_seed_keypair makes it): item->k must be
+ * its public key, item->sig is pointed at sig_out. Returns DHT_OK or
+ * DHT_EINVAL (sizes over the BEP 44 caps, negative seq).
+ */
+DHT_API int dht_item_sign(struct dht_item *item, const uint8_t sk[64], uint8_t sig_out[64]);
+
+/* The target an item is stored under. DHT_EINVAL without a sha1 hook. */
+DHT_API int dht_item_target(const struct dht *dht, const struct dht_item *item,
+    struct dht_id *target_out);
+
+/*
+ * Iterative BEP 44 get of target in family af: every reply is checked
+ * (signature and SHA-1(k || salt) == target for mutable items, with salt
+ * as given here; SHA-1(v) == target for immutable ones) and the highest
+ * seq wins. Needs the sha1 hook. Same returns as dht_search.
+ */
+DHT_API int dht_get_item(struct dht *dht, const struct dht_id *target, const uint8_t *salt,
+    size_t salt_len, int af, dht_item_fn cb, void *ud, int64_t now_ms, uint32_t *search_id_out);
+
+/*
+ * Put an item (signed already when mutable) to the 8 closest nodes of its
+ * target that gave a write token, found by an iterative get. The item is
+ * copied and re-put every hour while the instance runs (up to
+ * DHT_MAX_OWN_ITEMS items; a new seq of the same target replaces the
+ * old). Same returns as dht_search, plus DHT_EINVAL for an item over the
+ * caps or with a bad signature.
+ */
+#define DHT_MAX_OWN_ITEMS 64u
+DHT_API int dht_put_item(struct dht *dht, const struct dht_item *item, int af, dht_item_fn cb,
+    void *ud, int64_t now_ms, uint32_t *search_id_out);
+
 /* Helpers for callers: hex of an id into out[41] (NUL-terminated), and
  * the XOR-distance comparison of a and b to target (<0: a closer). */
 DHT_API void dht_id_hex(const struct dht_id *id, char out[41]);

@@ -31,6 +31,8 @@
 #include "dht/dht.h"
 #include "dht/krpc.h"
 
+struct bep44_op;
+
 #define LK_ALPHA 3u
 #define LK_K 8u
 #define LK_MAX_CAND 64u
@@ -66,6 +68,7 @@ struct lookup {
 	bool is_seed;
 	dht_peers_fn cb;
 	void *ud;
+	struct bep44_op *item;   /* BEP 44 get/put state (dht/bep44.c), or NULL */
 	int64_t started_ms;
 	size_t n;
 	size_t inflight;         /* INFLIGHT candidates (not STALLED) */
