@@ -44,3 +44,5 @@ trackless_SOURCES += src/cli/cmd_dht.c
 trackless_LDADD = $(TL_LIBS)
 # -- cli: trackers
 trackless_SOURCES += src/cli/cmd_tracker.c
+# -- cli: dht extensions (BEP 44 items)
+trackless_SOURCES += src/cli/cmd_dht_item.c

@@ -387,3 +387,5 @@ tests_sim_test_sim_items_SOURCES = tests/sim/test_sim_items.c
 tests_sim_test_sim_items_CFLAGS = $(TEST_CFLAGS)
 tests_sim_test_sim_items_LDADD = $(SIM_LIBS) $(TEST_LIBS)
 TESTS += tests/sim/test_sim_items
+TESTS += tests/integration/dht_put_get.sh
+EXTRA_DIST += tests/integration/dht_put_get.sh
