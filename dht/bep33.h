@@ -48,4 +48,13 @@ bool bep33_build(const struct dht_store *s, const struct dht_id *ih, int64_t now
     bep44_sha1_fn sha1, void *ud, uint8_t bfsd_out[BEP33_BLOOM_BYTES],
     uint8_t bfpe_out[BEP33_BLOOM_BYTES]);
 
+/* A client scrape in progress (owned by its lookup). */
+struct bep33_scrape {
+	uint8_t bfsd[BEP33_BLOOM_BYTES];
+	uint8_t bfpe[BEP33_BLOOM_BYTES];
+	size_t nodes;            /* replies that carried filters */
+	dht_scrape_fn cb;
+	void *ud;
+};
+
 #endif

@@ -332,8 +332,10 @@ static void reput_own(struct dht *d, int64_t now_ms);
 
 static void lk_free(struct lookup *lk)
 {
-	if (lk)
+	if (lk) {
 		free(lk->item);
+		free(lk->scrape);
+	}
 	free(lk);
 }
 
@@ -421,7 +423,7 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 	struct lk_cand *c;
 	while ((c = lookup_next(lk, now_ms)) != NULL) {
 		struct krpc_query q = { .method = lk->is_get_peers ? KRPC_GET_PEERS : KRPC_FIND_NODE,
-			.id = &f->id, .target = &lk->target };
+			.id = &f->id, .target = &lk->target, .scrape = lk->scrape != NULL };
 		int rc = lk->item ? send_item_get(d, lk, c, &f->id, now_ms) :
 				    send_query(d, &c->addr, &c->id, &q, lk->id, now_ms);
 		if (rc != 0)
@@ -434,6 +436,10 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 	lk_remove(d, idx);
 	if (lk->item)
 		item_done(d, lk, now_ms);
+	if (lk->scrape && lk->scrape->cb)
+		lk->scrape->cb(lk->scrape->ud, lk->id, &lk->target,
+		    lk->scrape->nodes ? bep33_bloom_estimate(lk->scrape->bfsd) : 0,
+		    lk->scrape->nodes ? bep33_bloom_estimate(lk->scrape->bfpe) : 0, lk->scrape->nodes);
 	if (lk->cb)
 		lk->cb(lk->ud, lk->id, &lk->target, lk->af, NULL, 0, true);
 	lk_free(lk);
@@ -441,21 +447,21 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 
 static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
     uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
-    struct bep44_op *item, int64_t now_ms, uint32_t *id_out);
+    struct bep44_op *item, struct bep33_scrape *scrape, int64_t now_ms, uint32_t *id_out);
 
 static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
     uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
     int64_t now_ms, uint32_t *id_out)
 {
 	return lk_begin(d, target, af, is_get_peers, announce_port, is_seed, cb, ud, is_internal,
-	    NULL, now_ms, id_out);
+	    NULL, NULL, now_ms, id_out);
 }
 
-/* Start a lookup; it owns item (a BEP 44 op, or NULL) from here on, even
- * when it fails to start. */
+/* Start a lookup; it owns item (a BEP 44 op) and scrape (a BEP 33 scrape),
+ * either may be NULL, from here on, even when it fails to start. */
 static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
     uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
-    struct bep44_op *item, int64_t now_ms, uint32_t *id_out)
+    struct bep44_op *item, struct bep33_scrape *scrape, int64_t now_ms, uint32_t *id_out)
 {
 	int rc = DHT_OK;
 	if (!target || !fam_of(d, af)) {
@@ -506,13 +512,16 @@ static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_
 	lk->is_internal = is_internal;
 	lk->allow_same_subnet = d->cfg.allow_same_subnet;
 	lk->item = item;
+	lk->scrape = scrape;
 	item = NULL;
+	scrape = NULL;
 	d->lk[d->nlk++] = lk;
 	if (id_out)
 		*id_out = lk->id;
 	lk_drive(d, lk->id, now_ms);
 out:
 	free(item);
+	free(scrape);
 	return rc;
 }
 
@@ -820,6 +829,11 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 	}
 	if (lk->is_get_peers && m->nvalues)
 		deliver_values(d, lk, m);
+	if (lk->scrape && m->bfsd && m->bfpe) {
+		bep33_bloom_union(lk->scrape->bfsd, m->bfsd);
+		bep33_bloom_union(lk->scrape->bfpe, m->bfpe);
+		lk->scrape->nodes++;
+	}
 	if (lk->item && !lk->item->is_put)
 		(void)bep44_op_offer(lk->item, m->raw, m->raw_len, d->cfg.sha1, d->cfg.ud);
 	lk_drive(d, search_id, now_ms);
@@ -1200,7 +1214,8 @@ int dht_get_item(struct dht *d, const struct dht_id *target, const uint8_t *salt
 		memcpy(op->salt, salt, salt_len);
 	op->cb = cb;
 	op->ud = ud;
-	return lk_begin(d, target, af, false, 0, false, NULL, NULL, false, op, now_ms, search_id_out);
+	return lk_begin(d, target, af, false, 0, false, NULL, NULL, false, op, NULL, now_ms,
+	    search_id_out);
 }
 
 /* Start the lookup that puts a copy of op. */
@@ -1213,7 +1228,7 @@ static int put_op(struct dht *d, const struct bep44_op *src, int af, dht_item_fn
 	*op = *src;
 	op->cb = cb;
 	op->ud = ud;
-	return lk_begin(d, &op->target, af, false, 0, false, NULL, NULL, false, op, now_ms,
+	return lk_begin(d, &op->target, af, false, 0, false, NULL, NULL, false, op, NULL, now_ms,
 	    search_id_out);
 }
 
@@ -1265,6 +1280,20 @@ int dht_put_item(struct dht *d, const struct dht_item *item, int af, dht_item_fn
 	if (rc == DHT_OK)
 		keep_own(d, &op, af, now_ms);
 	return rc;
+}
+
+int dht_scrape(struct dht *d, const struct dht_id *infohash, int af, dht_scrape_fn cb, void *ud,
+    int64_t now_ms, uint32_t *search_id_out)
+{
+	if (!d)
+		return DHT_EINVAL;
+	struct bep33_scrape *sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return DHT_ENOMEM;
+	sc->cb = cb;
+	sc->ud = ud;
+	return lk_begin(d, infohash, af, true, 0, false, NULL, NULL, false, NULL, sc, now_ms,
+	    search_id_out);
 }
 
 int dht_search_cancel(struct dht *d, uint32_t search_id)

@@ -342,6 +342,22 @@ DHT_API int dht_get_item(struct dht *dht, const struct dht_id *target, const uin
 DHT_API int dht_put_item(struct dht *dht, const struct dht_item *item, int af, dht_item_fn cb,
     void *ud, int64_t now_ms, uint32_t *search_id_out);
 
+/*
+ * BEP 33 scrape callback, called once when the lookup is over: seeds and
+ * peers are the estimated counts from the union of the bloom filters the
+ * closest nodes returned (both 0 and nodes 0 when none had any).
+ */
+typedef void (*dht_scrape_fn)(void *ud, uint32_t search_id, const struct dht_id *infohash,
+    double seeds, double peers, size_t nodes);
+
+/*
+ * Iterative get_peers with scrape=1 for infohash in family af: the BFsd
+ * and BFpe filters of every node that answers with them are ORed, then
+ * estimated (BEP 33). Needs no sha1 hook. Same returns as dht_search.
+ */
+DHT_API int dht_scrape(struct dht *dht, const struct dht_id *infohash, int af, dht_scrape_fn cb,
+    void *ud, int64_t now_ms, uint32_t *search_id_out);
+
 /* Helpers for callers: hex of an id into out[41] (NUL-terminated), and
  * the XOR-distance comparison of a and b to target (<0: a closer). */
 DHT_API void dht_id_hex(const struct dht_id *id, char out[41]);

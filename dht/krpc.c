@@ -362,6 +362,8 @@ size_t krpc_encode_query(const struct krpc_hdr *h, const struct krpc_query *q, u
 		W_KEY(&w, "4:port");
 		w_uint(&w, q->implied_port && q->port == 0 ? 1 : q->port);
 	}
+	if (q->method == KRPC_GET_PEERS && q->scrape)
+		W_KEY(&w, "6:scrapei1e");
 	if (is_ann && q->seed)
 		W_KEY(&w, "4:seedi1e");
 	if (q->method == KRPC_FIND_NODE || q->method == KRPC_SAMPLE_INFOHASHES) {

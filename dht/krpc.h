@@ -144,6 +144,7 @@ struct krpc_query {
 	uint16_t port;              /* announce_peer */
 	bool implied_port;
 	bool seed;
+	bool scrape;                /* BEP 33 get_peers scrape=1 */
 };
 
 /* Contents of a reply. */

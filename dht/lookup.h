@@ -32,6 +32,7 @@
 #include "dht/krpc.h"
 
 struct bep44_op;
+struct bep33_scrape;
 
 #define LK_ALPHA 3u
 #define LK_K 8u
@@ -69,6 +70,7 @@ struct lookup {
 	dht_peers_fn cb;
 	void *ud;
 	struct bep44_op *item;   /* BEP 44 get/put state (dht/bep44.c), or NULL */
+	struct bep33_scrape *scrape; /* BEP 33 scrape state (dht/bep33.h), or NULL */
 	int64_t started_ms;
 	size_t n;
 	size_t inflight;         /* INFLIGHT candidates (not STALLED) */

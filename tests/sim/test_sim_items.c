@@ -1,7 +1,8 @@
 /* test_sim_items.c: BEP 44 on the simulator: among 1,000 nodes, a mutable
  * item put by one node is read back by others, a higher seq replaces it,
  * a stale cas and a lower seq are refused by the storing nodes, and an
- * immutable item comes back by its hash. */
+ * immutable item comes back by its hash; BEP 33: after 500 announces
+ * (200 of them seeds) a scrape estimates both counts within 10 %. */
 #include "tests/unit/cutest.h"
 
 #include <sodium.h>
@@ -132,6 +133,60 @@ static void test_immutable(void)
 	CU_ASSERT_FALSE(g.has_item);
 }
 
+static void announced(void *ud, uint32_t sid, const struct dht_id *ih, int af,
+    const uint8_t *peers, size_t npeers, bool is_done)
+{
+	(void)sid, (void)ih, (void)af, (void)peers, (void)npeers;
+	if (is_done)
+		(*(size_t *)ud)--;
+}
+
+struct scraped {
+	bool is_done;
+	double seeds, peers;
+	size_t nodes;
+};
+
+static void scraped_cb(void *ud, uint32_t sid, const struct dht_id *ih, double seeds, double peers,
+    size_t nodes)
+{
+	struct scraped *s = ud;
+	(void)sid, (void)ih;
+	s->is_done = true;
+	s->seeds = seeds;
+	s->peers = peers;
+	s->nodes = nodes;
+}
+
+static void test_scrape(void)
+{
+	struct dht_id ih;
+	memset(ih.b, 0x5c, sizeof(ih.b));
+	size_t left = 500;
+	for (uint32_t i = 0; i < 500; i++) {
+		CU_ASSERT_EQUAL_FATAL(dht_search(sim_dht(net, i), &ih, AF_INET, 6881, i < 200, announced,
+		    &left, sim_now_ms(net), NULL), DHT_OK);
+		sim_run_for(net, 20);
+	}
+	int64_t deadline = sim_now_ms(net) + 60000;
+	while (left > 0 && sim_now_ms(net) < deadline)
+		sim_run_for(net, 200);
+	CU_ASSERT_EQUAL_FATAL(left, 0);
+	sim_run_for(net, 2000);
+	struct scraped s = { .is_done = false };
+	CU_ASSERT_EQUAL_FATAL(dht_scrape(sim_dht(net, 800), &ih, AF_INET, scraped_cb, &s,
+	    sim_now_ms(net), NULL), DHT_OK);
+	deadline = sim_now_ms(net) + 30000;
+	while (!s.is_done && sim_now_ms(net) < deadline)
+		sim_run_for(net, 100);
+	CU_ASSERT_TRUE_FATAL(s.is_done);
+	printf("scrape: %.1f seeds (200), %.1f peers (300) from %zu nodes\n", s.seeds, s.peers,
+	    s.nodes);
+	CU_ASSERT_TRUE(s.nodes >= 1);
+	CU_ASSERT_TRUE(s.seeds >= 180 && s.seeds <= 220);
+	CU_ASSERT_TRUE(s.peers >= 270 && s.peers <= 330);
+}
+
 int main(void)
 {
 	uint64_t seed = tl_test_seed();
@@ -146,6 +201,7 @@ int main(void)
 	CU_TestInfo tests[] = {
 		TL_TEST(test_mutable),
 		TL_TEST(test_immutable),
+		TL_TEST(test_scrape),
 		CU_TEST_INFO_NULL,
 	};
 	int rc = tl_test_run("sim_items", tests);
