@@ -34,6 +34,11 @@
 #include "dht/store.h"
 #include "dht/token.h"
 
+/* BEP 51 walks: nodes whose sampling interval we remember, and the
+ * default bound on queries of one walk. */
+#define PACE_SLOTS 256u
+#define SAMPLE_MAX_QUERIES 64u
+
 /* Outstanding queries: the pending table grows to PEND_MAX slots. */
 #define PEND_MIN 64u
 #define PEND_MAX 4096u
@@ -100,6 +105,10 @@ struct dht {
 	struct dht_store store;
 	struct bep44_store items; /* BEP 44 items stored for others */
 	struct own_item *own;     /* BEP 44 items we put, re-put hourly */
+	struct {                  /* BEP 51: no resampling before this time */
+		struct dht_addr addr;
+		int64_t until_ms;
+	} pace[PACE_SLOTS];
 	size_t nown;
 	struct dht_limiter lim;
 	bool has_limiter;
@@ -330,6 +339,29 @@ static void item_done(struct dht *d, struct lookup *lk, int64_t now_ms)
 
 static void reput_own(struct dht *d, int64_t now_ms);
 
+/* BEP 51 pacing: one slot per address hash; a collision only forgets. */
+static size_t pace_slot(const struct dht_addr *a)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < dht_addr_iplen(a); i++)
+		h = (h ^ a->ip[i]) * 16777619u;
+	h = (h ^ a->port) * 16777619u;
+	return h % PACE_SLOTS;
+}
+
+static bool pace_ok(const struct dht *d, const struct dht_addr *a, int64_t now_ms)
+{
+	size_t i = pace_slot(a);
+	return !dht_addr_eq(&d->pace[i].addr, a) || now_ms >= d->pace[i].until_ms;
+}
+
+static void pace_set(struct dht *d, const struct dht_addr *a, int64_t until_ms)
+{
+	size_t i = pace_slot(a);
+	d->pace[i].addr = *a;
+	d->pace[i].until_ms = until_ms;
+}
+
 static void lk_free(struct lookup *lk)
 {
 	if (lk) {
@@ -421,15 +453,19 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 	}
 	lookup_tick(lk, now_ms, short_timeout(d));
 	struct lk_cand *c;
-	while ((c = lookup_next(lk, now_ms)) != NULL) {
+	bool is_capped = lk->sample_cb && lk->queries >= lk->max_queries;
+	while (!is_capped && (c = lookup_next(lk, now_ms)) != NULL) {
+		is_capped = lk->sample_cb && lk->queries >= lk->max_queries;
 		struct krpc_query q = { .method = lk->is_get_peers ? KRPC_GET_PEERS : KRPC_FIND_NODE,
 			.id = &f->id, .target = &lk->target, .scrape = lk->scrape != NULL };
+		if (lk->sample_cb && pace_ok(d, &c->addr, now_ms))
+			q.method = KRPC_SAMPLE_INFOHASHES;
 		int rc = lk->item ? send_item_get(d, lk, c, &f->id, now_ms) :
 				    send_query(d, &c->addr, &c->id, &q, lk->id, now_ms);
 		if (rc != 0)
 			lookup_failed(lk, &c->addr);
 	}
-	if (!lookup_is_done(lk, now_ms))
+	if (!lookup_is_done(lk, now_ms) && !(is_capped && lk->inflight == 0))
 		return;
 	if (lk->is_get_peers && lk->announce_port)
 		lk_announce(d, lk, now_ms);
@@ -442,6 +478,8 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 		    lk->scrape->nodes ? bep33_bloom_estimate(lk->scrape->bfpe) : 0, lk->scrape->nodes);
 	if (lk->cb)
 		lk->cb(lk->ud, lk->id, &lk->target, lk->af, NULL, 0, true);
+	if (lk->sample_cb)
+		lk->sample_cb(lk->ud, lk->id, NULL, 0, 0, true);
 	lk_free(lk);
 }
 
@@ -829,6 +867,13 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 	}
 	if (lk->is_get_peers && m->nvalues)
 		deliver_values(d, lk, m);
+	if (lk->sample_cb && m->samples) {
+		pace_set(d, from, now_ms + m->interval * 1000);
+		lk->sample_cb(lk->ud, lk->id, m->samples, m->samples_len / 20, (uint64_t)m->num, false);
+		lk = lk_find(d, search_id, NULL); /* the callback may cancel it */
+		if (!lk)
+			return;
+	}
 	if (lk->scrape && m->bfsd && m->bfpe) {
 		bep33_bloom_union(lk->scrape->bfsd, m->bfsd);
 		bep33_bloom_union(lk->scrape->bfpe, m->bfpe);
@@ -1294,6 +1339,26 @@ int dht_scrape(struct dht *d, const struct dht_id *infohash, int af, dht_scrape_
 	sc->ud = ud;
 	return lk_begin(d, infohash, af, true, 0, false, NULL, NULL, false, NULL, sc, now_ms,
 	    search_id_out);
+}
+
+int dht_sample(struct dht *d, const struct dht_id *target, int af, size_t max_queries,
+    dht_samples_fn cb, void *ud, int64_t now_ms, uint32_t *search_id_out)
+{
+	uint32_t id;
+	if (!d || !cb)
+		return DHT_EINVAL;
+	/* started as a find_node walk: the first alpha queries, sent
+	 * before it is marked, are find_node; every later one samples */
+	int rc = lk_begin(d, target, af, false, 0, false, NULL, NULL, false, NULL, NULL, now_ms, &id);
+	if (rc != DHT_OK)
+		return rc;
+	struct lookup *lk = lk_find(d, id, NULL);
+	lk->sample_cb = cb;
+	lk->ud = ud;
+	lk->max_queries = (uint32_t)(max_queries ? max_queries : SAMPLE_MAX_QUERIES);
+	if (search_id_out)
+		*search_id_out = id;
+	return DHT_OK;
 }
 
 int dht_search_cancel(struct dht *d, uint32_t search_id)

@@ -358,6 +358,24 @@ typedef void (*dht_scrape_fn)(void *ud, uint32_t search_id, const struct dht_id 
 DHT_API int dht_scrape(struct dht *dht, const struct dht_id *infohash, int af, dht_scrape_fn cb,
     void *ud, int64_t now_ms, uint32_t *search_id_out);
 
+/*
+ * BEP 51 sample callback: n infohashes (20 bytes each) sampled by one node
+ * that stores num in all, valid during the call; called as replies come
+ * in, then once with is_done (n == 0) when the walk is over.
+ */
+typedef void (*dht_samples_fn)(void *ud, uint32_t search_id, const uint8_t *samples, size_t n,
+    uint64_t num, bool is_done);
+
+/*
+ * A BEP 51 sampling walk toward target in family af: nodes are sent
+ * sample_infohashes (find_node instead while the interval a node asked
+ * for has not passed since we last sampled it), their nodes are followed
+ * as in a lookup, and the walk stops after max_queries queries (0 = 64)
+ * or when the closest nodes have answered. Same returns as dht_search.
+ */
+DHT_API int dht_sample(struct dht *dht, const struct dht_id *target, int af, size_t max_queries,
+    dht_samples_fn cb, void *ud, int64_t now_ms, uint32_t *search_id_out);
+
 /* Helpers for callers: hex of an id into out[41] (NUL-terminated), and
  * the XOR-distance comparison of a and b to target (<0: a closer). */
 DHT_API void dht_id_hex(const struct dht_id *id, char out[41]);

@@ -182,6 +182,13 @@ static const char *decode_reply(const struct benc_doc *d, struct krpc_msg *m)
 	if (get_opt_str(d, rd, "BFsd", &m->bfsd, &bl) < 0 || get_opt_str(d, rd, "BFpe", &m->bfpe, &pl) < 0 ||
 	    (m->bfsd && bl != KRPC_BLOOM_LEN) || (m->bfpe && pl != KRPC_BLOOM_LEN))
 		return "BFsd or BFpe is not a 256-byte string";
+	if (get_opt_str(d, rd, "samples", &m->samples, &m->samples_len) < 0 ||
+	    m->samples_len % 20 != 0)
+		return "samples is not a multiple of 20 bytes";
+	long iv = benc_dict_get(d, rd, "interval"), nv = benc_dict_get(d, rd, "num");
+	if ((iv >= 0 && !benc_get_int(d, iv, &m->interval)) || (nv >= 0 && !benc_get_int(d, nv, &m->num)))
+		return "interval or num is not an integer";
+	m->interval = m->interval < 0 ? 0 : m->interval > 21600 ? 21600 : m->interval;
 	return decode_values(d, rd, m);
 }
 

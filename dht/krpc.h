@@ -102,6 +102,10 @@ struct krpc_msg {
 	bool scrape;             /* BEP 33 get_peers scrape=1 */
 	const uint8_t *bfsd;     /* BEP 33 reply filters, 256 bytes each, or NULL */
 	const uint8_t *bfpe;
+	const uint8_t *samples;  /* BEP 51 reply: a multiple of 20 bytes, or NULL */
+	size_t samples_len;
+	int64_t interval;        /* BEP 51 reply: seconds, clamped to 0..21600 */
+	int64_t num;             /* BEP 51 reply: infohashes the node stores */
 	const uint8_t *raw;      /* the whole datagram (BEP 44 re-reads its arguments) */
 	size_t raw_len;
 	int want;                /* KRPC_WANT_*; 0 = absent */

@@ -2,7 +2,8 @@
  * item put by one node is read back by others, a higher seq replaces it,
  * a stale cas and a lower seq are refused by the storing nodes, and an
  * immutable item comes back by its hash; BEP 33: after 500 announces
- * (200 of them seeds) a scrape estimates both counts within 10 %. */
+ * (200 of them seeds) a scrape estimates both counts within 10 %, and a
+ * BEP 51 walk toward the infohash samples it within its query bound. */
 #include "tests/unit/cutest.h"
 
 #include <sodium.h>
@@ -158,6 +159,30 @@ static void scraped_cb(void *ud, uint32_t sid, const struct dht_id *ih, double s
 	s->nodes = nodes;
 }
 
+struct walk {
+	const struct dht_id *ih;
+	bool is_done, has_ih;
+	size_t replies;
+	uint64_t num;
+};
+
+static void walk_cb(void *ud, uint32_t sid, const uint8_t *samples, size_t n, uint64_t num,
+    bool is_done)
+{
+	struct walk *w = ud;
+	(void)sid;
+	if (is_done) {
+		CU_ASSERT_FALSE(w->is_done); /* exactly once */
+		w->is_done = true;
+		return;
+	}
+	w->replies++;
+	if (num > w->num)
+		w->num = num;
+	for (size_t i = 0; i < n; i++)
+		w->has_ih |= memcmp(samples + 20 * i, w->ih->b, 20) == 0;
+}
+
 static void test_scrape(void)
 {
 	struct dht_id ih;
@@ -185,6 +210,18 @@ static void test_scrape(void)
 	CU_ASSERT_TRUE(s.nodes >= 1);
 	CU_ASSERT_TRUE(s.seeds >= 180 && s.seeds <= 220);
 	CU_ASSERT_TRUE(s.peers >= 270 && s.peers <= 330);
+
+	struct walk w = { .ih = &ih };
+	CU_ASSERT_EQUAL_FATAL(dht_sample(sim_dht(net, 900), &ih, AF_INET, 20, walk_cb, &w,
+	    sim_now_ms(net), NULL), DHT_OK);
+	deadline = sim_now_ms(net) + 30000;
+	while (!w.is_done && sim_now_ms(net) < deadline)
+		sim_run_for(net, 100);
+	CU_ASSERT_TRUE_FATAL(w.is_done);
+	CU_ASSERT_TRUE(w.replies >= 1 && w.has_ih && w.num >= 1);
+	struct dht_stats st;
+	dht_get_stats(sim_dht(net, 900), &st);
+	CU_ASSERT_TRUE(st.searches == 0);
 }
 
 int main(void)
