@@ -44,6 +44,15 @@ double bep33_bloom_estimate(const uint8_t bf[BEP33_BLOOM_BYTES])
 	return log(c / m) / (2.0 * log(1.0 - 1.0 / m));
 }
 
+double bep33_bloom_count(const uint8_t bf[BEP33_BLOOM_BYTES])
+{
+	for (size_t i = 0; i < BEP33_BLOOM_BYTES; i++) {
+		if (bf[i])
+			return bep33_bloom_estimate(bf);
+	}
+	return 0;
+}
+
 struct build_ctx {
 	bep44_sha1_fn sha1;
 	void *ud;

@@ -39,6 +39,10 @@ void bep33_bloom_union(uint8_t dst[BEP33_BLOOM_BYTES], const uint8_t src[BEP33_B
 /* Estimated number of distinct addresses in bf. */
 double bep33_bloom_estimate(const uint8_t bf[BEP33_BLOOM_BYTES]);
 
+/* What a client reports: 0 for a filter with no bit set (nobody in it),
+ * else the estimate. */
+double bep33_bloom_count(const uint8_t bf[BEP33_BLOOM_BYTES]);
+
 /*
  * Build BFsd and BFpe from the live peers stored for ih (both families).
  * Returns false, with the filters untouched, when nothing is stored for

@@ -474,8 +474,8 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 		item_done(d, lk, now_ms);
 	if (lk->scrape && lk->scrape->cb)
 		lk->scrape->cb(lk->scrape->ud, lk->id, &lk->target,
-		    lk->scrape->nodes ? bep33_bloom_estimate(lk->scrape->bfsd) : 0,
-		    lk->scrape->nodes ? bep33_bloom_estimate(lk->scrape->bfpe) : 0, lk->scrape->nodes);
+		    bep33_bloom_count(lk->scrape->bfsd), bep33_bloom_count(lk->scrape->bfpe),
+		    lk->scrape->nodes);
 	if (lk->cb)
 		lk->cb(lk->ud, lk->id, &lk->target, lk->af, NULL, 0, true);
 	if (lk->sample_cb)

@@ -402,3 +402,5 @@ tests_fuzz_fuzz_bep44_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_bep44_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_bep44_LDADD = $(DHT_LIBS)
 endif
+TESTS += tests/integration/dht_scrape_sample.sh
+EXTRA_DIST += tests/integration/dht_scrape_sample.sh

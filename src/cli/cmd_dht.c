@@ -71,7 +71,7 @@ static void usage(FILE *f)
 	    "       trackless dht announce INFOHASH PORT [options]\n"
 	    "       trackless dht stats [--duration SEC] [options]\n"
 	    "       trackless dht node [options]\n"
-	    "       trackless dht keygen|put|get ... (BEP 44 items; trackless dht put --help)\n"
+	    "       trackless dht keygen|put|get|scrape|sample ... (BEP 44/33/51; put --help)\n"
 	    "options:\n"
 	    "  --bind ADDR          local IPv4 or IPv6 address (default: both families, any)\n"
 	    "  --port PORT          local UDP port (default: chosen by the system)\n"

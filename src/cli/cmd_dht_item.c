@@ -1,6 +1,6 @@
 /*
- * cmd_dht_item.c: `trackless dht keygen|put|get`, BEP 44 items from the
- * command line.
+ * cmd_dht_item.c: `trackless dht keygen|put|get|scrape|sample`: BEP 44
+ * items, BEP 33 scrape and BEP 51 sampling from the command line.
  *
  *   keygen [-o FILE]          a new ed25519 key: the 32-byte libsodium seed
  *                             as 64 hex digits, file mode 0600, never
@@ -12,6 +12,10 @@
  *   get TARGET|PUBKEY [--salt S]
  *                             fetch and print the item (value and, for a
  *                             mutable one, seq)
+ *   scrape INFOHASH           estimated seeds and peers (BEP 33)
+ *   sample [--target ID] [--max-queries N]
+ *                             infohashes sampled by the nodes of a walk
+ *                             (BEP 51), each printed once
  *
  * Each runs a short-lived node (libevent adapter) with the usual
  * --bootstrap/--bind/--port/--json/--timeout options. Main thread only.
@@ -36,6 +40,7 @@
 #include "digest.h"
 #include "err.h"
 #include "json.h"
+#include "mem.h"
 
 #define ITEM_MAX_BOOTSTRAP 16
 
@@ -52,7 +57,9 @@ struct item_opts {
 	double timeout_s;
 	const char *bootstrap[ITEM_MAX_BOOTSTRAP];
 	size_t n_bootstrap;
-	const char *arg;           /* VALUE, TARGET or PUBKEY */
+	const char *arg;           /* VALUE, TARGET, PUBKEY or INFOHASH */
+	const char *target;        /* sample --target */
+	size_t max_queries;        /* sample --max-queries */
 };
 
 struct item_run {
@@ -66,11 +73,16 @@ struct item_run {
 	bool is_mutable;
 	size_t v_len;
 	uint8_t v[DHT_ITEM_MAX_V];
+	double seeds, peers;       /* scrape */
+	uint8_t (*seen)[20];       /* sample: distinct infohashes */
+	size_t nseen, capseen;
+	uint64_t num_max;
 };
 
 bool tl_dht_item_is_cmd(const char *name)
 {
-	return strcmp(name, "keygen") == 0 || strcmp(name, "put") == 0 || strcmp(name, "get") == 0;
+	return strcmp(name, "keygen") == 0 || strcmp(name, "put") == 0 || strcmp(name, "get") == 0 ||
+	    strcmp(name, "scrape") == 0 || strcmp(name, "sample") == 0;
 }
 
 static void item_usage(FILE *f)
@@ -79,6 +91,8 @@ static void item_usage(FILE *f)
 	    "usage: trackless dht keygen [-o FILE]\n"
 	    "       trackless dht put [--key FILE [--salt S] [--seq N]] VALUE [options]\n"
 	    "       trackless dht get TARGET|PUBKEY [--salt S] [options]\n"
+	    "       trackless dht scrape INFOHASH [options]\n"
+	    "       trackless dht sample [--target ID] [--max-queries N] [options]\n"
 	    "options: --bootstrap HOST:PORT (repeatable), --bind ADDR, --port PORT, --json,\n"
 	    "         --timeout SEC (default 30)\n"
 	    "TARGET is 40 hex digits, PUBKEY 64. keygen writes the 32-byte ed25519 seed as\n"
@@ -96,6 +110,8 @@ static int parse_item_args(int argc, char **argv, struct item_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "bootstrap", required_argument, NULL, 'B' },
+		{ "target", required_argument, NULL, 'T' },
+		{ "max-queries", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -138,11 +154,19 @@ static int parse_item_args(int argc, char **argv, struct item_opts *o)
 				goto bad;
 			o->bootstrap[o->n_bootstrap++] = optarg;
 			break;
+		case 'T': o->target = optarg; break;
+		case 'M': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || *end || v == 0 || v > 100000)
+				goto bad;
+			o->max_queries = v;
+			break;
+		}
 		case 'h': item_usage(stdout); return 1;
 		default: goto bad;
 		}
 	}
-	int want = strcmp(o->cmd, "keygen") == 0 ? 0 : 1;
+	int want = strcmp(o->cmd, "keygen") == 0 || strcmp(o->cmd, "sample") == 0 ? 0 : 1;
 	if (argc - optind != want)
 		goto bad;
 	o->arg = want ? argv[optind] : NULL;
@@ -234,6 +258,95 @@ static void item_cb(void *ud, uint32_t sid, const struct dht_id *target,
 	event_base_loopbreak(r->base);
 }
 
+static void scrape_cb(void *ud, uint32_t sid, const struct dht_id *ih, double seeds, double peers,
+    size_t nodes)
+{
+	struct item_run *r = ud;
+	(void)sid;
+	r->is_done = true;
+	r->target = *ih;
+	r->seeds = seeds;
+	r->peers = peers;
+	r->nodes = nodes;
+	event_base_loopbreak(r->base);
+}
+
+static void sample_cb(void *ud, uint32_t sid, const uint8_t *samples, size_t n, uint64_t num,
+    bool is_done)
+{
+	struct item_run *r = ud;
+	(void)sid;
+	if (is_done) {
+		r->is_done = true;
+		event_base_loopbreak(r->base);
+		return;
+	}
+	r->nodes++;
+	if (num > r->num_max)
+		r->num_max = num;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *s = samples + 20 * i;
+		size_t k = 0;
+		while (k < r->nseen && memcmp(r->seen[k], s, 20) != 0)
+			k++;
+		if (k < r->nseen)
+			continue;
+		if (r->nseen == r->capseen) {
+			size_t nc = r->capseen ? r->capseen * 2 : 64;
+			r->seen = tl_realloc(r->seen, nc * sizeof(*r->seen));
+			r->capseen = nc;
+		}
+		memcpy(r->seen[r->nseen++], s, 20);
+		if (!r->o->is_json) {
+			char hex[41];
+			tl_hex(s, 20, hex);
+			printf("%s\n", hex);
+		}
+	}
+}
+
+/* scrape and sample: the outcome; returns the exit code. */
+static int report_walk(const struct item_run *r, bool is_scrape)
+{
+	char hex[41];
+	tl_hex(r->target.b, 20, hex);
+	bool ok = is_scrape ? r->is_done && r->nodes > 0 : r->nodes > 0;
+	if (r->o->is_json) {
+		struct tl_json j;
+		tl_json_init(&j);
+		tl_json_begin_object(&j);
+		if (is_scrape) {
+			tl_json_key(&j, "infohash");
+			tl_json_string(&j, hex);
+			tl_json_key(&j, "seeds");
+			tl_json_int(&j, (int64_t)(r->seeds + 0.5));
+			tl_json_key(&j, "peers");
+			tl_json_int(&j, (int64_t)(r->peers + 0.5));
+		} else {
+			tl_json_key(&j, "samples");
+			tl_json_begin_array(&j);
+			for (size_t i = 0; i < r->nseen; i++) {
+				tl_hex(r->seen[i], 20, hex);
+				tl_json_string(&j, hex);
+			}
+			tl_json_end_array(&j);
+			tl_json_key(&j, "max_num");
+			tl_json_int(&j, (int64_t)r->num_max);
+		}
+		tl_json_key(&j, "nodes");
+		tl_json_int(&j, (int64_t)r->nodes);
+		tl_json_end_object(&j);
+		char *s = tl_json_take(&j);
+		printf("%s\n", s);
+		free(s);
+	} else if (is_scrape) {
+		printf("seeds: %.0f\npeers: %.0f\nnodes: %zu\n", r->seeds, r->peers, r->nodes);
+	} else {
+		fprintf(stderr, "%zu infohash(es) from %zu node(s)\n", r->nseen, r->nodes);
+	}
+	return ok ? TL_EXIT_OK : TL_EXIT_FAIL;
+}
+
 static void item_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
@@ -289,6 +402,18 @@ static int start_op(struct item_run *r, struct dht *d, int af, int64_t now)
 {
 	const struct item_opts *o = r->o;
 	size_t salt_len = o->salt ? strlen(o->salt) : 0;
+	if (strcmp(o->cmd, "scrape") == 0 || strcmp(o->cmd, "sample") == 0) {
+		const char *h = strcmp(o->cmd, "scrape") == 0 ? o->arg : o->target;
+		if (h && (strlen(h) != 40 || tl_unhex(h, 40, r->target.b, 20) != 0)) {
+			fprintf(stderr, "trackless dht %s: want 40 hex digits, not '%s'\n", o->cmd, h);
+			return TL_EXIT_USAGE;
+		}
+		if (!h)
+			randombytes_buf(r->target.b, 20);
+		int rc = h == o->arg ? dht_scrape(d, &r->target, af, scrape_cb, r, now, NULL) :
+				       dht_sample(d, &r->target, af, o->max_queries, sample_cb, r, now, NULL);
+		return rc == DHT_OK ? 0 : TL_EXIT_FAIL;
+	}
 	if (strcmp(o->cmd, "get") == 0) {
 		size_t n = strlen(o->arg);
 		uint8_t raw[32 + DHT_ITEM_MAX_SALT];
@@ -367,8 +492,12 @@ static int run_item(const struct item_opts *o)
 		goto out;
 	dht_ev_kick(ev);
 	event_base_dispatch(r.base);
-	rc = report(&r, strcmp(o->cmd, "put") == 0);
+	if (strcmp(o->cmd, "scrape") == 0 || strcmp(o->cmd, "sample") == 0)
+		rc = report_walk(&r, strcmp(o->cmd, "scrape") == 0);
+	else
+		rc = report(&r, strcmp(o->cmd, "put") == 0);
 out:
+	free(r.seen);
 	if (timer)
 		event_free(timer);
 	dht_ev_free(ev);

@@ -62,10 +62,12 @@ static void test_single_and_edges(void)
 	uint8_t bf[BEP33_BLOOM_BYTES] = { 0 };
 	uint8_t ip[4] = { 192, 168, 1, 1 };
 	CU_ASSERT_DOUBLE_EQUAL(bep33_bloom_estimate(bf), 0.5, 1e-3); /* empty: the clamp */
+	CU_ASSERT_DOUBLE_EQUAL(bep33_bloom_count(bf), 0, 1e-9);       /* reported as nobody */
 	bep33_bloom_add_ip(bf, sha1_hook, NULL, ip, 4);
 	for (size_t i = 0; i < sizeof(bf); i++)
 		CU_ASSERT_EQUAL(bf[i], i == 213 || i == 228 ? 0x80 : 0);
 	CU_ASSERT_DOUBLE_EQUAL(bep33_bloom_estimate(bf), 1.0002, 1e-3);
+	CU_ASSERT_DOUBLE_EQUAL(bep33_bloom_count(bf), 1.0002, 1e-3);
 	memset(bf, 0xff, sizeof(bf)); /* full: c clamped to 1, finite */
 	double full = bep33_bloom_estimate(bf);
 	CU_ASSERT_TRUE(isfinite(full));
