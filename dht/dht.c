@@ -673,7 +673,14 @@ static void answer_bep44(struct dht *d, struct fam *f, const struct krpc_msg *m,
 		r.nodes6_len = nodes_blob(d, f6, &q.target, now_ms, n6);
 	}
 	dht_token_make(&d->tokens, from, &q.target, tok);
-	send_to(d, from, bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out)));
+	size_t len = bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out));
+	if (len == 0) {
+		/* a large value and nodes do not fit 1024 bytes: the value
+		 * is what the reader came for */
+		r.nodes_len = r.nodes6_len = 0;
+		len = bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out));
+	}
+	send_to(d, from, len);
 }
 
 static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,

@@ -5,29 +5,8 @@
 # toward the hash and prints it among the samples. Bounded, loopback only,
 # every process stopped by PID.
 set -euo pipefail
-: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
-bin=$top_builddir/trackless
-[ -x "$bin" ] || { echo "SKIP: $bin not built"; exit 77; }
-command -v timeout >/dev/null || { echo "SKIP: timeout(1) missing"; exit 77; }
-
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$dir"/*.out; do echo "== $f"; cat "$f"; done; exit 1; }
-
-port=$((20000 + RANDOM % 20000))
-for i in $(seq 2 11); do
-	boot=127.0.0.2:$port
-	[ "$i" -eq 2 ] && boot=127.0.0.3:$port
-	"$bin" dht node --bind 127.0.0.$i --port "$port" --bootstrap "$boot" >"$dir/node$i.log" 2>&1 &
-	pids+=($!)
-	[ "$i" -eq 2 ] && sleep 0.3
-done
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/dht_nodes.sh"
+start_nodes 2 11
 sleep 3
 
 hash=$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
