@@ -872,8 +872,6 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 		lookup_add(lk, &id, &a);
 		rtable_learned(&f->rt, &id, &a);
 	}
-	if (lk->is_get_peers && m->nvalues)
-		deliver_values(d, lk, m);
 	if (lk->sample_cb && m->samples) {
 		pace_set(d, from, now_ms + m->interval * 1000);
 		lk->sample_cb(lk->ud, lk->id, m->samples, m->samples_len / 20, (uint64_t)m->num, false);
@@ -888,6 +886,9 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 	}
 	if (lk->item && !lk->item->is_put)
 		(void)bep44_op_offer(lk->item, m->raw, m->raw_len, d->cfg.sha1, d->cfg.ud);
+	/* last: the peers callback may cancel (free) the lookup */
+	if (lk->is_get_peers && m->nvalues)
+		deliver_values(d, lk, m);
 	lk_drive(d, search_id, now_ms);
 }
 

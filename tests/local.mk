@@ -404,3 +404,5 @@ tests_fuzz_fuzz_bep44_LDADD = $(DHT_LIBS)
 endif
 TESTS += tests/integration/dht_scrape_sample.sh
 EXTRA_DIST += tests/integration/dht_scrape_sample.sh
+TESTS += tests/interop/dht_bep44_libtorrent.sh
+EXTRA_DIST += tests/interop/dht_bep44_libtorrent.sh tests/integration/dht_nodes.sh
