@@ -394,6 +394,7 @@ struct run {
 	int searches_left;
 	size_t npeers;
 	bool is_timed_out;
+	struct event *ready_timer;
 	double t0;
 	char state_path[4096];
 	/* peers seen, to print each once across families and replies */
@@ -617,6 +618,26 @@ static int start_searches(struct run *r)
 	return 0;
 }
 
+/* A one-shot lookup first lets the node join: seeded from a table of one
+ * bootstrap node it would see only that node's corner of the id space.
+ * Searches start once a table is ready (8 good nodes) or after
+ * DHT_CLI_JOIN_WAIT_S, whichever comes first. */
+#define DHT_CLI_JOIN_WAIT_S 3.0
+
+static void ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct run *r = arg;
+	struct dht *d = dht_ev_dht(r->ev);
+	bool is_ready = (dht_ev_port(r->ev, AF_INET) && dht_is_ready(d, AF_INET)) ||
+	    (dht_ev_port(r->ev, AF_INET6) && dht_is_ready(d, AF_INET6));
+	if (!is_ready && now_s() - r->t0 < DHT_CLI_JOIN_WAIT_S && now_s() - r->t0 < r->o->timeout_s / 2)
+		return;
+	event_del(r->ready_timer);
+	if (start_searches(r) != 0)
+		event_base_loopbreak(r->base);
+}
+
 static int finish_search(struct run *r, double elapsed)
 {
 	const struct dht_opts *o = r->o;
@@ -675,7 +696,9 @@ static int run_node(const struct dht_opts *o)
 	if (o->cmd == CMD_GET_PEERS || o->cmd == CMD_ANNOUNCE) {
 		if (o->is_json)
 			printf("{\"peers\":[");
-		if (start_searches(&r) != 0)
+		struct timeval tick = { 0, 100000 };
+		r.ready_timer = event_new(r.base, -1, EV_PERSIST, ready_cb, &r);
+		if (!r.ready_timer || event_add(r.ready_timer, &tick) != 0)
 			goto out;
 	}
 	event_base_dispatch(r.base);
@@ -689,6 +712,8 @@ static int run_node(const struct dht_opts *o)
 out:
 	if (timer)
 		event_free(timer);
+	if (r.ready_timer)
+		event_free(r.ready_timer);
 	if (sigint)
 		event_free(sigint);
 	if (sigterm)
