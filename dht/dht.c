@@ -23,7 +23,9 @@
 #include <string.h>
 
 #include "dht/addr.h"
+#include "dht/bep33.h"
 #include "dht/bep42.h"
+#include "dht/bep44.h"
 #include "dht/krpc.h"
 #include "dht/limiter.h"
 #include "dht/lookup.h"
@@ -31,6 +33,11 @@
 #include "dht/rtable.h"
 #include "dht/store.h"
 #include "dht/token.h"
+
+/* BEP 51 walks: nodes whose sampling interval we remember, and the
+ * default bound on queries of one walk. */
+#define PACE_SLOTS 256u
+#define SAMPLE_MAX_QUERIES 64u
 
 /* Outstanding queries: the pending table grows to PEND_MAX slots. */
 #define PEND_MIN 64u
@@ -70,6 +77,13 @@ struct pending {
 	uint32_t search_id;   /* 0 = not part of a lookup */
 };
 
+/* An item of ours, re-put every BEP44_REPUT_MS. */
+struct own_item {
+	struct bep44_op op;
+	int af;
+	int64_t next_ms;
+};
+
 struct fam {
 	bool is_on;
 	int af;
@@ -89,6 +103,13 @@ struct dht {
 	struct fam fam[2];
 	struct dht_tokens tokens;
 	struct dht_store store;
+	struct bep44_store items; /* BEP 44 items stored for others */
+	struct own_item *own;     /* BEP 44 items we put, re-put hourly */
+	struct {                  /* BEP 51: no resampling before this time */
+		struct dht_addr addr;
+		int64_t until_ms;
+	} pace[PACE_SLOTS];
+	size_t nown;
 	struct dht_limiter lim;
 	bool has_limiter;
 
@@ -228,25 +249,31 @@ static void pend_free(struct dht *d, struct pending *p)
 }
 
 /* Send a query; returns 0, or -1 when no slot was free or it did not fit. */
-static int send_query(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
-    const struct krpc_query *q, uint32_t search_id, int64_t now_ms)
+/* A pending slot and the 4-byte tid naming it in *h; NULL when full. */
+static struct pending *pend_open(struct dht *d, uint8_t tid[4], struct krpc_hdr *h)
 {
 	struct pending *p = pend_alloc(d);
 	if (!p)
-		return -1;
-	uint8_t tid[4];
+		return NULL;
 	uint16_t slot = (uint16_t)(p - d->pend);
 	rnd(d, &p->rnd, sizeof(p->rnd));
 	tid[0] = (uint8_t)(slot >> 8), tid[1] = (uint8_t)slot;
 	tid[2] = (uint8_t)(p->rnd >> 8), tid[3] = (uint8_t)p->rnd;
-	struct krpc_hdr h = { .tid = tid, .tid_len = 4, .v = d->v,
+	*h = (struct krpc_hdr){ .tid = tid, .tid_len = 4, .v = d->v,
 		.is_read_only = d->cfg.is_read_only };
-	size_t len = krpc_encode_query(&h, q, d->out, sizeof(d->out));
+	return p;
+}
+
+/* Send the query of p, encoded in d->out[0..len) (0: did not fit). */
+static int pend_send(struct dht *d, struct pending *p, const struct dht_addr *to,
+    const struct dht_id *expect, enum krpc_method method, uint32_t search_id, int64_t now_ms,
+    size_t len)
+{
 	if (len == 0) {
 		pend_free(d, p);
 		return -1;
 	}
-	p->method = (uint8_t)q->method;
+	p->method = (uint8_t)method;
 	p->to = *to;
 	p->has_id = expect != NULL;
 	if (expect)
@@ -256,6 +283,92 @@ static int send_query(struct dht *d, const struct dht_addr *to, const struct dht
 	d->st.queries_out++;
 	send_to(d, to, len);
 	return 0;
+}
+
+static int send_query(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
+    const struct krpc_query *q, uint32_t search_id, int64_t now_ms)
+{
+	uint8_t tid[4];
+	struct krpc_hdr h;
+	struct pending *p = pend_open(d, tid, &h);
+	if (!p)
+		return -1;
+	return pend_send(d, p, to, expect, q->method, search_id, now_ms,
+	    krpc_encode_query(&h, q, d->out, sizeof(d->out)));
+}
+
+/* ---- BEP 44 items (client; dht/bep44.c holds the op state) ---- */
+
+static int send_item_get(struct dht *d, const struct lookup *lk, const struct lk_cand *c,
+    const struct dht_id *id, int64_t now_ms)
+{
+	uint8_t tid[4];
+	struct krpc_hdr h;
+	struct pending *p = pend_open(d, tid, &h);
+	if (!p)
+		return -1;
+	return pend_send(d, p, &c->addr, &c->id, KRPC_UNKNOWN, lk->id, now_ms,
+	    bep44_encode_get(&h, id, &lk->target, d->out, sizeof(d->out)));
+}
+
+/* The lookup of a get or put is over: put to the closest with tokens,
+ * then report. */
+static void item_done(struct dht *d, struct lookup *lk, int64_t now_ms)
+{
+	struct bep44_op *op = lk->item;
+	const struct lk_cand *t[LK_K];
+	struct dht_item it;
+	size_t n = 0;
+	if (op->is_put) {
+		struct fam *f = fam_of(d, lk->af);
+		size_t nt = lookup_announce_targets(lk, t);
+		for (size_t i = 0; i < nt; i++) {
+			uint8_t tid[4];
+			struct krpc_hdr h;
+			struct pending *p = pend_open(d, tid, &h);
+			size_t len = p ? bep44_encode_put(&h, &f->id, op, t[i]->token, t[i]->token_len,
+			    d->out, sizeof(d->out)) : 0;
+			if (p && pend_send(d, p, &t[i]->addr, &t[i]->id, KRPC_UNKNOWN, 0, now_ms, len) == 0)
+				n++;
+		}
+	}
+	bep44_op_item(op, &it);
+	if (op->cb)
+		op->cb(op->ud, lk->id, &lk->target, op->has_item ? &it : NULL, n);
+}
+
+static void reput_own(struct dht *d, int64_t now_ms);
+
+/* BEP 51 pacing: one slot per address hash; a collision only forgets. */
+static size_t pace_slot(const struct dht_addr *a)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < dht_addr_iplen(a); i++)
+		h = (h ^ a->ip[i]) * 16777619u;
+	h = (h ^ a->port) * 16777619u;
+	return h % PACE_SLOTS;
+}
+
+static bool pace_ok(const struct dht *d, const struct dht_addr *a, int64_t now_ms)
+{
+	size_t i = pace_slot(a);
+	return !dht_addr_eq(&d->pace[i].addr, a) || now_ms >= d->pace[i].until_ms;
+}
+
+static void pace_set(struct dht *d, const struct dht_addr *a, int64_t until_ms)
+{
+	size_t i = pace_slot(a);
+	d->pace[i].addr = *a;
+	d->pace[i].until_ms = until_ms;
+}
+
+static void lk_free(struct lookup *lk)
+{
+	if (lk) {
+		free(lk->item);
+		free(lk->scrape);
+	}
+	free(lk);
 }
 
 static void send_ping(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
@@ -340,50 +453,91 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 	}
 	lookup_tick(lk, now_ms, short_timeout(d));
 	struct lk_cand *c;
-	while ((c = lookup_next(lk, now_ms)) != NULL) {
+	bool is_capped = lk->sample_cb && lk->queries >= lk->max_queries;
+	while (!is_capped && (c = lookup_next(lk, now_ms)) != NULL) {
+		is_capped = lk->sample_cb && lk->queries >= lk->max_queries;
 		struct krpc_query q = { .method = lk->is_get_peers ? KRPC_GET_PEERS : KRPC_FIND_NODE,
-			.id = &f->id, .target = &lk->target };
-		if (send_query(d, &c->addr, &c->id, &q, lk->id, now_ms) != 0)
+			.id = &f->id, .target = &lk->target, .scrape = lk->scrape != NULL };
+		if (lk->sample_cb && pace_ok(d, &c->addr, now_ms))
+			q.method = KRPC_SAMPLE_INFOHASHES;
+		int rc = lk->item ? send_item_get(d, lk, c, &f->id, now_ms) :
+				    send_query(d, &c->addr, &c->id, &q, lk->id, now_ms);
+		if (rc != 0)
 			lookup_failed(lk, &c->addr);
 	}
-	if (!lookup_is_done(lk, now_ms))
+	if (!lookup_is_done(lk, now_ms) && !(is_capped && lk->inflight == 0))
 		return;
 	if (lk->is_get_peers && lk->announce_port)
 		lk_announce(d, lk, now_ms);
 	lk_remove(d, idx);
+	if (lk->item)
+		item_done(d, lk, now_ms);
+	if (lk->scrape && lk->scrape->cb)
+		lk->scrape->cb(lk->scrape->ud, lk->id, &lk->target,
+		    bep33_bloom_count(lk->scrape->bfsd), bep33_bloom_count(lk->scrape->bfpe),
+		    lk->scrape->nodes);
 	if (lk->cb)
 		lk->cb(lk->ud, lk->id, &lk->target, lk->af, NULL, 0, true);
-	free(lk);
+	if (lk->sample_cb)
+		lk->sample_cb(lk->ud, lk->id, NULL, 0, 0, true);
+	lk_free(lk);
 }
+
+static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
+    uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
+    struct bep44_op *item, struct bep33_scrape *scrape, int64_t now_ms, uint32_t *id_out);
 
 static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
     uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
     int64_t now_ms, uint32_t *id_out)
 {
-	if (!target || !fam_of(d, af))
-		return DHT_EINVAL;
+	return lk_begin(d, target, af, is_get_peers, announce_port, is_seed, cb, ud, is_internal,
+	    NULL, NULL, now_ms, id_out);
+}
+
+/* Start a lookup; it owns item (a BEP 44 op) and scrape (a BEP 33 scrape),
+ * either may be NULL, from here on, even when it fails to start. */
+static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
+    uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, bool is_internal,
+    struct bep44_op *item, struct bep33_scrape *scrape, int64_t now_ms, uint32_t *id_out)
+{
+	int rc = DHT_OK;
+	if (!target || !fam_of(d, af)) {
+		rc = DHT_EINVAL;
+		goto out;
+	}
 	if (now_ms > d->now_ms)
 		d->now_ms = now_ms;
-	if (announce_port && d->cfg.is_read_only)
-		return DHT_EREADONLY;
-	if (d->nlk >= d->cfg.max_searches + 2 * MAX_INTERNAL_LOOKUPS)
-		return DHT_EFULL;
+	if (announce_port && d->cfg.is_read_only) {
+		rc = DHT_EREADONLY;
+		goto out;
+	}
+	if (d->nlk >= d->cfg.max_searches + 2 * MAX_INTERNAL_LOOKUPS) {
+		rc = DHT_EFULL;
+		goto out;
+	}
 	size_t user = 0;
 	for (size_t i = 0; i < d->nlk; i++)
 		user += !d->lk[i]->is_internal;
-	if (!is_internal && user >= d->cfg.max_searches)
-		return DHT_EFULL;
+	if (!is_internal && user >= d->cfg.max_searches) {
+		rc = DHT_EFULL;
+		goto out;
+	}
 	if (d->nlk == d->alk) {
 		size_t na = d->alk ? d->alk * 2 : 8;
 		struct lookup **p = realloc(d->lk, na * sizeof(*p));
-		if (!p)
-			return DHT_ENOMEM;
+		if (!p) {
+			rc = DHT_ENOMEM;
+			goto out;
+		}
 		d->lk = p;
 		d->alk = na;
 	}
 	struct lookup *lk = malloc(sizeof(*lk));
-	if (!lk)
-		return DHT_ENOMEM;
+	if (!lk) {
+		rc = DHT_ENOMEM;
+		goto out;
+	}
 	do
 		d->next_search_id++;
 	while (d->next_search_id == 0 || lk_find(d, d->next_search_id, NULL));
@@ -395,11 +549,18 @@ static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_
 	lk->ud = ud;
 	lk->is_internal = is_internal;
 	lk->allow_same_subnet = d->cfg.allow_same_subnet;
+	lk->item = item;
+	lk->scrape = scrape;
+	item = NULL;
+	scrape = NULL;
 	d->lk[d->nlk++] = lk;
 	if (id_out)
 		*id_out = lk->id;
 	lk_drive(d, lk->id, now_ms);
-	return DHT_OK;
+out:
+	free(item);
+	free(scrape);
+	return rc;
 }
 
 /* ---- our id and external address (BEP 42) ---- */
@@ -466,16 +627,77 @@ static void reply_error(struct dht *d, const struct krpc_msg *m, const struct dh
 	send_to(d, from, krpc_encode_error(&h, code, msg, d->out, sizeof(d->out)));
 }
 
+/* BEP 44 get and put: dht/bep44.c decodes, stores and encodes; here
+ * are the token and the nodes. Needs the sha1 hook (targets). */
+static void answer_bep44(struct dht *d, struct fam *f, const struct krpc_msg *m,
+    const struct dht_addr *from, int64_t now_ms)
+{
+	uint8_t n4[REPLY_NODES * DHT_COMPACT_NODE4], n6[REPLY_NODES * DHT_COMPACT_NODE6];
+	uint8_t tok[DHT_TOKEN_LEN];
+	struct krpc_hdr h = { .tid = m->tid, .tid_len = m->tid_len, .v = d->v, .ip = from };
+	struct bep44_query q;
+	const char *why;
+	int code = bep44_decode(m->raw, m->raw_len, d->cfg.sha1, d->cfg.ud, &q, &why);
+	if (code == BEP44_OK && q.is_put) {
+		if (!dht_token_check(&d->tokens, from, &q.target, q.token, q.token_len)) {
+			d->st.bad_tokens++;
+			reply_error(d, m, from, KRPC_ERR_PROTOCOL, "Bad token");
+			return;
+		}
+		code = bep44_store_put(&d->items, &q, now_ms, &why);
+		if (code < 0) {
+			reply_error(d, m, from, KRPC_ERR_SERVER, "Out of memory");
+			return;
+		}
+	}
+	if (code != BEP44_OK) {
+		reply_error(d, m, from, code, why);
+		return;
+	}
+	if (q.is_put) {
+		struct krpc_reply r = { .id = &f->id };
+		send_to(d, from, krpc_encode_reply(&h, &r, d->out, sizeof(d->out)));
+		return;
+	}
+	struct bep44_reply r = { .id = &f->id, .token = tok, .token_len = sizeof(tok),
+		.item = bep44_store_get(&d->items, &q.target, now_ms), .has_seq = q.has_seq,
+		.seq = q.seq };
+	int want = q.want ? q.want : (from->family == AF_INET6 ? KRPC_WANT_N6 : KRPC_WANT_N4);
+	struct fam *f4 = fam_of(d, AF_INET), *f6 = fam_of(d, AF_INET6);
+	if ((want & KRPC_WANT_N4) && f4) {
+		r.nodes = n4;
+		r.nodes_len = nodes_blob(d, f4, &q.target, now_ms, n4);
+	}
+	if ((want & KRPC_WANT_N6) && f6) {
+		r.nodes6 = n6;
+		r.nodes6_len = nodes_blob(d, f6, &q.target, now_ms, n6);
+	}
+	dht_token_make(&d->tokens, from, &q.target, tok);
+	size_t len = bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out));
+	if (len == 0) {
+		/* a large value and nodes do not fit 1024 bytes: the value
+		 * is what the reader came for */
+		r.nodes_len = r.nodes6_len = 0;
+		len = bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out));
+	}
+	send_to(d, from, len);
+}
+
 static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,
     const struct dht_addr *from, int64_t now_ms)
 {
 	uint8_t n4[REPLY_NODES * DHT_COMPACT_NODE4], n6[REPLY_NODES * DHT_COMPACT_NODE6];
 	uint8_t tok[DHT_TOKEN_LEN];
 	uint8_t vals[REPLY_MAX_VALUES * DHT_COMPACT_PEER6];
+	uint8_t bfsd[KRPC_BLOOM_LEN], bfpe[KRPC_BLOOM_LEN];
 	struct krpc_hdr h = { .tid = m->tid, .tid_len = m->tid_len, .v = d->v, .ip = from };
 	struct krpc_reply r = { .id = &f->id };
 	enum krpc_method method = m->method;
 
+	if (method == KRPC_UNKNOWN && d->cfg.sha1 && bep44_method(m->raw, m->raw_len) != 0) {
+		answer_bep44(d, f, m, from, now_ms);
+		return;
+	}
 	if (method == KRPC_UNKNOWN) {
 		if (!m->has_target) {
 			reply_error(d, m, from, KRPC_ERR_METHOD, "Method Unknown");
@@ -526,6 +748,11 @@ static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,
 		dht_token_make(&d->tokens, from, &m->target, tok);
 		r.token = tok;
 		r.token_len = sizeof(tok);
+		if (m->scrape && d->cfg.sha1 &&
+		    bep33_build(&d->store, &m->target, now_ms, d->cfg.sha1, d->cfg.ud, bfsd, bfpe)) {
+			r.bfsd = bfsd;
+			r.bfpe = bfpe;
+		}
 	}
 	size_t len = krpc_encode_reply(&h, &r, d->out, sizeof(d->out));
 	if (method == KRPC_GET_PEERS && len > 0) {
@@ -645,6 +872,21 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 		lookup_add(lk, &id, &a);
 		rtable_learned(&f->rt, &id, &a);
 	}
+	if (lk->sample_cb && m->samples) {
+		pace_set(d, from, now_ms + m->interval * 1000);
+		lk->sample_cb(lk->ud, lk->id, m->samples, m->samples_len / 20, (uint64_t)m->num, false);
+		lk = lk_find(d, search_id, NULL); /* the callback may cancel it */
+		if (!lk)
+			return;
+	}
+	if (lk->scrape && m->bfsd && m->bfpe) {
+		bep33_bloom_union(lk->scrape->bfsd, m->bfsd);
+		bep33_bloom_union(lk->scrape->bfpe, m->bfpe);
+		lk->scrape->nodes++;
+	}
+	if (lk->item && !lk->item->is_put)
+		(void)bep44_op_offer(lk->item, m->raw, m->raw_len, d->cfg.sha1, d->cfg.ud);
+	/* last: the peers callback may cancel (free) the lookup */
 	if (lk->is_get_peers && m->nvalues)
 		deliver_values(d, lk, m);
 	lk_drive(d, search_id, now_ms);
@@ -852,6 +1094,8 @@ int64_t dht_periodic(struct dht *d, int64_t now_ms)
 	}
 	if (now_ms >= d->next_expire_ms) {
 		store_expire(&d->store, now_ms);
+		bep44_store_expire(&d->items, now_ms);
+		reput_own(d, now_ms);
 		d->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
 	}
 	return next_wakeup(d, now_ms);
@@ -916,6 +1160,7 @@ struct dht *dht_new(const struct dht_config *cfg, int64_t now_ms, enum dht_err *
 	dht_tokens_init(&d->tokens, k, now_ms);
 	store_init(&d->store, d->cfg.max_infohashes, d->cfg.max_peers_per_infohash,
 	    k + DHT_TOKEN_KEY_LEN, now_ms);
+	bep44_store_init(&d->items, d->cfg.max_items, d->cfg.max_item_bytes);
 	if (!cfg->no_rate_limit) {
 		if (limiter_init(&d->lim, k + DHT_TOKEN_KEY_LEN + STORE_KEY_LEN, now_ms) != 0) {
 			dht_free(d);
@@ -942,11 +1187,13 @@ void dht_free(struct dht *d)
 	for (int i = 0; i < 2; i++)
 		rtable_clear(&d->fam[i].rt);
 	store_clear(&d->store);
+	bep44_store_clear(&d->items);
 	if (d->has_limiter)
 		limiter_clear(&d->lim);
 	for (size_t i = 0; i < d->nlk; i++)
-		free(d->lk[i]);
+		lk_free(d->lk[i]);
 	free(d->lk);
+	free(d->own);
 	free(d->pend);
 	free(d);
 }
@@ -980,6 +1227,148 @@ int dht_find_node(struct dht *d, const struct dht_id *target, int af, dht_peers_
 	return lk_start(d, target, af, false, 0, false, cb, ud, false, now_ms, search_id_out);
 }
 
+/* ---- BEP 44 API ---- */
+
+int dht_item_sign(struct dht_item *item, const uint8_t sk[64], uint8_t sig_out[64])
+{
+	if (!item || !sk || !item->v || !item->k ||
+	    bep44_sign(sk, item->salt, item->salt_len, item->seq, item->v, item->v_len, sig_out) != 0)
+		return DHT_EINVAL;
+	item->is_mutable = true;
+	item->sig = sig_out;
+	return DHT_OK;
+}
+
+int dht_item_target(const struct dht *d, const struct dht_item *item, struct dht_id *target_out)
+{
+	if (!d || !item || !d->cfg.sha1 || !item->v || item->salt_len > BEP44_MAX_SALT)
+		return DHT_EINVAL;
+	if (item->is_mutable && !item->k)
+		return DHT_EINVAL;
+	if (item->is_mutable)
+		bep44_target_mutable(d->cfg.sha1, d->cfg.ud, item->k, item->salt, item->salt_len,
+		    target_out);
+	else
+		bep44_target_immutable(d->cfg.sha1, d->cfg.ud, item->v, item->v_len, target_out);
+	return DHT_OK;
+}
+
+int dht_get_item(struct dht *d, const struct dht_id *target, const uint8_t *salt, size_t salt_len,
+    int af, dht_item_fn cb, void *ud, int64_t now_ms, uint32_t *search_id_out)
+{
+	if (!d || !target || !d->cfg.sha1 || salt_len > BEP44_MAX_SALT || (salt_len && !salt))
+		return DHT_EINVAL;
+	struct bep44_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return DHT_ENOMEM;
+	op->target = *target;
+	op->salt_len = salt_len;
+	if (salt_len)
+		memcpy(op->salt, salt, salt_len);
+	op->cb = cb;
+	op->ud = ud;
+	return lk_begin(d, target, af, false, 0, false, NULL, NULL, false, op, NULL, now_ms,
+	    search_id_out);
+}
+
+/* Start the lookup that puts a copy of op. */
+static int put_op(struct dht *d, const struct bep44_op *src, int af, dht_item_fn cb, void *ud,
+    int64_t now_ms, uint32_t *search_id_out)
+{
+	struct bep44_op *op = malloc(sizeof(*op));
+	if (!op)
+		return DHT_ENOMEM;
+	*op = *src;
+	op->cb = cb;
+	op->ud = ud;
+	return lk_begin(d, &op->target, af, false, 0, false, NULL, NULL, false, op, NULL, now_ms,
+	    search_id_out);
+}
+
+/* Remember an item of ours for the hourly re-put (the same target is
+ * replaced: a newer seq supersedes the old value). */
+static void keep_own(struct dht *d, const struct bep44_op *op, int af, int64_t now_ms)
+{
+	size_t i = 0;
+	while (i < d->nown && (memcmp(d->own[i].op.target.b, op->target.b, 20) != 0 ||
+	    d->own[i].af != af))
+		i++;
+	if (i == d->nown) {
+		if (d->nown == DHT_MAX_OWN_ITEMS)
+			return;
+		struct own_item *n = realloc(d->own, (d->nown + 1) * sizeof(*n));
+		if (!n)
+			return;
+		d->own = n;
+		d->nown++;
+	}
+	d->own[i].op = *op;
+	d->own[i].op.cb = NULL;
+	d->own[i].af = af;
+	d->own[i].next_ms = now_ms + BEP44_REPUT_MS;
+}
+
+static void reput_own(struct dht *d, int64_t now_ms)
+{
+	for (size_t i = 0; i < d->nown; i++) {
+		if (now_ms < d->own[i].next_ms)
+			continue;
+		if (put_op(d, &d->own[i].op, d->own[i].af, NULL, NULL, now_ms, NULL) == DHT_OK)
+			d->own[i].next_ms = now_ms + BEP44_REPUT_MS;
+	}
+}
+
+int dht_put_item(struct dht *d, const struct dht_item *item, int af, dht_item_fn cb, void *ud,
+    int64_t now_ms, uint32_t *search_id_out)
+{
+	struct bep44_op op;
+	if (!d || !item || !d->cfg.sha1)
+		return DHT_EINVAL;
+	if (d->cfg.is_read_only)
+		return DHT_EREADONLY;
+	memset(&op, 0, sizeof(op));
+	if (bep44_op_set(&op, item) != 0 || dht_item_target(d, item, &op.target) != DHT_OK)
+		return DHT_EINVAL;
+	int rc = put_op(d, &op, af, cb, ud, now_ms, search_id_out);
+	if (rc == DHT_OK)
+		keep_own(d, &op, af, now_ms);
+	return rc;
+}
+
+int dht_scrape(struct dht *d, const struct dht_id *infohash, int af, dht_scrape_fn cb, void *ud,
+    int64_t now_ms, uint32_t *search_id_out)
+{
+	if (!d)
+		return DHT_EINVAL;
+	struct bep33_scrape *sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return DHT_ENOMEM;
+	sc->cb = cb;
+	sc->ud = ud;
+	return lk_begin(d, infohash, af, true, 0, false, NULL, NULL, false, NULL, sc, now_ms,
+	    search_id_out);
+}
+
+int dht_sample(struct dht *d, const struct dht_id *target, int af, size_t max_queries,
+    dht_samples_fn cb, void *ud, int64_t now_ms, uint32_t *search_id_out)
+{
+	uint32_t id;
+	if (!d || !cb)
+		return DHT_EINVAL;
+	/* started as a find_node walk: the first alpha queries, sent
+	 * before it is marked, are find_node; every later one samples */
+	int rc = lk_begin(d, target, af, false, 0, false, NULL, NULL, false, NULL, NULL, now_ms, &id);
+	if (rc != DHT_OK)
+		return rc;
+	struct lookup *lk = lk_find(d, id, NULL);
+	lk->sample_cb = cb;
+	lk->ud = ud;
+	lk->max_queries = (uint32_t)(max_queries ? max_queries : SAMPLE_MAX_QUERIES);
+	if (search_id_out)
+		*search_id_out = id;
+	return DHT_OK;
+}
+
 int dht_search_cancel(struct dht *d, uint32_t search_id)
 {
 	size_t idx;
@@ -987,7 +1376,7 @@ int dht_search_cancel(struct dht *d, uint32_t search_id)
 	if (!lk)
 		return DHT_ENOTFOUND;
 	lk_remove(d, idx);
-	free(lk);
+	lk_free(lk);
 	return DHT_OK;
 }
 

@@ -109,6 +109,8 @@ struct dht_config {
 	size_t max_infohashes;        /* stored infohashes; 0 = 10000 */
 	size_t max_peers_per_infohash;/* peers per infohash; 0 = 2000 */
 	size_t max_searches;          /* concurrent searches; 0 = 128 */
+	size_t max_items;             /* BEP 44 items stored for others; 0 = 1000 */
+	size_t max_item_bytes;        /* their bencoded values in bytes; 0 = 1 MiB */
 	uint8_t version[4];           /* "v" field; all zero = "TL" 0 1 */
 
 	/*
@@ -275,6 +277,104 @@ DHT_API int dht_load(struct dht *dht, const uint8_t *buf, size_t len, int64_t no
  * A missing file on load returns DHT_EIO with errno ENOENT. */
 DHT_API int dht_save_file(const struct dht *dht, const char *path);
 DHT_API int dht_load_file(struct dht *dht, const char *path, int64_t now_ms);
+
+/*
+ * BEP 44: items stored in the DHT. An immutable item is a bencoded value
+ * v (at most DHT_ITEM_MAX_V bytes) stored under SHA-1(v); a mutable one is
+ * signed by an ed25519 key k and stored under SHA-1(k || salt), with a
+ * sequence number that only grows. Pointers are borrowed for the call.
+ */
+#define DHT_ITEM_MAX_V 1000u
+#define DHT_ITEM_MAX_SALT 64u
+struct dht_item {
+	bool is_mutable;
+	const uint8_t *v;        /* bencoded value */
+	size_t v_len;
+	const uint8_t *k;        /* mutable: 32-byte public key */
+	const uint8_t *sig;      /* mutable: 64-byte signature */
+	const uint8_t *salt;     /* mutable: optional, at most 64 bytes */
+	size_t salt_len;
+	int64_t seq;             /* mutable: >= 0 */
+	bool has_cas;            /* put: only replace the stored item of seq cas */
+	int64_t cas;
+};
+
+/*
+ * Item callback, called exactly once when the get or put is over. get:
+ * item is the verified item with the highest seq (immutable: the value
+ * whose hash is the target), or NULL when none was found. put: item is
+ * what was put; nodes is how many of the closest nodes it was sent to
+ * (0 = none gave a token). Pointers are valid during the call only.
+ */
+typedef void (*dht_item_fn)(void *ud, uint32_t search_id, const struct dht_id *target,
+    const struct dht_item *item, size_t nodes);
+
+/*
+ * Sign a mutable item with a libsodium ed25519 secret key (seed || public
+ * key, 64 bytes, as crypto_sign_seed_keypair makes it): item->k must be
+ * its public key, item->sig is pointed at sig_out. Returns DHT_OK or
+ * DHT_EINVAL (sizes over the BEP 44 caps, negative seq).
+ */
+DHT_API int dht_item_sign(struct dht_item *item, const uint8_t sk[64], uint8_t sig_out[64]);
+
+/* The target an item is stored under. DHT_EINVAL without a sha1 hook. */
+DHT_API int dht_item_target(const struct dht *dht, const struct dht_item *item,
+    struct dht_id *target_out);
+
+/*
+ * Iterative BEP 44 get of target in family af: every reply is checked
+ * (signature and SHA-1(k || salt) == target for mutable items, with salt
+ * as given here; SHA-1(v) == target for immutable ones) and the highest
+ * seq wins. Needs the sha1 hook. Same returns as dht_search.
+ */
+DHT_API int dht_get_item(struct dht *dht, const struct dht_id *target, const uint8_t *salt,
+    size_t salt_len, int af, dht_item_fn cb, void *ud, int64_t now_ms, uint32_t *search_id_out);
+
+/*
+ * Put an item (signed already when mutable) to the 8 closest nodes of its
+ * target that gave a write token, found by an iterative get. The item is
+ * copied and re-put every hour while the instance runs (up to
+ * DHT_MAX_OWN_ITEMS items; a new seq of the same target replaces the
+ * old). Same returns as dht_search, plus DHT_EINVAL for an item over the
+ * caps or with a bad signature.
+ */
+#define DHT_MAX_OWN_ITEMS 64u
+DHT_API int dht_put_item(struct dht *dht, const struct dht_item *item, int af, dht_item_fn cb,
+    void *ud, int64_t now_ms, uint32_t *search_id_out);
+
+/*
+ * BEP 33 scrape callback, called once when the lookup is over: seeds and
+ * peers are the estimated counts from the union of the bloom filters the
+ * closest nodes returned (both 0 and nodes 0 when none had any).
+ */
+typedef void (*dht_scrape_fn)(void *ud, uint32_t search_id, const struct dht_id *infohash,
+    double seeds, double peers, size_t nodes);
+
+/*
+ * Iterative get_peers with scrape=1 for infohash in family af: the BFsd
+ * and BFpe filters of every node that answers with them are ORed, then
+ * estimated (BEP 33). Needs no sha1 hook. Same returns as dht_search.
+ */
+DHT_API int dht_scrape(struct dht *dht, const struct dht_id *infohash, int af, dht_scrape_fn cb,
+    void *ud, int64_t now_ms, uint32_t *search_id_out);
+
+/*
+ * BEP 51 sample callback: n infohashes (20 bytes each) sampled by one node
+ * that stores num in all, valid during the call; called as replies come
+ * in, then once with is_done (n == 0) when the walk is over.
+ */
+typedef void (*dht_samples_fn)(void *ud, uint32_t search_id, const uint8_t *samples, size_t n,
+    uint64_t num, bool is_done);
+
+/*
+ * A BEP 51 sampling walk toward target in family af: nodes are sent
+ * sample_infohashes (find_node instead while the interval a node asked
+ * for has not passed since we last sampled it), their nodes are followed
+ * as in a lookup, and the walk stops after max_queries queries (0 = 64)
+ * or when the closest nodes have answered. Same returns as dht_search.
+ */
+DHT_API int dht_sample(struct dht *dht, const struct dht_id *target, int af, size_t max_queries,
+    dht_samples_fn cb, void *ud, int64_t now_ms, uint32_t *search_id_out);
 
 /* Helpers for callers: hex of an id into out[41] (NUL-terminated), and
  * the XOR-distance comparison of a and b to target (<0: a closer). */

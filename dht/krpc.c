@@ -117,7 +117,8 @@ static const char *decode_query(const struct benc_doc *d, struct krpc_msg *m)
 	if (why)
 		return why;
 	if (get_flag(d, args, "noseed", &m->noseed) < 0 || get_flag(d, args, "seed", &m->seed) < 0 ||
-	    get_flag(d, args, "implied_port", &m->implied_port) < 0)
+	    get_flag(d, args, "implied_port", &m->implied_port) < 0 ||
+	    get_flag(d, args, "scrape", &m->scrape) < 0)
 		return "a flag argument is not an integer";
 	if (m->method != KRPC_ANNOUNCE_PEER)
 		return NULL;
@@ -177,6 +178,17 @@ static const char *decode_reply(const struct benc_doc *d, struct krpc_msg *m)
 	if (get_opt_str(d, rd, "token", &m->token, &m->token_len) < 0 ||
 	    m->token_len > KRPC_MAX_TOKEN)
 		return "token is not a string of at most 40 bytes";
+	size_t bl = 0, pl = 0;
+	if (get_opt_str(d, rd, "BFsd", &m->bfsd, &bl) < 0 || get_opt_str(d, rd, "BFpe", &m->bfpe, &pl) < 0 ||
+	    (m->bfsd && bl != KRPC_BLOOM_LEN) || (m->bfpe && pl != KRPC_BLOOM_LEN))
+		return "BFsd or BFpe is not a 256-byte string";
+	if (get_opt_str(d, rd, "samples", &m->samples, &m->samples_len) < 0 ||
+	    m->samples_len % 20 != 0)
+		return "samples is not a multiple of 20 bytes";
+	long iv = benc_dict_get(d, rd, "interval"), nv = benc_dict_get(d, rd, "num");
+	if ((iv >= 0 && !benc_get_int(d, iv, &m->interval)) || (nv >= 0 && !benc_get_int(d, nv, &m->num)))
+		return "interval or num is not an integer";
+	m->interval = m->interval < 0 ? 0 : m->interval > 21600 ? 21600 : m->interval;
 	return decode_values(d, rd, m);
 }
 
@@ -246,6 +258,8 @@ int krpc_decode(const uint8_t *p, size_t len, struct krpc_msg *out, const char *
 		why = "bencode error";
 		goto out;
 	}
+	out->raw = p;
+	out->raw_len = len;
 	why = decode_top(&d, out);
 	if (why)
 		goto out;
@@ -355,6 +369,8 @@ size_t krpc_encode_query(const struct krpc_hdr *h, const struct krpc_query *q, u
 		W_KEY(&w, "4:port");
 		w_uint(&w, q->implied_port && q->port == 0 ? 1 : q->port);
 	}
+	if (q->method == KRPC_GET_PEERS && q->scrape)
+		W_KEY(&w, "6:scrapei1e");
 	if (is_ann && q->seed)
 		W_KEY(&w, "4:seedi1e");
 	if (q->method == KRPC_FIND_NODE || q->method == KRPC_SAMPLE_INFOHASHES) {
@@ -389,7 +405,14 @@ size_t krpc_encode_reply(const struct krpc_hdr *h, const struct krpc_reply *r, u
 		return 0;
 	benc_w_dict(&w);
 	put_ip(&w, h);
-	W_KEY(&w, "1:rd2:id");
+	W_KEY(&w, "1:rd");
+	if (r->bfsd && r->bfpe) {
+		W_KEY(&w, "4:BFpe");
+		w_str(&w, r->bfpe, KRPC_BLOOM_LEN);
+		W_KEY(&w, "4:BFsd");
+		w_str(&w, r->bfsd, KRPC_BLOOM_LEN);
+	}
+	W_KEY(&w, "2:id");
 	w_str(&w, r->id->b, 20);
 	if (r->has_samples) {
 		W_KEY(&w, "8:interval");

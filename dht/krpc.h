@@ -47,6 +47,8 @@
 #define KRPC_MAX_VALUES 192u
 /* Bytes of an error message we keep (the rest is ignored). */
 #define KRPC_MAX_ERRMSG 256u
+/* BEP 33 scrape bloom filters. */
+#define KRPC_BLOOM_LEN 256u
 
 /* Error codes (BEP 5). */
 #define KRPC_ERR_GENERIC 201
@@ -97,6 +99,15 @@ struct krpc_msg {
 	bool implied_port;
 	bool seed;               /* BEP 33 announce_peer seed=1 */
 	bool noseed;             /* BEP 33 get_peers noseed=1 */
+	bool scrape;             /* BEP 33 get_peers scrape=1 */
+	const uint8_t *bfsd;     /* BEP 33 reply filters, 256 bytes each, or NULL */
+	const uint8_t *bfpe;
+	const uint8_t *samples;  /* BEP 51 reply: a multiple of 20 bytes, or NULL */
+	size_t samples_len;
+	int64_t interval;        /* BEP 51 reply: seconds, clamped to 0..21600 */
+	int64_t num;             /* BEP 51 reply: infohashes the node stores */
+	const uint8_t *raw;      /* the whole datagram (BEP 44 re-reads its arguments) */
+	size_t raw_len;
 	int want;                /* KRPC_WANT_*; 0 = absent */
 	bool has_ip;             /* BEP 42 ip: the sender's view of our address */
 	struct dht_addr ip;
@@ -137,6 +148,7 @@ struct krpc_query {
 	uint16_t port;              /* announce_peer */
 	bool implied_port;
 	bool seed;
+	bool scrape;                /* BEP 33 get_peers scrape=1 */
 };
 
 /* Contents of a reply. */
@@ -156,6 +168,8 @@ struct krpc_reply {
 	uint64_t num;               /* infohashes stored */
 	const uint8_t *samples;     /* nsamples infohashes of 20 bytes */
 	size_t nsamples;
+	const uint8_t *bfsd;        /* BEP 33 scrape: 256 bytes each, or NULL */
+	const uint8_t *bfpe;
 };
 
 /*

@@ -30,3 +30,6 @@ sbin_PROGRAMS += trackless-node
 trackless_node_SOURCES = dht/node.c dht/node.h dht/node_router.c dht/node_stats.c
 trackless_node_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(SODIUM_CFLAGS) -pthread
 trackless_node_LDADD = $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_LIBS) $(SODIUM_LIBS) -lpthread
+# BEP 44 / 33 / 51
+dht_libdht_a_SOURCES += dht/bep44.c dht/bep44.h dht/bep33.c dht/bep33.h
+DHT_LIBS += -lm

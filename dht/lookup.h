@@ -31,6 +31,9 @@
 #include "dht/dht.h"
 #include "dht/krpc.h"
 
+struct bep44_op;
+struct bep33_scrape;
+
 #define LK_ALPHA 3u
 #define LK_K 8u
 #define LK_MAX_CAND 64u
@@ -66,6 +69,10 @@ struct lookup {
 	bool is_seed;
 	dht_peers_fn cb;
 	void *ud;
+	struct bep44_op *item;   /* BEP 44 get/put state (dht/bep44.c), or NULL */
+	struct bep33_scrape *scrape; /* BEP 33 scrape state (dht/bep33.h), or NULL */
+	dht_samples_fn sample_cb;    /* BEP 51 walk: set for a sampling walk */
+	uint32_t max_queries;        /* BEP 51 walk: bound on queries */
 	int64_t started_ms;
 	size_t n;
 	size_t inflight;         /* INFLIGHT candidates (not STALLED) */

@@ -288,3 +288,23 @@ void store_expire(struct dht_store *s, int64_t now_ms)
 			k++;
 	}
 }
+
+/* BEP 33 (dht/bep33.c): walk the live peers of one infohash. */
+size_t store_each(const struct dht_store *s, const struct dht_id *ih, int64_t now_ms,
+    store_peer_fn fn, void *ud)
+{
+	const struct store_ih *r = lookup(s, ih);
+	size_t n = 0;
+	for (int f = 0; r && f < 2; f++) {
+		size_t st = stride(f), alen = st - TSZ;
+		for (size_t k = 0; k < r->n[f]; k++) {
+			const uint8_t *p = r->p[f] + k * st;
+			uint32_t t = get_t(p, alen);
+			if (!is_live(s, t, now_ms))
+				continue;
+			fn(ud, p, alen - 2, (t & 1) != 0);
+			n++;
+		}
+	}
+	return n;
+}

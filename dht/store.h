@@ -74,6 +74,12 @@ size_t store_count_peers(const struct dht_store *s, const struct dht_id *ih, int
  * consecutive run from a random place in the table. Returns how many. */
 size_t store_sample(struct dht_store *s, size_t max, uint8_t *out);
 
+/* BEP 33: call fn with the raw address (4 or 16 bytes) and seed flag of
+ * every live peer stored for ih; returns how many. */
+typedef void (*store_peer_fn)(void *ud, const uint8_t *ip, size_t iplen, bool is_seed);
+size_t store_each(const struct dht_store *s, const struct dht_id *ih, int64_t now_ms,
+    store_peer_fn fn, void *ud);
+
 /* Drop expired peers and empty infohashes. */
 void store_expire(struct dht_store *s, int64_t now_ms);
 

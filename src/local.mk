@@ -51,3 +51,5 @@ trackless_SOURCES += src/cli/cmd_get.c src/cli/cmd_seed.c src/cli/transfer.h
 trackless_LDADD = $(TL_LIBS)
 # -- cli: trackers
 trackless_SOURCES += src/cli/cmd_tracker.c
+# -- cli: dht extensions (BEP 44 items)
+trackless_SOURCES += src/cli/cmd_dht_item.c

@@ -413,6 +413,8 @@ tests_bench_dht_load_SOURCES = tests/bench/dht_load.c
 tests_bench_dht_load_LDADD = $(SIM_LIBS)
 TESTS += tests/integration/dht_swarm.sh
 EXTRA_DIST += tests/integration/dht_swarm.sh
+TESTS += tests/interop/dht_libtorrent.sh
+EXTRA_DIST += tests/interop/dht_libtorrent.sh
 
 # -- tracker integration
 TESTS += tests/integration/tracker_bad.sh
@@ -445,3 +447,34 @@ tests_fuzz_fuzz_pool_load_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_pool_load_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_pool_load_LDADD = $(DHT_LIBS) -lpthread
 endif
+# -- dht extensions
+check_PROGRAMS += tests/unit/test_bep44 tests/unit/test_bep33
+tests_unit_test_bep44_SOURCES = tests/unit/test_bep44.c
+tests_unit_test_bep44_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bep44_LDADD = $(TEST_LIBS)
+tests_unit_test_bep33_SOURCES = tests/unit/test_bep33.c
+tests_unit_test_bep33_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_bep33_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_bep44 tests/unit/test_bep33
+check_PROGRAMS += tests/sim/test_sim_items
+tests_sim_test_sim_items_SOURCES = tests/sim/test_sim_items.c
+tests_sim_test_sim_items_CFLAGS = $(TEST_CFLAGS)
+tests_sim_test_sim_items_LDADD = $(SIM_LIBS) $(TEST_LIBS)
+TESTS += tests/sim/test_sim_items
+TESTS += tests/integration/dht_put_get.sh
+EXTRA_DIST += tests/integration/dht_put_get.sh
+FUZZ_TARGETS += bep44
+check_PROGRAMS += tests/fuzz/replay_bep44
+tests_fuzz_replay_bep44_SOURCES = tests/fuzz/fuzz_bep44.c tests/fuzz/replay.c
+tests_fuzz_replay_bep44_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"bep44"'
+tests_fuzz_replay_bep44_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/fuzz/replay_bep44
+noinst_PROGRAMS += tests/fuzz/fuzz_bep44
+tests_fuzz_fuzz_bep44_SOURCES = tests/fuzz/fuzz_bep44.c
+tests_fuzz_fuzz_bep44_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_bep44_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_bep44_LDADD = $(DHT_LIBS)
+TESTS += tests/integration/dht_scrape_sample.sh
+EXTRA_DIST += tests/integration/dht_scrape_sample.sh
+TESTS += tests/interop/dht_bep44_libtorrent.sh
+EXTRA_DIST += tests/interop/dht_bep44_libtorrent.sh tests/integration/dht_nodes.sh

@@ -6,6 +6,8 @@
 #ifndef TL_CLI_H
 #define TL_CLI_H
 
+#include <stdbool.h>
+
 struct tl_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -18,6 +20,10 @@ int tl_cmd_info(int argc, char **argv);
 int tl_cmd_create(int argc, char **argv);
 /* `trackless dht ...` (cmd_dht.c). */
 int tl_cmd_dht(int argc, char **argv);
+/* cmd_dht_item.c: `trackless dht keygen|put|get` (BEP 44 items), reached
+ * through tl_cmd_dht; argv[1] is the subcommand. */
+bool tl_dht_item_is_cmd(const char *name);
+int tl_cmd_dht_item(int argc, char **argv);
 /* cmd_tracker.c: `trackless tracker announce|scrape URL INFOHASH`. */
 int tl_cmd_tracker(int argc, char **argv);
 /* trackless info FILE|MAGNET [--json] (cmd_info.c) */

@@ -71,6 +71,7 @@ static void usage(FILE *f)
 	    "       trackless dht announce INFOHASH PORT [options]\n"
 	    "       trackless dht stats [--duration SEC] [options]\n"
 	    "       trackless dht node [options]\n"
+	    "       trackless dht keygen|put|get|scrape|sample ... (BEP 44/33/51; put --help)\n"
 	    "options:\n"
 	    "  --bind ADDR          local IPv4 or IPv6 address (default: both families, any)\n"
 	    "  --port PORT          local UDP port (default: chosen by the system)\n"
@@ -727,6 +728,9 @@ out:
 int tl_cmd_dht(int argc, char **argv)
 {
 	struct dht_opts o;
+	/* BEP 44 items: keygen, put, get (cmd_dht_item.c) */
+	if (argc >= 2 && tl_dht_item_is_cmd(argv[1]))
+		return tl_cmd_dht_item(argc, argv);
 	int rc = parse_args(argc, argv, &o);
 	if (rc != 0)
 		return rc > 0 ? TL_EXIT_OK : TL_EXIT_USAGE;

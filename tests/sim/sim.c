@@ -392,7 +392,7 @@ uint32_t sim_spawn(struct sim *s)
 	dc.send = send_hook;
 	dc.random = random_hook;
 	dc.event = event_hook;
-	dc.sha1 = NULL;
+	dc.sha1 = s->cfg.dht.sha1; /* BEP 33/44 targets; a sha1 hook ignores ud */
 	dc.ud = n;
 	enum dht_err err;
 	n->dht = dht_new(&dc, now_ms(s), &err);

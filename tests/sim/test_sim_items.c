@@ -1,0 +1,247 @@
+/* test_sim_items.c: BEP 44 on the simulator: among 1,000 nodes, a mutable
+ * item put by one node is read back by others, a higher seq replaces it,
+ * a stale cas and a lower seq are refused by the storing nodes, and an
+ * immutable item comes back by its hash; BEP 33: after 500 announces
+ * (200 of them seeds) a scrape estimates both counts within 10 %, and a
+ * BEP 51 walk toward the infohash samples it within its query bound. */
+#include "tests/unit/cutest.h"
+
+#include <sodium.h>
+
+#include "digest.h"
+#include "sim.h"
+#include "sim_scenario.h"
+
+#define NODES 1000
+
+static struct sim *net;
+
+struct got {
+	bool is_done;
+	bool has_item;
+	int64_t seq;
+	size_t v_len;
+	uint8_t v[DHT_ITEM_MAX_V];
+	size_t nodes;
+};
+
+static void sha1_hook(void *ud, uint8_t out[20], const void *p, size_t n)
+{
+	(void)ud;
+	tl_sha1(p, n, out);
+}
+
+static void item_cb(void *ud, uint32_t sid, const struct dht_id *target,
+    const struct dht_item *item, size_t nodes)
+{
+	struct got *g = ud;
+	(void)sid, (void)target;
+	g->is_done = true;
+	g->nodes = nodes;
+	g->has_item = item != NULL;
+	if (item) {
+		g->seq = item->seq;
+		g->v_len = item->v_len;
+		memcpy(g->v, item->v, item->v_len);
+	}
+}
+
+static void wait_done(struct got *g)
+{
+	int64_t deadline = sim_now_ms(net) + 30000;
+	while (!g->is_done && sim_now_ms(net) < deadline)
+		sim_run_for(net, 100);
+	CU_ASSERT_TRUE_FATAL(g->is_done);
+}
+
+static void put(uint32_t node, struct dht_item *it, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	CU_ASSERT_EQUAL_FATAL(dht_put_item(sim_dht(net, node), it, AF_INET, item_cb, g,
+	    sim_now_ms(net), NULL), DHT_OK);
+	wait_done(g);
+	sim_run_for(net, 2000); /* the puts land */
+}
+
+static void get(uint32_t node, const struct dht_id *t, const char *salt, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	CU_ASSERT_EQUAL_FATAL(dht_get_item(sim_dht(net, node), t, (const uint8_t *)salt,
+	    salt ? strlen(salt) : 0, AF_INET, item_cb, g, sim_now_ms(net), NULL), DHT_OK);
+	wait_done(g);
+}
+
+static void signed_item(struct dht_item *it, const uint8_t *pk, const uint8_t *sk, uint8_t *sig,
+    const char *v, int64_t seq)
+{
+	memset(it, 0, sizeof(*it));
+	it->k = pk;
+	it->salt = (const uint8_t *)"sim";
+	it->salt_len = 3;
+	it->seq = seq;
+	it->v = (const uint8_t *)v;
+	it->v_len = strlen(v);
+	CU_ASSERT_EQUAL_FATAL(dht_item_sign(it, sk, sig), DHT_OK);
+}
+
+static void test_mutable(void)
+{
+	uint8_t pk[32], sk[64], sig[64];
+	struct dht_item it;
+	struct dht_id target;
+	struct got g;
+	crypto_sign_keypair(pk, sk);
+	signed_item(&it, pk, sk, sig, "5:first", 1);
+	CU_ASSERT_EQUAL_FATAL(dht_item_target(sim_dht(net, 10), &it, &target), DHT_OK);
+	put(10, &it, &g);
+	CU_ASSERT_TRUE(g.nodes >= 6);
+	get(500, &target, "sim", &g);
+	CU_ASSERT_TRUE(g.has_item && g.seq == 1 && g.v_len == 7 && memcmp(g.v, "5:first", 7) == 0);
+	/* without the salt the reply does not hash to the target: nothing */
+	get(501, &target, NULL, &g);
+	CU_ASSERT_FALSE(g.has_item);
+
+	signed_item(&it, pk, sk, sig, "6:second", 2);
+	it.has_cas = true;
+	it.cas = 1;
+	put(20, &it, &g);
+	get(700, &target, "sim", &g);
+	CU_ASSERT_TRUE(g.has_item && g.seq == 2 && memcmp(g.v, "6:second", 8) == 0);
+
+	/* a stale cas (1, stored is 2) and a lower seq are refused */
+	signed_item(&it, pk, sk, sig, "5:third", 3);
+	it.has_cas = true;
+	it.cas = 1;
+	put(30, &it, &g);
+	signed_item(&it, pk, sk, sig, "3:old", 1);
+	put(40, &it, &g);
+	get(900, &target, "sim", &g);
+	CU_ASSERT_TRUE(g.has_item && g.seq == 2 && memcmp(g.v, "6:second", 8) == 0);
+}
+
+static void test_immutable(void)
+{
+	struct dht_item it = { .v = (const uint8_t *)"12:Hello World!", .v_len = 15 };
+	struct dht_id target;
+	struct got g;
+	CU_ASSERT_EQUAL_FATAL(dht_item_target(sim_dht(net, 3), &it, &target), DHT_OK);
+	put(3, &it, &g);
+	CU_ASSERT_TRUE(g.nodes >= 6);
+	get(600, &target, NULL, &g);
+	CU_ASSERT_TRUE(g.has_item && g.v_len == 15 && memcmp(g.v, "12:Hello World!", 15) == 0);
+	target.b[0] ^= 1;
+	get(601, &target, NULL, &g);
+	CU_ASSERT_FALSE(g.has_item);
+}
+
+static void announced(void *ud, uint32_t sid, const struct dht_id *ih, int af,
+    const uint8_t *peers, size_t npeers, bool is_done)
+{
+	(void)sid, (void)ih, (void)af, (void)peers, (void)npeers;
+	if (is_done)
+		(*(size_t *)ud)--;
+}
+
+struct scraped {
+	bool is_done;
+	double seeds, peers;
+	size_t nodes;
+};
+
+static void scraped_cb(void *ud, uint32_t sid, const struct dht_id *ih, double seeds, double peers,
+    size_t nodes)
+{
+	struct scraped *s = ud;
+	(void)sid, (void)ih;
+	s->is_done = true;
+	s->seeds = seeds;
+	s->peers = peers;
+	s->nodes = nodes;
+}
+
+struct walk {
+	const struct dht_id *ih;
+	bool is_done, has_ih;
+	size_t replies;
+	uint64_t num;
+};
+
+static void walk_cb(void *ud, uint32_t sid, const uint8_t *samples, size_t n, uint64_t num,
+    bool is_done)
+{
+	struct walk *w = ud;
+	(void)sid;
+	if (is_done) {
+		CU_ASSERT_FALSE(w->is_done); /* exactly once */
+		w->is_done = true;
+		return;
+	}
+	w->replies++;
+	if (num > w->num)
+		w->num = num;
+	for (size_t i = 0; i < n; i++)
+		w->has_ih |= memcmp(samples + 20 * i, w->ih->b, 20) == 0;
+}
+
+static void test_scrape(void)
+{
+	struct dht_id ih;
+	memset(ih.b, 0x5c, sizeof(ih.b));
+	size_t left = 500;
+	for (uint32_t i = 0; i < 500; i++) {
+		CU_ASSERT_EQUAL_FATAL(dht_search(sim_dht(net, i), &ih, AF_INET, 6881, i < 200, announced,
+		    &left, sim_now_ms(net), NULL), DHT_OK);
+		sim_run_for(net, 20);
+	}
+	int64_t deadline = sim_now_ms(net) + 60000;
+	while (left > 0 && sim_now_ms(net) < deadline)
+		sim_run_for(net, 200);
+	CU_ASSERT_EQUAL_FATAL(left, 0);
+	sim_run_for(net, 2000);
+	struct scraped s = { .is_done = false };
+	CU_ASSERT_EQUAL_FATAL(dht_scrape(sim_dht(net, 800), &ih, AF_INET, scraped_cb, &s,
+	    sim_now_ms(net), NULL), DHT_OK);
+	deadline = sim_now_ms(net) + 30000;
+	while (!s.is_done && sim_now_ms(net) < deadline)
+		sim_run_for(net, 100);
+	CU_ASSERT_TRUE_FATAL(s.is_done);
+	printf("scrape: %.1f seeds (200), %.1f peers (300) from %zu nodes\n", s.seeds, s.peers,
+	    s.nodes);
+	CU_ASSERT_TRUE(s.nodes >= 1);
+	CU_ASSERT_TRUE(s.seeds >= 180 && s.seeds <= 220);
+	CU_ASSERT_TRUE(s.peers >= 270 && s.peers <= 330);
+
+	struct walk w = { .ih = &ih };
+	CU_ASSERT_EQUAL_FATAL(dht_sample(sim_dht(net, 900), &ih, AF_INET, 20, walk_cb, &w,
+	    sim_now_ms(net), NULL), DHT_OK);
+	deadline = sim_now_ms(net) + 30000;
+	while (!w.is_done && sim_now_ms(net) < deadline)
+		sim_run_for(net, 100);
+	CU_ASSERT_TRUE_FATAL(w.is_done);
+	CU_ASSERT_TRUE(w.replies >= 1 && w.has_ih && w.num >= 1);
+	struct dht_stats st;
+	dht_get_stats(sim_dht(net, 900), &st);
+	CU_ASSERT_TRUE(st.searches == 0);
+}
+
+int main(void)
+{
+	uint64_t seed = tl_test_seed();
+	if (sodium_init() < 0)
+		return 1;
+	struct sim_config c = { .seed = seed, .rtt_median_ms = 100, .rtt_sigma = 0.6 };
+	c.dht.no_rate_limit = true;
+	c.dht.sha1 = sha1_hook;
+	net = sim_new(&c);
+	if (!net || scen_grow(net, NODES, 30000, 60000) != 0)
+		return 1;
+	CU_TestInfo tests[] = {
+		TL_TEST(test_mutable),
+		TL_TEST(test_immutable),
+		TL_TEST(test_scrape),
+		CU_TEST_INFO_NULL,
+	};
+	int rc = tl_test_run("sim_items", tests);
+	sim_free(net);
+	return rc;
+}
