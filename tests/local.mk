@@ -469,11 +469,13 @@ tests_fuzz_replay_bep44_SOURCES = tests/fuzz/fuzz_bep44.c tests/fuzz/replay.c
 tests_fuzz_replay_bep44_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"bep44"'
 tests_fuzz_replay_bep44_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/fuzz/replay_bep44
+if ENABLE_FUZZ
 noinst_PROGRAMS += tests/fuzz/fuzz_bep44
 tests_fuzz_fuzz_bep44_SOURCES = tests/fuzz/fuzz_bep44.c
 tests_fuzz_fuzz_bep44_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_bep44_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_bep44_LDADD = $(DHT_LIBS)
+endif
 TESTS += tests/integration/dht_scrape_sample.sh
 EXTRA_DIST += tests/integration/dht_scrape_sample.sh
 TESTS += tests/interop/dht_bep44_libtorrent.sh
