@@ -15,6 +15,11 @@ tests_unit_test_benc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_benc_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_benc
 # -- unit: codecs
+check_PROGRAMS += tests/unit/test_create
+tests_unit_test_create_SOURCES = tests/unit/test_create.c
+tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_create_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_create
 check_PROGRAMS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
 tests_unit_test_metainfo_SOURCES = tests/unit/test_metainfo.c
 tests_unit_test_metainfo_CFLAGS = $(TEST_CFLAGS)
@@ -337,3 +342,23 @@ TESTS += tests/integration/tracker_bad.sh
 EXTRA_DIST += tests/integration/tracker_bad.sh tests/integration/bad_tracker.py
 TESTS += tests/interop/tracker_opentracker.sh
 EXTRA_DIST += tests/interop/tracker_opentracker.sh
+
+# -- engine: storage, session, integration
+EXTRA_DIST += tests/unit/engine_fixture.h
+check_PROGRAMS += tests/unit/test_layout
+tests_unit_test_layout_SOURCES = tests/unit/test_layout.c
+tests_unit_test_layout_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_layout_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_layout
+check_PROGRAMS += tests/unit/test_diskio
+tests_unit_test_diskio_SOURCES = tests/unit/test_diskio.c
+tests_unit_test_diskio_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_diskio_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_diskio
+check_PROGRAMS += tests/unit/test_resume
+tests_unit_test_resume_SOURCES = tests/unit/test_resume.c
+tests_unit_test_resume_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_resume_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_resume
+TESTS += tests/integration/transfer.sh
+EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
