@@ -107,7 +107,7 @@ static void print_json_status(struct run *r, const char *event)
 	tl_json_key(&j, "complete");
 	tl_json_bool(&j, st.is_complete);
 	tl_json_end_object(&j);
-	printf("%s\n", j.p);
+	printf("%s\n", j.out.p);
 	fflush(stdout);
 	tl_json_clear(&j);
 }
@@ -281,7 +281,7 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 		tl_json_key(&j, "port");
 		tl_json_int(&j, tl_session_port(r.s));
 		tl_json_end_object(&j);
-		printf("%s\n", j.p);
+		printf("%s\n", j.out.p);
 		fflush(stdout);
 		tl_json_clear(&j);
 	}
