@@ -362,3 +362,5 @@ tests_unit_test_resume_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_resume
 TESTS += tests/integration/transfer.sh
 EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
+TESTS += tests/integration/resume.sh tests/integration/swarm.sh
+EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
