@@ -47,6 +47,7 @@ bool tl_bitfield_unset(struct tl_bitfield *bf, uint32_t i);
 void tl_bitfield_set_all(struct tl_bitfield *bf);
 void tl_bitfield_unset_all(struct tl_bitfield *bf);
 
+/* Number of set bits, O(1). */
 static inline uint32_t tl_bitfield_count(const struct tl_bitfield *bf)
 {
 	return bf->count;

@@ -76,8 +76,12 @@ struct tl_picker *tl_picker_new(uint32_t npieces, uint32_t piece_len, uint64_t t
 void tl_picker_free(struct tl_picker *p);
 
 /* ---- availability: report what each peer has ---- */
+/* A peer has piece (HAVE); O(1). An index out of range is ignored. */
 void tl_picker_peer_have(struct tl_picker *p, uint32_t piece);
+/* A peer has every piece set in has (BITFIELD; has->n == npieces);
+ * O(pieces set). has is borrowed for the call. */
 void tl_picker_peer_bitfield(struct tl_picker *p, const struct tl_bitfield *has);
+/* A peer has every piece (HAVE_ALL, or a complete bitfield); O(1). */
 void tl_picker_peer_have_all(struct tl_picker *p);
 /* A peer is gone (or its HAVE_ALL / bitfield is withdrawn): has is what it
  * had, NULL for a peer counted by tl_picker_peer_have_all. Requests are
@@ -102,7 +106,8 @@ void tl_picker_set_sequential(struct tl_picker *p, bool is_sequential);
 /*
  * Up to max blocks to request from the peer keyed peer whose pieces are
  * has (NULL: every piece). They are marked requested by that peer. Returns
- * the number written to out.
+ * the number written to out. While the peer chokes us, has can be its
+ * BEP 6 allowed fast set (intersected with what it has) instead.
  */
 size_t tl_picker_next(struct tl_picker *p, const struct tl_bitfield *has, uint64_t peer, size_t max,
     struct tl_block *out);

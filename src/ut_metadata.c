@@ -45,12 +45,12 @@ int tl_utm_parse(const uint8_t *p, size_t len, struct tl_utm_msg *out, const cha
 		*why_out = "ut_metadata: not a dict with integer msg_type and piece";
 		return TL_EINVAL;
 	}
+	if (type < TL_UTM_REQUEST || type > TL_UTM_REJECT)
+		return TL_ENOTSUP;
 	if (piece < 0 || piece >= (int64_t)tl_utm_npieces(TL_MAX_METADATA_SIZE)) {
 		*why_out = "ut_metadata: piece out of range";
 		return TL_EINVAL;
 	}
-	if (type < TL_UTM_REQUEST || type > TL_UTM_REJECT)
-		return TL_ENOTSUP;
 	out->type = (int)type;
 	out->piece = (uint32_t)piece;
 	if (type != TL_UTM_DATA) {

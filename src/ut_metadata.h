@@ -58,7 +58,8 @@ int tl_utm_parse(const uint8_t *p, size_t len, struct tl_utm_msg *out, const cha
  */
 size_t tl_utm_build(enum tl_utm_type type, uint32_t piece, uint32_t total_size, uint8_t *out, size_t cap);
 
-/* Pieces in metadata of total_size bytes, and the length of piece i. */
+/* Pieces in metadata of total_size bytes, and the length of piece i (0
+ * past the end). */
 uint32_t tl_utm_npieces(uint32_t total_size);
 uint32_t tl_utm_piece_len(uint32_t total_size, uint32_t piece);
 
@@ -67,8 +68,10 @@ struct tl_utm_asm;
 /* An assembler for metadata of total_size bytes (a peer's metadata_size)
  * expected to hash to ih. NULL when total_size is 0 or over the bound. */
 struct tl_utm_asm *tl_utm_asm_new(const struct tl_infohash *ih, uint32_t total_size);
+/* Free a and its buffer; a may be NULL. */
 void tl_utm_asm_free(struct tl_utm_asm *a);
 
+/* The total_size the assembler was made for. */
 uint32_t tl_utm_asm_total_size(const struct tl_utm_asm *a);
 
 /* Choose a piece to request from peer and mark it requested by that peer.
@@ -99,6 +102,7 @@ uint64_t tl_utm_asm_source(const struct tl_utm_asm *a, uint32_t piece);
 /* Drop everything received and requested. */
 void tl_utm_asm_reset(struct tl_utm_asm *a);
 
+/* All pieces are in and their SHA-1 matched the infohash. */
 bool tl_utm_asm_is_complete(const struct tl_utm_asm *a);
 /* The verified metadata (the raw info dictionary), or NULL before
  * completion. Valid until the assembler is reset or freed. */

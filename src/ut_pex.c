@@ -34,7 +34,6 @@ int tl_pex_parse(const uint8_t *p, size_t len, struct tl_pex_msg *out, const cha
 		*why_out = "ut_pex: not a dictionary";
 		return TL_EINVAL;
 	}
-	bool any = false;
 	for (int l = 0; l < TL_PEX_NLISTS; l++) {
 		long i = benc_dict_get(&d, 0, list_keys[l]);
 		const uint8_t *s;
@@ -51,11 +50,6 @@ int tl_pex_parse(const uint8_t *p, size_t len, struct tl_pex_msg *out, const cha
 		}
 		out->list[l] = s;
 		out->count[l] = n / contact_len(l);
-		any = true;
-	}
-	if (!any) {
-		*why_out = "ut_pex: no contact list";
-		return TL_EINVAL;
 	}
 	for (int f = 0; f < 2; f++) {
 		long i = benc_dict_get(&d, 0, flag_keys[f]);

@@ -52,7 +52,8 @@ struct tl_pex_msg {
 
 /*
  * Parse a ut_pex payload p[0..len) (after the extended id byte). Checks:
- * a dict with at least one of the four lists; each list a string whose
+ * a dict (BEP 11 wants at least one list in it, but aria2 1.36 sends an
+ * empty "de", so none is accepted as no news); each list a string whose
  * length is a multiple of its contact size with at most TL_PEX_MAX_RECV
  * contacts; each flags string exactly one byte per contact. Returns TL_OK
  * or TL_EINVAL with *why_out.
@@ -79,6 +80,7 @@ struct tl_pex_state {
 	size_t cap;
 };
 
+/* An empty state (the peer was told nothing yet). */
 void tl_pex_state_init(struct tl_pex_state *st);
 /* Release the array; st may be NULL. */
 void tl_pex_state_clear(struct tl_pex_state *st);

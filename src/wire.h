@@ -82,8 +82,9 @@ int tl_wire_check_header(uint32_t len, uint8_t id, const struct tl_wire_limits *
  * *consumed_out = bytes of the message (4 + length prefix); TL_EAGAIN when
  * more bytes are needed, with *consumed_out = the total bytes needed to
  * make progress (5 until the header is in, then the whole message; the
- * header has passed tl_wire_check_header by then); or TL_EINVAL with
- * *why_out. Semantic checks: indexes < npieces, begin + length within the
+ * header has passed tl_wire_check_header by then, and a PIECE's index and
+ * begin once its first 13 bytes are in); or TL_EINVAL with *why_out.
+ * Semantic checks: indexes < npieces, begin + length within the
  * piece (subtraction form), bitfield length ceil(npieces/8) with no spare
  * bit set (any length up to TL_WIRE_MAX_BITFIELD_LEN while npieces is 0).
  * Payload offsets are relative to p; nothing is copied.

@@ -51,6 +51,7 @@ static void test_messages(void)
 	CU_ASSERT_EQUAL(parse(b, n, &m), TL_EINVAL);
 	/* unknown msg_type is to be ignored */
 	CU_ASSERT_EQUAL(parse("d8:msg_typei3e5:piecei0ee", 25, &m), TL_ENOTSUP);
+	CU_ASSERT_EQUAL(parse("d8:msg_typei9e5:piecei99999ee", 29, &m), TL_ENOTSUP);
 	CU_ASSERT_EQUAL(tl_utm_build(TL_UTM_DATA, 0, 1, b, 10), 0);
 
 	static const char *const bad[] = {

@@ -68,8 +68,8 @@ static void test_build_parse(void)
 static void test_bad_input(void)
 {
 	static const char *const bad[] = {
-		"de", "le", "d5:addedi1ee", "d5:added5:abcdee", "d6:added66:abcdefe", "d7:dropped7:abcdefge",
-		"d5:added6:abcdef7:added.f2:xxe", "d5:added6:abcdef7:added.fi1ee", "d7:added.f0:e", "d5:added",
+		"le", "d5:addedi1ee", "d5:added5:abcdee", "d6:added66:abcdefe", "d7:dropped7:abcdefge",
+		"d5:added6:abcdef7:added.f2:xxe", "d5:added6:abcdef7:added.fi1ee", "d7:added.f1:xe", "d5:added",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct tl_pex_msg m;
@@ -77,6 +77,12 @@ static void test_bad_input(void)
 		CU_ASSERT_EQUAL(tl_pex_parse((const uint8_t *)bad[i], strlen(bad[i]), &m, &why), TL_EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(why);
 	}
+	/* an empty dict (aria2 1.36) is no news, not an error */
+	struct tl_pex_msg empty;
+	const char *ewhy = NULL;
+	CU_ASSERT_EQUAL(tl_pex_parse((const uint8_t *)"de", 2, &empty, &ewhy), TL_OK);
+	for (int l = 0; l < TL_PEX_NLISTS; l++)
+		CU_ASSERT_EQUAL(empty.count[l], 0);
 	/* TL_PEX_MAX_RECV contacts are fine, one more is not */
 	static uint8_t b[64 + (TL_PEX_MAX_RECV + 1) * 6];
 	for (unsigned cnt = TL_PEX_MAX_RECV; cnt <= TL_PEX_MAX_RECV + 1; cnt++) {

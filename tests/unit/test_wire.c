@@ -5,7 +5,12 @@
 #include "prop.h"
 
 #include "src/bounds.h"
+#include "src/digest.h"
 #include "src/err.h"
+#include "src/ext.h"
+#include "src/handshake.h"
+#include "src/ut_metadata.h"
+#include "src/ut_pex.h"
 #include "src/wire.h"
 
 /* 10 pieces of 32 KiB, the last one 5000 bytes. */
@@ -340,6 +345,109 @@ static void test_stream_property(void)
 	CU_ASSERT_EQUAL(pos, slen);
 }
 
+/* Streams captured from real clients seeding one torrent (files and notes
+ * in tests/vectors/peer/): every message must parse under the torrent's
+ * limits, down to the last byte. */
+struct capture {
+	const char *file;
+	const char *peer_id; /* its first 8 bytes */
+	unsigned flags;      /* reserved bits */
+	const char *v;       /* "v" of its extension handshake */
+	uint32_t reqq;       /* 0 when absent */
+	size_t nfast;        /* ALLOWED_FAST messages */
+	bool has_piece;      /* it unchoked us and sent the block we asked for */
+	size_t npex;         /* contacts added by its ut_pex messages */
+};
+
+static void check_capture(const struct capture *cap)
+{
+	size_t len = 0;
+	uint8_t *p = tl_test_slurp(cap->file, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	struct tl_handshake hs;
+	const char *why = NULL;
+	CU_ASSERT_EQUAL_FATAL(tl_handshake_parse(p, len, &hs, &why), TL_OK);
+	CU_ASSERT_EQUAL(tl_handshake_flags(hs.reserved), cap->flags);
+	uint8_t ih[20];
+	CU_ASSERT_EQUAL(tl_unhex("a7afc75ee69c16f8626fc7bcf14df82292ee87fd", 40, ih, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(hs.infohash.b, ih, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(hs.peer_id.b, cap->peer_id, 8), 0);
+	struct tl_wire_limits lt = { .npieces = 4, .piece_len = 32768, .last_piece_len = 100000 - 3 * 32768,
+		.has_fast = true, .has_extended = true };
+	size_t pos = TL_HANDSHAKE_LEN, nmsg = 0, nfast = 0, npex = 0;
+	bool saw[TL_WIRE_KEEPALIVE + 1] = { 0 }, saw_md = false, saw_hs = false;
+	uint8_t ids[TL_EXT_COUNT] = { 0 };
+	for (;;) {
+		struct tl_wire_msg m;
+		size_t used;
+		int rc = tl_wire_parse(p + pos, len - pos, &lt, &m, &used, &why);
+		if (rc == TL_EAGAIN)
+			break;
+		CU_ASSERT_EQUAL_FATAL(rc, TL_OK);
+		saw[m.id] = true;
+		nmsg++;
+		nfast += m.id == TL_WIRE_ALLOWED_FAST;
+		const uint8_t *pl = p + pos + m.payload_off;
+		if (m.id == TL_WIRE_PIECE) {
+			CU_ASSERT_EQUAL(m.index, 1);
+			CU_ASSERT_EQUAL(m.begin, 16384);
+			CU_ASSERT_EQUAL(m.payload_len, 16384);
+		}
+		if (m.id == TL_WIRE_EXTENDED && m.ext_id == 0) {
+			struct tl_ext_hs e;
+			CU_ASSERT_EQUAL_FATAL(tl_ext_hs_parse(pl, m.payload_len, &e, &why), TL_OK);
+			tl_ext_merge(ids, &e);
+			CU_ASSERT_EQUAL(e.metadata_size, 144);
+			CU_ASSERT_EQUAL(e.reqq, cap->reqq);
+			CU_ASSERT_TRUE(e.v_len == strlen(cap->v) && memcmp(e.v, cap->v, e.v_len) == 0);
+			CU_ASSERT_NOT_EQUAL(ids[TL_EXT_UT_METADATA], 0);
+			CU_ASSERT_NOT_EQUAL(ids[TL_EXT_UT_PEX], 0);
+			saw_hs = true;
+		}
+		if (m.id == TL_WIRE_EXTENDED && m.ext_id == TL_EXT_LOCAL_UT_METADATA) {
+			struct tl_utm_msg u;
+			CU_ASSERT_EQUAL_FATAL(tl_utm_parse(pl, m.payload_len, &u, &why), TL_OK);
+			CU_ASSERT_EQUAL(u.type, TL_UTM_DATA);
+			CU_ASSERT_EQUAL(u.total_size, 144);
+			uint8_t h[20];
+			tl_sha1(pl + u.data_off, u.data_len, h);
+			CU_ASSERT_EQUAL(memcmp(h, ih, 20), 0); /* the info dict hashes to the infohash */
+			saw_md = true;
+		}
+		if (m.id == TL_WIRE_EXTENDED && m.ext_id == TL_EXT_LOCAL_UT_PEX) {
+			struct tl_pex_msg x;
+			CU_ASSERT_EQUAL(tl_pex_parse(pl, m.payload_len, &x, &why), TL_OK);
+			npex += x.count[TL_PEX_ADDED] + x.count[TL_PEX_ADDED6];
+		}
+		pos += used;
+	}
+	CU_ASSERT_EQUAL(pos, len);
+	CU_ASSERT_TRUE(saw_hs && saw_md);
+	CU_ASSERT_TRUE(saw[TL_WIRE_HAVE_ALL]);
+	CU_ASSERT_EQUAL(saw[TL_WIRE_UNCHOKE], cap->has_piece);
+	CU_ASSERT_EQUAL(saw[TL_WIRE_PIECE], cap->has_piece);
+	CU_ASSERT_EQUAL(saw[TL_WIRE_REJECT], !cap->has_piece);
+	CU_ASSERT_EQUAL(nfast, cap->nfast);
+	CU_ASSERT_EQUAL(npex, cap->npex);
+	printf("\n%s: %zu messages, %zu bytes\n", cap->file, nmsg, len);
+	free(p);
+}
+
+static void test_captured_streams(void)
+{
+	static const struct capture caps[] = {
+		/* k = 10 allowed fast pieces, capped at the 4 there are */
+		{ "tests/vectors/peer/libtorrent-2.0.8-seed.bin", "-LT2080-",
+		    TL_HS_F_EXTENDED | TL_HS_F_FAST | TL_HS_F_DHT, "libtorrent/2.0.8.0", 2000, 4, true, 0 },
+		{ "tests/vectors/peer/aria2-1.36-seed.bin", "A2-1-36-", TL_HS_F_EXTENDED | TL_HS_F_FAST,
+		    "aria2/1.36.0", 0, 4, true, 0 },
+		{ "tests/vectors/peer/transmission-3.00-seed.bin", "-TR3000-", TL_HS_F_EXTENDED | TL_HS_F_FAST,
+		    "Transmission 3.00", 512, 0, false, 1 },
+	};
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		check_capture(&caps[i]);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -350,6 +458,7 @@ int main(void)
 		TL_TEST(test_incremental_and_head),
 		TL_TEST(test_allowed_fast_vectors),
 		TL_TEST(test_stream_property),
+		TL_TEST(test_captured_streams),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("wire", tests);
