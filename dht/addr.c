@@ -49,16 +49,6 @@ socklen_t dht_addr_to_sa(const struct dht_addr *a, struct sockaddr_storage *ss)
 	return sizeof(*s4);
 }
 
-bool dht_addr_ip_eq(const struct dht_addr *a, const struct dht_addr *b)
-{
-	return a->family == b->family && memcmp(a->ip, b->ip, dht_addr_iplen(a)) == 0;
-}
-
-bool dht_addr_eq(const struct dht_addr *a, const struct dht_addr *b)
-{
-	return a->port == b->port && dht_addr_ip_eq(a, b);
-}
-
 bool dht_addr_same_subnet(const struct dht_addr *a, const struct dht_addr *b)
 {
 	if (a->family != b->family)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 /* Compact sizes (BEP 5, BEP 32). */
@@ -45,9 +46,22 @@ int dht_addr_from_sa(const struct sockaddr *sa, socklen_t len, struct dht_addr *
 /* To a sockaddr_in/_in6 in *ss; returns its length. */
 socklen_t dht_addr_to_sa(const struct dht_addr *a, struct sockaddr_storage *ss);
 
-/* Same address and port / same address. */
-bool dht_addr_eq(const struct dht_addr *a, const struct dht_addr *b);
-bool dht_addr_ip_eq(const struct dht_addr *a, const struct dht_addr *b);
+/* Same address / same address and port. Inline: the routing table
+ * compares addresses on every query it sees. */
+static inline bool dht_addr_ip_eq(const struct dht_addr *a, const struct dht_addr *b)
+{
+	uint64_t x[2], y[2];
+	if (a->family != b->family)
+		return false;
+	memcpy(x, a->ip, 16);
+	memcpy(y, b->ip, 16);
+	return x[0] == y[0] && x[1] == y[1]; /* unused bytes are zero */
+}
+
+static inline bool dht_addr_eq(const struct dht_addr *a, const struct dht_addr *b)
+{
+	return a->port == b->port && dht_addr_ip_eq(a, b);
+}
 
 /* Same /24 (IPv4) or /64 (IPv6). */
 bool dht_addr_same_subnet(const struct dht_addr *a, const struct dht_addr *b);

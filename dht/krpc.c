@@ -260,29 +260,59 @@ out:
 	return why ? -1 : 0;
 }
 
-/* ---- encoders ---- */
+/* ---- encoders ----
+ *
+ * Replies are on the hot path, so keys are written as pre-encoded
+ * literals and lengths with a small decimal formatter rather than
+ * through printf. */
 
-static void put_key_str(struct benc_w *w, const char *key, const void *s, size_t n)
+/* Append the literal bencoded key lit ("2:id"). */
+#define W_KEY(w, lit) benc_w_raw((w), (lit), sizeof(lit) - 1)
+
+static size_t put_dec(char *out, uint64_t v)
 {
-	benc_w_cstr(w, key);
-	benc_w_str(w, s, n);
+	char t[20];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	return n;
 }
 
-static void put_key_int(struct benc_w *w, const char *key, int64_t v)
+static void w_str(struct benc_w *w, const void *s, size_t len)
 {
-	benc_w_cstr(w, key);
-	benc_w_int(w, v);
+	char t[24];
+	size_t k = put_dec(t, len);
+	t[k++] = ':';
+	benc_w_raw(w, t, k);
+	benc_w_raw(w, s, len);
+}
+
+static void w_uint(struct benc_w *w, uint64_t v)
+{
+	char t[24];
+	t[0] = 'i';
+	size_t k = 1 + put_dec(t + 1, v);
+	t[k++] = 'e';
+	benc_w_raw(w, t, k);
 }
 
 /* The keys after "r"/"q"/"e" in sorted order: ro, t, v, y. */
 static void put_tail(struct benc_w *w, const struct krpc_hdr *h, bool ro, const char *y)
 {
 	if (ro)
-		put_key_int(w, "ro", 1);
-	put_key_str(w, "t", h->tid, h->tid_len);
-	if (h->v)
-		put_key_str(w, "v", h->v, 4);
-	put_key_str(w, "y", y, 1);
+		W_KEY(w, "2:roi1e");
+	W_KEY(w, "1:t");
+	w_str(w, h->tid, h->tid_len);
+	if (h->v) {
+		W_KEY(w, "1:v");
+		w_str(w, h->v, 4);
+	}
+	W_KEY(w, "1:y");
+	w_str(w, y, 1);
 	benc_w_end(w);
 }
 
@@ -292,7 +322,8 @@ static void put_ip(struct benc_w *w, const struct krpc_hdr *h)
 	if (!h->ip)
 		return;
 	size_t n = dht_addr_put_compact(h->ip, c);
-	put_key_str(w, "ip", c, n);
+	W_KEY(w, "2:ip");
+	w_str(w, c, n);
 }
 
 static size_t finish(struct benc_w *w)
@@ -311,33 +342,39 @@ size_t krpc_encode_query(const struct krpc_hdr *h, const struct krpc_query *q, u
 	bool is_ih = q->method == KRPC_GET_PEERS || is_ann;
 	if ((q->method != KRPC_PING && !q->target) || (is_ann && !q->token))
 		return 0;
-	benc_w_dict(&w);
-	benc_w_cstr(&w, "a");
-	benc_w_dict(&w);
-	put_key_str(&w, "id", q->id->b, 20);
+	W_KEY(&w, "d1:ad2:id");
+	w_str(&w, q->id->b, 20);
 	if (is_ann && q->implied_port)
-		put_key_int(&w, "implied_port", 1);
-	if (is_ih)
-		put_key_str(&w, "info_hash", q->target->b, 20);
-	if (is_ann)
-		put_key_int(&w, "port", q->implied_port && q->port == 0 ? 1 : q->port);
+		W_KEY(&w, "12:implied_porti1e");
+	if (is_ih) {
+		W_KEY(&w, "9:info_hash");
+		w_str(&w, q->target->b, 20);
+	}
+	if (is_ann) {
+		W_KEY(&w, "4:port");
+		w_uint(&w, q->implied_port && q->port == 0 ? 1 : q->port);
+	}
 	if (is_ann && q->seed)
-		put_key_int(&w, "seed", 1);
-	if (q->method == KRPC_FIND_NODE)
-		put_key_str(&w, "target", q->target->b, 20);
-	if (is_ann)
-		put_key_str(&w, "token", q->token, q->token_len);
+		W_KEY(&w, "4:seedi1e");
+	if (q->method == KRPC_FIND_NODE) {
+		W_KEY(&w, "6:target");
+		w_str(&w, q->target->b, 20);
+	}
+	if (is_ann) {
+		W_KEY(&w, "5:token");
+		w_str(&w, q->token, q->token_len);
+	}
 	if (q->want && q->method != KRPC_PING && !is_ann) {
-		benc_w_cstr(&w, "want");
-		benc_w_list(&w);
+		W_KEY(&w, "4:wantl");
 		if (q->want & KRPC_WANT_N4)
-			benc_w_cstr(&w, "n4");
+			W_KEY(&w, "2:n4");
 		if (q->want & KRPC_WANT_N6)
-			benc_w_cstr(&w, "n6");
+			W_KEY(&w, "2:n6");
 		benc_w_end(&w);
 	}
 	benc_w_end(&w);
-	put_key_str(&w, "q", krpc_method_name(q->method), strlen(krpc_method_name(q->method)));
+	W_KEY(&w, "1:q");
+	w_str(&w, krpc_method_name(q->method), strlen(krpc_method_name(q->method)));
 	put_tail(&w, h, h->is_read_only, "q");
 	return finish(&w);
 }
@@ -351,20 +388,24 @@ size_t krpc_encode_reply(const struct krpc_hdr *h, const struct krpc_reply *r, u
 		return 0;
 	benc_w_dict(&w);
 	put_ip(&w, h);
-	benc_w_cstr(&w, "r");
-	benc_w_dict(&w);
-	put_key_str(&w, "id", r->id->b, 20);
-	if (r->nodes)
-		put_key_str(&w, "nodes", r->nodes, r->nodes_len);
-	if (r->nodes6)
-		put_key_str(&w, "nodes6", r->nodes6, r->nodes6_len);
-	if (r->token)
-		put_key_str(&w, "token", r->token, r->token_len);
+	W_KEY(&w, "1:rd2:id");
+	w_str(&w, r->id->b, 20);
+	if (r->nodes) {
+		W_KEY(&w, "5:nodes");
+		w_str(&w, r->nodes, r->nodes_len);
+	}
+	if (r->nodes6) {
+		W_KEY(&w, "6:nodes6");
+		w_str(&w, r->nodes6, r->nodes6_len);
+	}
+	if (r->token) {
+		W_KEY(&w, "5:token");
+		w_str(&w, r->token, r->token_len);
+	}
 	if (r->nvalues) {
-		benc_w_cstr(&w, "values");
-		benc_w_list(&w);
+		W_KEY(&w, "6:valuesl");
 		for (size_t i = 0; i < r->nvalues; i++)
-			benc_w_str(&w, r->values + i * r->value_len, r->value_len);
+			w_str(&w, r->values + i * r->value_len, r->value_len);
 		benc_w_end(&w);
 	}
 	benc_w_end(&w);
@@ -377,11 +418,9 @@ size_t krpc_encode_error(const struct krpc_hdr *h, int code, const char *msg, ui
 {
 	struct benc_w w;
 	benc_w_init_fixed(&w, out, cap < KRPC_MAX_OUT ? cap : KRPC_MAX_OUT);
-	benc_w_dict(&w);
-	benc_w_cstr(&w, "e");
-	benc_w_list(&w);
+	W_KEY(&w, "d1:el");
 	benc_w_int(&w, code);
-	benc_w_cstr(&w, msg);
+	w_str(&w, msg, strlen(msg));
 	benc_w_end(&w);
 	put_ip(&w, h);
 	put_tail(&w, h, false, "e");

@@ -69,7 +69,8 @@ bool rtable_is_good(const struct rt_node *n, int64_t now_ms)
 static struct rt_node *find_id(struct rt_bucket *b, const struct dht_id *id)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		if (memcmp(b->nodes[i].id.b, id->b, 20) == 0)
+		const uint8_t *x = b->nodes[i].id.b;
+		if (x[19] == id->b[19] && memcmp(x, id->b, 20) == 0)
 			return &b->nodes[i];
 	}
 	return NULL;
@@ -429,12 +430,17 @@ size_t rtable_closest(const struct rtable *t, const struct dht_id *target, size_
 	size_t cnt = 0;
 	if (k == 0 || t->nb == 0)
 		return 0;
-	/* Members of the target's bucket are nearest, then every deeper
-	 * bucket (they differ from the target at the same bit), then the
-	 * shallower buckets in order. */
+	/* Members of the target's bucket are nearest (they agree with the
+	 * target on every bit down to its bucket's), then every deeper
+	 * bucket (all first differing from the target at that bit), then
+	 * the shallower buckets in order; later groups are only needed
+	 * when the earlier ones hold fewer than k. */
 	size_t bt = bucket_of(t, target);
-	for (size_t i = bt; i < t->nb; i++)
-		add_bucket(&t->b[i], target, only_good, now_ms, out, &cnt, k);
+	add_bucket(&t->b[bt], target, only_good, now_ms, out, &cnt, k);
+	if (cnt < k) {
+		for (size_t j = bt + 1; j < t->nb; j++)
+			add_bucket(&t->b[j], target, only_good, now_ms, out, &cnt, k);
+	}
 	for (size_t i = bt; i-- > 0 && cnt < k;)
 		add_bucket(&t->b[i], target, only_good, now_ms, out, &cnt, k);
 	return cnt;
