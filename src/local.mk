@@ -51,3 +51,8 @@ trackless_SOURCES += src/cli/cmd_get.c src/cli/cmd_seed.c src/cli/transfer.h
 trackless_LDADD = $(TL_LIBS)
 # -- cli: trackers
 trackless_SOURCES += src/cli/cmd_tracker.c
+# -- trackerless (dht glue, metadata, pex)
+src_libtrackless_a_SOURCES += src/session_dht.c src/session_dht.h
+src_libtrackless_a_SOURCES += src/torrent_ext.c src/torrent_ext.h
+src_libtrackless_a_SOURCES += src/metafetch.c src/metafetch.h
+trackless_SOURCES += src/cli/fetch.c src/cli/fetch.h

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "ut_pex.h"
 
 /* Input we buffer per peer: a few blocks, and always the largest message. */
 #define READ_HIGH_WM (TL_WIRE_MAX_MSG_LEN + 256u * 1024)
@@ -61,6 +62,8 @@ static void peer_free(struct tl_peer *p)
 	tl_bitfield_clear(&p->have);
 	free(p->reqs);
 	free(p->in_reqs);
+	tl_pex_state_clear(p->pex);
+	free(p->pex);
 	free(p);
 }
 
@@ -124,6 +127,15 @@ void tl_peer_send(struct tl_peer *p, const struct tl_wire_msg *m)
 	size_t n = tl_wire_encode(m, b, sizeof(b));
 	if (n > 0)
 		send_bytes(p, b, n);
+}
+
+void tl_peer_send_ext(struct tl_peer *p, uint8_t ext_id, const void *a, size_t alen, const void *b, size_t blen)
+{
+	struct tl_wire_msg m = { .id = TL_WIRE_EXTENDED, .ext_id = ext_id, .payload_len = alen + blen };
+	tl_peer_send(p, &m);
+	send_bytes(p, a, alen);
+	if (b && blen)
+		send_bytes(p, b, blen);
 }
 
 void tl_peer_send_simple(struct tl_peer *p, int id)
@@ -246,6 +258,14 @@ static bool read_handshake(struct tl_peer *p, struct evbuffer *in)
 	return p->state != TL_PEER_ST_ACTIVE;
 }
 
+/* BEP 10 handshakes and BEP 5 PORT may come before the BITFIELD (aria2,
+ * libtorrent do so): they do not count for "BITFIELD first". */
+static void count_msg(struct tl_peer *p, int id)
+{
+	if (id != TL_WIRE_EXTENDED && id != TL_WIRE_PORT)
+		p->nmsgs++;
+}
+
 /* One message; false when more input is needed or the peer closed. */
 static bool read_message(struct tl_peer *p, struct evbuffer *in)
 {
@@ -272,7 +292,7 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 			tl_peer_close(p, rc == TL_EINVAL ? why : "message framing");
 			return false;
 		}
-		p->nmsgs++;
+		count_msg(p, m.id);
 		p->ops->on_msg(p, &m, b + m.payload_off);
 		if (p->state != TL_PEER_ST_ACTIVE)
 			return false;
@@ -291,7 +311,7 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 		return p->state == TL_PEER_ST_ACTIVE;
 	}
 	if (m.id != TL_WIRE_KEEPALIVE) {
-		p->nmsgs++;
+		count_msg(p, m.id);
 		p->ops->on_msg(p, &m, h + m.payload_off);
 	}
 	if (p->state != TL_PEER_ST_ACTIVE)

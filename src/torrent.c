@@ -19,6 +19,7 @@
 #include "metainfo.h"
 #include "peer.h"
 #include "resume.h"
+#include "torrent_ext.h"
 #include "wire.h"
 
 #define BLOCK TL_MAX_BLOCK_LEN
@@ -659,6 +660,7 @@ static void on_ready(struct tl_peer *p)
 		tl_peer_send_simple(p, TL_WIRE_HAVE_NONE);
 	else if (t->have.count > 0)
 		tl_peer_send_bitfield(p, &t->have);
+	tl_tx_ready(t, p);
 }
 
 static void add_avail(struct tl_torrent *t, uint32_t i)
@@ -778,8 +780,14 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 				break;
 			}
 		break;
+	case TL_WIRE_EXTENDED:
+		tl_tx_on_ext(t, p, m, payload);
+		break;
+	case TL_WIRE_PORT:
+		tl_tx_on_port(t, p, m->port);
+		break;
 	default:
-		/* HAVE_NONE, SUGGEST, ALLOWED_FAST, PORT, EXTENDED: nothing to do. */
+		/* HAVE_NONE, SUGGEST, ALLOWED_FAST: nothing to do. */
 		break;
 	}
 }
@@ -1137,6 +1145,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 		dial_known(t);
 	if (t->is_ckpt_dirty && now - t->last_ckpt_ms >= CHECKPOINT_S * 1000)
 		checkpoint(t);
+	tl_tx_tick(t, now);
 }
 
 void tl_torrent_stop(struct tl_torrent *t)
@@ -1238,7 +1247,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		}
 		free(d);
 	}
-	unsigned flags = TL_HS_F_FAST;
+	unsigned flags = TL_HS_F_FAST | TL_HS_F_EXTENDED | (ctx->dht_port ? TL_HS_F_DHT : 0);
 	tl_handshake_reserved(flags, t->hs.reserved);
 	t->hs.infohash = t->mi->infohash;
 	t->hs.peer_id = ctx->peer_id;
@@ -1300,4 +1309,14 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 	out->check_done = t->check_done;
 	out->check_total = t->check_total;
 	out->is_complete = t->is_complete;
+}
+
+const struct tl_torrent_ctx *tl_torrent_context(const struct tl_torrent *t)
+{
+	return &t->ctx;
+}
+
+struct tl_peer *tl_torrent_peer_list(struct tl_torrent *t)
+{
+	return t->peers;
 }

@@ -51,6 +51,11 @@ struct tl_torrent_ctx {
 	socklen_t bind_len;
 	unsigned *total_peers;            /* peers of the whole session */
 	unsigned max_total_peers;
+	/* BEP 5/10 (torrent_ext.c) */
+	uint16_t listen_port;             /* our TCP port, sent as "p" */
+	uint16_t dht_port;                /* our DHT UDP port for PORT messages; 0: no DHT */
+	void (*on_dht_node)(void *arg, const struct sockaddr *sa, socklen_t len); /* a PORT message */
+	void *dht_arg;
 };
 
 struct tl_torrent_opts {
@@ -111,5 +116,11 @@ void tl_torrent_tick(struct tl_torrent *t);
 const struct tl_infohash *tl_torrent_infohash(const struct tl_torrent *t);
 const struct tl_metainfo *tl_torrent_metainfo(const struct tl_torrent *t);
 void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out);
+
+/* For the extension protocol (torrent_ext.c): what the session lent, and
+ * the first of the torrent's peers (linked by next; valid until the next
+ * return to the loop). */
+const struct tl_torrent_ctx *tl_torrent_context(const struct tl_torrent *t);
+struct tl_peer *tl_torrent_peer_list(struct tl_torrent *t);
 
 #endif

@@ -20,14 +20,17 @@
 
 #include "cli/cli.h"
 #include "bounds.h"
+#include "cli/fetch.h"
 #include "cli/transfer.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "magnet.h"
 #include "mem.h"
 #include "metainfo.h"
 #include "peer.h"
 #include "session.h"
+#include "session_dht.h"
 #include "torrent.h"
 
 #define MAX_PEER_ARGS 256
@@ -40,6 +43,14 @@ struct run {
 	unsigned sigints;
 	bool is_done, is_stopping, had_error, printed_line;
 	uint64_t start_ms, complete_ms;
+	/* trackerless: magnet fetch, DHT self-check */
+	struct tl_fetch *fetch;   /* while the metadata is being fetched */
+	char *state;              /* state directory, or NULL */
+	const struct tl_magnet *mg;
+	struct tl_sdht_watch *self_check;
+	uint64_t self_check_ms;
+	bool is_findable;
+	int rc_usage;             /* a bad --peer value */
 };
 
 static int parse_rate(const char *s, uint64_t *out)
@@ -146,14 +157,25 @@ static void stop(struct run *r)
 	if (r->is_stopping)
 		return;
 	r->is_stopping = true;
-	tl_torrent_stop(r->t);
+	if (r->t)
+		tl_torrent_stop(r->t);
+	else
+		tl_session_break(r->s);
 }
+
+static void fetch_status(struct run *r);
+static void self_check_tick(struct run *r);
 
 static void status_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	struct run *r = arg;
+	if (!r->t) {
+		fetch_status(r);
+		return;
+	}
+	self_check_tick(r);
 	if (r->o->is_json)
 		print_json_status(r, "status");
 	else if (!r->o->is_quiet && isatty(STDERR_FILENO))
@@ -232,69 +254,223 @@ static char *default_state_dir(void)
 	return tl_strdup(buf);
 }
 
-int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_take)
+/* ---- trackerless: the magnet phase and the DHT self-check ---- */
+
+static void fetch_status(struct run *r)
 {
-	struct run r = { .o = o };
+	char line[160];
+	tl_fetch_status(r->fetch, line, sizeof(line));
+	if (r->o->is_json) {
+		struct tl_json j;
+		const char *why = tl_fetch_stuck(r->fetch);
+		tl_json_init(&j);
+		tl_json_begin_object(&j);
+		tl_json_key(&j, "event");
+		tl_json_string(&j, "metadata");
+		tl_json_key(&j, "stuck");
+		if (why)
+			tl_json_string(&j, why);
+		else
+			tl_json_null(&j);
+		tl_json_end_object(&j);
+		printf("%s\n", j.out.p);
+		fflush(stdout);
+		tl_json_clear(&j);
+	} else if (!r->o->is_quiet && isatty(STDERR_FILENO)) {
+		fprintf(stderr, "\r%-78s", line);
+		r->printed_line = true;
+	}
+}
+
+static void self_check_peer(void *arg, const struct sockaddr *sa, socklen_t len)
+{
+	(void)sa, (void)len;
+	struct run *r = arg;
+	r->is_findable = true; /* any peer at all: at least the DHT stores the torrent */
+}
+
+/* trackless seed: some seconds after start, look our own infohash up and
+ * say whether the DHT hands out a peer for it. */
+static void self_check_tick(struct run *r)
+{
+	struct tl_sdht *d = tl_session_dht(r->s);
+	if (!r->o->is_seed_cmd || !d || r->self_check_ms == UINT64_MAX)
+		return;
+	uint64_t now = tl_now_ms();
+	if (!r->self_check && now - r->start_ms >= 5000 && tl_sdht_good_nodes(d) > 0) {
+		r->self_check = tl_sdht_watch(d, tl_torrent_infohash(r->t), 0, false, self_check_peer, r);
+		r->self_check_ms = now;
+	}
+	if (!r->self_check || (!r->is_findable && now - r->self_check_ms < 15000))
+		return;
+	if (r->printed_line) {
+		fputc('\n', stderr);
+		r->printed_line = false;
+	}
+	if (!r->o->is_quiet && !r->o->is_json)
+		fprintf(stderr, "trackless: DHT self-check: %s\n",
+		    r->is_findable ? "findable (a lookup of our infohash returns peers)"
+		                   : "NOT findable yet (no peer returned for our infohash)");
+	tl_sdht_unwatch(r->self_check);
+	r->self_check = NULL;
+	r->self_check_ms = UINT64_MAX;
+}
+
+static void print_started(struct run *r)
+{
+	if (!r->o->is_json)
+		return;
+	struct tl_json j;
+	char hex[41];
+	tl_hex(tl_torrent_infohash(r->t)->b, 20, hex);
+	tl_json_init(&j);
+	tl_json_begin_object(&j);
+	tl_json_key(&j, "event");
+	tl_json_string(&j, "started");
+	tl_json_key(&j, "infohash");
+	tl_json_string(&j, hex);
+	tl_json_key(&j, "port");
+	tl_json_int(&j, tl_session_port(r->s));
+	tl_json_end_object(&j);
+	printf("%s\n", j.out.p);
+	fflush(stdout);
+	tl_json_clear(&j);
+}
+
+/* Add the torrent of mi (taken); false when it could not start. */
+static bool start_torrent(struct run *r, struct tl_metainfo *mi_take)
+{
+	const struct tl_transfer_opts *o = r->o;
 	const char *why = NULL;
+	struct tl_torrent_opts to = {
+		.dir = o->dir,
+		.state_dir = r->state,
+		.is_read_only = o->is_read_only,
+		.is_sequential = o->is_sequential,
+		.only = o->only ? o->only : r->mg ? r->mg->select_only : NULL,
+		.skip = o->skip,
+		.max_peers = o->max_peers,
+	};
+	if (o->is_seed_cmd && !o->is_quiet) {
+		char *link = tl_magnet_from_metainfo(mi_take);
+		printf("%s\n", link);
+		fflush(stdout);
+		free(link);
+	}
+	r->t = tl_session_add(r->s, mi_take, &to, event_cb, r, &why);
+	if (!r->t) {
+		fprintf(stderr, "trackless: %s\n", why);
+		return false;
+	}
+	print_started(r);
+	for (size_t i = 0; i < o->npeers; i++) {
+		struct sockaddr_storage a;
+		socklen_t len;
+		if (tl_session_parse_addr(o->peers[i], &a, &len) != TL_OK) {
+			fprintf(stderr, "trackless: --peer %s: expected IP:PORT or [IPv6]:PORT\n", o->peers[i]);
+			r->rc_usage = TL_EXIT_USAGE;
+			return false;
+		}
+		tl_torrent_add_peer(r->t, (struct sockaddr *)&a, len);
+	}
+	return true;
+}
+
+static void fetched(void *arg, struct tl_metainfo *mi_take, const struct sockaddr_storage *peers,
+    const socklen_t *lens, size_t n)
+{
+	struct run *r = arg;
+	if (r->printed_line) {
+		fputc('\n', stderr);
+		r->printed_line = false;
+	}
+	tl_fetch_free(r->fetch);
+	r->fetch = NULL;
+	if (!mi_take) {
+		r->had_error = true;
+		tl_session_break(r->s);
+		return;
+	}
+	if (!r->o->is_quiet && !r->o->is_json)
+		fprintf(stderr, "trackless: metadata received after %.1f s: %s\n",
+		    (double)(tl_now_ms() - r->start_ms) / 1000, mi_take->name);
+	if (!start_torrent(r, mi_take)) {
+		r->had_error = true;
+		tl_session_break(r->s);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		tl_torrent_add_peer(r->t, (const struct sockaddr *)&peers[i], lens[i]);
+}
+
+static char *dht_state_path(const char *state)
+{
+	if (!state)
+		return NULL;
+	size_t n = strlen(state) + 16;
+	char *p = tl_malloc(n);
+	snprintf(p, n, "%s/dht.state", state);
+	return p;
+}
+
+/* mkdir -p for the state directory (its parents may not exist yet). */
+static void make_dirs(const char *path)
+{
+	char *p = tl_strdup(path);
+	for (char *q = p + 1; *q; q++)
+		if (*q == '/') {
+			*q = '\0';
+			mkdir(p, 0700);
+			*q = '/';
+		}
+	mkdir(p, 0700);
+	free(p);
+}
+
+int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_take, const struct tl_magnet *mg)
+{
+	struct run r = { .o = o, .mg = mg };
+	const char *why = NULL;
+	r.state = o->state_dir ? tl_strdup(o->state_dir) : default_state_dir();
+	if (r.state)
+		make_dirs(r.state);
+	char *dht_path = dht_state_path(r.state);
 	struct tl_session_opts so = {
 		.bind = o->bind,
 		.port = o->port,
 		.max_peers = o->max_peers,
 		.up_limit = o->up_limit,
 		.down_limit = o->down_limit,
+		.want_dht = !o->is_no_dht,
+		.dht_port = o->dht_port,
+		.bootstrap = o->bootstrap,
+		.nbootstrap = o->nbootstrap,
+		.dht_state_path = dht_path,
 	};
+	int rc = TL_EXIT_FAIL;
 	r.s = tl_session_new(&so, &why);
+	free(dht_path);
 	if (!r.s) {
 		fprintf(stderr, "trackless: %s\n", why);
 		tl_metainfo_free(mi_take);
+		free(r.state);
 		return TL_EXIT_FAIL;
-	}
-	char *state = o->state_dir ? tl_strdup(o->state_dir) : default_state_dir();
-	struct tl_torrent_opts to = {
-		.dir = o->dir,
-		.state_dir = state,
-		.is_read_only = o->is_read_only,
-		.is_sequential = o->is_sequential,
-		.only = o->only,
-		.skip = o->skip,
-		.max_peers = o->max_peers,
-	};
-	r.t = tl_session_add(r.s, mi_take, &to, event_cb, &r, &why);
-	free(state);
-	int rc = TL_EXIT_FAIL;
-	if (!r.t) {
-		fprintf(stderr, "trackless: %s\n", why);
-		goto out;
 	}
 	if (!o->is_quiet && !o->is_json)
 		fprintf(stderr, "trackless: listening on port %u\n", tl_session_port(r.s));
-	if (o->is_json) {
-		struct tl_json j;
-		char hex[41];
-		tl_hex(tl_torrent_infohash(r.t)->b, 20, hex);
-		tl_json_init(&j);
-		tl_json_begin_object(&j);
-		tl_json_key(&j, "event");
-		tl_json_string(&j, "started");
-		tl_json_key(&j, "infohash");
-		tl_json_string(&j, hex);
-		tl_json_key(&j, "port");
-		tl_json_int(&j, tl_session_port(r.s));
-		tl_json_end_object(&j);
-		printf("%s\n", j.out.p);
-		fflush(stdout);
-		tl_json_clear(&j);
-	}
-	for (size_t i = 0; i < o->npeers; i++) {
-		struct sockaddr_storage a;
-		socklen_t len;
-		if (tl_session_parse_addr(o->peers[i], &a, &len) != TL_OK) {
-			fprintf(stderr, "trackless: --peer %s: expected IP:PORT or [IPv6]:PORT\n",
-			    o->peers[i]);
-			rc = TL_EXIT_USAGE;
+	r.start_ms = tl_now_ms();
+	if (mg && !mi_take)
+		mi_take = tl_fetch_load_saved(r.state, mg);
+	if (mi_take) {
+		if (!start_torrent(&r, mi_take)) {
+			rc = r.rc_usage ? r.rc_usage : TL_EXIT_FAIL;
 			goto out;
 		}
-		tl_torrent_add_peer(r.t, (struct sockaddr *)&a, len);
+	} else {
+		if (o->is_no_dht && mg->npeers == 0 && o->npeers == 0)
+			fprintf(stderr, "trackless: --no-dht and no peer in the magnet link or --peer: "
+			                "waiting for incoming connections\n");
+		r.fetch = tl_fetch_new(r.s, mg, r.state, o->peers, o->npeers, fetched, &r);
 	}
 	struct event_base *base = tl_session_base(r.s);
 	r.status_ev = event_new(base, -1, EV_PERSIST, status_cb, &r);
@@ -305,16 +481,21 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 	event_add(r.sigint_ev, NULL);
 	event_add(r.sigterm_ev, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	r.start_ms = tl_now_ms();
 	tl_session_run(r.s);
 	if (r.printed_line)
 		fputc('\n', stderr);
-	struct tl_torrent_stats st;
-	tl_torrent_stats(r.t, &st);
-	if (o->is_seed_cmd)
-		rc = r.had_error ? TL_EXIT_FAIL : TL_EXIT_OK;
-	else
-		rc = st.is_complete && !r.had_error ? TL_EXIT_OK : TL_EXIT_FAIL;
+	if (r.rc_usage) {
+		rc = r.rc_usage;
+	} else if (!r.t) {
+		rc = TL_EXIT_FAIL;
+	} else {
+		struct tl_torrent_stats st;
+		tl_torrent_stats(r.t, &st);
+		if (o->is_seed_cmd)
+			rc = r.had_error ? TL_EXIT_FAIL : TL_EXIT_OK;
+		else
+			rc = st.is_complete && !r.had_error ? TL_EXIT_OK : TL_EXIT_FAIL;
+	}
 out:
 	if (r.status_ev)
 		event_free(r.status_ev);
@@ -324,7 +505,10 @@ out:
 		event_free(r.sigterm_ev);
 	if (r.sigints > 1)
 		_exit(rc); /* stop at once: leave the rest to the kernel */
+	tl_sdht_unwatch(r.self_check);
+	tl_fetch_free(r.fetch);
 	tl_session_free(r.s);
+	free(r.state);
 	return rc;
 }
 
@@ -356,6 +540,20 @@ int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o)
 		return parse_rate(arg, &o->up_limit) == 0 ? 1 : -1;
 	case TL_OPT_DOWN_LIMIT:
 		return parse_rate(arg, &o->down_limit) == 0 ? 1 : -1;
+	case TL_OPT_BOOTSTRAP:
+		if (o->nbootstrap == MAX_PEER_ARGS)
+			return -1;
+		o->bootstrap[o->nbootstrap++] = arg;
+		return 1;
+	case TL_OPT_NO_DHT:
+		o->is_no_dht = true;
+		return 1;
+	case TL_OPT_DHT_PORT:
+		v = strtoul(arg, &end, 10);
+		if (*end || v > 65535)
+			return -1;
+		o->dht_port = (uint16_t)v;
+		return 1;
 	case TL_OPT_PEER:
 		if (o->npeers == MAX_PEER_ARGS)
 			return -1;
@@ -387,11 +585,13 @@ void tl_transfer_opts_init(struct tl_transfer_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->peers = tl_calloc(MAX_PEER_ARGS, sizeof(*o->peers));
+	o->bootstrap = tl_calloc(MAX_PEER_ARGS, sizeof(*o->bootstrap));
 }
 
 void tl_transfer_opts_clear(struct tl_transfer_opts *o)
 {
 	free(o->peers);
+	free(o->bootstrap);
 }
 
 struct tl_metainfo *tl_transfer_load(const char *path)
@@ -420,8 +620,9 @@ struct tl_metainfo *tl_transfer_load(const char *path)
 static void get_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: trackless get FILE.torrent [-o DIR] [--peer HOST:PORT]... [options]\n\n"
-	    "Download a torrent, verify every piece, then seed on.\n\n"
+	    "usage: trackless get FILE.torrent|MAGNET [-o DIR] [--peer HOST:PORT]... [options]\n\n"
+	    "Download a torrent, verify every piece, then seed on. A magnet link's\n"
+	    "metadata is fetched from peers found over the DHT (and x.pe) first.\n\n"
 	    "  -o, --output DIR       download into DIR (default .)\n"
 	    "      --seed-ratio R     stop seeding once uploaded/size reaches R\n"
 	    "      --seed-time SEC    stop seeding after SEC seconds\n"
@@ -504,10 +705,22 @@ int tl_cmd_get(int argc, char **argv)
 		get_usage(stderr);
 		goto out;
 	}
-	struct tl_metainfo *mi = tl_transfer_load(argv[optind]);
+	const char *arg = argv[optind];
+	if (strncmp(arg, "magnet:", 7) == 0) {
+		struct tl_magnet *mg = NULL;
+		const char *why = NULL;
+		if (tl_magnet_parse(arg, strlen(arg), &mg, &why) != 0) {
+			fprintf(stderr, "trackless get: %s\n", why);
+			goto out;
+		}
+		rc = tl_transfer_run(&o, NULL, mg);
+		tl_magnet_free(mg);
+		goto out;
+	}
+	struct tl_metainfo *mi = tl_transfer_load(arg);
 	if (!mi)
 		goto out;
-	rc = tl_transfer_run(&o, mi);
+	rc = tl_transfer_run(&o, mi, NULL);
 out:
 	tl_transfer_opts_clear(&o);
 	return rc;

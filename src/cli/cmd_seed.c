@@ -63,10 +63,6 @@ static struct tl_metainfo *make_torrent(const char *path, const char *out_path, 
 			return NULL;
 		}
 	}
-	char hex[41];
-	tl_hex(mi->infohash.b, 20, hex);
-	printf("magnet:?xt=urn:btih:%s\n", hex);
-	fflush(stdout);
 	tl_create_result_clear(&res);
 	char *copy = tl_strdup(path);
 	*dir_out = tl_strdup(dirname(copy));
@@ -131,7 +127,7 @@ int tl_cmd_seed(int argc, char **argv)
 		goto out;
 	}
 	o.dir = dir;
-	rc = tl_transfer_run(&o, mi);
+	rc = tl_transfer_run(&o, mi, NULL);
 out:
 	free(dir);
 	tl_transfer_opts_clear(&o);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct tl_magnet;
 struct tl_metainfo;
 
 struct tl_transfer_opts {
@@ -28,6 +29,11 @@ struct tl_transfer_opts {
 	bool is_no_seed, is_sequential, is_quiet, is_json;
 	bool is_read_only; /* seed: never write to the data */
 	bool is_seed_cmd;  /* exit status does not depend on completion */
+	/* DHT */
+	bool is_no_dht;
+	uint16_t dht_port;
+	const char **bootstrap; /* --bootstrap values (borrowed from argv) */
+	size_t nbootstrap;
 };
 
 enum {
@@ -40,6 +46,9 @@ enum {
 	TL_OPT_PEER,
 	TL_OPT_JSON,
 	TL_OPT_LOG_LEVEL,
+	TL_OPT_BOOTSTRAP,
+	TL_OPT_NO_DHT,
+	TL_OPT_DHT_PORT,
 };
 
 #define TL_TRANSFER_LONGOPTS \
@@ -53,13 +62,19 @@ enum {
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "log-level", required_argument, NULL, TL_OPT_LOG_LEVEL }, \
-	{ "json", no_argument, NULL, TL_OPT_JSON }
+	{ "json", no_argument, NULL, TL_OPT_JSON }, \
+	{ "bootstrap", required_argument, NULL, TL_OPT_BOOTSTRAP }, \
+	{ "no-dht", no_argument, NULL, TL_OPT_NO_DHT }, \
+	{ "dht-port", required_argument, NULL, TL_OPT_DHT_PORT }
 
 #define TL_TRANSFER_COMMON_HELP \
 	"      --peer HOST:PORT   connect to this peer (repeatable)\n" \
 	"      --port PORT        listen on PORT (default: any free port)\n" \
+	"      --bootstrap H:P    DHT entry node (repeatable; replaces the built-in routers)\n" \
+	"      --dht-port PORT    DHT UDP port (default: the same number as --port)\n" \
+	"      --no-dht           no DHT: peers only from --peer and incoming connections\n" \
 	"      --bind ADDR        listen on and connect from ADDR\n" \
-	"      --state-dir DIR    resume files (default $XDG_STATE_HOME/trackless)\n" \
+	"      --state-dir DIR    resume files, DHT nodes, fetched metadata (default $XDG_STATE_HOME/trackless)\n" \
 	"      --max-peers N      connections at most (default 200)\n" \
 	"      --upload-limit R   bytes/s (K, M, G suffixes); default unlimited\n" \
 	"      --download-limit R bytes/s\n" \
@@ -74,7 +89,9 @@ void tl_transfer_opts_clear(struct tl_transfer_opts *o);
 int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o);
 /* Read and parse a .torrent (errors printed); NULL on failure. */
 struct tl_metainfo *tl_transfer_load(const char *path);
-/* Run mi (taken) until complete/stopped; returns the exit code. */
-int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_take);
+/* Run mi (taken) until complete/stopped; returns the exit code. With mi
+ * NULL, the metadata of magnet link mg (borrowed) is loaded from the state
+ * directory or fetched from peers first. */
+int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_take, const struct tl_magnet *mg);
 
 #endif
