@@ -182,7 +182,9 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	c.port = o->port;
 	c.bootstrap = o->bootstrap;
 	c.n_bootstrap = o->nbootstrap;
-	c.no_default_routers = o->nbootstrap > 0;
+	/* A loopback-bound node cannot reach the public routers anyway (and
+	 * tests must never try). */
+	c.no_default_routers = o->nbootstrap > 0 || is_loopback(o->bind);
 	c.state_path = o->state_path;
 	enum dht_err err = DHT_OK;
 	struct dht_ev *ev = dht_ev_new(base, &c, &err);

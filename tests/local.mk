@@ -364,3 +364,8 @@ TESTS += tests/integration/transfer.sh
 EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
 TESTS += tests/integration/resume.sh tests/integration/swarm.sh
 EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
+
+# -- trackerless end to end
+EXTRA_DIST += tests/integration/magnet_lib.sh
+TESTS += tests/integration/magnet_dht.sh
+EXTRA_DIST += tests/integration/magnet_dht.sh

@@ -307,7 +307,10 @@ static void self_check_tick(struct run *r)
 		fputc('\n', stderr);
 		r->printed_line = false;
 	}
-	if (!r->o->is_quiet && !r->o->is_json)
+	if (r->o->is_json) {
+		printf("{\"event\":\"self_check\",\"findable\":%s}\n", r->is_findable ? "true" : "false");
+		fflush(stdout);
+	} else if (!r->o->is_quiet)
 		fprintf(stderr, "trackless: DHT self-check: %s\n",
 		    r->is_findable ? "findable (a lookup of our infohash returns peers)"
 		                   : "NOT findable yet (no peer returned for our infohash)");
@@ -316,7 +319,7 @@ static void self_check_tick(struct run *r)
 	r->self_check_ms = UINT64_MAX;
 }
 
-static void print_started(struct run *r)
+static void print_started(struct run *r, const char *magnet)
 {
 	if (!r->o->is_json)
 		return;
@@ -331,6 +334,8 @@ static void print_started(struct run *r)
 	tl_json_string(&j, hex);
 	tl_json_key(&j, "port");
 	tl_json_int(&j, tl_session_port(r->s));
+	tl_json_key(&j, "magnet");
+	tl_json_string(&j, magnet);
 	tl_json_end_object(&j);
 	printf("%s\n", j.out.p);
 	fflush(stdout);
@@ -351,18 +356,19 @@ static bool start_torrent(struct run *r, struct tl_metainfo *mi_take)
 		.skip = o->skip,
 		.max_peers = o->max_peers,
 	};
-	if (o->is_seed_cmd && !o->is_quiet) {
-		char *link = tl_magnet_from_metainfo(mi_take);
+	char *link = tl_magnet_from_metainfo(mi_take);
+	if (o->is_seed_cmd && !o->is_quiet && !o->is_json) {
 		printf("%s\n", link);
 		fflush(stdout);
-		free(link);
 	}
 	r->t = tl_session_add(r->s, mi_take, &to, event_cb, r, &why);
 	if (!r->t) {
 		fprintf(stderr, "trackless: %s\n", why);
+		free(link);
 		return false;
 	}
-	print_started(r);
+	print_started(r, link);
+	free(link);
 	for (size_t i = 0; i < o->npeers; i++) {
 		struct sockaddr_storage a;
 		socklen_t len;
@@ -391,9 +397,13 @@ static void fetched(void *arg, struct tl_metainfo *mi_take, const struct sockadd
 		tl_session_break(r->s);
 		return;
 	}
-	if (!r->o->is_quiet && !r->o->is_json)
-		fprintf(stderr, "trackless: metadata received after %.1f s: %s\n",
-		    (double)(tl_now_ms() - r->start_ms) / 1000, mi_take->name);
+	double secs = (double)(tl_now_ms() - r->start_ms) / 1000;
+	if (r->o->is_json) {
+		printf("{\"event\":\"metadata\",\"stuck\":null,\"received\":true,\"seconds\":%.3f}\n", secs);
+		fflush(stdout);
+	} else if (!r->o->is_quiet) {
+		fprintf(stderr, "trackless: metadata received after %.1f s: %s\n", secs, mi_take->name);
+	}
 	if (!start_torrent(r, mi_take)) {
 		r->had_error = true;
 		tl_session_break(r->s);
