@@ -369,3 +369,5 @@ EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
 EXTRA_DIST += tests/integration/magnet_lib.sh
 TESTS += tests/integration/magnet_dht.sh
 EXTRA_DIST += tests/integration/magnet_dht.sh
+TESTS += tests/integration/magnet_swarm.sh
+EXTRA_DIST += tests/integration/magnet_swarm.sh

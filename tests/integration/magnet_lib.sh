@@ -10,11 +10,11 @@ start_node() {
 	sleep 0.3
 }
 
-# start_seed NAME PATH IP PORT BOOTSTRAP: `trackless seed PATH` (DHT only);
-# sets $magnet from its "started" line.
+# start_seed NAME PATH IP PORT BOOTSTRAP [OPTION...]: `trackless seed PATH`
+# (DHT only); sets $magnet from its "started" line.
 start_seed() {
 	timeout --foreground 120 "$bin" seed "$2" --bind "$3" --port "$4" --bootstrap "$5" \
-		--state-dir "$work/state-$1" --json >"$work/$1.out" 2>"$work/$1.err" &
+		--state-dir "$work/state-$1" --json "${@:6}" >"$work/$1.out" 2>"$work/$1.err" &
 	pids+=($!)
 	wait_json "$work/$1.out" checked 30 || fail "$1: seeder did not start"
 	magnet=$(grep '"event":"started"' "$work/$1.out" | sed -n 's/.*"magnet":"\([^"]*\)".*/\1/p')
