@@ -31,11 +31,6 @@ tests_unit_test_json_SOURCES = tests/unit/test_json.c
 tests_unit_test_json_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_json_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
-check_PROGRAMS += tests/unit/test_create
-tests_unit_test_create_SOURCES = tests/unit/test_create.c
-tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_create_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_create
 # -- unit: dht
 check_PROGRAMS += tests/unit/test_krpc
 tests_unit_test_krpc_SOURCES = tests/unit/test_krpc.c
@@ -366,6 +361,11 @@ TESTS += tests/integration/resume.sh tests/integration/swarm.sh
 EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
 
 # -- trackerless end to end
+check_PROGRAMS += tests/unit/test_metafetch
+tests_unit_test_metafetch_SOURCES = tests/unit/test_metafetch.c
+tests_unit_test_metafetch_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_metafetch_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_metafetch
 EXTRA_DIST += tests/integration/magnet_lib.sh
 TESTS += tests/integration/magnet_dht.sh
 EXTRA_DIST += tests/integration/magnet_dht.sh
