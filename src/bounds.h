@@ -79,4 +79,8 @@
 /* BEP 12: trackers in one torrent's announce-list (tiers together). */
 #define TL_MAX_TRACKERS 256u
 
+/* ---- storage and peer engine ---- */
+/* A resume file we will read: 1M files at ~30 bytes each plus the bitfield. */
+#define TL_MAX_RESUME_FILE (64u * 1024 * 1024)
+
 #endif

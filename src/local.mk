@@ -10,6 +10,7 @@ src_libtrackless_a_SOURCES = \
 src_libtrackless_a_SOURCES += src/utf8.c src/utf8.h src/metainfo.c src/metainfo.h
 src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h src/str.c src/str.h
 src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h
+src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h
 # -- peer wire (handshake, wire, ext, bitfield)
 src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
 src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
@@ -20,7 +21,12 @@ src_libtrackless_a_SOURCES += src/ut_pex.c src/ut_pex.h
 # -- storage and policy (layout, diskio, picker, choker)
 src_libtrackless_a_SOURCES += src/picker.c src/picker.h
 src_libtrackless_a_SOURCES += src/choker.c src/choker.h
+src_libtrackless_a_SOURCES += src/layout.c src/layout.h
+src_libtrackless_a_SOURCES += src/diskio.c src/diskio.h
 # -- session (peer, listener, torrent, session)
+src_libtrackless_a_SOURCES += src/resume.c src/resume.h
+src_libtrackless_a_SOURCES += src/peer.c src/peer.h src/listener.c src/listener.h
+src_libtrackless_a_SOURCES += src/torrent.c src/torrent.h src/session.c src/session.h
 # -- trackers
 src_libtrackless_a_SOURCES += \
 	src/tracker_msg.c src/tracker_msg.h \
@@ -41,6 +47,12 @@ trackless_SOURCES += src/cli/cmd_create.c
 # -- cli: dht
 trackless_SOURCES += src/cli/cmd_dht.c
 # -- cli: get/seed
+trackless_SOURCES += src/cli/cmd_get.c src/cli/cmd_seed.c src/cli/transfer.h
 trackless_LDADD = $(TL_LIBS)
 # -- cli: trackers
 trackless_SOURCES += src/cli/cmd_tracker.c
+# -- trackerless (dht glue, metadata, pex)
+src_libtrackless_a_SOURCES += src/session_dht.c src/session_dht.h
+src_libtrackless_a_SOURCES += src/torrent_ext.c src/torrent_ext.h
+src_libtrackless_a_SOURCES += src/metafetch.c src/metafetch.h
+trackless_SOURCES += src/cli/fetch.c src/cli/fetch.h

@@ -15,6 +15,11 @@ tests_unit_test_benc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_benc_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_benc
 # -- unit: codecs
+check_PROGRAMS += tests/unit/test_create
+tests_unit_test_create_SOURCES = tests/unit/test_create.c
+tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_create_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_create
 check_PROGRAMS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
 tests_unit_test_metainfo_SOURCES = tests/unit/test_metainfo.c
 tests_unit_test_metainfo_CFLAGS = $(TEST_CFLAGS)
@@ -26,11 +31,6 @@ tests_unit_test_json_SOURCES = tests/unit/test_json.c
 tests_unit_test_json_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_json_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
-check_PROGRAMS += tests/unit/test_create
-tests_unit_test_create_SOURCES = tests/unit/test_create.c
-tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_create_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_create
 # -- unit: dht
 check_PROGRAMS += tests/unit/test_krpc
 tests_unit_test_krpc_SOURCES = tests/unit/test_krpc.c
@@ -359,3 +359,37 @@ TESTS += tests/integration/tracker_bad.sh
 EXTRA_DIST += tests/integration/tracker_bad.sh tests/integration/bad_tracker.py
 TESTS += tests/interop/tracker_opentracker.sh
 EXTRA_DIST += tests/interop/tracker_opentracker.sh
+
+# -- engine: storage, session, integration
+EXTRA_DIST += tests/unit/engine_fixture.h
+check_PROGRAMS += tests/unit/test_layout
+tests_unit_test_layout_SOURCES = tests/unit/test_layout.c
+tests_unit_test_layout_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_layout_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_layout
+check_PROGRAMS += tests/unit/test_diskio
+tests_unit_test_diskio_SOURCES = tests/unit/test_diskio.c
+tests_unit_test_diskio_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_diskio_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_diskio
+check_PROGRAMS += tests/unit/test_resume
+tests_unit_test_resume_SOURCES = tests/unit/test_resume.c
+tests_unit_test_resume_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_resume_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_resume
+TESTS += tests/integration/transfer.sh
+EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
+TESTS += tests/integration/resume.sh tests/integration/swarm.sh
+EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
+
+# -- trackerless end to end
+check_PROGRAMS += tests/unit/test_metafetch
+tests_unit_test_metafetch_SOURCES = tests/unit/test_metafetch.c
+tests_unit_test_metafetch_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_metafetch_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_metafetch
+EXTRA_DIST += tests/integration/magnet_lib.sh
+TESTS += tests/integration/magnet_dht.sh
+EXTRA_DIST += tests/integration/magnet_dht.sh
+TESTS += tests/integration/magnet_swarm.sh
+EXTRA_DIST += tests/integration/magnet_swarm.sh

@@ -21,4 +21,9 @@ int tl_cmd_dht(int argc, char **argv);
 /* cmd_tracker.c: `trackless tracker announce|scrape URL INFOHASH`. */
 int tl_cmd_tracker(int argc, char **argv);
 
+/* trackless get FILE.torrent (cmd_get.c) */
+int tl_cmd_get(int argc, char **argv);
+/* trackless seed FILE.torrent|PATH (cmd_seed.c) */
+int tl_cmd_seed(int argc, char **argv);
+
 #endif

@@ -1,0 +1,97 @@
+/*
+ * transfer.h: what `trackless get` and `trackless seed` share: their
+ * options, loading a .torrent, and running one torrent in a session until
+ * it is done or interrupted. Front-end code (L5).
+ */
+#ifndef TL_CLI_TRANSFER_H
+#define TL_CLI_TRANSFER_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tl_magnet;
+struct tl_metainfo;
+
+struct tl_transfer_opts {
+	const char *dir;
+	const char **peers; /* --peer values (borrowed from argv) */
+	size_t npeers;
+	const char *bind;
+	uint16_t port;
+	const char *state_dir;
+	unsigned max_peers;
+	uint64_t up_limit, down_limit;
+	double seed_ratio;
+	uint64_t seed_time;
+	const char *only, *skip;
+	bool is_no_seed, is_sequential, is_quiet, is_json;
+	bool is_read_only; /* seed: never write to the data */
+	bool is_seed_cmd;  /* exit status does not depend on completion */
+	/* DHT */
+	bool is_no_dht;
+	uint16_t dht_port;
+	const char **bootstrap; /* --bootstrap values (borrowed from argv) */
+	size_t nbootstrap;
+};
+
+enum {
+	TL_OPT_PORT = 2000,
+	TL_OPT_BIND,
+	TL_OPT_STATE_DIR,
+	TL_OPT_MAX_PEERS,
+	TL_OPT_UP_LIMIT,
+	TL_OPT_DOWN_LIMIT,
+	TL_OPT_PEER,
+	TL_OPT_JSON,
+	TL_OPT_LOG_LEVEL,
+	TL_OPT_BOOTSTRAP,
+	TL_OPT_NO_DHT,
+	TL_OPT_DHT_PORT,
+};
+
+#define TL_TRANSFER_LONGOPTS \
+	{ "port", required_argument, NULL, TL_OPT_PORT }, \
+	{ "bind", required_argument, NULL, TL_OPT_BIND }, \
+	{ "state-dir", required_argument, NULL, TL_OPT_STATE_DIR }, \
+	{ "max-peers", required_argument, NULL, TL_OPT_MAX_PEERS }, \
+	{ "upload-limit", required_argument, NULL, TL_OPT_UP_LIMIT }, \
+	{ "download-limit", required_argument, NULL, TL_OPT_DOWN_LIMIT }, \
+	{ "peer", required_argument, NULL, TL_OPT_PEER }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "log-level", required_argument, NULL, TL_OPT_LOG_LEVEL }, \
+	{ "json", no_argument, NULL, TL_OPT_JSON }, \
+	{ "bootstrap", required_argument, NULL, TL_OPT_BOOTSTRAP }, \
+	{ "no-dht", no_argument, NULL, TL_OPT_NO_DHT }, \
+	{ "dht-port", required_argument, NULL, TL_OPT_DHT_PORT }
+
+#define TL_TRANSFER_COMMON_HELP \
+	"      --peer HOST:PORT   connect to this peer (repeatable)\n" \
+	"      --port PORT        listen on PORT (default: any free port)\n" \
+	"      --bootstrap H:P    DHT entry node (repeatable; replaces the built-in routers)\n" \
+	"      --dht-port PORT    DHT UDP port (default: the same number as --port)\n" \
+	"      --no-dht           no DHT: peers only from --peer and incoming connections\n" \
+	"      --bind ADDR        listen on and connect from ADDR\n" \
+	"      --state-dir DIR    resume files, DHT nodes, fetched metadata (default $XDG_STATE_HOME/trackless)\n" \
+	"      --max-peers N      connections at most (default 200)\n" \
+	"      --upload-limit R   bytes/s (K, M, G suffixes); default unlimited\n" \
+	"      --download-limit R bytes/s\n" \
+	"  -q, --quiet            only errors\n" \
+	"  -v, --verbose          log connections and pieces\n" \
+	"      --log-level L      error|warn|info|debug\n" \
+	"      --json             one JSON status line per second on stdout\n"
+
+void tl_transfer_opts_init(struct tl_transfer_opts *o);
+void tl_transfer_opts_clear(struct tl_transfer_opts *o);
+/* A shared option from getopt_long: 1 handled, 0 not shared, -1 bad value. */
+int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o);
+/* Read and parse a .torrent (errors printed); NULL on failure. */
+struct tl_metainfo *tl_transfer_load(const char *path);
+/* Run mi (taken) until complete/stopped; returns the exit code. With mi
+ * NULL, the metadata of magnet link mg (borrowed) is loaded from the state
+ * directory or fetched from peers first. */
+int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_take, const struct tl_magnet *mg);
+
+#endif

@@ -1,0 +1,362 @@
+/* session.c: see session.h. */
+#include "session.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "diskio.h"
+#include "err.h"
+#include "handshake.h"
+#include "listener.h"
+#include "log.h"
+#include "mem.h"
+#include "metainfo.h"
+#include "peer.h"
+#include "session_dht.h"
+
+#define MAX_TORRENTS 64u
+
+struct tl_session {
+	struct event_base *base;
+	struct tl_disk *disk;
+	struct tl_peer_closeq closeq;
+	struct tl_listener *listeners[2];
+	struct event *tick_ev;
+	struct ev_token_bucket_cfg *rate_cfg;
+	struct bufferevent_rate_limit_group *rate_group;
+	struct tl_peer_id peer_id;
+	struct sockaddr_storage bind_addr;
+	socklen_t bind_len;
+	unsigned total_peers;
+	unsigned max_peers;
+	struct tl_torrent *torrents[MAX_TORRENTS];
+	struct tl_sdht_watch *watches[MAX_TORRENTS]; /* DHT lookups of each torrent */
+	size_t ntorrents;
+	struct tl_sdht *dht;
+	struct tl_peer *incoming; /* accepted, handshake not matched yet */
+};
+
+int tl_session_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *len_out)
+{
+	char host[128];
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host))
+		return TL_EINVAL;
+	size_t hl = (size_t)(colon - s);
+	const char *h = s;
+	if (s[0] == '[') {
+		if (hl < 2 || s[hl - 1] != ']')
+			return TL_EINVAL;
+		h = s + 1;
+		hl -= 2;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	char *end;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || colon[1] == '\0' || port == 0 || port > 65535)
+		return TL_EINVAL;
+	memset(out, 0, sizeof(*out));
+	struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len_out = sizeof(*a4);
+		return TL_OK;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len_out = sizeof(*a6);
+		return TL_OK;
+	}
+	return TL_EINVAL;
+}
+
+/* ---- incoming connections ---- */
+
+static void unlink_incoming(struct tl_session *s, struct tl_peer *p)
+{
+	for (struct tl_peer **pp = &s->incoming; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			p->next = NULL;
+			return;
+		}
+}
+
+static int in_infohash(struct tl_peer *p, const struct tl_infohash *ih)
+{
+	struct tl_session *s = p->owner;
+	unlink_incoming(s, p);
+	for (size_t i = 0; i < s->ntorrents; i++)
+		if (memcmp(tl_torrent_infohash(s->torrents[i])->b, ih->b, 20) == 0)
+			return tl_torrent_take_incoming(s->torrents[i], p);
+	return -1;
+}
+
+static void in_close(struct tl_peer *p, const char *reason)
+{
+	(void)reason;
+	unlink_incoming(p->owner, p);
+}
+
+static const struct tl_peer_ops incoming_ops = {
+	.on_infohash = in_infohash,
+	.on_close = in_close,
+};
+
+static void accept_cb(int fd, const struct sockaddr *addr, socklen_t len, void *arg)
+{
+	struct tl_session *s = arg;
+	if (s->total_peers >= s->max_peers) {
+		close(fd);
+		return;
+	}
+	struct tl_peer *p = tl_peer_accept(s->base, &s->closeq, fd, addr, len, &incoming_ops, s);
+	if (!p)
+		return;
+	if (s->rate_group)
+		bufferevent_add_to_rate_limit_group(p->bev, s->rate_group);
+	p->next = s->incoming;
+	s->incoming = p;
+}
+
+/* ---- life ---- */
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct tl_session *s = arg;
+	for (size_t i = 0; i < s->ntorrents; i++)
+		tl_torrent_tick(s->torrents[i]);
+}
+
+static int listen_on(struct tl_session *s, int slot, const struct sockaddr *a, socklen_t len)
+{
+	s->listeners[slot] = tl_listener_new(s->base, a, len, accept_cb, s);
+	return s->listeners[slot] ? 0 : -1;
+}
+
+struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char **why_out)
+{
+	evthread_use_pthreads();
+	struct tl_session *s = tl_calloc(1, sizeof(*s));
+	s->max_peers = opts->max_peers ? opts->max_peers : 200;
+	s->base = event_base_new();
+	if (!s->base) {
+		*why_out = "cannot create the event loop";
+		free(s);
+		return NULL;
+	}
+	tl_peer_closeq_init(&s->closeq, s->base);
+	if (tl_peer_id_generate(&s->peer_id) != TL_OK) {
+		*why_out = "cannot make a peer id";
+		goto fail;
+	}
+	s->disk = tl_disk_new(s->base, opts->disk_threads ? opts->disk_threads : 2);
+	if (!s->disk) {
+		*why_out = "cannot start the disk threads";
+		goto fail;
+	}
+	if (opts->bind) {
+		char spec[160];
+		snprintf(spec, sizeof(spec), strchr(opts->bind, ':') ? "[%s]:%u" : "%s:%u", opts->bind,
+		    opts->port ? opts->port : 1);
+		if (tl_session_parse_addr(spec, &s->bind_addr, &s->bind_len) != TL_OK) {
+			*why_out = "--bind needs a numeric IPv4 or IPv6 address";
+			goto fail;
+		}
+		struct sockaddr_storage la = s->bind_addr;
+		if (la.ss_family == AF_INET)
+			((struct sockaddr_in *)&la)->sin_port = htons(opts->port);
+		else
+			((struct sockaddr_in6 *)&la)->sin6_port = htons(opts->port);
+		if (listen_on(s, 0, (struct sockaddr *)&la, s->bind_len) != 0) {
+			*why_out = "cannot listen on the --bind address and port";
+			goto fail;
+		}
+		/* Dial from the same address, any port. */
+		if (s->bind_addr.ss_family == AF_INET)
+			((struct sockaddr_in *)&s->bind_addr)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)&s->bind_addr)->sin6_port = 0;
+	} else {
+		struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(opts->port) };
+		if (listen_on(s, 0, (struct sockaddr *)&a4, sizeof(a4)) != 0) {
+			*why_out = "cannot listen on the port";
+			goto fail;
+		}
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+			.sin6_port = htons(tl_listener_port(s->listeners[0])) };
+		a6.sin6_addr = in6addr_any;
+		if (listen_on(s, 1, (struct sockaddr *)&a6, sizeof(a6)) != 0)
+			tl_info("session: no IPv6 listener");
+	}
+	if (opts->up_limit || opts->down_limit) {
+		size_t r = opts->down_limit ? (size_t)opts->down_limit : EV_RATE_LIMIT_MAX;
+		size_t w = opts->up_limit ? (size_t)opts->up_limit : EV_RATE_LIMIT_MAX;
+		s->rate_cfg = ev_token_bucket_cfg_new(r, r, w, w, NULL);
+		s->rate_group = bufferevent_rate_limit_group_new(s->base, s->rate_cfg);
+	}
+	if (opts->want_dht) {
+		struct tl_sdht_opts d = {
+			.bind = opts->bind,
+			.port = opts->dht_port ? opts->dht_port : tl_session_port(s),
+			.bootstrap = opts->bootstrap,
+			.nbootstrap = opts->nbootstrap,
+			.state_path = opts->dht_state_path,
+		};
+		s->dht = tl_sdht_new(s->base, &d, why_out);
+		if (!s->dht)
+			goto fail;
+	}
+	s->tick_ev = event_new(s->base, -1, EV_PERSIST, tick_cb, s);
+	struct timeval one = { 1, 0 };
+	event_add(s->tick_ev, &one);
+	return s;
+fail:
+	tl_session_free(s);
+	return NULL;
+}
+
+void tl_session_free(struct tl_session *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < 2; i++)
+		tl_listener_free(s->listeners[i]);
+	while (s->incoming)
+		tl_peer_close(s->incoming, "shutting down");
+	for (size_t i = 0; i < s->ntorrents; i++) {
+		tl_sdht_unwatch(s->watches[i]);
+		s->watches[i] = NULL;
+		tl_torrent_stop(s->torrents[i]);
+	}
+	tl_sdht_free(s->dht);
+	s->dht = NULL;
+	/* Disk jobs hold torrent and peer references: drain them first. */
+	if (s->disk)
+		tl_disk_flush(s->disk);
+	for (size_t i = 0; i < s->ntorrents; i++)
+		tl_torrent_free(s->torrents[i]);
+	if (s->disk)
+		tl_disk_flush(s->disk);
+	tl_disk_free(s->disk);
+	tl_peer_closeq_clear(&s->closeq);
+	if (s->tick_ev)
+		event_free(s->tick_ev);
+	if (s->rate_group)
+		bufferevent_rate_limit_group_free(s->rate_group);
+	if (s->rate_cfg)
+		ev_token_bucket_cfg_free(s->rate_cfg);
+	event_base_free(s->base);
+	free(s);
+}
+
+struct event_base *tl_session_base(struct tl_session *s)
+{
+	return s->base;
+}
+
+uint16_t tl_session_port(const struct tl_session *s)
+{
+	return s->listeners[0] ? tl_listener_port(s->listeners[0]) : 0;
+}
+
+static struct tl_sdht_watch *dht_watch(struct tl_session *s, struct tl_torrent *t, const struct tl_torrent_opts *o);
+
+struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take,
+    const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out)
+{
+	if (s->ntorrents == MAX_TORRENTS) {
+		*why_out = "too many torrents";
+		tl_metainfo_free(mi_take);
+		return NULL;
+	}
+	struct tl_torrent_ctx ctx;
+	tl_session_context(s, &ctx);
+	struct tl_torrent *t = tl_torrent_new(&ctx, mi_take, opts, fn, arg, why_out);
+	if (!t)
+		return NULL;
+	s->torrents[s->ntorrents] = t;
+	if (s->dht)
+		s->watches[s->ntorrents] = dht_watch(s, t, opts);
+	s->ntorrents++;
+	tl_torrent_start(t);
+	return t;
+}
+
+/* ---- DHT ---- */
+
+static void dht_node_cb(void *arg, const struct sockaddr *sa, socklen_t len)
+{
+	tl_sdht_add_node(arg, sa, len);
+}
+
+static void dht_peer_cb(void *arg, const struct sockaddr *sa, socklen_t len)
+{
+	tl_torrent_add_peer(arg, sa, len);
+}
+
+/* Look t up and announce it; its "nodes" (numeric ones) join the table. */
+static struct tl_sdht_watch *dht_watch(struct tl_session *s, struct tl_torrent *t, const struct tl_torrent_opts *o)
+{
+	const struct tl_metainfo *mi = tl_torrent_metainfo(t);
+	if (mi->is_private)
+		return NULL; /* BEP 27: trackers only */
+	for (size_t i = 0; i < mi->nnodes; i++) {
+		char spec[300];
+		struct sockaddr_storage a;
+		socklen_t len;
+		snprintf(spec, sizeof(spec), strchr(mi->nodes[i].host, ':') ? "[%s]:%u" : "%s:%u", mi->nodes[i].host,
+		    mi->nodes[i].port);
+		if (tl_session_parse_addr(spec, &a, &len) == TL_OK)
+			tl_sdht_add_node(s->dht, (struct sockaddr *)&a, len);
+	}
+	return tl_sdht_watch(s->dht, &mi->infohash, tl_session_port(s), o->is_read_only, dht_peer_cb, t);
+}
+
+struct tl_sdht *tl_session_dht(struct tl_session *s)
+{
+	return s->dht;
+}
+
+void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out)
+{
+	*out = (struct tl_torrent_ctx){
+		.base = s->base,
+		.disk = s->disk,
+		.closeq = &s->closeq,
+		.rate_group = s->rate_group,
+		.peer_id = s->peer_id,
+		.bind_addr = s->bind_len ? (const struct sockaddr *)&s->bind_addr : NULL,
+		.bind_len = s->bind_len,
+		.total_peers = &s->total_peers,
+		.max_total_peers = s->max_peers,
+		.listen_port = tl_session_port(s),
+		.dht_port = s->dht ? tl_sdht_port(s->dht) : 0,
+		.on_dht_node = s->dht ? dht_node_cb : NULL,
+		.dht_arg = s->dht,
+	};
+}
+
+void tl_session_run(struct tl_session *s)
+{
+	event_base_dispatch(s->base);
+}
+
+void tl_session_break(struct tl_session *s)
+{
+	event_base_loopbreak(s->base);
+}

@@ -1,0 +1,1322 @@
+/* torrent.c: see torrent.h. */
+#include "torrent.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "bitfield.h"
+#include "bounds.h"
+#include "diskio.h"
+#include "err.h"
+#include "layout.h"
+#include "log.h"
+#include "mem.h"
+#include "metainfo.h"
+#include "peer.h"
+#include "resume.h"
+#include "torrent_ext.h"
+#include "wire.h"
+
+#define BLOCK TL_MAX_BLOCK_LEN
+/* BEP 3 choking: four regular unchokes plus one optimistic. */
+#define UNCHOKE_SLOTS 4u
+#define CHOKE_INTERVAL_S 10u
+#define OPTIMISTIC_INTERVAL_S 30u
+/* Startup verification jobs in flight. */
+#define CHECK_INFLIGHT 8u
+/* Checkpoint the resume file this often while pieces complete. */
+#define CHECKPOINT_S 5u
+/* Uploads: disk reads in flight and queued output per peer. */
+#define MAX_READS_PER_PEER 8u
+#define MAX_OUT_BYTES (1024u * 1024)
+/* A peer that sent data of this many failed pieces is banned. */
+#define BAN_HASH_FAILS 3u
+/* No block for this long with requests out: snubbed. */
+#define SNUB_MS 30000u
+/* Peer requests we honour before asking the peer's reqq (BEP 10 absent). */
+#define DEFAULT_PEER_REQQ 250u
+#define MAX_CONTRIB 8u
+
+enum blk_state { BLK_FREE = 0, BLK_REQUESTED = 1, BLK_HAVE = 2 };
+
+struct active_piece {
+	struct tl_torrent *t;
+	uint32_t index;
+	uint32_t len;
+	uint32_t nblocks;
+	uint32_t nhave;
+	uint32_t first_free;  /* hint: no free block before it */
+	uint8_t *blk;         /* enum blk_state per block */
+	uint8_t *buf;         /* the whole piece */
+	uint64_t contrib[MAX_CONTRIB]; /* serials of peers that sent blocks */
+	size_t ncontrib;
+	bool is_writing;
+	struct tl_disk_job job;
+	struct active_piece *next;
+};
+
+struct known_peer {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	uint64_t serial;      /* the connection dialed from it; 0: none */
+	uint64_t next_try_ms;
+	unsigned fails;
+	bool has_id;
+	struct tl_peer_id id; /* who answered last time */
+	bool is_seed;
+};
+
+struct upload {
+	struct tl_disk_job job;
+	struct tl_torrent *t;
+	uint64_t serial;
+};
+
+struct tl_torrent {
+	struct tl_torrent_ctx ctx;
+	struct tl_torrent_opts opts;
+	char *dir, *resume_path;
+	tl_torrent_event_fn fn;
+	void *fn_arg;
+	struct tl_metainfo *mi;
+	struct tl_layout l;
+	struct tl_disk_store *store;
+	struct tl_handshake hs;
+	struct tl_bitfield have;
+	struct tl_bitfield wanted;
+	struct tl_bitfield need;   /* wanted and not had */
+	uint16_t *avail;           /* peers having each piece (saturating) */
+	uint64_t wanted_bytes, have_bytes;
+	struct active_piece *active;
+	uint64_t inflight_bytes;
+	struct tl_peer *peers;
+	unsigned npeers;
+	struct known_peer *known;
+	size_t nknown, known_cap;
+	struct sockaddr_storage *banned;
+	size_t nbanned;
+	/* startup check */
+	bool is_checking, is_started;
+	struct tl_bitfield to_check;
+	uint32_t check_next, check_done, check_total, check_inflight;
+	struct tl_disk_job *check_jobs; /* CHECK_INFLIGHT of them */
+	/* resume checkpoints */
+	bool is_ckpt_running, is_ckpt_dirty;
+	uint64_t last_ckpt_ms;
+	/* state */
+	bool is_complete, is_stopping, is_stopped, is_failed;
+	uint64_t ticks;
+	uint64_t optimistic_serial;
+	uint64_t downloaded, uploaded, hash_fails;
+	double down_rate, up_rate;
+	uint64_t down_tick, up_tick;
+	unsigned jobs;             /* disk jobs pending for this torrent */
+};
+
+static void emit(struct tl_torrent *t, enum tl_torrent_event ev)
+{
+	if (t->fn)
+		t->fn(t, ev, t->fn_arg);
+}
+
+static struct tl_peer *find_serial(struct tl_torrent *t, uint64_t serial)
+{
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		if (p->serial == serial)
+			return p;
+	return NULL;
+}
+
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return false;
+}
+
+static bool is_banned(const struct tl_torrent *t, const struct sockaddr_storage *a)
+{
+	for (size_t i = 0; i < t->nbanned; i++)
+		if (same_host(&t->banned[i], a))
+			return true;
+	return false;
+}
+
+/* ---- interest and requests ---- */
+
+static bool peer_has_needed(const struct tl_torrent *t, const struct tl_peer *p)
+{
+	size_t n = tl_bitfield_nbytes(t->need.n);
+	if (!p->have.bits || t->need.count == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (p->have.bits[i] & t->need.bits[i])
+			return true;
+	return false;
+}
+
+static void update_interest(struct tl_torrent *t, struct tl_peer *p)
+{
+	if (p->state != TL_PEER_ST_ACTIVE)
+		return;
+	bool want = peer_has_needed(t, p);
+	if (want != p->am_interested) {
+		p->am_interested = want;
+		tl_peer_send_simple(p, want ? TL_WIRE_INTERESTED : TL_WIRE_NOT_INTERESTED);
+	}
+}
+
+static struct active_piece *find_active(struct tl_torrent *t, uint32_t index)
+{
+	for (struct active_piece *ap = t->active; ap; ap = ap->next)
+		if (ap->index == index)
+			return ap;
+	return NULL;
+}
+
+static uint32_t block_len(const struct active_piece *ap, uint32_t b)
+{
+	uint32_t begin = b * BLOCK;
+	return ap->len - begin < BLOCK ? ap->len - begin : BLOCK;
+}
+
+/* Forget request i of p; its block goes back to the pool unless another
+ * peer also asked for it (endgame). */
+static void drop_req(struct tl_torrent *t, struct tl_peer *p, size_t i)
+{
+	struct tl_peer_req r = p->reqs[i];
+	p->reqs[i] = p->reqs[--p->nreqs];
+	struct active_piece *ap = find_active(t, r.index);
+	if (!ap || ap->is_writing)
+		return;
+	uint32_t b = r.begin / BLOCK;
+	if (ap->blk[b] != BLK_REQUESTED)
+		return;
+	for (struct tl_peer *o = t->peers; o; o = o->next)
+		for (size_t k = 0; k < o->nreqs; k++)
+			if (o->reqs[k].index == r.index && o->reqs[k].begin == r.begin)
+				return;
+	ap->blk[b] = BLK_FREE;
+	if (b < ap->first_free)
+		ap->first_free = b;
+}
+
+static void drop_all_reqs(struct tl_torrent *t, struct tl_peer *p)
+{
+	while (p->nreqs > 0)
+		drop_req(t, p, p->nreqs - 1);
+}
+
+static bool has_req(const struct tl_peer *p, uint32_t index, uint32_t begin)
+{
+	for (size_t k = 0; k < p->nreqs; k++)
+		if (p->reqs[k].index == index && p->reqs[k].begin == begin)
+			return true;
+	return false;
+}
+
+static void add_req(struct tl_peer *p, struct active_piece *ap, uint32_t b)
+{
+	if (p->nreqs == p->reqs_cap) {
+		p->reqs_cap = p->reqs_cap ? p->reqs_cap * 2 : 32;
+		p->reqs = tl_reallocarray(p->reqs, p->reqs_cap, sizeof(*p->reqs));
+	}
+	struct tl_peer_req r = { ap->index, b * BLOCK, block_len(ap, b) };
+	p->reqs[p->nreqs++] = r;
+	ap->blk[b] = BLK_REQUESTED;
+	tl_peer_send_req(p, TL_WIRE_REQUEST, r.index, r.begin, r.len);
+}
+
+/* The next piece to start for p: rarest first (ties broken from a random
+ * start), or the lowest index when sequential. */
+static bool pick_piece(struct tl_torrent *t, const struct tl_peer *p, uint32_t *index_out)
+{
+	uint32_t n = t->l.npieces, best = n, best_avail = UINT32_MAX;
+	uint32_t start = t->opts.is_sequential ? 0 : (uint32_t)random() % n;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = start + k < n ? start + k : start + k - n;
+		if (!tl_bitfield_get(&t->need, i) || !tl_bitfield_get(&p->have, i) ||
+		    find_active(t, i))
+			continue;
+		if (t->opts.is_sequential) {
+			best = i;
+			break;
+		}
+		if (t->avail[i] < best_avail) {
+			best = i;
+			best_avail = t->avail[i];
+		}
+	}
+	*index_out = best;
+	return best < n;
+}
+
+static struct active_piece *start_piece(struct tl_torrent *t, uint32_t index)
+{
+	struct active_piece *ap = tl_calloc(1, sizeof(*ap));
+	ap->t = t;
+	ap->index = index;
+	ap->len = tl_layout_piece_len(&t->l, index);
+	ap->nblocks = (ap->len + BLOCK - 1) / BLOCK;
+	ap->blk = tl_calloc(ap->nblocks, 1);
+	ap->buf = tl_malloc(ap->len);
+	ap->next = t->active;
+	t->active = ap;
+	t->inflight_bytes += ap->len;
+	return ap;
+}
+
+static void free_piece(struct tl_torrent *t, struct active_piece *ap)
+{
+	for (struct active_piece **pp = &t->active; *pp; pp = &(*pp)->next)
+		if (*pp == ap) {
+			*pp = ap->next;
+			break;
+		}
+	t->inflight_bytes -= ap->len;
+	free(ap->blk);
+	free(ap->buf);
+	free(ap);
+}
+
+/* A free block of an active piece p has; endgame allows a block another
+ * peer was asked for. */
+static bool next_block(struct tl_torrent *t, struct tl_peer *p, bool is_endgame,
+    struct active_piece **ap_out, uint32_t *b_out)
+{
+	for (struct active_piece *ap = t->active; ap; ap = ap->next) {
+		if (ap->is_writing || !tl_bitfield_get(&p->have, ap->index))
+			continue;
+		for (uint32_t b = is_endgame ? 0 : ap->first_free; b < ap->nblocks; b++) {
+			if (ap->blk[b] == BLK_FREE) {
+				if (!is_endgame)
+					ap->first_free = b + 1;
+				*ap_out = ap;
+				*b_out = b;
+				return true;
+			}
+			if (is_endgame && ap->blk[b] == BLK_REQUESTED && !has_req(p, ap->index, b * BLOCK)) {
+				*ap_out = ap;
+				*b_out = b;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void fill_requests(struct tl_torrent *t, struct tl_peer *p)
+{
+	if (p->state != TL_PEER_ST_ACTIVE || p->peer_choking || !p->am_interested ||
+	    t->is_stopping || t->is_failed)
+		return;
+	size_t depth = p->max_reqs;
+	while (p->nreqs < depth) {
+		struct active_piece *ap;
+		uint32_t b, index;
+		if (next_block(t, p, false, &ap, &b)) {
+			add_req(p, ap, b);
+			continue;
+		}
+		bool can_start = t->inflight_bytes == 0 ||
+		    t->inflight_bytes + t->l.piece_len <= t->opts.max_inflight;
+		if (pick_piece(t, p, &index)) {
+			if (!can_start)
+				return;
+			start_piece(t, index);
+			continue;
+		}
+		/* Nothing new to start: endgame duplicates, a few at a time. */
+		if (p->nreqs < depth / 2 + 1 && next_block(t, p, true, &ap, &b)) {
+			struct tl_peer_req r = { ap->index, b * BLOCK, block_len(ap, b) };
+			if (p->nreqs == p->reqs_cap) {
+				p->reqs_cap = p->reqs_cap ? p->reqs_cap * 2 : 32;
+				p->reqs = tl_reallocarray(p->reqs, p->reqs_cap, sizeof(*p->reqs));
+			}
+			p->reqs[p->nreqs++] = r;
+			tl_peer_send_req(p, TL_WIRE_REQUEST, r.index, r.begin, r.len);
+			continue;
+		}
+		return;
+	}
+}
+
+static void fill_all(struct tl_torrent *t)
+{
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		fill_requests(t, p);
+}
+
+/* ---- pieces done ---- */
+
+static void checkpoint(struct tl_torrent *t);
+
+static void set_have(struct tl_torrent *t, uint32_t index)
+{
+	if (!tl_bitfield_set(&t->have, index))
+		return;
+	if (tl_bitfield_unset(&t->need, index))
+		t->have_bytes += tl_layout_piece_len(&t->l, index);
+	t->is_ckpt_dirty = true;
+}
+
+static void check_complete(struct tl_torrent *t)
+{
+	if (t->is_complete || t->need.count > 0 || t->is_checking)
+		return;
+	t->is_complete = true;
+	tl_info("torrent %s: complete", t->mi->name);
+	checkpoint(t);
+	emit(t, TL_TEV_COMPLETE);
+	/* Two seeds have nothing to say to each other. */
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		if (p->state == TL_PEER_ST_ACTIVE && tl_bitfield_all(&p->have))
+			tl_peer_close(p, "both complete");
+}
+
+static void ban_peer(struct tl_torrent *t, struct tl_peer *p)
+{
+	t->banned = tl_reallocarray(t->banned, t->nbanned + 1, sizeof(*t->banned));
+	t->banned[t->nbanned++] = p->addr;
+	tl_peer_close(p, "banned: sent data that failed the hash check");
+}
+
+static void write_done(struct tl_disk_job *job)
+{
+	struct active_piece *ap = job->arg;
+	struct tl_torrent *t = ap->t;
+	t->jobs--;
+	if (job->status == TL_DISK_OK) {
+		set_have(t, ap->index);
+		for (struct tl_peer *p = t->peers; p; p = p->next)
+			if (p->state == TL_PEER_ST_ACTIVE)
+				tl_peer_send_have(p, ap->index);
+		free_piece(t, ap);
+		for (struct tl_peer *p = t->peers; p; p = p->next)
+			update_interest(t, p);
+		check_complete(t);
+	} else if (job->status == TL_DISK_HASH_FAIL) {
+		t->hash_fails++;
+		tl_warn("torrent %s: piece %u failed its hash check", t->mi->name, ap->index);
+		for (size_t i = 0; i < ap->ncontrib; i++) {
+			struct tl_peer *p = find_serial(t, ap->contrib[i]);
+			if (p && p->state == TL_PEER_ST_ACTIVE && ++p->hash_fails >= BAN_HASH_FAILS)
+				ban_peer(t, p);
+		}
+		free_piece(t, ap);
+	} else {
+		tl_err("torrent %s: disk error writing piece %u; stopping", t->mi->name, ap->index);
+		free_piece(t, ap);
+		t->is_failed = true;
+		emit(t, TL_TEV_ERROR);
+		return;
+	}
+	if (!t->is_stopping)
+		fill_all(t);
+}
+
+static void piece_received(struct tl_torrent *t, struct active_piece *ap)
+{
+	ap->is_writing = true;
+	memset(&ap->job, 0, sizeof(ap->job));
+	ap->job.op = TL_DISK_WRITE;
+	ap->job.store = t->store;
+	ap->job.piece = ap->index;
+	ap->job.buf = ap->buf;
+	ap->job.done = write_done;
+	ap->job.arg = ap;
+	t->jobs++;
+	tl_disk_submit(t->ctx.disk, &ap->job);
+}
+
+/* Cancel the other endgame requests for a block that just arrived. */
+static void cancel_dups(struct tl_torrent *t, struct tl_peer *from, uint32_t index, uint32_t begin)
+{
+	for (struct tl_peer *o = t->peers; o; o = o->next) {
+		if (o == from)
+			continue;
+		for (size_t k = 0; k < o->nreqs; k++)
+			if (o->reqs[k].index == index && o->reqs[k].begin == begin) {
+				tl_peer_send_req(o, TL_WIRE_CANCEL, index, begin, o->reqs[k].len);
+				o->reqs[k] = o->reqs[--o->nreqs];
+				break;
+			}
+	}
+}
+
+/* ---- uploads ---- */
+
+static void serve(struct tl_torrent *t, struct tl_peer *p);
+
+static void upload_done(struct tl_disk_job *job)
+{
+	struct upload *u = (struct upload *)job;
+	struct tl_torrent *t = u->t;
+	t->jobs--;
+	struct tl_peer *p = find_serial(t, u->serial);
+	if (p)
+		p->nreads--;
+	if (p && p->state == TL_PEER_ST_ACTIVE && !p->am_choking && job->status == TL_DISK_OK) {
+		tl_peer_send_block_take(p, job->piece, job->begin, job->buf, job->len);
+		t->uploaded += job->len;
+		t->up_tick += job->len;
+	} else {
+		free(job->buf);
+	}
+	free(u);
+	if (p && p->state == TL_PEER_ST_ACTIVE)
+		serve(t, p);
+}
+
+static void serve(struct tl_torrent *t, struct tl_peer *p)
+{
+	while (p->state == TL_PEER_ST_ACTIVE && !p->am_choking && p->nin_reqs > 0 &&
+	    p->nreads < MAX_READS_PER_PEER &&
+	    tl_peer_out_len(p) + (size_t)p->nreads * BLOCK < MAX_OUT_BYTES) {
+		struct tl_peer_req r = p->in_reqs[0];
+		memmove(p->in_reqs, p->in_reqs + 1, (p->nin_reqs - 1) * sizeof(*p->in_reqs));
+		p->nin_reqs--;
+		struct upload *u = tl_calloc(1, sizeof(*u));
+		u->t = t;
+		u->serial = p->serial;
+		u->job.op = TL_DISK_READ;
+		u->job.store = t->store;
+		u->job.piece = r.index;
+		u->job.begin = r.begin;
+		u->job.len = r.len;
+		u->job.buf = tl_malloc(r.len);
+		u->job.done = upload_done;
+		p->nreads++;
+		t->jobs++;
+		tl_disk_submit(t->ctx.disk, &u->job);
+	}
+}
+
+static void reject_all(struct tl_peer *p)
+{
+	if (p->lim.has_fast)
+		for (size_t i = 0; i < p->nin_reqs; i++)
+			tl_peer_send_req(p, TL_WIRE_REJECT, p->in_reqs[i].index, p->in_reqs[i].begin,
+			    p->in_reqs[i].len);
+	p->nin_reqs = 0;
+}
+
+static void set_choke(struct tl_peer *p, bool choke)
+{
+	if (p->am_choking == choke || p->state != TL_PEER_ST_ACTIVE)
+		return;
+	p->am_choking = choke;
+	tl_peer_send_simple(p, choke ? TL_WIRE_CHOKE : TL_WIRE_UNCHOKE);
+	if (choke)
+		reject_all(p);
+}
+
+static unsigned count_unchoked(const struct tl_torrent *t)
+{
+	unsigned n = 0;
+	for (const struct tl_peer *p = t->peers; p; p = p->next)
+		n += p->state == TL_PEER_ST_ACTIVE && !p->am_choking;
+	return n;
+}
+
+/* BEP 3 choker: best UNCHOKE_SLOTS interested peers by the rate that
+ * matters (what they give us while we download, what they take once we
+ * seed), plus one optimistic unchoke. */
+static void rechoke(struct tl_torrent *t, bool rotate_optimistic)
+{
+	struct tl_peer *best[UNCHOKE_SLOTS] = { NULL };
+	for (struct tl_peer *p = t->peers; p; p = p->next) {
+		if (p->state != TL_PEER_ST_ACTIVE || !p->peer_interested)
+			continue;
+		double r = t->is_complete ? p->up_rate : p->down_rate;
+		for (unsigned k = 0; k < UNCHOKE_SLOTS; k++) {
+			double rk = !best[k] ? -1 : t->is_complete ? best[k]->up_rate : best[k]->down_rate;
+			if (r > rk) {
+				memmove(&best[k + 1], &best[k], (UNCHOKE_SLOTS - k - 1) * sizeof(best[0]));
+				best[k] = p;
+				break;
+			}
+		}
+	}
+	struct tl_peer *opt = find_serial(t, t->optimistic_serial);
+	if (rotate_optimistic || !opt || !opt->peer_interested) {
+		/* A random interested peer outside the best set. */
+		unsigned n = 0;
+		opt = NULL;
+		for (struct tl_peer *p = t->peers; p; p = p->next) {
+			bool is_best = false;
+			for (unsigned k = 0; k < UNCHOKE_SLOTS; k++)
+				is_best |= best[k] == p;
+			if (p->state == TL_PEER_ST_ACTIVE && p->peer_interested && !is_best &&
+			    (unsigned)random() % ++n == 0)
+				opt = p;
+		}
+		t->optimistic_serial = opt ? opt->serial : 0;
+	}
+	for (struct tl_peer *p = t->peers; p; p = p->next) {
+		bool keep = p == opt;
+		for (unsigned k = 0; k < UNCHOKE_SLOTS; k++)
+			keep |= best[k] == p;
+		set_choke(p, !keep);
+	}
+}
+
+/* ---- peer callbacks ---- */
+
+static void on_close(struct tl_peer *p, const char *reason)
+{
+	(void)reason;
+	struct tl_torrent *t = p->owner;
+	for (struct tl_peer **pp = &t->peers; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	t->npeers--;
+	(*t->ctx.total_peers)--;
+	if (p->have.bits)
+		for (uint32_t i = tl_bitfield_next_set(&p->have, 0); i < p->have.n;
+		     i = tl_bitfield_next_set(&p->have, i + 1))
+			if (t->avail[i] > 0)
+				t->avail[i]--;
+	/* p is no longer in the list: its blocks can go back to the pool. */
+	while (p->nreqs > 0) {
+		p->nreqs--;
+		struct tl_peer_req r = p->reqs[p->nreqs];
+		struct active_piece *ap = find_active(t, r.index);
+		bool other = false;
+		for (struct tl_peer *o = t->peers; o && !other; o = o->next)
+			other = has_req(o, r.index, r.begin);
+		if (ap && !ap->is_writing && ap->blk[r.begin / BLOCK] == BLK_REQUESTED && !other) {
+			ap->blk[r.begin / BLOCK] = BLK_FREE;
+			if (r.begin / BLOCK < ap->first_free)
+				ap->first_free = r.begin / BLOCK;
+		}
+	}
+	uint64_t now = tl_now_ms();
+	for (size_t i = 0; i < t->nknown; i++) {
+		struct known_peer *k = &t->known[i];
+		if (k->serial != p->serial)
+			continue;
+		k->serial = 0;
+		if (!p->was_active)
+			k->fails++;
+		unsigned shift = k->fails < 6 ? k->fails : 6;
+		k->next_try_ms = now + (1000u << shift);
+		k->is_seed = p->have.n > 0 && tl_bitfield_all(&p->have);
+	}
+	if (!t->is_stopping)
+		fill_all(t);
+}
+
+static bool initiator_lower(const struct tl_torrent *t, const struct tl_peer *a)
+{
+	/* The peer id of whoever dialed connection a. */
+	const struct tl_peer_id *id = a->is_incoming ? &a->remote.peer_id : &t->ctx.peer_id;
+	const struct tl_peer_id *other = a->is_incoming ? &t->ctx.peer_id : &a->remote.peer_id;
+	return memcmp(id->b, other->b, 20) < 0;
+}
+
+static void on_ready(struct tl_peer *p)
+{
+	struct tl_torrent *t = p->owner;
+	if (memcmp(p->remote.peer_id.b, t->ctx.peer_id.b, 20) == 0) {
+		tl_peer_close(p, "connected to ourselves");
+		return;
+	}
+	for (size_t i = 0; i < t->nknown; i++)
+		if (t->known[i].serial == p->serial) {
+			t->known[i].has_id = true;
+			t->known[i].id = p->remote.peer_id;
+			t->known[i].fails = 0;
+		}
+	for (struct tl_peer *o = t->peers; o; o = o->next) {
+		if (o == p || o->state != TL_PEER_ST_ACTIVE ||
+		    memcmp(o->remote.peer_id.b, p->remote.peer_id.b, 20) != 0)
+			continue;
+		/* Both sides keep the connection dialed by the lower peer id
+		 * (or the older one when the same side dialed both). */
+		bool keep_new = o->is_incoming != p->is_incoming && initiator_lower(t, p);
+		tl_peer_close(keep_new ? o : p, "duplicate connection");
+		if (!keep_new)
+			return;
+		break;
+	}
+	tl_info("peer %s: connected (%s)", p->name, p->is_incoming ? "incoming" : "outgoing");
+	if (p->lim.has_fast && t->have.count == t->have.n)
+		tl_peer_send_simple(p, TL_WIRE_HAVE_ALL);
+	else if (p->lim.has_fast && t->have.count == 0)
+		tl_peer_send_simple(p, TL_WIRE_HAVE_NONE);
+	else if (t->have.count > 0)
+		tl_peer_send_bitfield(p, &t->have);
+	tl_tx_ready(t, p);
+}
+
+static void add_avail(struct tl_torrent *t, uint32_t i)
+{
+	if (t->avail[i] < UINT16_MAX)
+		t->avail[i]++;
+}
+
+static void got_have_set(struct tl_torrent *t, struct tl_peer *p)
+{
+	for (uint32_t i = tl_bitfield_next_set(&p->have, 0); i < p->have.n;
+	     i = tl_bitfield_next_set(&p->have, i + 1))
+		add_avail(t, i);
+	if (t->is_complete && tl_bitfield_all(&p->have)) {
+		tl_peer_close(p, "both complete");
+		return;
+	}
+	update_interest(t, p);
+	fill_requests(t, p);
+}
+
+static void on_request(struct tl_torrent *t, struct tl_peer *p, const struct tl_wire_msg *m)
+{
+	if (!tl_bitfield_get(&t->have, m->index) || p->am_choking) {
+		if (p->lim.has_fast)
+			tl_peer_send_req(p, TL_WIRE_REJECT, m->index, m->begin, m->length);
+		return;
+	}
+	if (p->nin_reqs >= TL_PEER_OUR_REQQ) {
+		if (p->lim.has_fast)
+			tl_peer_send_req(p, TL_WIRE_REJECT, m->index, m->begin, m->length);
+		else
+			tl_peer_close(p, "request queue overflow");
+		return;
+	}
+	struct tl_peer_req r = { m->index, m->begin, m->length };
+	p->in_reqs[p->nin_reqs++] = r;
+	serve(t, p);
+}
+
+static void on_cancel(struct tl_peer *p, const struct tl_wire_msg *m)
+{
+	for (size_t i = 0; i < p->nin_reqs; i++) {
+		struct tl_peer_req *r = &p->in_reqs[i];
+		if (r->index == m->index && r->begin == m->begin && r->len == m->length) {
+			memmove(r, r + 1, (p->nin_reqs - i - 1) * sizeof(*r));
+			p->nin_reqs--;
+			/* BEP 6: a cancelled request still gets an answer. */
+			if (p->lim.has_fast)
+				tl_peer_send_req(p, TL_WIRE_REJECT, m->index, m->begin, m->length);
+			return;
+		}
+	}
+}
+
+static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload)
+{
+	struct tl_torrent *t = p->owner;
+	const char *why = NULL;
+	switch (m->id) {
+	case TL_WIRE_CHOKE:
+		p->peer_choking = true;
+		drop_all_reqs(t, p);
+		fill_all(t);
+		break;
+	case TL_WIRE_UNCHOKE:
+		p->peer_choking = false;
+		fill_requests(t, p);
+		break;
+	case TL_WIRE_INTERESTED:
+		p->peer_interested = true;
+		if (p->am_choking && count_unchoked(t) < UNCHOKE_SLOTS + 1)
+			set_choke(p, false);
+		break;
+	case TL_WIRE_NOT_INTERESTED:
+		p->peer_interested = false;
+		break;
+	case TL_WIRE_HAVE:
+		if (tl_bitfield_set(&p->have, m->index)) {
+			add_avail(t, m->index);
+			if (t->is_complete && tl_bitfield_all(&p->have)) {
+				tl_peer_close(p, "both complete");
+				return;
+			}
+			if (!p->am_interested && tl_bitfield_get(&t->need, m->index))
+				update_interest(t, p);
+			fill_requests(t, p);
+		}
+		break;
+	case TL_WIRE_BITFIELD:
+		if (p->nmsgs != 1) {
+			tl_peer_close(p, "bitfield after other messages");
+			return;
+		}
+		if (tl_bitfield_from_wire(&p->have, payload, m->payload_len, &why) != 0) {
+			tl_peer_close(p, why);
+			return;
+		}
+		got_have_set(t, p);
+		break;
+	case TL_WIRE_HAVE_ALL:
+		if (p->nmsgs == 1) {
+			tl_bitfield_set_all(&p->have);
+			got_have_set(t, p);
+		}
+		break;
+	case TL_WIRE_REQUEST:
+		on_request(t, p, m);
+		break;
+	case TL_WIRE_CANCEL:
+		on_cancel(p, m);
+		break;
+	case TL_WIRE_REJECT:
+		for (size_t i = 0; i < p->nreqs; i++)
+			if (p->reqs[i].index == m->index && p->reqs[i].begin == m->begin) {
+				drop_req(t, p, i);
+				break;
+			}
+		break;
+	case TL_WIRE_EXTENDED:
+		tl_tx_on_ext(t, p, m, payload);
+		break;
+	case TL_WIRE_PORT:
+		tl_tx_on_port(t, p, m->port);
+		break;
+	default:
+		/* HAVE_NONE, SUGGEST, ALLOWED_FAST: nothing to do. */
+		break;
+	}
+}
+
+static void on_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbuffer *in)
+{
+	struct tl_torrent *t = p->owner;
+	uint32_t len = (uint32_t)m->payload_len;
+	for (size_t i = 0; i < p->nreqs; i++)
+		if (p->reqs[i].index == m->index && p->reqs[i].begin == m->begin &&
+		    p->reqs[i].len == len) {
+			p->reqs[i] = p->reqs[--p->nreqs];
+			break;
+		}
+	uint64_t now = tl_now_ms();
+	p->down_bytes += len;
+	p->down_tick += len;
+	t->downloaded += len;
+	t->down_tick += len;
+	p->last_block_ms = now;
+	p->is_snubbed = false;
+	struct active_piece *ap = find_active(t, m->index);
+	uint32_t b = m->begin / BLOCK;
+	if (!ap || ap->is_writing || m->begin % BLOCK != 0 || len != block_len(ap, b) ||
+	    ap->blk[b] == BLK_HAVE) {
+		/* Late, duplicate or unasked: drop the bytes. */
+		evbuffer_drain(in, len);
+	} else {
+		evbuffer_remove(in, ap->buf + m->begin, len);
+		ap->blk[b] = BLK_HAVE;
+		ap->nhave++;
+		bool known = false;
+		for (size_t i = 0; i < ap->ncontrib; i++)
+			known |= ap->contrib[i] == p->serial;
+		if (!known && ap->ncontrib < MAX_CONTRIB)
+			ap->contrib[ap->ncontrib++] = p->serial;
+		cancel_dups(t, p, m->index, m->begin);
+		if (ap->nhave == ap->nblocks)
+			piece_received(t, ap);
+	}
+	fill_requests(t, p);
+}
+
+static void on_writable(struct tl_peer *p)
+{
+	serve(p->owner, p);
+}
+
+static const struct tl_peer_ops torrent_ops = {
+	.on_ready = on_ready,
+	.on_msg = on_msg,
+	.on_block = on_block,
+	.on_writable = on_writable,
+	.on_close = on_close,
+};
+
+static void link_peer(struct tl_torrent *t, struct tl_peer *p)
+{
+	tl_peer_set_limits(p, t->l.npieces, t->l.piece_len,
+	    tl_layout_piece_len(&t->l, t->l.npieces - 1));
+	if (t->ctx.rate_group)
+		bufferevent_add_to_rate_limit_group(p->bev, t->ctx.rate_group);
+	p->next = t->peers;
+	t->peers = p;
+	t->npeers++;
+	(*t->ctx.total_peers)++;
+}
+
+int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p)
+{
+	if (t->is_stopping || t->is_checking || !t->is_started || t->npeers >= t->opts.max_peers ||
+	    *t->ctx.total_peers >= t->ctx.max_total_peers || is_banned(t, &p->addr))
+		return -1;
+	tl_peer_attach(p, &t->hs, &torrent_ops, t);
+	link_peer(t, p);
+	return 0;
+}
+
+static void dial(struct tl_torrent *t, struct known_peer *k)
+{
+	struct tl_peer *p = tl_peer_connect(t->ctx.base, t->ctx.closeq,
+	    (const struct sockaddr *)&k->addr, k->len, t->ctx.bind_addr, t->ctx.bind_len, &t->hs,
+	    &torrent_ops, t);
+	if (!p) {
+		k->fails++;
+		k->next_try_ms = tl_now_ms() + 5000;
+		return;
+	}
+	k->serial = p->serial;
+	link_peer(t, p);
+}
+
+static bool id_connected(const struct tl_torrent *t, const struct tl_peer_id *id)
+{
+	for (const struct tl_peer *p = t->peers; p; p = p->next)
+		if (p->state == TL_PEER_ST_ACTIVE && memcmp(p->remote.peer_id.b, id->b, 20) == 0)
+			return true;
+	return false;
+}
+
+static void dial_known(struct tl_torrent *t)
+{
+	if (!t->is_started || t->is_checking || t->is_stopping || t->is_failed)
+		return;
+	uint64_t now = tl_now_ms();
+	for (size_t i = 0; i < t->nknown; i++) {
+		struct known_peer *k = &t->known[i];
+		if (k->serial || now < k->next_try_ms || t->npeers >= t->opts.max_peers ||
+		    *t->ctx.total_peers >= t->ctx.max_total_peers || (t->is_complete && k->is_seed) ||
+		    (k->has_id && id_connected(t, &k->id)))
+			continue;
+		dial(t, k);
+	}
+}
+
+void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len)
+{
+	if (len > sizeof(struct sockaddr_storage))
+		return;
+	if (t->nknown == t->known_cap) {
+		t->known_cap = t->known_cap ? t->known_cap * 2 : 8;
+		t->known = tl_reallocarray(t->known, t->known_cap, sizeof(*t->known));
+	}
+	struct known_peer *k = &t->known[t->nknown++];
+	memset(k, 0, sizeof(*k));
+	memcpy(&k->addr, addr, len);
+	k->len = len;
+	dial_known(t);
+}
+
+/* ---- resume checkpoints ---- */
+
+/* A checkpoint: SYNC of the written files, then the resume file written
+ * on a worker. The worker sees only sv; the loop only t. */
+struct ckpt {
+	struct tl_disk_job job;
+	struct tl_torrent *t;
+	struct tl_resume_save *sv;
+};
+
+static void finish_stop(struct tl_torrent *t);
+
+static void ckpt_saved(struct tl_disk_job *job)
+{
+	struct ckpt *c = (struct ckpt *)job;
+	struct tl_torrent *t = c->t;
+	t->jobs--;
+	if (c->sv->rc != TL_OK)
+		tl_warn("torrent %s: could not save the resume file", t->mi->name);
+	tl_resume_save_free(c->sv);
+	free(c);
+	t->is_ckpt_running = false;
+	if (t->is_stopping)
+		finish_stop(t);
+}
+
+static void ckpt_work(struct tl_disk_job *job)
+{
+	struct ckpt *c = (struct ckpt *)job;
+	struct tl_disk_job inner = { .op = TL_DISK_CALL, .arg = c->sv };
+	tl_resume_save_work(&inner);
+}
+
+static void ckpt_synced(struct tl_disk_job *job)
+{
+	/* Only now is every piece of the snapshot on disk. */
+	job->op = TL_DISK_CALL;
+	job->work = ckpt_work;
+	job->done = ckpt_saved;
+	tl_disk_submit(((struct ckpt *)job)->t->ctx.disk, job);
+}
+
+static void checkpoint(struct tl_torrent *t)
+{
+	if (!t->resume_path || t->is_ckpt_running || t->is_checking || !t->is_started)
+		return;
+	t->is_ckpt_running = true;
+	t->is_ckpt_dirty = false;
+	t->last_ckpt_ms = tl_now_ms();
+	struct tl_resume_save *sv = tl_calloc(1, sizeof(*sv));
+	sv->path = tl_strdup(t->resume_path);
+	sv->store = t->store;
+	sv->nfiles = t->l.nfiles;
+	sv->infohash = t->mi->infohash;
+	sv->npieces = t->l.npieces;
+	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
+	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
+	struct ckpt *c = tl_calloc(1, sizeof(*c));
+	c->t = t;
+	c->sv = sv;
+	c->job.op = TL_DISK_SYNC;
+	c->job.store = t->store;
+	c->job.done = ckpt_synced;
+	t->jobs++;
+	tl_disk_submit(t->ctx.disk, &c->job);
+}
+
+/* Stopping: once no check and no checkpoint runs, save a last one (when
+ * anything changed) and report. */
+static void finish_stop(struct tl_torrent *t)
+{
+	if (t->is_stopped || t->is_checking || t->is_ckpt_running)
+		return;
+	if (t->is_ckpt_dirty && t->resume_path && t->is_started) {
+		checkpoint(t);
+		return;
+	}
+	t->is_stopped = true;
+	emit(t, TL_TEV_STOPPED);
+}
+
+/* ---- startup check ---- */
+
+static void check_more(struct tl_torrent *t);
+
+static void check_done(struct tl_disk_job *job)
+{
+	struct tl_torrent *t = job->arg;
+	t->jobs--;
+	t->check_inflight--;
+	t->check_done++;
+	if (job->status == TL_DISK_OK)
+		set_have(t, job->piece);
+	job->op = TL_DISK_VERIFY; /* marks the slot free: piece set on reuse */
+	job->arg = NULL;
+	check_more(t);
+}
+
+static void check_more(struct tl_torrent *t)
+{
+	while (!t->is_stopping && t->check_inflight < CHECK_INFLIGHT &&
+	    (t->check_next = tl_bitfield_next_set(&t->to_check, t->check_next)) < t->l.npieces) {
+		struct tl_disk_job *j = NULL;
+		for (unsigned i = 0; i < CHECK_INFLIGHT && !j; i++)
+			if (!t->check_jobs[i].arg)
+				j = &t->check_jobs[i];
+		if (!j)
+			break; /* cannot happen: check_inflight < CHECK_INFLIGHT */
+		memset(j, 0, sizeof(*j));
+		j->op = TL_DISK_VERIFY;
+		j->store = t->store;
+		j->piece = t->check_next++;
+		j->done = check_done;
+		j->arg = t;
+		t->check_inflight++;
+		t->jobs++;
+		tl_disk_submit(t->ctx.disk, j);
+	}
+	if (t->check_inflight > 0 || !t->is_checking)
+		return;
+	t->is_checking = false;
+	tl_info("torrent %s: %u of %u pieces verified", t->mi->name, t->have.count, t->l.npieces);
+	if (t->is_stopping) {
+		finish_stop(t);
+		return;
+	}
+	emit(t, TL_TEV_CHECKED);
+	checkpoint(t);
+	check_complete(t);
+	dial_known(t);
+}
+
+void tl_torrent_start(struct tl_torrent *t)
+{
+	t->is_started = true;
+	if (!t->opts.is_read_only)
+		tl_disk_store_create_empty(t->store);
+	struct tl_resume r;
+	struct tl_resume *rp = NULL;
+	if (t->resume_path) {
+		uint8_t *p;
+		size_t len;
+		const char *why = NULL;
+		int rc = tl_resume_read(t->resume_path, &p, &len);
+		if (rc == TL_OK) {
+			if (tl_resume_decode(p, len, &t->mi->infohash, t->l.npieces, t->l.nfiles, &r,
+			    &why) == TL_OK)
+				rp = &r;
+			else
+				tl_warn("torrent %s: resume file ignored: %s", t->mi->name, why);
+			free(p);
+		}
+	}
+	struct tl_resume_file *cur = tl_calloc(t->l.nfiles, sizeof(*cur));
+	tl_resume_stat_files(t->store, t->l.nfiles, cur);
+	uint8_t *have = tl_calloc(tl_bitfield_nbytes(t->l.npieces), 1);
+	tl_bitfield_init(&t->to_check, t->l.npieces);
+	tl_resume_plan(&t->l, rp, cur, have, t->to_check.bits);
+	/* Files that do not exist at all hold no piece: skip checking them. */
+	for (uint32_t i = 0; i < t->l.npieces; i++) {
+		if (have[i >> 3] & (0x80u >> (i & 7)))
+			set_have(t, i);
+		bool any = false;
+		struct tl_layout_iter it;
+		struct tl_layout_seg seg;
+		tl_layout_iter_init(&it, &t->l, i, 0, tl_layout_piece_len(&t->l, i));
+		while (!any && tl_layout_iter_next(&it, &seg))
+			any = !seg.is_pad && cur[seg.file].size > 0;
+		if (tl_bitfield_get(&t->to_check, i) && any)
+			t->check_total++;
+		else
+			tl_bitfield_unset(&t->to_check, i);
+	}
+	free(have);
+	free(cur);
+	if (rp)
+		tl_resume_clear(rp);
+	t->is_ckpt_dirty = false;
+	t->is_checking = true;
+	t->check_next = 0;
+	check_more(t);
+}
+
+/* ---- the rest ---- */
+
+void tl_torrent_tick(struct tl_torrent *t)
+{
+	t->ticks++;
+	uint64_t now = tl_now_ms();
+	const double a = 0.5; /* smoothing over about two seconds */
+	t->down_rate = a * (double)t->down_tick + (1 - a) * t->down_rate;
+	t->up_rate = a * (double)t->up_tick + (1 - a) * t->up_rate;
+	t->down_tick = t->up_tick = 0;
+	for (struct tl_peer *p = t->peers, *next; p; p = next) {
+		next = p->next;
+		p->down_rate = a * (double)p->down_tick + (1 - a) * p->down_rate;
+		p->up_rate = a * (double)p->up_tick + (1 - a) * p->up_rate;
+		p->down_tick = p->up_tick = 0;
+		if (p->state != TL_PEER_ST_ACTIVE)
+			continue;
+		/* Pipeline depth from the bandwidth-delay product: two seconds
+		 * of the measured rate, capped by what the peer will queue. */
+		size_t depth = (size_t)(p->down_rate * 2 / BLOCK);
+		if (depth < TL_PEER_MIN_REQS)
+			depth = TL_PEER_MIN_REQS;
+		if (depth > DEFAULT_PEER_REQQ)
+			depth = DEFAULT_PEER_REQQ;
+		p->max_reqs = depth;
+		if (p->nreqs > 0 && now - p->last_block_ms > SNUB_MS && !p->is_snubbed) {
+			tl_info("peer %s: snubbed", p->name);
+			p->is_snubbed = true;
+			p->max_reqs = 1;
+			drop_all_reqs(t, p);
+		}
+		if (now - p->last_send_ms > 100000) {
+			static const uint8_t ka[4] = { 0 };
+			bufferevent_write(p->bev, ka, 4);
+			p->last_send_ms = now;
+		}
+		fill_requests(t, p);
+	}
+	if (t->ticks % CHOKE_INTERVAL_S == 0)
+		rechoke(t, t->ticks % OPTIMISTIC_INTERVAL_S == 0);
+	if (t->ticks % 2 == 0)
+		dial_known(t);
+	if (t->is_ckpt_dirty && now - t->last_ckpt_ms >= CHECKPOINT_S * 1000)
+		checkpoint(t);
+	tl_tx_tick(t, now);
+}
+
+void tl_torrent_stop(struct tl_torrent *t)
+{
+	if (t->is_stopping)
+		return;
+	t->is_stopping = true;
+	while (t->peers)
+		tl_peer_close(t->peers, "stopping");
+	/* A last checkpoint records the final mtimes for an instant restart. */
+	t->is_ckpt_dirty = true;
+	finish_stop(t);
+}
+
+static int mkdir_p(const char *path)
+{
+	char *p = tl_strdup(path);
+	int rc = 0;
+	for (char *s = p + 1; rc == 0; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0700) != 0 && errno != EEXIST)
+				rc = -1;
+			*s = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_metainfo *mi_take,
+    const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out)
+{
+	struct tl_torrent *t = tl_calloc(1, sizeof(*t));
+	t->ctx = *ctx;
+	t->opts = *opts;
+	t->mi = mi_take;
+	t->fn = fn;
+	t->fn_arg = arg;
+	if (!t->opts.max_peers)
+		t->opts.max_peers = 50;
+	if (!t->opts.max_inflight)
+		t->opts.max_inflight = 32u * 1024 * 1024;
+	t->dir = tl_strdup(opts->dir);
+	t->opts.dir = t->dir;
+	t->opts.only = t->opts.skip = NULL;
+	t->opts.state_dir = NULL;
+	if (tl_layout_init(&t->l, t->mi) != TL_OK) {
+		*why_out = "the torrent's files do not add up to its length";
+		goto fail;
+	}
+	bool *wanted = tl_calloc(t->l.nfiles, sizeof(*wanted));
+	const char **paths = tl_calloc(t->l.nfiles, sizeof(*paths));
+	for (size_t i = 0; i < t->l.nfiles; i++) {
+		wanted[i] = true;
+		paths[i] = t->mi->files[i].path;
+	}
+	int rc = TL_OK;
+	if (opts->only)
+		rc = tl_layout_select(&t->l, paths, opts->only, true, wanted, why_out);
+	if (rc == TL_OK && opts->skip)
+		rc = tl_layout_select(&t->l, paths, opts->skip, false, wanted, why_out);
+	tl_bitfield_init(&t->wanted, t->l.npieces);
+	tl_bitfield_init(&t->have, t->l.npieces);
+	if (rc == TL_OK) {
+		uint8_t *bits = tl_calloc(tl_bitfield_nbytes(t->l.npieces), 1);
+		tl_layout_wanted_pieces(&t->l, wanted, bits);
+		const char *why = NULL;
+		tl_bitfield_from_wire(&t->wanted, bits, tl_bitfield_nbytes(t->l.npieces), &why);
+		free(bits);
+	}
+	free(wanted);
+	free(paths);
+	if (rc != TL_OK)
+		goto fail;
+	tl_bitfield_init_copy(&t->need, &t->wanted);
+	for (uint32_t i = 0; i < t->l.npieces; i++)
+		if (tl_bitfield_get(&t->wanted, i))
+			t->wanted_bytes += tl_layout_piece_len(&t->l, i);
+	t->avail = tl_calloc(t->l.npieces, sizeof(*t->avail));
+	t->check_jobs = tl_calloc(CHECK_INFLIGHT, sizeof(*t->check_jobs));
+	t->store = tl_disk_store_new(t->mi, &t->l, t->dir, !opts->is_read_only, 128, why_out);
+	if (!t->store)
+		goto fail;
+	if (opts->state_dir) {
+		char hex[41];
+		tl_hex(t->mi->infohash.b, 20, hex);
+		size_t n = strlen(opts->state_dir) + 64;
+		char *d = tl_malloc(n);
+		snprintf(d, n, "%s/resume", opts->state_dir);
+		if (mkdir_p(d) != 0) {
+			tl_warn("torrent: cannot create %s: %s; no resume file", d, strerror(errno));
+		} else {
+			t->resume_path = tl_malloc(n);
+			snprintf(t->resume_path, n, "%s/%s.resume", d, hex);
+		}
+		free(d);
+	}
+	unsigned flags = TL_HS_F_FAST | TL_HS_F_EXTENDED | (ctx->dht_port ? TL_HS_F_DHT : 0);
+	tl_handshake_reserved(flags, t->hs.reserved);
+	t->hs.infohash = t->mi->infohash;
+	t->hs.peer_id = ctx->peer_id;
+	return t;
+fail:
+	tl_torrent_free(t);
+	return NULL;
+}
+
+void tl_torrent_free(struct tl_torrent *t)
+{
+	if (!t)
+		return;
+	while (t->peers)
+		tl_peer_close(t->peers, "torrent removed");
+	while (t->active)
+		free_piece(t, t->active);
+	tl_disk_store_free(t->store);
+	tl_bitfield_clear(&t->have);
+	tl_bitfield_clear(&t->wanted);
+	tl_bitfield_clear(&t->need);
+	tl_bitfield_clear(&t->to_check);
+	tl_layout_clear(&t->l);
+	tl_metainfo_free(t->mi);
+	free(t->avail);
+	free(t->check_jobs);
+	free(t->known);
+	free(t->banned);
+	free(t->dir);
+	free(t->resume_path);
+	free(t);
+}
+
+const struct tl_infohash *tl_torrent_infohash(const struct tl_torrent *t)
+{
+	return &t->mi->infohash;
+}
+
+const struct tl_metainfo *tl_torrent_metainfo(const struct tl_torrent *t)
+{
+	return t->mi;
+}
+
+void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->wanted_bytes = t->wanted_bytes;
+	out->have_bytes = t->have_bytes;
+	out->downloaded = t->downloaded;
+	out->uploaded = t->uploaded;
+	out->hash_fails = t->hash_fails;
+	out->down_rate = t->down_rate;
+	out->up_rate = t->up_rate;
+	for (const struct tl_peer *p = t->peers; p; p = p->next)
+		out->npeers += p->state == TL_PEER_ST_ACTIVE;
+	out->pieces_have = t->wanted.count - t->need.count;
+	out->pieces_wanted = t->wanted.count;
+	out->is_checking = t->is_checking;
+	out->check_done = t->check_done;
+	out->check_total = t->check_total;
+	out->is_complete = t->is_complete;
+}
+
+const struct tl_torrent_ctx *tl_torrent_context(const struct tl_torrent *t)
+{
+	return &t->ctx;
+}
+
+struct tl_peer *tl_torrent_peer_list(struct tl_torrent *t)
+{
+	return t->peers;
+}

@@ -1,0 +1,42 @@
+# engine_lib.sh: helpers sourced by the transfer tests: a private work dir,
+# a random port base, processes stopped by PID on exit, waiting for a JSON
+# event line. Not a test by itself.
+bin=${top_builddir:-.}/trackless
+[ -x "$bin" ] || { echo "SKIP: $bin is not built"; exit 77; }
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]+"${pids[@]}"}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+port_base=$((20000 + (RANDOM % 400) * 100))
+fails=0
+
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# wait_json FILE EVENT SECONDS: wait until FILE has a line with that event.
+wait_json() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q "\"event\":\"$2\"" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# json_field FILE EVENT KEY: the numeric KEY of the last EVENT line of FILE.
+json_field() {
+	grep "\"event\":\"$2\"" "$1" | tail -1 | sed -n "s/.*\"$3\":\([0-9]*\).*/\1/p"
+}
+
+# same_tree A B: every regular file under A equals the one under B.
+same_tree() {
+	(cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$work/sum.a"
+	(cd "$2" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$work/sum.b"
+	cmp -s "$work/sum.a" "$work/sum.b"
+}
