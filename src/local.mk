@@ -56,3 +56,6 @@ src_libtrackless_a_SOURCES += src/session_dht.c src/session_dht.h
 src_libtrackless_a_SOURCES += src/torrent_ext.c src/torrent_ext.h
 src_libtrackless_a_SOURCES += src/metafetch.c src/metafetch.h
 trackless_SOURCES += src/cli/fetch.c src/cli/fetch.h
+
+# -- session trackers
+src_libtrackless_a_SOURCES += src/session_tracker.c src/session_tracker.h

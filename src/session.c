@@ -311,7 +311,7 @@ static void dht_node_cb(void *arg, const struct sockaddr *sa, socklen_t len)
 
 static void dht_peer_cb(void *arg, const struct sockaddr *sa, socklen_t len)
 {
-	tl_torrent_add_peer(arg, sa, len);
+	tl_torrent_add_peer_from(arg, sa, len, TL_PSRC_DHT);
 }
 
 /* Look t up and announce it; its "nodes" (numeric ones) join the table. */

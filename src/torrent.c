@@ -78,6 +78,7 @@ struct tl_torrent {
 	char *dir, *resume_path;
 	tl_torrent_event_fn fn;
 	void *fn_arg;
+	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src */
 	struct tl_metainfo *mi;
 	struct tl_layout l;
 	struct tl_disk_store *store;
@@ -791,6 +792,13 @@ void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, sock
 	dial_known(t);
 }
 
+void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len,
+    enum tl_peer_src src)
+{
+	t->peers_from[src]++;
+	tl_torrent_add_peer(t, addr, len);
+}
+
 /* ---- resume checkpoints ---- */
 
 /* A checkpoint: SYNC of the written files, then the resume file written
@@ -1178,6 +1186,7 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 	out->check_done = t->check_done;
 	out->check_total = t->check_total;
 	out->is_complete = t->is_complete;
+	memcpy(out->peers_from, t->peers_from, sizeof(out->peers_from));
 }
 
 const struct tl_torrent_ctx *tl_torrent_context(const struct tl_torrent *t)

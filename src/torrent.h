@@ -90,6 +90,7 @@ struct tl_torrent_stats {
 	bool is_checking;
 	uint32_t check_done, check_total;
 	bool is_complete;
+	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src (repeats counted) */
 };
 
 /*
@@ -105,6 +106,11 @@ void tl_torrent_free(struct tl_torrent *t);
 void tl_torrent_start(struct tl_torrent *t);
 /* Remember addr and dial it (now, or when the startup check is done). */
 void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len);
+/* Where an address came from, counted for the status. */
+enum tl_peer_src { TL_PSRC_GIVEN, TL_PSRC_DHT, TL_PSRC_PEX, TL_PSRC_TRACKER };
+/* tl_torrent_add_peer, counting the address under src. */
+void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len,
+    enum tl_peer_src src);
 /* An incoming peer whose handshake names this torrent: take it or refuse
  * (returns -1 when over the peer caps or the address is banned). */
 int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p);

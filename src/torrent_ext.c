@@ -148,7 +148,7 @@ static void serve_metadata(struct tl_torrent *t, struct tl_peer *p, const uint8_
 
 static void pex_add_cb(void *arg, const struct sockaddr *sa, socklen_t len)
 {
-	tl_torrent_add_peer(arg, sa, len);
+	tl_torrent_add_peer_from(arg, sa, len, TL_PSRC_PEX);
 }
 
 void tl_tx_on_ext(struct tl_torrent *t, struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload)

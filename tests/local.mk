@@ -414,3 +414,9 @@ TESTS += tests/integration/magnet_dht.sh
 EXTRA_DIST += tests/integration/magnet_dht.sh
 TESTS += tests/integration/magnet_swarm.sh
 EXTRA_DIST += tests/integration/magnet_swarm.sh
+
+# -- tracker fallback
+TESTS += tests/interop/tracker_download.sh
+EXTRA_DIST += tests/interop/tracker_download.sh
+TESTS += tests/integration/tracker_fallback_bad.sh
+EXTRA_DIST += tests/integration/tracker_fallback_bad.sh

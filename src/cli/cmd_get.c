@@ -4,9 +4,10 @@
  * line or JSON status lines, and SIGINT handling (the first stops cleanly
  * with the resume file saved, a second stops at once).
  *
- * Peers come from --peer and from incoming connections.
+ * Peers come from --peer, the DHT, PEX, trackers and incoming connections.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -31,6 +32,7 @@
 #include "peer.h"
 #include "session.h"
 #include "session_dht.h"
+#include "session_tracker.h"
 #include "torrent.h"
 
 #define MAX_PEER_ARGS 256
@@ -51,6 +53,11 @@ struct run {
 	uint64_t self_check_ms;
 	bool is_findable;
 	int rc_usage;             /* a bad --peer value */
+	/* trackers (session_tracker.h) */
+	struct tl_strk *strk;
+	struct tl_tracker *trk;
+	bool is_trk_started;      /* STARTED queued */
+	bool was_full_at_check;   /* nothing to download: never send COMPLETED */
 };
 
 static int parse_rate(const char *s, uint64_t *out)
@@ -82,6 +89,155 @@ static void human(double v, char *out, size_t n)
 		i++;
 	}
 	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+/* ---- trackers: announces next to the DHT, status of each tracker ---- */
+
+static void print_json_sources(struct run *r, struct tl_json *j, const struct tl_torrent_stats *st)
+{
+	static const char *const names[] = { "given", "dht", "pex", "tracker" };
+	tl_json_key(j, "sources");
+	tl_json_begin_object(j);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		tl_json_key(j, names[i]);
+		tl_json_int(j, st->peers_from[i]);
+	}
+	tl_json_end_object(j);
+	tl_json_key(j, "trackers");
+	tl_strk_json(j, r->trk, tl_tracker_now_ms());
+}
+
+static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+/* Our own listening address as the tracker may hand it back to us. */
+static bool is_self(struct run *r, const struct sockaddr_storage *a)
+{
+	uint16_t port = tl_session_port(r->s);
+	struct sockaddr_storage me;
+	socklen_t len;
+	char spec[80];
+	if (r->o->bind) {
+		snprintf(spec, sizeof(spec), strchr(r->o->bind, ':') ? "[%s]:%u" : "%s:%u", r->o->bind, port);
+		if (tl_session_parse_addr(spec, &me, &len) == TL_OK && same_endpoint(a, &me))
+			return true;
+	}
+	if (!tl_tracker_external_ip(r->trk, &me))
+		return false;
+	if (me.ss_family == AF_INET)
+		((struct sockaddr_in *)&me)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&me)->sin6_port = htons(port);
+	return same_endpoint(a, &me);
+}
+
+static void trk_peers_cb(void *arg, const struct sockaddr_storage *peers, size_t n)
+{
+	struct run *r = arg;
+	for (size_t i = 0; i < n; i++) {
+		socklen_t len = peers[i].ss_family == AF_INET ? sizeof(struct sockaddr_in)
+							       : sizeof(struct sockaddr_in6);
+		if (is_self(r, &peers[i]))
+			continue;
+		if (r->t)
+			tl_torrent_add_peer_from(r->t, (const struct sockaddr *)&peers[i], len, TL_PSRC_TRACKER);
+		else if (r->fetch)
+			tl_fetch_add_peer(r->fetch, (const struct sockaddr *)&peers[i], len);
+	}
+}
+
+/* The trackers of the transfer: the torrent's (or the magnet link's) and
+ * -t; false when the HTTPS client cannot be set up. */
+static bool trk_new(struct run *r, const struct tl_metainfo *mi, const struct tl_magnet *mg)
+{
+	const struct tl_transfer_opts *o = r->o;
+	struct tl_strk_urls urls = { 0 };
+	if (o->is_no_trackers)
+		return true;
+	if (mi)
+		tl_strk_urls_add_tiers(&urls, mi->tiers, mi->ntiers);
+	for (size_t i = 0; mg && i < mg->ntrackers; i++)
+		tl_strk_urls_add(&urls, mg->trackers[i]);
+	for (size_t i = 0; i < o->ntrackers; i++)
+		tl_strk_urls_add(&urls, o->trackers[i]);
+	bool ok = true;
+	char err[256] = "";
+	if (urls.n)
+		r->strk = tl_strk_new(tl_session_base(r->s), o->bind, o->tracker_ca, err, sizeof(err));
+	if (urls.n && !r->strk) {
+		fprintf(stderr, "trackless: trackers: %s\n", err);
+		ok = false;
+	}
+	if (r->strk) {
+		struct tl_torrent_ctx ctx;
+		tl_session_context(r->s, &ctx);
+		struct tl_tracker_cfg cfg = {
+			.info_hash = mi ? mi->infohash : mg->infohash,
+			.peer_id = ctx.peer_id,
+			.port = tl_session_port(r->s),
+			.numwant = 50,
+			.is_private = mi && mi->is_private,
+		};
+		r->trk = tl_strk_tracker_new(r->strk, &cfg, &urls, trk_peers_cb, r);
+	}
+	if (r->trk && !mi) {
+		/* the size is unknown before the metadata: not a seed */
+		tl_tracker_set_progress(r->trk, 0, 0, 1);
+		tl_tracker_event(r->trk, TL_TRACKER_EV_STARTED, tl_tracker_now_ms());
+		r->is_trk_started = true;
+	}
+	tl_strk_urls_clear(&urls);
+	return ok;
+}
+
+static void trk_progress(struct run *r)
+{
+	if (!r->trk || !r->t)
+		return;
+	struct tl_torrent_stats st;
+	tl_torrent_stats(r->t, &st);
+	tl_strk_progress(r->trk, st.uploaded, st.downloaded, st.wanted_bytes, st.have_bytes);
+}
+
+static void trk_event(struct run *r, enum tl_torrent_event ev)
+{
+	if (!r->trk)
+		return;
+	trk_progress(r);
+	struct tl_torrent_stats st;
+	tl_torrent_stats(r->t, &st);
+	if (ev == TL_TEV_CHECKED) {
+		r->was_full_at_check = st.have_bytes >= st.wanted_bytes;
+		if (!r->is_trk_started)
+			tl_tracker_event(r->trk, TL_TRACKER_EV_STARTED, tl_tracker_now_ms());
+		r->is_trk_started = true;
+	} else if (ev == TL_TEV_COMPLETE && !r->was_full_at_check) {
+		tl_tracker_event(r->trk, TL_TRACKER_EV_COMPLETED, tl_tracker_now_ms());
+	}
+}
+
+static void trk_stopped_cb(void *arg)
+{
+	struct run *r = arg;
+	tl_session_break(r->s);
+}
+
+/* The end of the run: tell the trackers (bounded wait), then leave the loop. */
+static void finish(struct run *r)
+{
+	if (r->trk && r->is_trk_started)
+		tl_strk_stop(r->strk, r->trk, TL_STRK_STOP_GRACE_MS, trk_stopped_cb, r);
+	else
+		tl_session_break(r->s);
 }
 
 static void print_json_status(struct run *r, const char *event)
@@ -117,6 +273,7 @@ static void print_json_status(struct run *r, const char *event)
 	tl_json_bool(&j, st.is_checking);
 	tl_json_key(&j, "complete");
 	tl_json_bool(&j, st.is_complete);
+	print_json_sources(r, &j, &st);
 	tl_json_end_object(&j);
 	printf("%s\n", j.out.p);
 	fflush(stdout);
@@ -145,8 +302,11 @@ static void print_status_line(struct run *r)
 			snprintf(eta, sizeof(eta), "%llu:%02llu:%02llu", (unsigned long long)(s / 3600),
 			    (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
 		}
-		snprintf(line, sizeof(line), "[%s] %5.1f%%  down %s/s  up %s/s  peers %u  ETA %s%s",
-		    bar, frac * 100, down, up, st.npeers, eta, st.is_complete ? "  seeding" : "");
+		char trk[96];
+		tl_strk_summary(r->trk, trk, sizeof(trk));
+		snprintf(line, sizeof(line), "[%s] %5.1f%%  down %s/s  up %s/s  peers %u  ETA %s%s%s%s",
+		    bar, frac * 100, down, up, st.npeers, eta, st.is_complete ? "  seeding" : "",
+		    trk[0] ? "  " : "", trk);
 	}
 	fprintf(stderr, "\r%-78s", line);
 	r->printed_line = true;
@@ -160,7 +320,7 @@ static void stop(struct run *r)
 	if (r->t)
 		tl_torrent_stop(r->t);
 	else
-		tl_session_break(r->s);
+		finish(r);
 }
 
 static void fetch_status(struct run *r);
@@ -176,6 +336,7 @@ static void status_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	self_check_tick(r);
+	trk_progress(r);
 	if (r->o->is_json)
 		print_json_status(r, "status");
 	else if (!r->o->is_quiet && isatty(STDERR_FILENO))
@@ -215,12 +376,14 @@ static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 	}
 	switch (ev) {
 	case TL_TEV_CHECKED:
+		trk_event(r, ev);
 		if (r->o->is_json)
 			print_json_status(r, "checked");
 		break;
 	case TL_TEV_COMPLETE:
 		r->is_done = true;
 		r->complete_ms = tl_now_ms();
+		trk_event(r, ev);
 		if (r->o->is_json)
 			print_json_status(r, "complete");
 		else if (!r->o->is_quiet)
@@ -235,7 +398,7 @@ static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 	case TL_TEV_STOPPED:
 		if (r->o->is_json)
 			print_json_status(r, "stopped");
-		tl_session_break(r->s);
+		finish(r);
 		break;
 	}
 }
@@ -377,7 +540,7 @@ static bool start_torrent(struct run *r, struct tl_metainfo *mi_take)
 			r->rc_usage = TL_EXIT_USAGE;
 			return false;
 		}
-		tl_torrent_add_peer(r->t, (struct sockaddr *)&a, len);
+		tl_torrent_add_peer_from(r->t, (struct sockaddr *)&a, len, TL_PSRC_GIVEN);
 	}
 	return true;
 }
@@ -471,14 +634,19 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 	r.start_ms = tl_now_ms();
 	if (mg && !mi_take)
 		mi_take = tl_fetch_load_saved(r.state, mg);
+	signal(SIGPIPE, SIG_IGN); /* evhttp (trackers) and peers write to sockets that may close */
+	if (!trk_new(&r, mi_take, mg)) {
+		tl_metainfo_free(mi_take);
+		goto out;
+	}
 	if (mi_take) {
 		if (!start_torrent(&r, mi_take)) {
 			rc = r.rc_usage ? r.rc_usage : TL_EXIT_FAIL;
 			goto out;
 		}
 	} else {
-		if (o->is_no_dht && mg->npeers == 0 && o->npeers == 0)
-			fprintf(stderr, "trackless: --no-dht and no peer in the magnet link or --peer: "
+		if (o->is_no_dht && mg->npeers == 0 && o->npeers == 0 && !r.trk)
+			fprintf(stderr, "trackless: --no-dht, no tracker and no peer in the magnet link or --peer: "
 			                "waiting for incoming connections\n");
 		r.fetch = tl_fetch_new(r.s, mg, r.state, o->peers, o->npeers, fetched, &r);
 	}
@@ -517,6 +685,8 @@ out:
 		_exit(rc); /* stop at once: leave the rest to the kernel */
 	tl_sdht_unwatch(r.self_check);
 	tl_fetch_free(r.fetch);
+	tl_tracker_free(r.trk);
+	tl_strk_free(r.strk);
 	tl_session_free(r.s);
 	free(r.state);
 	return rc;
@@ -564,6 +734,17 @@ int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o)
 			return -1;
 		o->dht_port = (uint16_t)v;
 		return 1;
+	case 't':
+		if (o->ntrackers == MAX_PEER_ARGS)
+			return -1;
+		o->trackers[o->ntrackers++] = arg;
+		return 1;
+	case TL_OPT_NO_TRACKERS:
+		o->is_no_trackers = true;
+		return 1;
+	case TL_OPT_TRACKER_CA:
+		o->tracker_ca = arg;
+		return 1;
 	case TL_OPT_PEER:
 		if (o->npeers == MAX_PEER_ARGS)
 			return -1;
@@ -596,12 +777,14 @@ void tl_transfer_opts_init(struct tl_transfer_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->peers = tl_calloc(MAX_PEER_ARGS, sizeof(*o->peers));
 	o->bootstrap = tl_calloc(MAX_PEER_ARGS, sizeof(*o->bootstrap));
+	o->trackers = tl_calloc(MAX_PEER_ARGS, sizeof(*o->trackers));
 }
 
 void tl_transfer_opts_clear(struct tl_transfer_opts *o)
 {
 	free(o->peers);
 	free(o->bootstrap);
+	free(o->trackers);
 }
 
 struct tl_metainfo *tl_transfer_load(const char *path)
@@ -664,7 +847,7 @@ int tl_cmd_get(int argc, char **argv)
 	o.dir = ".";
 	int c, rc = TL_EXIT_USAGE;
 	char *end;
-	while ((c = getopt_long(argc, argv, "o:hqv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:t:hqv", longopts, NULL)) != -1) {
 		int h = tl_transfer_option(c, optarg, &o);
 		if (h == 1)
 			continue;

@@ -150,6 +150,11 @@ static void dht_peer_cb(void *arg, const struct sockaddr *sa, socklen_t len)
 	tl_mf_add_peer(f->mf, sa, len);
 }
 
+void tl_fetch_add_peer(struct tl_fetch *f, const struct sockaddr *sa, socklen_t len)
+{
+	tl_mf_add_peer(f->mf, sa, len);
+}
+
 static void add_spec(struct tl_fetch *f, const char *spec)
 {
 	struct sockaddr_storage a;

@@ -29,6 +29,8 @@ struct tl_metainfo *tl_fetch_load_saved(const char *state_dir, const struct tl_m
 struct tl_fetch *tl_fetch_new(struct tl_session *s, const struct tl_magnet *mg, const char *state_dir,
     const char *const *extra, size_t nextra, tl_fetch_done_fn fn, void *arg);
 void tl_fetch_free(struct tl_fetch *f);
+/* One more peer to ask for the metadata (a tracker's reply); borrowed. */
+void tl_fetch_add_peer(struct tl_fetch *f, const struct sockaddr *sa, socklen_t len);
 /* One status line ("metadata: ..."), into out[0..n). */
 void tl_fetch_status(const struct tl_fetch *f, char *out, size_t n);
 /* The reason the fetch is stuck, or NULL. */

@@ -34,6 +34,11 @@ struct tl_transfer_opts {
 	uint16_t dht_port;
 	const char **bootstrap; /* --bootstrap values (borrowed from argv) */
 	size_t nbootstrap;
+	/* trackers */
+	bool is_no_trackers;
+	const char **trackers;  /* -t values (borrowed from argv), each a tier of its own */
+	size_t ntrackers;
+	const char *tracker_ca; /* extra trusted CAs for HTTPS trackers */
 };
 
 enum {
@@ -49,6 +54,8 @@ enum {
 	TL_OPT_BOOTSTRAP,
 	TL_OPT_NO_DHT,
 	TL_OPT_DHT_PORT,
+	TL_OPT_NO_TRACKERS,
+	TL_OPT_TRACKER_CA,
 };
 
 #define TL_TRANSFER_LONGOPTS \
@@ -65,14 +72,20 @@ enum {
 	{ "json", no_argument, NULL, TL_OPT_JSON }, \
 	{ "bootstrap", required_argument, NULL, TL_OPT_BOOTSTRAP }, \
 	{ "no-dht", no_argument, NULL, TL_OPT_NO_DHT }, \
-	{ "dht-port", required_argument, NULL, TL_OPT_DHT_PORT }
+	{ "dht-port", required_argument, NULL, TL_OPT_DHT_PORT }, \
+	{ "tracker", required_argument, NULL, 't' }, \
+	{ "no-trackers", no_argument, NULL, TL_OPT_NO_TRACKERS }, \
+	{ "tracker-ca", required_argument, NULL, TL_OPT_TRACKER_CA }
 
 #define TL_TRANSFER_COMMON_HELP \
 	"      --peer HOST:PORT   connect to this peer (repeatable)\n" \
 	"      --port PORT        listen on PORT (default: any free port)\n" \
 	"      --bootstrap H:P    DHT entry node (repeatable; replaces the built-in routers)\n" \
 	"      --dht-port PORT    DHT UDP port (default: the same number as --port)\n" \
-	"      --no-dht           no DHT: peers only from --peer and incoming connections\n" \
+	"      --no-dht           no DHT: peers only from trackers, --peer and incoming connections\n" \
+	"  -t, --tracker URL      announce to this tracker too (repeatable; http, https, udp)\n" \
+	"      --no-trackers      never contact a tracker (the torrent's or the magnet link's)\n" \
+	"      --tracker-ca FILE  PEM file of extra CAs trusted for https trackers\n" \
 	"      --bind ADDR        listen on and connect from ADDR\n" \
 	"      --state-dir DIR    resume files, DHT nodes, fetched metadata (default $XDG_STATE_HOME/trackless)\n" \
 	"      --max-peers N      connections at most (default 200)\n" \
