@@ -20,7 +20,7 @@ head -c $((1024 * 1024 + 555)) /dev/urandom >"$work/u/udp.bin"
 otport=$((port_base + 90))
 HTTP_URL="http://$ADDR:$otport/announce"
 UDP_URL="udp://$ADDR:$otport/announce"
-timeout 20 "$bin" create "$work/h/http.bin" -t "$HTTP_URL" -o "$work/http.torrent" >/dev/null 2>&1 ||
+timeout 20 "$bin" create "$work/h/http.bin" --private -t "$HTTP_URL" -o "$work/http.torrent" >/dev/null 2>&1 ||
 	fail "create http torrent"
 # the infohash `seed PATH` will make (trackers are outside the info dict)
 timeout 20 "$bin" create "$work/u/udp.bin" -o "$work/udp-probe.torrent" >/dev/null 2>&1 ||
