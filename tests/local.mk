@@ -371,3 +371,5 @@ TESTS += tests/integration/magnet_dht.sh
 EXTRA_DIST += tests/integration/magnet_dht.sh
 TESTS += tests/integration/magnet_swarm.sh
 EXTRA_DIST += tests/integration/magnet_swarm.sh
+TESTS += tests/integration/magnet_hostile.sh
+EXTRA_DIST += tests/integration/magnet_hostile.sh tests/integration/hostile_peer.py
