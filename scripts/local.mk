@@ -2,3 +2,4 @@ EXTRA_DIST += scripts/setup scripts/test scripts/demo scripts/check-style script
 EXTRA_DIST += scripts/bench-create
 # dht benchmark (scripts/bench-dht)
 EXTRA_DIST += scripts/bench-dht
+EXTRA_DIST += scripts/bench-transfer

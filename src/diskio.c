@@ -521,9 +521,7 @@ uint64_t tl_disk_write_backlog(struct tl_disk *d)
 	return n;
 }
 
-/* mkdir -p for the user's download directory (symlinks there are the
- * user's choice, so plain paths are fine). */
-static int mkdir_parents(const char *dir)
+int tl_disk_mkdir_p(const char *dir, unsigned mode)
 {
 	char *p = tl_strdup(dir);
 	int rc = 0;
@@ -531,7 +529,7 @@ static int mkdir_parents(const char *dir)
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
 			*s = '\0';
-			if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST)
 				rc = -1;
 			*s = c;
 			if (c == '\0')
@@ -545,7 +543,7 @@ static int mkdir_parents(const char *dir)
 struct tl_disk_store *tl_disk_store_new(const struct tl_metainfo *mi, const struct tl_layout *l,
     const char *dir, bool is_writable, unsigned max_open, const char **why_out)
 {
-	if (is_writable && mkdir_parents(dir) != 0) {
+	if (is_writable && tl_disk_mkdir_p(dir, 0755) != 0) {
 		tl_warn("disk: mkdir %s: %s", dir, strerror(errno));
 		*why_out = "cannot create the download directory";
 		return NULL;

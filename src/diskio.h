@@ -115,6 +115,10 @@ int tl_disk_store_stat(struct tl_disk_store *s, size_t i, uint64_t *size_out,
  * stores only; call before jobs run. Returns TL_OK or TL_EIO (logged). */
 int tl_disk_store_create_empty(struct tl_disk_store *s);
 
+/* mkdir -p: dir and its missing parents with mode (the user's own paths:
+ * symlinks there are followed). Returns 0, or -1 with errno set. */
+int tl_disk_mkdir_p(const char *dir, unsigned mode);
+
 /* The store's path of file i relative to the download dir (borrowed). */
 const char *tl_disk_store_path(const struct tl_disk_store *s, size_t i);
 

@@ -293,6 +293,7 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 			return false;
 		}
 		count_msg(p, m.id);
+		tl_debug("peer %s: <- %s (%zu bytes)", p->name, tl_wire_name(m.id), used);
 		p->ops->on_msg(p, &m, b + m.payload_off);
 		if (p->state != TL_PEER_ST_ACTIVE)
 			return false;
@@ -312,6 +313,7 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 	}
 	if (m.id != TL_WIRE_KEEPALIVE) {
 		count_msg(p, m.id);
+		tl_debug("peer %s: <- %s", p->name, tl_wire_name(m.id));
 		p->ops->on_msg(p, &m, h + m.payload_off);
 	}
 	if (p->state != TL_PEER_ST_ACTIVE)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -266,6 +267,15 @@ void tl_resume_save_work(struct tl_disk_job *job)
 	struct tl_resume_save *sv = job->arg;
 	struct tl_resume_file *cur = tl_calloc(sv->nfiles ? sv->nfiles : 1, sizeof(*cur));
 	tl_resume_stat_files(sv->store, sv->nfiles, cur);
+	/* A file written in the last moments may be written again within the
+	 * same timestamp tick, after this stat: its mtime would not move and
+	 * its new pieces would never be re-verified. Record it as unknown. */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	for (size_t i = 0; i < sv->nfiles && !sv->is_quiescent; i++)
+		if (cur[i].size >= 0 && now_ns - cur[i].mtime_ns < TL_RESUME_SETTLE_NS)
+			cur[i].mtime_ns = -1;
 	uint8_t *p;
 	size_t len;
 	tl_resume_encode(&sv->infohash, sv->have, sv->npieces, cur, sv->nfiles, &p, &len);

@@ -86,10 +86,18 @@ struct tl_resume_save {
 	struct tl_infohash infohash;
 	uint8_t *have;               /* owned snapshot, all synced */
 	uint32_t npieces;
+	bool is_quiescent;           /* no write can follow (stopped, none in flight) */
 	int rc;                      /* result: TL_OK or TL_EIO */
 };
 
-/* TL_DISK_CALL work function: stat the files, encode, write atomically. */
+/* A file modified less than this long before a checkpoint gets its mtime
+ * recorded as unknown (-1) unless the save is quiescent. */
+#define TL_RESUME_SETTLE_NS 2000000000LL
+
+/* TL_DISK_CALL work function: stat the files, encode, write atomically.
+ * mtimes of files modified within TL_RESUME_SETTLE_NS are recorded as -1
+ * (so their missing pieces are re-verified at the next start) unless
+ * sv->is_quiescent. */
 void tl_resume_save_work(struct tl_disk_job *job);
 /* Free a tl_resume_save and its arrays. NULL is a no-op. */
 void tl_resume_save_free(struct tl_resume_save *sv);

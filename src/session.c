@@ -164,6 +164,11 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 		*why_out = "cannot make a peer id";
 		goto fail;
 	}
+	/* Random choices (picking ties, choking) differ per process. */
+	unsigned seed = 0;
+	for (int i = 8; i < 20; i++)
+		seed = seed * 31 + s->peer_id.b[i];
+	srandom(seed);
 	s->disk = tl_disk_new(s->base, opts->disk_threads ? opts->disk_threads : 2);
 	if (!s->disk) {
 		*why_out = "cannot start the disk threads";

@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
 #include "bitfield.h"
 #include "bounds.h"
+#include "choker.h"
 #include "diskio.h"
 #include "err.h"
 #include "layout.h"
@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "metainfo.h"
 #include "peer.h"
+#include "picker.h"
 #include "resume.h"
 #include "torrent_ext.h"
 #include "wire.h"
@@ -26,35 +27,29 @@
 /* BEP 3 choking: four regular unchokes plus one optimistic. */
 #define UNCHOKE_SLOTS 4u
 #define CHOKE_INTERVAL_S 10u
-#define OPTIMISTIC_INTERVAL_S 30u
 /* Startup verification jobs in flight. */
 #define CHECK_INFLIGHT 8u
 /* Checkpoint the resume file this often while pieces complete. */
 #define CHECKPOINT_S 5u
 /* Uploads: disk reads in flight and queued output per peer. */
-#define MAX_READS_PER_PEER 8u
-#define MAX_OUT_BYTES (1024u * 1024)
+#define MAX_READS_PER_PEER 32u
+#define MAX_OUT_BYTES (4u * 1024 * 1024)
 /* A peer that sent data of this many failed pieces is banned. */
 #define BAN_HASH_FAILS 3u
 /* No block for this long with requests out: snubbed. */
 #define SNUB_MS 30000u
 /* Peer requests we honour before asking the peer's reqq (BEP 10 absent). */
 #define DEFAULT_PEER_REQQ 250u
-#define MAX_CONTRIB 8u
+/* Peers scored when a piece fails its hash; blocks asked per picker call. */
+#define MAX_SENDERS 16u
+#define FILL_BATCH 64u
 
-enum blk_state { BLK_FREE = 0, BLK_REQUESTED = 1, BLK_HAVE = 2 };
-
+/* A piece being assembled: its buffer, until the hashed write is done. */
 struct active_piece {
 	struct tl_torrent *t;
 	uint32_t index;
 	uint32_t len;
-	uint32_t nblocks;
-	uint32_t nhave;
-	uint32_t first_free;  /* hint: no free block before it */
-	uint8_t *blk;         /* enum blk_state per block */
 	uint8_t *buf;         /* the whole piece */
-	uint64_t contrib[MAX_CONTRIB]; /* serials of peers that sent blocks */
-	size_t ncontrib;
 	bool is_writing;
 	struct tl_disk_job job;
 	struct active_piece *next;
@@ -90,7 +85,8 @@ struct tl_torrent {
 	struct tl_bitfield have;
 	struct tl_bitfield wanted;
 	struct tl_bitfield need;   /* wanted and not had */
-	uint16_t *avail;           /* peers having each piece (saturating) */
+	struct tl_picker *picker;  /* which blocks to ask whom for */
+	struct tl_bitfield scratch; /* fill_requests: p's pieces narrowed to active ones */
 	uint64_t wanted_bytes, have_bytes;
 	struct active_piece *active;
 	uint64_t inflight_bytes;
@@ -111,7 +107,7 @@ struct tl_torrent {
 	/* state */
 	bool is_complete, is_stopping, is_stopped, is_failed;
 	uint64_t ticks;
-	uint64_t optimistic_serial;
+	struct tl_choker choker;
 	uint64_t downloaded, uploaded, hash_fails;
 	double down_rate, up_rate;
 	uint64_t down_tick, up_tick;
@@ -155,22 +151,13 @@ static bool is_banned(const struct tl_torrent *t, const struct sockaddr_storage 
 
 /* ---- interest and requests ---- */
 
-static bool peer_has_needed(const struct tl_torrent *t, const struct tl_peer *p)
-{
-	size_t n = tl_bitfield_nbytes(t->need.n);
-	if (!p->have.bits || t->need.count == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (p->have.bits[i] & t->need.bits[i])
-			return true;
-	return false;
-}
-
 static void update_interest(struct tl_torrent *t, struct tl_peer *p)
 {
 	if (p->state != TL_PEER_ST_ACTIVE)
 		return;
-	bool want = peer_has_needed(t, p);
+	/* Seeding existing data never writes: nothing to want. */
+	bool want = !t->opts.is_read_only && p->have.bits &&
+	    tl_picker_is_interesting(t->picker, &p->have);
 	if (want != p->am_interested) {
 		p->am_interested = want;
 		tl_peer_send_simple(p, want ? TL_WIRE_INTERESTED : TL_WIRE_NOT_INTERESTED);
@@ -185,81 +172,27 @@ static struct active_piece *find_active(struct tl_torrent *t, uint32_t index)
 	return NULL;
 }
 
-static uint32_t block_len(const struct active_piece *ap, uint32_t b)
-{
-	uint32_t begin = b * BLOCK;
-	return ap->len - begin < BLOCK ? ap->len - begin : BLOCK;
-}
-
-/* Forget request i of p; its block goes back to the pool unless another
- * peer also asked for it (endgame). */
+/* Forget our request i of p without an answer (choke, reject, snub). */
 static void drop_req(struct tl_torrent *t, struct tl_peer *p, size_t i)
 {
 	struct tl_peer_req r = p->reqs[i];
 	p->reqs[i] = p->reqs[--p->nreqs];
-	struct active_piece *ap = find_active(t, r.index);
-	if (!ap || ap->is_writing)
-		return;
-	uint32_t b = r.begin / BLOCK;
-	if (ap->blk[b] != BLK_REQUESTED)
-		return;
-	for (struct tl_peer *o = t->peers; o; o = o->next)
-		for (size_t k = 0; k < o->nreqs; k++)
-			if (o->reqs[k].index == r.index && o->reqs[k].begin == r.begin)
-				return;
-	ap->blk[b] = BLK_FREE;
-	if (b < ap->first_free)
-		ap->first_free = b;
+	tl_picker_abort(t->picker, p->serial, r.index, r.begin);
 }
 
 static void drop_all_reqs(struct tl_torrent *t, struct tl_peer *p)
 {
-	while (p->nreqs > 0)
-		drop_req(t, p, p->nreqs - 1);
+	tl_picker_peer_abort_all(t->picker, p->serial);
+	p->nreqs = 0;
 }
 
-static bool has_req(const struct tl_peer *p, uint32_t index, uint32_t begin)
+static void remove_req(struct tl_peer *p, uint32_t index, uint32_t begin)
 {
 	for (size_t k = 0; k < p->nreqs; k++)
-		if (p->reqs[k].index == index && p->reqs[k].begin == begin)
-			return true;
-	return false;
-}
-
-static void add_req(struct tl_peer *p, struct active_piece *ap, uint32_t b)
-{
-	if (p->nreqs == p->reqs_cap) {
-		p->reqs_cap = p->reqs_cap ? p->reqs_cap * 2 : 32;
-		p->reqs = tl_reallocarray(p->reqs, p->reqs_cap, sizeof(*p->reqs));
-	}
-	struct tl_peer_req r = { ap->index, b * BLOCK, block_len(ap, b) };
-	p->reqs[p->nreqs++] = r;
-	ap->blk[b] = BLK_REQUESTED;
-	tl_peer_send_req(p, TL_WIRE_REQUEST, r.index, r.begin, r.len);
-}
-
-/* The next piece to start for p: rarest first (ties broken from a random
- * start), or the lowest index when sequential. */
-static bool pick_piece(struct tl_torrent *t, const struct tl_peer *p, uint32_t *index_out)
-{
-	uint32_t n = t->l.npieces, best = n, best_avail = UINT32_MAX;
-	uint32_t start = t->opts.is_sequential ? 0 : (uint32_t)random() % n;
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = start + k < n ? start + k : start + k - n;
-		if (!tl_bitfield_get(&t->need, i) || !tl_bitfield_get(&p->have, i) ||
-		    find_active(t, i))
-			continue;
-		if (t->opts.is_sequential) {
-			best = i;
-			break;
+		if (p->reqs[k].index == index && p->reqs[k].begin == begin) {
+			p->reqs[k] = p->reqs[--p->nreqs];
+			return;
 		}
-		if (t->avail[i] < best_avail) {
-			best = i;
-			best_avail = t->avail[i];
-		}
-	}
-	*index_out = best;
-	return best < n;
 }
 
 static struct active_piece *start_piece(struct tl_torrent *t, uint32_t index)
@@ -268,8 +201,6 @@ static struct active_piece *start_piece(struct tl_torrent *t, uint32_t index)
 	ap->t = t;
 	ap->index = index;
 	ap->len = tl_layout_piece_len(&t->l, index);
-	ap->nblocks = (ap->len + BLOCK - 1) / BLOCK;
-	ap->blk = tl_calloc(ap->nblocks, 1);
 	ap->buf = tl_malloc(ap->len);
 	ap->next = t->active;
 	t->active = ap;
@@ -285,70 +216,46 @@ static void free_piece(struct tl_torrent *t, struct active_piece *ap)
 			break;
 		}
 	t->inflight_bytes -= ap->len;
-	free(ap->blk);
 	free(ap->buf);
 	free(ap);
 }
 
-/* A free block of an active piece p has; endgame allows a block another
- * peer was asked for. */
-static bool next_block(struct tl_torrent *t, struct tl_peer *p, bool is_endgame,
-    struct active_piece **ap_out, uint32_t *b_out)
-{
-	for (struct active_piece *ap = t->active; ap; ap = ap->next) {
-		if (ap->is_writing || !tl_bitfield_get(&p->have, ap->index))
-			continue;
-		for (uint32_t b = is_endgame ? 0 : ap->first_free; b < ap->nblocks; b++) {
-			if (ap->blk[b] == BLK_FREE) {
-				if (!is_endgame)
-					ap->first_free = b + 1;
-				*ap_out = ap;
-				*b_out = b;
-				return true;
-			}
-			if (is_endgame && ap->blk[b] == BLK_REQUESTED && !has_req(p, ap->index, b * BLOCK)) {
-				*ap_out = ap;
-				*b_out = b;
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
+/*
+ * Keep p's pipeline full with blocks the picker chooses. At the memory
+ * bound only pieces that already have a buffer may be picked (the picker
+ * sees p's pieces narrowed to them), so buffers exceed max_inflight by at
+ * most what one call can start: FILL_BATCH blocks, or one piece.
+ */
 static void fill_requests(struct tl_torrent *t, struct tl_peer *p)
 {
 	if (p->state != TL_PEER_ST_ACTIVE || p->peer_choking || !p->am_interested ||
 	    t->is_stopping || t->is_failed)
 		return;
-	size_t depth = p->max_reqs;
-	while (p->nreqs < depth) {
-		struct active_piece *ap;
-		uint32_t b, index;
-		if (next_block(t, p, false, &ap, &b)) {
-			add_req(p, ap, b);
-			continue;
+	while (p->nreqs < p->max_reqs) {
+		const struct tl_bitfield *has = &p->have;
+		if (t->inflight_bytes > 0 && t->inflight_bytes + t->l.piece_len > t->opts.max_inflight) {
+			tl_bitfield_unset_all(&t->scratch);
+			for (struct active_piece *ap = t->active; ap; ap = ap->next)
+				if (!ap->is_writing && tl_bitfield_get(&p->have, ap->index))
+					tl_bitfield_set(&t->scratch, ap->index);
+			has = &t->scratch;
 		}
-		bool can_start = t->inflight_bytes == 0 ||
-		    t->inflight_bytes + t->l.piece_len <= t->opts.max_inflight;
-		if (pick_piece(t, p, &index)) {
-			if (!can_start)
-				return;
-			start_piece(t, index);
-			continue;
-		}
-		/* Nothing new to start: endgame duplicates, a few at a time. */
-		if (p->nreqs < depth / 2 + 1 && next_block(t, p, true, &ap, &b)) {
-			struct tl_peer_req r = { ap->index, b * BLOCK, block_len(ap, b) };
+		struct tl_block b[FILL_BATCH];
+		size_t room = p->max_reqs - p->nreqs;
+		size_t n = tl_picker_next(t->picker, has, p->serial, room < FILL_BATCH ? room : FILL_BATCH, b);
+		if (n == 0)
+			return;
+		for (size_t i = 0; i < n; i++) {
+			if (!find_active(t, b[i].piece))
+				start_piece(t, b[i].piece);
 			if (p->nreqs == p->reqs_cap) {
-				p->reqs_cap = p->reqs_cap ? p->reqs_cap * 2 : 32;
+				p->reqs_cap = p->reqs_cap ? p->reqs_cap * 2 : 64;
 				p->reqs = tl_reallocarray(p->reqs, p->reqs_cap, sizeof(*p->reqs));
 			}
+			struct tl_peer_req r = { b[i].piece, b[i].begin, b[i].length };
 			p->reqs[p->nreqs++] = r;
 			tl_peer_send_req(p, TL_WIRE_REQUEST, r.index, r.begin, r.len);
-			continue;
 		}
-		return;
 	}
 }
 
@@ -366,6 +273,7 @@ static void set_have(struct tl_torrent *t, uint32_t index)
 {
 	if (!tl_bitfield_set(&t->have, index))
 		return;
+	tl_picker_piece_verified(t->picker, index);
 	if (tl_bitfield_unset(&t->need, index))
 		t->have_bytes += tl_layout_piece_len(&t->l, index);
 	t->is_ckpt_dirty = true;
@@ -396,28 +304,31 @@ static void write_done(struct tl_disk_job *job)
 {
 	struct active_piece *ap = job->arg;
 	struct tl_torrent *t = ap->t;
+	uint32_t index = ap->index;
 	t->jobs--;
+	free_piece(t, ap);
 	if (job->status == TL_DISK_OK) {
-		set_have(t, ap->index);
+		set_have(t, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			if (p->state == TL_PEER_ST_ACTIVE)
-				tl_peer_send_have(p, ap->index);
-		free_piece(t, ap);
+				tl_peer_send_have(p, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			update_interest(t, p);
 		check_complete(t);
 	} else if (job->status == TL_DISK_HASH_FAIL) {
 		t->hash_fails++;
-		tl_warn("torrent %s: piece %u failed its hash check", t->mi->name, ap->index);
-		for (size_t i = 0; i < ap->ncontrib; i++) {
-			struct tl_peer *p = find_serial(t, ap->contrib[i]);
+		tl_warn("torrent %s: piece %u failed its hash check", t->mi->name, index);
+		uint64_t senders[MAX_SENDERS];
+		size_t n = tl_picker_piece_senders(t->picker, index, senders, MAX_SENDERS);
+		tl_picker_piece_failed(t->picker, index);
+		for (size_t i = 0; i < n; i++) {
+			struct tl_peer *p = find_serial(t, senders[i]);
 			if (p && p->state == TL_PEER_ST_ACTIVE && ++p->hash_fails >= BAN_HASH_FAILS)
 				ban_peer(t, p);
 		}
-		free_piece(t, ap);
 	} else {
-		tl_err("torrent %s: disk error writing piece %u; stopping", t->mi->name, ap->index);
-		free_piece(t, ap);
+		tl_err("torrent %s: disk error writing piece %u; stopping", t->mi->name, index);
+		tl_picker_piece_failed(t->picker, index);
 		t->is_failed = true;
 		emit(t, TL_TEV_ERROR);
 		return;
@@ -438,21 +349,6 @@ static void piece_received(struct tl_torrent *t, struct active_piece *ap)
 	ap->job.arg = ap;
 	t->jobs++;
 	tl_disk_submit(t->ctx.disk, &ap->job);
-}
-
-/* Cancel the other endgame requests for a block that just arrived. */
-static void cancel_dups(struct tl_torrent *t, struct tl_peer *from, uint32_t index, uint32_t begin)
-{
-	for (struct tl_peer *o = t->peers; o; o = o->next) {
-		if (o == from)
-			continue;
-		for (size_t k = 0; k < o->nreqs; k++)
-			if (o->reqs[k].index == index && o->reqs[k].begin == begin) {
-				tl_peer_send_req(o, TL_WIRE_CANCEL, index, begin, o->reqs[k].len);
-				o->reqs[k] = o->reqs[--o->nreqs];
-				break;
-			}
-	}
 }
 
 /* ---- uploads ---- */
@@ -517,6 +413,8 @@ static void set_choke(struct tl_peer *p, bool choke)
 	if (p->am_choking == choke || p->state != TL_PEER_ST_ACTIVE)
 		return;
 	p->am_choking = choke;
+	if (!choke)
+		p->last_unchoked_ms = tl_now_ms();
 	tl_peer_send_simple(p, choke ? TL_WIRE_CHOKE : TL_WIRE_UNCHOKE);
 	if (choke)
 		reject_all(p);
@@ -530,49 +428,51 @@ static unsigned count_unchoked(const struct tl_torrent *t)
 	return n;
 }
 
-/* BEP 3 choker: best UNCHOKE_SLOTS interested peers by the rate that
- * matters (what they give us while we download, what they take once we
- * seed), plus one optimistic unchoke. */
-static void rechoke(struct tl_torrent *t, bool rotate_optimistic)
+/* Every CHOKE_INTERVAL_S: the choker (a pure policy) picks who gets the
+ * UNCHOKE_SLOTS regular slots and the optimistic one. */
+static void rechoke(struct tl_torrent *t)
 {
-	struct tl_peer *best[UNCHOKE_SLOTS] = { NULL };
+	size_t n = 0;
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		n += p->state == TL_PEER_ST_ACTIVE;
+	if (n == 0)
+		return;
+	struct tl_choker_peer *cp = tl_calloc(n, sizeof(*cp));
+	struct tl_peer **ps = tl_calloc(n, sizeof(*ps));
+	bool *unchoke = tl_calloc(n, sizeof(*unchoke));
+	size_t i = 0;
 	for (struct tl_peer *p = t->peers; p; p = p->next) {
-		if (p->state != TL_PEER_ST_ACTIVE || !p->peer_interested)
+		if (p->state != TL_PEER_ST_ACTIVE)
 			continue;
-		double r = t->is_complete ? p->up_rate : p->down_rate;
-		for (unsigned k = 0; k < UNCHOKE_SLOTS; k++) {
-			double rk = !best[k] ? -1 : t->is_complete ? best[k]->up_rate : best[k]->down_rate;
-			if (r > rk) {
-				memmove(&best[k + 1], &best[k], (UNCHOKE_SLOTS - k - 1) * sizeof(best[0]));
-				best[k] = p;
-				break;
-			}
-		}
+		ps[i] = p;
+		cp[i].key = p->serial;
+		cp[i].is_interested = p->peer_interested;
+		cp[i].is_snubbed = p->is_snubbed;
+		cp[i].is_unchoked = !p->am_choking;
+		cp[i].rate_down = (uint64_t)p->down_rate;
+		cp[i].rate_up = (uint64_t)p->up_rate;
+		cp[i].last_unchoked = p->last_unchoked_ms;
+		i++;
 	}
-	struct tl_peer *opt = find_serial(t, t->optimistic_serial);
-	if (rotate_optimistic || !opt || !opt->peer_interested) {
-		/* A random interested peer outside the best set. */
-		unsigned n = 0;
-		opt = NULL;
-		for (struct tl_peer *p = t->peers; p; p = p->next) {
-			bool is_best = false;
-			for (unsigned k = 0; k < UNCHOKE_SLOTS; k++)
-				is_best |= best[k] == p;
-			if (p->state == TL_PEER_ST_ACTIVE && p->peer_interested && !is_best &&
-			    (unsigned)random() % ++n == 0)
-				opt = p;
-		}
-		t->optimistic_serial = opt ? opt->serial : 0;
-	}
-	for (struct tl_peer *p = t->peers; p; p = p->next) {
-		bool keep = p == opt;
-		for (unsigned k = 0; k < UNCHOKE_SLOTS; k++)
-			keep |= best[k] == p;
-		set_choke(p, !keep);
-	}
+	uint64_t now = tl_now_ms();
+	tl_choker_run(&t->choker, cp, n, UNCHOKE_SLOTS + 1, t->is_complete, now, unchoke);
+	for (i = 0; i < n; i++)
+		set_choke(ps[i], !unchoke[i]);
+	free(cp);
+	free(ps);
+	free(unchoke);
 }
 
 /* ---- peer callbacks ---- */
+
+/* Forget what p had (its availability), before a new have set. */
+static void drop_have_set(struct tl_torrent *t, struct tl_peer *p)
+{
+	if (!p->have.bits)
+		return;
+	tl_picker_peer_lost(t->picker, &p->have);
+	tl_bitfield_unset_all(&p->have);
+}
 
 static void on_close(struct tl_peer *p, const char *reason)
 {
@@ -585,25 +485,10 @@ static void on_close(struct tl_peer *p, const char *reason)
 		}
 	t->npeers--;
 	(*t->ctx.total_peers)--;
-	if (p->have.bits)
-		for (uint32_t i = tl_bitfield_next_set(&p->have, 0); i < p->have.n;
-		     i = tl_bitfield_next_set(&p->have, i + 1))
-			if (t->avail[i] > 0)
-				t->avail[i]--;
-	/* p is no longer in the list: its blocks can go back to the pool. */
-	while (p->nreqs > 0) {
-		p->nreqs--;
-		struct tl_peer_req r = p->reqs[p->nreqs];
-		struct active_piece *ap = find_active(t, r.index);
-		bool other = false;
-		for (struct tl_peer *o = t->peers; o && !other; o = o->next)
-			other = has_req(o, r.index, r.begin);
-		if (ap && !ap->is_writing && ap->blk[r.begin / BLOCK] == BLK_REQUESTED && !other) {
-			ap->blk[r.begin / BLOCK] = BLK_FREE;
-			if (r.begin / BLOCK < ap->first_free)
-				ap->first_free = r.begin / BLOCK;
-		}
-	}
+	bool was_seed = p->have.n > 0 && tl_bitfield_all(&p->have);
+	drop_have_set(t, p);
+	tl_picker_peer_abort_all(t->picker, p->serial);
+	p->nreqs = 0;
 	uint64_t now = tl_now_ms();
 	for (size_t i = 0; i < t->nknown; i++) {
 		struct known_peer *k = &t->known[i];
@@ -614,7 +499,7 @@ static void on_close(struct tl_peer *p, const char *reason)
 			k->fails++;
 		unsigned shift = k->fails < 6 ? k->fails : 6;
 		k->next_try_ms = now + (1000u << shift);
-		k->is_seed = p->have.n > 0 && tl_bitfield_all(&p->have);
+		k->is_seed = was_seed;
 	}
 	if (!t->is_stopping)
 		fill_all(t);
@@ -663,17 +548,9 @@ static void on_ready(struct tl_peer *p)
 	tl_tx_ready(t, p);
 }
 
-static void add_avail(struct tl_torrent *t, uint32_t i)
-{
-	if (t->avail[i] < UINT16_MAX)
-		t->avail[i]++;
-}
-
 static void got_have_set(struct tl_torrent *t, struct tl_peer *p)
 {
-	for (uint32_t i = tl_bitfield_next_set(&p->have, 0); i < p->have.n;
-	     i = tl_bitfield_next_set(&p->have, i + 1))
-		add_avail(t, i);
+	tl_picker_peer_bitfield(t->picker, &p->have);
 	if (t->is_complete && tl_bitfield_all(&p->have)) {
 		tl_peer_close(p, "both complete");
 		return;
@@ -740,32 +617,30 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 		break;
 	case TL_WIRE_HAVE:
 		if (tl_bitfield_set(&p->have, m->index)) {
-			add_avail(t, m->index);
+			tl_picker_peer_have(t->picker, m->index);
 			if (t->is_complete && tl_bitfield_all(&p->have)) {
 				tl_peer_close(p, "both complete");
 				return;
 			}
-			if (!p->am_interested && tl_bitfield_get(&t->need, m->index))
+			if (!p->am_interested)
 				update_interest(t, p);
 			fill_requests(t, p);
 		}
 		break;
 	case TL_WIRE_BITFIELD:
-		if (p->nmsgs != 1) {
-			tl_peer_close(p, "bitfield after other messages");
-			return;
-		}
-		if (tl_bitfield_from_wire(&p->have, payload, m->payload_len, &why) != 0) {
+	case TL_WIRE_HAVE_ALL:
+		/* BEP 3 puts BITFIELD first, but aria2 1.36 sends one after
+		 * HAVE_NONE and requests: take a late one as a replacement. */
+		if (p->nmsgs != 1)
+			tl_debug("peer %s: late %s", p->name, tl_wire_name(m->id));
+		drop_have_set(t, p);
+		if (m->id == TL_WIRE_HAVE_ALL) {
+			tl_bitfield_set_all(&p->have);
+		} else if (tl_bitfield_from_wire(&p->have, payload, m->payload_len, &why) != 0) {
 			tl_peer_close(p, why);
 			return;
 		}
 		got_have_set(t, p);
-		break;
-	case TL_WIRE_HAVE_ALL:
-		if (p->nmsgs == 1) {
-			tl_bitfield_set_all(&p->have);
-			got_have_set(t, p);
-		}
 		break;
 	case TL_WIRE_REQUEST:
 		on_request(t, p, m);
@@ -796,37 +671,35 @@ static void on_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbu
 {
 	struct tl_torrent *t = p->owner;
 	uint32_t len = (uint32_t)m->payload_len;
-	for (size_t i = 0; i < p->nreqs; i++)
-		if (p->reqs[i].index == m->index && p->reqs[i].begin == m->begin &&
-		    p->reqs[i].len == len) {
-			p->reqs[i] = p->reqs[--p->nreqs];
-			break;
-		}
-	uint64_t now = tl_now_ms();
+	remove_req(p, m->index, m->begin);
 	p->down_bytes += len;
 	p->down_tick += len;
 	t->downloaded += len;
 	t->down_tick += len;
-	p->last_block_ms = now;
+	p->last_block_ms = tl_now_ms();
 	p->is_snubbed = false;
+	uint64_t cancel[TL_PICKER_ENDGAME_DUP];
+	size_t ncancel = 0;
+	enum tl_picker_result res = tl_picker_received(t->picker, p->serial, m->index, m->begin, len,
+	    cancel, TL_PICKER_ENDGAME_DUP, &ncancel);
 	struct active_piece *ap = find_active(t, m->index);
-	uint32_t b = m->begin / BLOCK;
-	if (!ap || ap->is_writing || m->begin % BLOCK != 0 || len != block_len(ap, b) ||
-	    ap->blk[b] == BLK_HAVE) {
-		/* Late, duplicate or unasked: drop the bytes. */
+	if ((res == TL_PICKER_NEW || res == TL_PICKER_DONE) && !ap)
+		ap = start_piece(t, m->index); /* a late block of a piece given back */
+	if ((res != TL_PICKER_NEW && res != TL_PICKER_DONE) || ap->is_writing) {
+		/* Duplicate, late or unasked: drop the bytes. */
 		evbuffer_drain(in, len);
 	} else {
 		evbuffer_remove(in, ap->buf + m->begin, len);
-		ap->blk[b] = BLK_HAVE;
-		ap->nhave++;
-		bool known = false;
-		for (size_t i = 0; i < ap->ncontrib; i++)
-			known |= ap->contrib[i] == p->serial;
-		if (!known && ap->ncontrib < MAX_CONTRIB)
-			ap->contrib[ap->ncontrib++] = p->serial;
-		cancel_dups(t, p, m->index, m->begin);
-		if (ap->nhave == ap->nblocks)
+		if (res == TL_PICKER_DONE)
 			piece_received(t, ap);
+	}
+	/* Endgame: the others asked for this block need not send it. */
+	for (size_t i = 0; i < ncancel; i++) {
+		struct tl_peer *o = find_serial(t, cancel[i]);
+		if (!o || o == p || o->state != TL_PEER_ST_ACTIVE)
+			continue;
+		tl_peer_send_req(o, TL_WIRE_CANCEL, m->index, m->begin, len);
+		remove_req(o, m->index, m->begin);
 	}
 	fill_requests(t, p);
 }
@@ -973,6 +846,9 @@ static void checkpoint(struct tl_torrent *t)
 	sv->nfiles = t->l.nfiles;
 	sv->infohash = t->mi->infohash;
 	sv->npieces = t->l.npieces;
+	sv->is_quiescent = t->is_stopping;
+	for (struct active_piece *ap = t->active; ap; ap = ap->next)
+		sv->is_quiescent &= !ap->is_writing;
 	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
 	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
 	struct ckpt *c = tl_calloc(1, sizeof(*c));
@@ -1125,7 +1001,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 			depth = TL_PEER_MIN_REQS;
 		if (depth > DEFAULT_PEER_REQQ)
 			depth = DEFAULT_PEER_REQQ;
-		p->max_reqs = depth;
+		p->max_reqs = p->is_snubbed ? 1 : depth;
 		if (p->nreqs > 0 && now - p->last_block_ms > SNUB_MS && !p->is_snubbed) {
 			tl_info("peer %s: snubbed", p->name);
 			p->is_snubbed = true;
@@ -1140,7 +1016,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 		fill_requests(t, p);
 	}
 	if (t->ticks % CHOKE_INTERVAL_S == 0)
-		rechoke(t, t->ticks % OPTIMISTIC_INTERVAL_S == 0);
+		rechoke(t);
 	if (t->ticks % 2 == 0)
 		dial_known(t);
 	if (t->is_ckpt_dirty && now - t->last_ckpt_ms >= CHECKPOINT_S * 1000)
@@ -1158,25 +1034,6 @@ void tl_torrent_stop(struct tl_torrent *t)
 	/* A last checkpoint records the final mtimes for an instant restart. */
 	t->is_ckpt_dirty = true;
 	finish_stop(t);
-}
-
-static int mkdir_p(const char *path)
-{
-	char *p = tl_strdup(path);
-	int rc = 0;
-	for (char *s = p + 1; rc == 0; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0700) != 0 && errno != EEXIST)
-				rc = -1;
-			*s = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	free(p);
-	return rc;
 }
 
 struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_metainfo *mi_take,
@@ -1228,7 +1085,17 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	for (uint32_t i = 0; i < t->l.npieces; i++)
 		if (tl_bitfield_get(&t->wanted, i))
 			t->wanted_bytes += tl_layout_piece_len(&t->l, i);
-	t->avail = tl_calloc(t->l.npieces, sizeof(*t->avail));
+	t->picker = tl_picker_new(t->l.npieces, t->l.piece_len, t->l.total_len, NULL,
+	    (uint64_t)random() << 32 ^ (uint64_t)random());
+	if (!t->picker) {
+		*why_out = "the torrent's piece geometry is not supported";
+		goto fail;
+	}
+	tl_picker_set_sequential(t->picker, t->opts.is_sequential);
+	for (uint32_t i = 0; i < t->l.npieces; i++)
+		if (!tl_bitfield_get(&t->wanted, i))
+			tl_picker_set_piece_priority(t->picker, i, TL_PICKER_PRIO_SKIP);
+	tl_bitfield_init(&t->scratch, t->l.npieces);
 	t->check_jobs = tl_calloc(CHECK_INFLIGHT, sizeof(*t->check_jobs));
 	t->store = tl_disk_store_new(t->mi, &t->l, t->dir, !opts->is_read_only, 128, why_out);
 	if (!t->store)
@@ -1239,7 +1106,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		size_t n = strlen(opts->state_dir) + 64;
 		char *d = tl_malloc(n);
 		snprintf(d, n, "%s/resume", opts->state_dir);
-		if (mkdir_p(d) != 0) {
+		if (tl_disk_mkdir_p(d, 0700) != 0) {
 			tl_warn("torrent: cannot create %s: %s; no resume file", d, strerror(errno));
 		} else {
 			t->resume_path = tl_malloc(n);
@@ -1249,6 +1116,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	}
 	unsigned flags = TL_HS_F_FAST | TL_HS_F_EXTENDED | (ctx->dht_port ? TL_HS_F_DHT : 0);
 	tl_handshake_reserved(flags, t->hs.reserved);
+	tl_choker_init(&t->choker, (uint64_t)random() << 32 ^ (uint64_t)random());
 	t->hs.infohash = t->mi->infohash;
 	t->hs.peer_id = ctx->peer_id;
 	return t;
@@ -1272,7 +1140,8 @@ void tl_torrent_free(struct tl_torrent *t)
 	tl_bitfield_clear(&t->to_check);
 	tl_layout_clear(&t->l);
 	tl_metainfo_free(t->mi);
-	free(t->avail);
+	tl_picker_free(t->picker);
+	tl_bitfield_clear(&t->scratch);
 	free(t->check_jobs);
 	free(t->known);
 	free(t->banned);

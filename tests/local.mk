@@ -359,6 +359,27 @@ TESTS += tests/integration/transfer.sh
 EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
 TESTS += tests/integration/resume.sh tests/integration/swarm.sh
 EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
+TESTS += tests/interop/transfer_libtorrent.sh
+EXTRA_DIST += tests/interop/transfer_libtorrent.sh tests/interop/lt_peer.py
+TESTS += tests/interop/transfer_aria2.sh
+EXTRA_DIST += tests/interop/transfer_aria2.sh
+FUZZ_TARGETS += resume
+check_PROGRAMS += tests/fuzz/replay_resume
+tests_fuzz_replay_resume_SOURCES = tests/fuzz/fuzz_resume.c tests/fuzz/replay.c
+tests_fuzz_replay_resume_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"resume"'
+tests_fuzz_replay_resume_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_resume
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_resume
+tests_fuzz_fuzz_resume_SOURCES = tests/fuzz/fuzz_resume.c
+tests_fuzz_fuzz_resume_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_resume_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_resume_LDADD = $(TEST_LIBS)
+endif
+TESTS += tests/integration/violations.sh
+EXTRA_DIST += tests/integration/violations.sh tests/integration/violations.py
+TESTS += tests/interop/transfer_transmission.sh
+EXTRA_DIST += tests/interop/transfer_transmission.sh
 
 # -- trackerless end to end
 check_PROGRAMS += tests/unit/test_metafetch

@@ -30,7 +30,7 @@ echo "killed with ${have1:-0} of $size bytes"
 [ "${have1:-0}" -gt 0 ] && [ "${have1:-0}" -lt $size ] || fail "the kill did not land mid-download"
 
 timeout 40 "$bin" get "$work/t.torrent" -o "$work/dl" --peer 127.0.0.2:$port --bind 127.0.0.3 \
-	--state-dir "$work/s1" --no-seed --json >"$work/get2.out" 2>"$work/get2.err"
+	--state-dir "$work/s1" --no-seed --json -v >"$work/get2.out" 2>"$work/get2.err"
 rc=$?
 [ $rc -eq 0 ] || { fail "restarted get exited $rc"; tail -n 5 "$work/get2.err"; }
 cmp -s "$work/data/big.bin" "$work/dl/big.bin" || fail "data differs after the restart"
@@ -40,5 +40,5 @@ echo "restart: ${start:-?} bytes kept, ${down:-?} downloaded"
 [ "${start:-0}" -ge "${have1:-1}" ] || fail "restart kept ${start:-0} bytes, had ${have1:-0} before the kill"
 [ "${down:-$size}" -le $((size - ${start:-0} + 4 * 262144)) ] ||
 	fail "restart downloaded ${down:-?} bytes; verified pieces were fetched again"
-[ $fails -eq 0 ] || exit 1
+[ $fails -eq 0 ] || { tail -n 30 "$work/get2.err"; cat "$work/get2.out" | head -5; tail -n 5 "$work/seed.err"; exit 1; }
 echo "ok"

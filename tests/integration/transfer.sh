@@ -49,4 +49,18 @@ run() {
 
 run single "$work/single.torrent" "$work/single" $((port_base + 1))
 run multi "$work/multi.torrent" "$work/multi" $((port_base + 2))
+# file selection: only sub/*, in order
+port=$((port_base + 3))
+timeout --foreground 60 "$bin" seed "$work/multi.torrent" "$work/multi" --bind 127.0.0.2 --port $port \
+	--state-dir "$work/state-seed-only" --json >"$work/seed-only.out" 2>&1 &
+pids+=($!)
+wait_json "$work/seed-only.out" checked 20 || fail "only: seeder did not start"
+timeout 40 "$bin" get "$work/multi.torrent" -o "$work/dl-only" --peer "127.0.0.2:$port" \
+	--bind 127.0.0.3 --only 'sub/*' --sequential --state-dir "$work/state-get-only" --no-seed \
+	--json >"$work/get-only.out" 2>&1 || fail "only: get exited $?"
+cmp -s "$work/multi/tree/sub/b.bin" "$work/dl-only/tree/sub/b.bin" || fail "only: sub/b.bin differs"
+cmp -s "$work/multi/tree/sub/deep/c.txt" "$work/dl-only/tree/sub/deep/c.txt" || fail "only: c.txt differs"
+wanted=$(json_field "$work/get-only.out" stopped wanted_bytes)
+[ "${wanted:-0}" -lt 1150990 ] || fail "only: wanted ${wanted:-?} bytes, the whole torrent"
+echo "ok: --only"
 [ $fails -eq 0 ] || exit 1

@@ -142,6 +142,7 @@ static void test_save_and_load(void)
 	sv->npieces = 5;
 	sv->have = tl_malloc(1);
 	sv->have[0] = 0x90;
+	sv->is_quiescent = true;
 	memset(&j, 0, sizeof(j));
 	j.op = TL_DISK_CALL;
 	j.work = tl_resume_save_work;
@@ -172,6 +173,34 @@ static void test_save_and_load(void)
 	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
 	snprintf(tmp, sizeof(tmp), "%s/none", dir);
 	CU_ASSERT_EQUAL(tl_resume_read(tmp, &p, &len), TL_ENOENT);
+
+	/* not quiescent: the files just written are recorded as unknown, so
+	 * the next start re-verifies their missing pieces */
+	sv = tl_calloc(1, sizeof(*sv));
+	sv->path = tl_strdup(path);
+	sv->store = st;
+	sv->nfiles = 4;
+	sv->infohash = mi->infohash;
+	sv->npieces = 5;
+	sv->have = tl_calloc(1, 1);
+	sv->have[0] = 0x90;
+	memset(&j, 0, sizeof(j));
+	j.op = TL_DISK_CALL;
+	j.work = tl_resume_save_work;
+	j.arg = sv;
+	j.done = save_done;
+	tl_disk_submit(disk, &j);
+	tl_disk_flush(disk);
+	tl_resume_save_free(sv);
+	CU_ASSERT_EQUAL_FATAL(tl_resume_read(path, &p, &len), TL_OK);
+	CU_ASSERT_EQUAL_FATAL(tl_resume_decode(p, len, &mi->infohash, 5, 4, &r, &why), TL_OK);
+	free(p);
+	CU_ASSERT_EQUAL(r.files[0].mtime_ns, -1);
+	CU_ASSERT_EQUAL(r.files[1].size, -1);
+	CU_ASSERT_TRUE(tl_resume_plan(&l, &r, cur, have, check));
+	CU_ASSERT_EQUAL(have[0], 0x90);
+	CU_ASSERT_EQUAL(check[0], 0x68); /* pieces 1, 2 (a) and 4 (b, c) */
+	tl_resume_clear(&r);
 
 	free(buf);
 	tl_disk_free(disk);
