@@ -50,6 +50,12 @@
 #define REPLY_NODES 8u
 /* Values in a get_peers answer at most (the 1024-byte cap may cut it). */
 #define REPLY_MAX_VALUES 100u
+/* Pings to verify strangers that queried us: a budget for the whole
+ * instance, so spoofed queries cannot turn us into a ping reflector. */
+#define VERIFY_PER_S 10
+#define VERIFY_BURST 50
+/* BEP 51: how often the advertised sample of infohashes is redrawn. */
+#define SAMPLE_INTERVAL_S 3600
 /* Internal (maintenance) lookups running at once per family. */
 #define MAX_INTERNAL_LOOKUPS 2u
 
@@ -99,6 +105,11 @@ struct dht {
 	size_t nrtt, rtt_next;
 
 	int64_t next_expire_ms;
+	uint8_t samples[KRPC_MAX_SAMPLES * 20]; /* BEP 51 sample */
+	size_t nsamples;
+	int64_t samples_ms; /* when drawn; 0 = never */
+	int64_t verify_ms;  /* token bucket of stranger pings: last refill */
+	int32_t verify_tokens;
 	int64_t now_ms;     /* latest time passed in, for state queries */
 	struct dht_stats st;
 	uint8_t out[KRPC_MAX_OUT];
@@ -383,6 +394,7 @@ static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_
 	lk->cb = cb;
 	lk->ud = ud;
 	lk->is_internal = is_internal;
+	lk->allow_same_subnet = d->cfg.allow_same_subnet;
 	d->lk[d->nlk++] = lk;
 	if (id_out)
 		*id_out = lk->id;
@@ -483,7 +495,22 @@ static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,
 		if (store_announce(&d->store, &m->target, &peer, m->seed, now_ms) == DHT_OK)
 			d->st.announces_stored++;
 	}
-	if (method == KRPC_FIND_NODE || method == KRPC_GET_PEERS) {
+	if (method == KRPC_SAMPLE_INFOHASHES) {
+		size_t want = d->store.nih < KRPC_MAX_SAMPLES ? d->store.nih : KRPC_MAX_SAMPLES;
+		if (d->samples_ms == 0 || now_ms - d->samples_ms >= SAMPLE_INTERVAL_S * 1000 ||
+		    d->nsamples < want) {
+			d->nsamples = store_sample(&d->store, KRPC_MAX_SAMPLES, d->samples);
+			d->samples_ms = now_ms;
+		}
+		/* samples is always present, even empty, so that indexers can
+		 * tell support apart from a find_node-style answer. */
+		r.has_samples = true;
+		r.interval = SAMPLE_INTERVAL_S;
+		r.num = d->store.nih;
+		r.samples = d->samples;
+		r.nsamples = d->nsamples;
+	}
+	if (method == KRPC_FIND_NODE || method == KRPC_GET_PEERS || method == KRPC_SAMPLE_INFOHASHES) {
 		int want = m->want ? m->want : (from->family == AF_INET6 ? KRPC_WANT_N6 : KRPC_WANT_N4);
 		struct fam *f4 = fam_of(d, AF_INET), *f6 = fam_of(d, AF_INET6);
 		if ((want & KRPC_WANT_N4) && f4) {
@@ -517,6 +544,20 @@ static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,
 	send_to(d, from, len);
 }
 
+static bool take_verify_token(struct dht *d, int64_t now_ms)
+{
+	int64_t el = now_ms - d->verify_ms;
+	if (el > 0) {
+		int64_t t = d->verify_tokens + el * VERIFY_PER_S / 1000;
+		d->verify_tokens = (int32_t)(t > VERIFY_BURST ? VERIFY_BURST : t);
+		d->verify_ms = now_ms - (el * VERIFY_PER_S % 1000) / VERIFY_PER_S;
+	}
+	if (d->verify_tokens <= 0)
+		return false;
+	d->verify_tokens--;
+	return true;
+}
+
 static void on_query(struct dht *d, const struct krpc_msg *m, const struct dht_addr *from,
     int64_t now_ms)
 {
@@ -528,7 +569,7 @@ static void on_query(struct dht *d, const struct krpc_msg *m, const struct dht_a
 		d->st.drop_rate_limited++;
 		return;
 	}
-	d->st.queries_in[m->method <= KRPC_UNKNOWN ? m->method : KRPC_UNKNOWN]++;
+	d->st.queries_in[m->method < KRPC_SAMPLE_INFOHASHES ? m->method : 4]++;
 	struct fam *f = fam_of(d, from->family);
 	if (!f)
 		return;
@@ -538,7 +579,8 @@ static void on_query(struct dht *d, const struct krpc_msg *m, const struct dht_a
 	}
 	if (!m->is_read_only) {
 		struct rt_node ping;
-		if (rtable_heard(&f->rt, &m->id, from, RT_QUERIED, now_ms, &ping) == 1)
+		if (rtable_heard(&f->rt, &m->id, from, RT_QUERIED, now_ms, &ping) == 1 &&
+		    take_verify_token(d, now_ms))
 			send_ping(d, &ping.addr, &ping.id, now_ms);
 	}
 	answer(d, f, m, from, now_ms);
@@ -601,6 +643,7 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 		if (d->cfg.enforce_bep42 && !bep42_check(&id, &a))
 			continue;
 		lookup_add(lk, &id, &a);
+		rtable_learned(&f->rt, &id, &a);
 	}
 	if (lk->is_get_peers && m->nvalues)
 		deliver_values(d, lk, m);
@@ -794,16 +837,14 @@ int64_t dht_periodic(struct dht *d, int64_t now_ms)
 		dht_tokens_rotate(&d->tokens, k, now_ms);
 	}
 	expire_pending(d, now_ms);
-	/* Drive every lookup; ids first, as callbacks may change the list. */
-	uint32_t ids[64];
-	size_t done = 0;
-	while (done < d->nlk) {
-		size_t n = 0;
-		for (size_t i = done; i < d->nlk && n < 64; i++)
-			ids[n++] = d->lk[i]->id;
-		for (size_t i = 0; i < n; i++)
-			lk_drive(d, ids[i], now_ms);
-		done += n;
+	/* Drive every lookup. One that finishes is replaced in its slot by
+	 * the last one, which is then driven from the same index; a callback
+	 * changing the list at worst delays a lookup to the next call. */
+	for (size_t i = 0; i < d->nlk;) {
+		uint32_t id = d->lk[i]->id;
+		lk_drive(d, id, now_ms);
+		if (i < d->nlk && d->lk[i]->id == id)
+			i++;
 	}
 	for (int i = 0; i < 2; i++) {
 		if (d->fam[i].is_on)
@@ -884,6 +925,8 @@ struct dht *dht_new(const struct dht_config *cfg, int64_t now_ms, enum dht_err *
 		d->has_limiter = true;
 	}
 	d->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
+	d->verify_ms = now_ms;
+	d->verify_tokens = VERIFY_BURST;
 	d->now_ms = now_ms;
 	err = DHT_OK;
 out:

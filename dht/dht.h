@@ -1,5 +1,5 @@
 /*
- * dht.h: libdht, a Mainline DHT node (BEP 5, 32, 42, 43) as a sans-I/O
+ * dht.h: libdht, a Mainline DHT node (BEP 5, 32, 42, 43, 51) as a sans-I/O
  * library. This is the one installed header of the core.
  *
  * The caller owns the socket(s) and the clock. It feeds every datagram it
@@ -134,7 +134,8 @@ struct dht_config {
 /* Counters, all since dht_new(). */
 struct dht_stats {
 	uint64_t packets_in, packets_out, bytes_in, bytes_out;
-	uint64_t queries_in[5];       /* ping, find_node, get_peers, announce_peer, other */
+	uint64_t queries_in[5];       /* ping, find_node, get_peers, announce_peer,
+	                                 other (sample_infohashes and unknown) */
 	uint64_t replies_in, errors_in;
 	uint64_t queries_out, timeouts;
 	uint64_t drop_malformed;      /* undecodable or ill-shaped messages */

@@ -13,6 +13,7 @@ static const char *const method_names[] = {
 	[KRPC_FIND_NODE] = "find_node",
 	[KRPC_GET_PEERS] = "get_peers",
 	[KRPC_ANNOUNCE_PEER] = "announce_peer",
+	[KRPC_SAMPLE_INFOHASHES] = "sample_infohashes",
 	[KRPC_UNKNOWN] = "unknown",
 };
 
@@ -104,8 +105,8 @@ static const char *decode_query(const struct benc_doc *d, struct krpc_msg *m)
 	if (t < 0 || ih < 0)
 		return "target or info_hash is not 20 bytes";
 	bool is_ih = m->method == KRPC_GET_PEERS || m->method == KRPC_ANNOUNCE_PEER;
-	if (m->method == KRPC_FIND_NODE && t != 1)
-		return "find_node without a target";
+	if ((m->method == KRPC_FIND_NODE || m->method == KRPC_SAMPLE_INFOHASHES) && t != 1)
+		return "find_node or sample_infohashes without a target";
 	if (is_ih && ih != 1)
 		return "get_peers or announce_peer without an info_hash";
 	/* Unknown methods with a target or info_hash are answered as
@@ -356,7 +357,7 @@ size_t krpc_encode_query(const struct krpc_hdr *h, const struct krpc_query *q, u
 	}
 	if (is_ann && q->seed)
 		W_KEY(&w, "4:seedi1e");
-	if (q->method == KRPC_FIND_NODE) {
+	if (q->method == KRPC_FIND_NODE || q->method == KRPC_SAMPLE_INFOHASHES) {
 		W_KEY(&w, "6:target");
 		w_str(&w, q->target->b, 20);
 	}
@@ -390,6 +391,10 @@ size_t krpc_encode_reply(const struct krpc_hdr *h, const struct krpc_reply *r, u
 	put_ip(&w, h);
 	W_KEY(&w, "1:rd2:id");
 	w_str(&w, r->id->b, 20);
+	if (r->has_samples) {
+		W_KEY(&w, "8:interval");
+		w_uint(&w, r->interval);
+	}
 	if (r->nodes) {
 		W_KEY(&w, "5:nodes");
 		w_str(&w, r->nodes, r->nodes_len);
@@ -397,6 +402,12 @@ size_t krpc_encode_reply(const struct krpc_hdr *h, const struct krpc_reply *r, u
 	if (r->nodes6) {
 		W_KEY(&w, "6:nodes6");
 		w_str(&w, r->nodes6, r->nodes6_len);
+	}
+	if (r->has_samples) {
+		W_KEY(&w, "3:num");
+		w_uint(&w, r->num);
+		W_KEY(&w, "7:samples");
+		w_str(&w, r->samples, r->nsamples * 20);
 	}
 	if (r->token) {
 		W_KEY(&w, "5:token");

@@ -1,6 +1,7 @@
 /*
  * krpc.h: the KRPC codec of the Mainline DHT (BEP 5, with BEP 32 nodes6
- * and want, BEP 42 ip, BEP 43 ro, BEP 33 seed/noseed).
+ * and want, BEP 42 ip, BEP 43 ro, BEP 33 seed/noseed, BEP 51
+ * sample_infohashes).
  *
  * krpc_decode() turns one datagram into a struct krpc_msg whose byte fields
  * point into the datagram (zero-copy; valid while it lives). Every field
@@ -28,6 +29,8 @@
 
 /* BEP 32: a DHT datagram we send is at most 1024 bytes. */
 #define KRPC_MAX_OUT 1024u
+/* BEP 51: samples in one reply (20 x 20 bytes keeps it under 1024). */
+#define KRPC_MAX_SAMPLES 20u
 /* Datagrams we decode: a UDP payload over an Ethernet MTU is not KRPC. */
 #define KRPC_MAX_IN 1500u
 /* A message shorter than this cannot be a KRPC message ("d1:t0:1:y1:qe"
@@ -62,6 +65,7 @@ enum krpc_method {
 	KRPC_FIND_NODE,
 	KRPC_GET_PEERS,
 	KRPC_ANNOUNCE_PEER,
+	KRPC_SAMPLE_INFOHASHES, /* BEP 51 */
 	KRPC_UNKNOWN, /* a query with another name (answered by rules in dht.c) */
 };
 
@@ -147,6 +151,11 @@ struct krpc_reply {
 	const uint8_t *values;      /* nvalues compact peers of value_len bytes */
 	size_t nvalues;
 	size_t value_len;           /* 6 or 18 */
+	bool has_samples;           /* BEP 51: interval, num and samples */
+	uint32_t interval;          /* seconds, 0..21600 */
+	uint64_t num;               /* infohashes stored */
+	const uint8_t *samples;     /* nsamples infohashes of 20 bytes */
+	size_t nsamples;
 };
 
 /*

@@ -175,6 +175,21 @@ static struct rt_node *cache_put(struct rt_bucket *b, const struct rt_node *n)
 	return &b->cache[worst];
 }
 
+/* Move cached candidates that answered us into free member slots. */
+static void promote(struct rtable *t, struct rt_bucket *b, int64_t now_ms)
+{
+	for (size_t k = 0; k < b->ncache && b->n < b->cap;) {
+		struct rt_node *c = &b->cache[k];
+		if (c->last_reply_ms == 0 || subnet_taken(t, b, &c->addr, NULL) || grow(b) != 0) {
+			k++;
+			continue;
+		}
+		b->nodes[b->n++] = *c;
+		b->last_changed_ms = now_ms;
+		cache_remove_at(b, k);
+	}
+}
+
 /* Split the last bucket: members sharing more bits move to a new one.
  * Members beyond the new bucket's capacity go to its cache. */
 static int split(struct rtable *t, int64_t now_ms)
@@ -204,6 +219,8 @@ static int split(struct rtable *t, int64_t now_ms)
 			k++;
 		}
 	}
+	promote(t, old, now_ms);
+	promote(t, nw, now_ms);
 	return 0;
 }
 
@@ -248,6 +265,17 @@ static int insert(struct rtable *t, const struct rt_node *nn, int64_t now_ms,
 		for (size_t k = 0; k < b->n; k++) {
 			if (rtable_is_bad(&b->nodes[k]) && !subnet_taken(t, b, &nn->addr, &b->nodes[k])) {
 				b->nodes[k] = *nn;
+				b->last_changed_ms = now_ms;
+				return 0;
+			}
+		}
+		/* BEP 42: a verified newcomer displaces an unverified member
+		 * that is no longer good. */
+		for (size_t k = 0; k < b->n && nn->is_bep42; k++) {
+			struct rt_node *o = &b->nodes[k];
+			if (!o->is_bep42 && !rtable_is_good(o, now_ms) &&
+			    !subnet_taken(t, b, &nn->addr, o)) {
+				*o = *nn;
 				b->last_changed_ms = now_ms;
 				return 0;
 			}
@@ -313,15 +341,32 @@ int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_add
 	struct rt_node *c = cache_find(b, addr);
 	if (c && c->pinged_ms && now_ms - c->pinged_ms < RT_PING_GAP_MS)
 		return 0;
-	if (!c) {
+	if (!c)
 		c = cache_put(b, &nn);
-		if (!c)
-			return 0;
-	}
 	if (!ping_out)
 		return 0;
-	*ping_out = *c;
+	/* Not cached (the cache holds verified candidates): still worth a
+	 * ping when the bucket has room, as its answer can enter directly. */
+	if (!c && !has_room)
+		return 0;
+	*ping_out = c ? *c : nn;
 	return 1;
+}
+
+void rtable_learned(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr)
+{
+	if (addr->family != t->af || memcmp(id->b, t->my.b, 20) == 0 || dht_addr_is_martian(addr))
+		return;
+	size_t bi = bucket_of(t, id), ob;
+	struct rt_bucket *b = &t->b[bi];
+	bool has_room = b->n < b->cap || (bi == t->nb - 1 && t->nb < RT_MAX_BUCKETS);
+	if (!has_room || find_id(b, id) || cache_find(b, addr) || find_ip(t, addr, &ob))
+		return;
+	bool ok42 = bep42_check(id, addr);
+	if (t->enforce_bep42 && !ok42)
+		return;
+	struct rt_node nn = { .id = *id, .addr = *addr, .is_bep42 = ok42 };
+	(void)cache_put(b, &nn);
 }
 
 int rtable_failed(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr,

@@ -14,7 +14,8 @@
  * (BEP 42) never enter. Read-only nodes (BEP 43) must not be passed in.
  * A full bucket keeps an RT_CACHE-entry replacement cache; a member that
  * failed RT_MAX_FAILS queries in a row is bad and gives way to a cached
- * node that answered.
+ * node that answered; a questionable member whose id does not match its
+ * address gives way to a newcomer whose id does (BEP 42 preference).
  *
  * States (BEP 5): good = answered within 15 minutes, or answered once and
  * queried us within 15 minutes; bad = RT_MAX_FAILS failures in a row;
@@ -88,6 +89,11 @@ void rtable_clear(struct rtable *t);
  */
 int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr,
     enum rt_kind kind, int64_t now_ms, struct rt_node *ping_out);
+
+/* (id, addr) was named in a reply's node list: kept as an unverified
+ * candidate when its bucket has room, so that maintenance can ping it
+ * (it enters only once it answers). */
+void rtable_learned(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr);
 
 /* A query to addr (with id, may be NULL) went unanswered. Returns 1 and
  * fills *ping_out with a cached candidate to verify when the node became

@@ -256,6 +256,15 @@ size_t store_get(struct dht_store *s, const struct dht_id *ih, int af, bool nose
 	return got;
 }
 
+size_t store_sample(struct dht_store *s, size_t max, uint8_t *out)
+{
+	size_t n = max < s->nih ? max : s->nih;
+	size_t start = n ? (size_t)(next_rand(s) % s->nih) : 0;
+	for (size_t i = 0; i < n; i++)
+		memcpy(out + i * 20, s->ih[(start + i) % s->nih].ih.b, 20);
+	return n;
+}
+
 void store_expire(struct dht_store *s, int64_t now_ms)
 {
 	for (size_t k = 0; k < s->nih;) {

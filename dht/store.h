@@ -70,6 +70,10 @@ size_t store_get(struct dht_store *s, const struct dht_id *ih, int af, bool nose
 /* Live peers stored for ih in family af (before sampling). */
 size_t store_count_peers(const struct dht_store *s, const struct dht_id *ih, int af);
 
+/* BEP 51: up to max stored infohashes (20 bytes each) into out, a
+ * consecutive run from a random place in the table. Returns how many. */
+size_t store_sample(struct dht_store *s, size_t max, uint8_t *out);
+
 /* Drop expired peers and empty infohashes. */
 void store_expire(struct dht_store *s, int64_t now_ms);
 

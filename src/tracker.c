@@ -72,6 +72,8 @@ struct tl_tracker {
 	uint64_t next_announce_ms;   /* regular schedule */
 	uint64_t last_ok_ms;
 	int64_t last_min_interval;   /* of the tracker that last answered */
+	bool has_external_ip;
+	struct sockaddr_storage external_ip;
 	uint64_t last_tick_ms;
 };
 
@@ -160,9 +162,26 @@ struct tl_tracker *tl_tracker_new(struct event_base *base, const struct tl_track
 		}
 		lo = hi;
 	}
+	if (t->cfg.key == 0 && RAND_bytes((unsigned char *)&t->cfg.key, sizeof(t->cfg.key)) != 1)
+		t->cfg.key = (uint32_t)xorshift(&s);
 	if (base)
 		t->timer = evtimer_new(base, timer_cb, t);
 	return t;
+}
+
+struct tl_tracker *tl_tracker_new_tiers(struct event_base *base, const struct tl_tracker_io *io,
+    const struct tl_tracker_cfg *cfg, const struct tl_tracker_tier *tiers, size_t ntiers,
+    tl_tracker_peers_fn peers_cb, void *arg)
+{
+	const char *urls[TL_MAX_TRACKERS];
+	unsigned tier_of[TL_MAX_TRACKERS];
+	size_t n = 0;
+	for (size_t i = 0; i < ntiers; i++)
+		for (size_t k = 0; k < tiers[i].nurls && n < TL_MAX_TRACKERS; k++) {
+			urls[n] = tiers[i].urls[k];
+			tier_of[n++] = (unsigned)i;
+		}
+	return tl_tracker_new(base, io, cfg, urls, tier_of, n, peers_cb, arg);
 }
 
 void tl_tracker_free(struct tl_tracker *t)
@@ -280,12 +299,17 @@ static void done_cb(void *arg, const char *error, const struct tl_tracker_reply 
 	e->next_ms = t->next_announce_ms;
 	t->last_ok_ms = now;
 	t->last_min_interval = r->min_interval;
+	if (r->has_external_ip) {
+		t->has_external_ip = true;
+		t->external_ip = r->external_ip;
+	}
 	if (t->pending == t->sent && t->pending != TL_TRACKER_EV_STOPPED)
 		t->pending = TL_TRACKER_EV_NONE;
 	move_to_front(t, i);
+	kick(t);
+	/* Last, so nothing here touches t after the owner has seen the peers. */
 	if (r->npeers && t->peers_cb && !t->is_done)
 		t->peers_cb(t->arg, r->peers, r->npeers);
-	kick(t);
 }
 
 /* ---- the policy ---- */
@@ -302,8 +326,7 @@ static void send_to(struct tl_tracker *t, size_t i, uint64_t now)
 		.left = t->left,
 		.event = t->pending,
 		.numwant = t->pending == TL_TRACKER_EV_STOPPED ? 0 : t->cfg.numwant,
-		.key = (uint32_t)(t->cfg.peer_id.b[19] | t->cfg.peer_id.b[18] << 8 |
-		    t->cfg.peer_id.b[17] << 16 | (uint32_t)t->cfg.peer_id.b[16] << 24),
+		.key = t->cfg.key,
 		.tracker_id = e->tracker_id,
 	};
 	char err[160] = "";
@@ -369,6 +392,13 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 bool tl_tracker_is_private(const struct tl_tracker *t)
 {
 	return t->cfg.is_private;
+}
+
+bool tl_tracker_external_ip(const struct tl_tracker *t, struct sockaddr_storage *out)
+{
+	if (t->has_external_ip)
+		*out = t->external_ip;
+	return t->has_external_ip;
 }
 
 bool tl_tracker_is_done(const struct tl_tracker *t)

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "metainfo.h"
 #include "tracker_msg.h"
 
 struct event_base;
@@ -60,7 +61,9 @@ struct tl_tracker_net {
 };
 void tl_tracker_net_io(struct tl_tracker_net *net, struct tl_tracker_io *io_out);
 
-/* Peers from a good reply, borrowed for the call. */
+/* Peers from a good reply, borrowed for the call. It runs from the loop
+ * (never inside tl_tracker_* calls made by the owner) and must not free the
+ * tracker set. */
 typedef void (*tl_tracker_peers_fn)(void *arg, const struct sockaddr_storage *peers, size_t n);
 
 /* What the torrent says about itself in each announce. */
@@ -70,6 +73,7 @@ struct tl_tracker_cfg {
 	uint16_t port;
 	int32_t numwant;   /* < 0: tracker's choice */
 	bool is_private;   /* BEP 27 */
+	uint32_t key;      /* announce `key`; 0: random */
 	uint64_t seed;     /* shuffle seed; 0: random */
 };
 
@@ -82,6 +86,12 @@ struct tl_tracker_cfg {
  */
 struct tl_tracker *tl_tracker_new(struct event_base *base, const struct tl_tracker_io *io,
     const struct tl_tracker_cfg *cfg, const char *const *urls, const unsigned *tiers, size_t n,
+    tl_tracker_peers_fn peers_cb, void *arg);
+
+/* The same from a torrent's announce-list (struct tl_metainfo tiers;
+ * borrowed, copied). */
+struct tl_tracker *tl_tracker_new_tiers(struct event_base *base, const struct tl_tracker_io *io,
+    const struct tl_tracker_cfg *cfg, const struct tl_tracker_tier *tiers, size_t ntiers,
     tl_tracker_peers_fn peers_cb, void *arg);
 
 /* Cancel the request in flight (no stopped event is sent) and free;
@@ -111,6 +121,9 @@ uint64_t tl_tracker_tick(struct tl_tracker *t, uint64_t now_ms);
 uint64_t tl_tracker_now_ms(void);
 
 bool tl_tracker_is_private(const struct tl_tracker *t);
+/* Our address as the last tracker that said so saw it (BEP 24); false when
+ * none did. */
+bool tl_tracker_external_ip(const struct tl_tracker *t, struct sockaddr_storage *out);
 bool tl_tracker_is_done(const struct tl_tracker *t);
 
 /* Status of tracker i (0..count) in current tier order. Strings are

@@ -408,7 +408,10 @@ static int start(struct tl_tracker_http_req *r, char *err, size_t cap)
 	    query ? query : "");
 	int mk = evhttp_make_request(r->conn, req, EVHTTP_REQ_GET, target);
 	free(target);
-	req = NULL; /* evhttp owns it now, even on failure */
+	/* evhttp owns the request now. When the connect fails at once (no
+	 * socket), libevent 2.1 unlinks it without freeing it; freeing it here
+	 * could double-free on the paths where it did, so that rare case may
+	 * leak one request object. */
 	if (mk != 0) {
 		evhttp_connection_free(r->conn);
 		r->conn = NULL;

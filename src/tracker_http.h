@@ -14,7 +14,8 @@
  * is owned by the client until its callback has run, after which it is
  * gone. Callbacks run from the client's own deferred event, never inside
  * evhttp's, so the caller may start new requests or cancel others there.
- * Thread: the event loop's.
+ * Thread: the event loop's. The process must ignore SIGPIPE (libevent
+ * writes to sockets without MSG_NOSIGNAL).
  */
 #ifndef TL_TRACKER_HTTP_H
 #define TL_TRACKER_HTTP_H

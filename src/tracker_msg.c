@@ -104,6 +104,23 @@ void tl_tracker_addr_str(const struct sockaddr_storage *ss, char *buf, size_t ca
 	}
 }
 
+/* A socket address from 4 (AF_INET) or 16 (AF_INET6) raw bytes. */
+static void set_addr(struct sockaddr_storage *ss, int family, const uint8_t *ip, uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, ip, 4);
+		a->sin_port = htons(port);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, ip, 16);
+		a->sin6_port = htons(port);
+	}
+}
+
 /* Append one peer unless the reply is full or the port is 0. The array
  * grows geometrically up to TL_MAX_TRACKER_PEERS. */
 
@@ -118,19 +135,7 @@ static void add_peer(struct tl_tracker_reply *r, size_t *cap, int family, const 
 			*cap = TL_MAX_TRACKER_PEERS;
 		r->peers = tl_reallocarray(r->peers, *cap, sizeof(*r->peers));
 	}
-	struct sockaddr_storage *ss = &r->peers[r->npeers++];
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-		a->sin_family = AF_INET;
-		memcpy(&a->sin_addr, ip, 4);
-		a->sin_port = htons(port);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-		a->sin6_family = AF_INET6;
-		memcpy(&a->sin6_addr, ip, 16);
-		a->sin6_port = htons(port);
-	}
+	set_addr(&r->peers[r->npeers++], family, ip, port);
 }
 
 /* Compact peers: 4- or 16-byte address then a 2-byte port (BEP 23, BEP 7). */
@@ -424,16 +429,7 @@ int tl_tracker_parse_announce(const uint8_t *p, size_t len, struct tl_tracker_re
 	}
 	if (benc_get_str(&d, benc_dict_get(&d, 0, "external ip"), &s, &n) && (n == 4 || n == 16)) {
 		out->has_external_ip = true;
-		memset(&out->external_ip, 0, sizeof(out->external_ip));
-		if (n == 4) {
-			struct sockaddr_in *a = (struct sockaddr_in *)&out->external_ip;
-			a->sin_family = AF_INET;
-			memcpy(&a->sin_addr, s, 4);
-		} else {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&out->external_ip;
-			a->sin6_family = AF_INET6;
-			memcpy(&a->sin6_addr, s, 16);
-		}
+		set_addr(&out->external_ip, n == 4 ? AF_INET : AF_INET6, s, 0);
 	}
 out:
 	free(toks);

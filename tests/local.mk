@@ -37,6 +37,11 @@ tests_unit_test_krpc_SOURCES = tests/unit/test_krpc.c
 tests_unit_test_krpc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_krpc_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_krpc
+check_PROGRAMS += tests/unit/test_addr
+tests_unit_test_addr_SOURCES = tests/unit/test_addr.c
+tests_unit_test_addr_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_addr_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_addr
 check_PROGRAMS += tests/unit/test_bep42
 tests_unit_test_bep42_SOURCES = tests/unit/test_bep42.c
 tests_unit_test_bep42_CFLAGS = $(TEST_CFLAGS)
@@ -134,6 +139,11 @@ tests_unit_test_tracker_udp_SOURCES = tests/unit/test_tracker_udp.c
 tests_unit_test_tracker_udp_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_tracker_udp_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_tracker_udp
+check_PROGRAMS += tests/unit/test_tracker_http
+tests_unit_test_tracker_http_SOURCES = tests/unit/test_tracker_http.c
+tests_unit_test_tracker_http_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tracker_http_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_tracker_http
 
 # ---- fuzz targets: a replay binary for make check, a libFuzzer binary with --enable-fuzz
 FUZZ_TARGETS = benc
@@ -159,7 +169,7 @@ tests_fuzz_fuzz_magnet_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_magnet_LDADD = $(TEST_LIBS)
 endif
 # -- fuzz: dht
-FUZZ_TARGETS += krpc dht_input
+FUZZ_TARGETS += krpc dht_input dht_load
 check_PROGRAMS += tests/fuzz/replay_krpc
 tests_fuzz_replay_krpc_SOURCES = tests/fuzz/fuzz_krpc.c tests/fuzz/replay.c
 tests_fuzz_replay_krpc_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"krpc"'
@@ -183,6 +193,18 @@ tests_fuzz_fuzz_dht_input_SOURCES = tests/fuzz/fuzz_dht_input.c
 tests_fuzz_fuzz_dht_input_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_dht_input_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_dht_input_LDADD = $(DHT_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/replay_dht_load
+tests_fuzz_replay_dht_load_SOURCES = tests/fuzz/fuzz_dht_load.c tests/fuzz/replay.c
+tests_fuzz_replay_dht_load_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"dht_load"'
+tests_fuzz_replay_dht_load_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/fuzz/replay_dht_load
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_dht_load
+tests_fuzz_fuzz_dht_load_SOURCES = tests/fuzz/fuzz_dht_load.c
+tests_fuzz_fuzz_dht_load_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_dht_load_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_dht_load_LDADD = $(DHT_LIBS)
 endif
 # -- fuzz: peer wire
 FUZZ_TARGETS += handshake
@@ -321,7 +343,14 @@ check_PROGRAMS += tests/sim/test_sim
 tests_sim_test_sim_SOURCES = tests/sim/test_sim.c
 tests_sim_test_sim_CFLAGS = $(TEST_CFLAGS)
 tests_sim_test_sim_LDADD = $(SIM_LIBS) $(TEST_LIBS)
-# TESTS += tests/sim/test_sim (registered once the core routes)
+TESTS += tests/sim/test_sim
+# a node joining through one bootstrap node has >= 30 good nodes after 5 s
+# (the same source built with TL_SIM_JOIN, on a fresh network)
+check_PROGRAMS += tests/sim/test_sim_join
+tests_sim_test_sim_join_SOURCES = tests/sim/test_sim.c
+tests_sim_test_sim_join_CFLAGS = $(TEST_CFLAGS) -DTL_SIM_JOIN
+tests_sim_test_sim_join_LDADD = $(SIM_LIBS) $(TEST_LIBS)
+TESTS += tests/sim/test_sim_join
 noinst_PROGRAMS += tests/sim/dht-sim
 tests_sim_dht_sim_SOURCES = tests/sim/dht_sim.c
 tests_sim_dht_sim_LDADD = $(SIM_LIBS)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +319,8 @@ static int run(const struct opts *o)
 		fprintf(stderr, "tracker: cannot create an event loop\n");
 		return TL_EXIT_FAIL;
 	}
+	/* A tracker closing early must be an error, not a fatal signal. */
+	signal(SIGPIPE, SIG_IGN);
 	dns = evdns_base_new(out.base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
 	if (strncasecmp(o->url, "udp://", 6) == 0) {
 		udp = tl_tracker_udp_new(out.base, dns, o->udp_retry_ms, 0);

@@ -1,6 +1,8 @@
 /* fuzz_tracker_http.c: HTTP tracker reply bodies (BEP 3, 7, 23, 24, 48).
  * The same bytes go through the announce and the scrape parser; whatever
- * is accepted must respect the caps and carry well-formed addresses. */
+ * is accepted must respect the caps and carry well-formed addresses. They
+ * are also an announce URL (from a .torrent, so untrusted) for the URL
+ * builders, whose output must stay capped and keep the URL's base. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,8 +35,34 @@ static void check_reply(const struct tl_tracker_reply *r)
 	}
 }
 
+static void check_urls(const uint8_t *data, size_t size)
+{
+	static char in[TL_MAX_TRACKER_URL + 1];
+	size_t n = size < TL_MAX_TRACKER_URL ? size : TL_MAX_TRACKER_URL;
+	memcpy(in, data, n);
+	in[n] = '\0';
+	struct tl_announce_req req;
+	memset(&req, 0x5a, sizeof(req));
+	req.event = TL_TRACKER_EV_STARTED;
+	req.tracker_id = in;
+	char *url = NULL;
+	size_t base = strcspn(in, "#");
+	if (tl_tracker_announce_url(in, &req, &url) == TL_OK) {
+		if (strlen(url) >= TL_MAX_TRACKER_URL || strncmp(url, in, base) != 0)
+			abort();
+		free(url);
+	}
+	url = NULL;
+	if (tl_tracker_scrape_url(in, &req.info_hash, 1, &url) == TL_OK) {
+		if (strlen(url) >= TL_MAX_TRACKER_URL || !strstr(url, "scrape"))
+			abort();
+		free(url);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	check_urls(data, size);
 	struct tl_tracker_reply r;
 	const char *why = NULL;
 	if (tl_tracker_parse_announce(data, size, &r, &why) == TL_OK)

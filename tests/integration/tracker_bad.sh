@@ -91,14 +91,16 @@ check "bad scheme" 2 'usage' EMPTY announce "ftp://127.0.0.3/announce" $IH
 if ! (cd "$dir" &&
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
 		-subj /CN=trackless-test-ca -keyout ca.key -out ca.pem &&
-	for n in good wrong; do
+	for n in good wrong named; do
 		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 			-subj /CN=tracker -keyout $n.key -out $n.csr || exit 1
 	done &&
 	openssl x509 -req -in good.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
 		-extfile <(echo "subjectAltName=IP:127.0.0.4") -out good.pem &&
 	openssl x509 -req -in wrong.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
-		-extfile <(echo "subjectAltName=IP:127.0.0.9,DNS:tracker.example") -out wrong.pem) \
+		-extfile <(echo "subjectAltName=IP:127.0.0.9,DNS:tracker.example") -out wrong.pem &&
+	openssl x509 -req -in named.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+		-extfile <(echo "subjectAltName=DNS:localhost") -out named.pem) \
 	>"$dir/openssl.log" 2>&1; then
 	cat "$dir/openssl.log"
 	echo "FAIL: could not make test certificates"
@@ -111,6 +113,15 @@ check "https without its CA" 1 '^tracker: certificate verify failed: ' EMPTY ann
 check "https, missing CA file" 1 '^tracker: cannot load CA file' EMPTY announce --tracker-ca "$dir/none.pem" "$S/ok/announce" $IH
 start_server 127.0.0.6 wrong --tls "$dir/wrong.pem" "$dir/wrong.key"
 check "https, name mismatch" 1 '^tracker: certificate verify failed: .*mismatch' EMPTY announce --tracker-ca "$dir/ca.pem" "https://127.0.0.6:$port/ok/announce" $IH
+# a host name (SNI and name check): needs localhost to be 127.0.0.1 only
+if grep -Eq '^127\.0\.0\.1[[:space:]].*\blocalhost\b' /etc/hosts &&
+	! grep -Eq '^::1[[:space:]].*\blocalhost([[:space:]]|$)' /etc/hosts; then
+	start_server 127.0.0.1 named --tls "$dir/named.pem" "$dir/named.key"
+	check "https by host name" 0 EMPTY '127\.0\.0\.5:6881' announce --tracker-ca "$dir/ca.pem" "https://localhost:$port/ok/announce" $IH
+	check "https by address, cert names a host" 1 '^tracker: certificate verify failed: IP address mismatch$' EMPTY announce --tracker-ca "$dir/ca.pem" "https://127.0.0.1:$port/ok/announce" $IH
+else
+	echo "note: /etc/hosts maps localhost to more than 127.0.0.1; host-name check not run"
+fi
 
 [ "$fails" -eq 0 ] || { echo "$fails checks failed"; exit 1; }
 echo "all checks passed"

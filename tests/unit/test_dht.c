@@ -9,10 +9,11 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include "dht/benc.h"
 #include "dht/dht.h"
 #include "dht/krpc.h"
 
-#define MAX_NODES 32
+#define MAX_NODES 128
 #define MAX_Q 8192
 
 struct pkt {
@@ -255,6 +256,64 @@ static void test_announce_and_find(void)
 	reset();
 }
 
+/* Callbacks that re-enter the search API: a chain of searches started
+ * from done callbacks, and a search cancelled from its values callback. */
+struct chain {
+	struct dht *d;
+	int left, finished;
+	uint32_t cancel_id, cancelled;
+	int after_cancel;
+};
+
+static void chain_cb(void *ud, uint32_t sid, const struct dht_id *ih, int af, const uint8_t *peers,
+    size_t n, bool is_done)
+{
+	struct chain *c = ud;
+	(void)peers, (void)n;
+	if (c->cancelled && sid == c->cancelled) {
+		c->after_cancel++;
+		return;
+	}
+	if (sid == c->cancel_id) {
+		CU_ASSERT_FALSE(is_done); /* values come first: the peer was announced */
+		CU_ASSERT_EQUAL(dht_search_cancel(c->d, sid), DHT_OK);
+		c->cancelled = sid;
+		c->cancel_id = 0;
+		return;
+	}
+	if (!is_done)
+		return;
+	c->finished++;
+	if (c->left-- > 0)
+		CU_ASSERT_EQUAL(dht_search(c->d, ih, af, 0, false, chain_cb, c, now, NULL), DHT_OK);
+}
+
+static void test_reentrant_callbacks(void)
+{
+	struct node *n[10];
+	for (int i = 0; i < 10; i++)
+		n[i] = add(40 + i, NULL);
+	for (int i = 1; i < 10; i++)
+		link_to(n[i], n[0]);
+	run(15000);
+	struct dht_id ih;
+	memset(ih.b, 0x77, 20);
+	struct found fa = { 0 };
+	CU_ASSERT_EQUAL(dht_search(n[1]->d, &ih, AF_INET, 7000, false, on_peers, &fa, now, &fa.id), DHT_OK);
+	run(3000);
+	struct chain c = { .d = n[2]->d, .left = 5 };
+	CU_ASSERT_EQUAL(dht_search(c.d, &ih, AF_INET, 0, false, chain_cb, &c, now, NULL), DHT_OK);
+	CU_ASSERT_EQUAL(dht_search(c.d, &ih, AF_INET, 0, false, chain_cb, &c, now, &c.cancel_id), DHT_OK);
+	run(10000);
+	CU_ASSERT_EQUAL(c.finished, 6);
+	CU_ASSERT_NOT_EQUAL(c.cancelled, 0); /* it saw values and cancelled itself */
+	CU_ASSERT_EQUAL(c.after_cancel, 0); /* and was never called again */
+	struct dht_stats s;
+	dht_get_stats(c.d, &s);
+	CU_ASSERT_EQUAL(s.searches, 0);
+	reset();
+}
+
 static void test_queued_search(void)
 {
 	struct node *a = add(2, NULL), *b = add(3, NULL);
@@ -351,6 +410,27 @@ static void test_hostile_input(void)
 	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(m.nvalues, 1);
 	CU_ASSERT_EQUAL(memcmp(m.values[0].p, "\x7f\x00\x00\x63\x1b\x59", 6), 0);
+	/* BEP 51: the stored infohash is sampled; num and interval given. */
+	static const char si[] = "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456"
+				 "e1:q17:sample_infohashes1:t2:aa1:y1:qe";
+	n = poke(a, si, sizeof(si) - 1, r);
+	struct benc_tok toks[64];
+	struct benc_doc doc;
+	CU_ASSERT_EQUAL_FATAL(benc_parse(r, n, toks, 64, 4, BENC_F_SORTED, &doc, NULL), 0);
+	long rd = benc_dict_get(&doc, 0, "r");
+	int64_t num = -1, interval = -1;
+	const uint8_t *smp;
+	size_t smplen = 0;
+	CU_ASSERT_TRUE(benc_get_int(&doc, benc_dict_get(&doc, (size_t)rd, "num"), &num));
+	CU_ASSERT_TRUE(benc_get_int(&doc, benc_dict_get(&doc, (size_t)rd, "interval"), &interval));
+	CU_ASSERT_TRUE(benc_get_str(&doc, benc_dict_get(&doc, (size_t)rd, "samples"), &smp, &smplen));
+	CU_ASSERT_EQUAL(num, 1);
+	CU_ASSERT_TRUE(interval >= 0 && interval <= 21600);
+	CU_ASSERT_EQUAL_FATAL(smplen, 20);
+	CU_ASSERT_EQUAL(memcmp(smp, "mnopqrstuvwxyz123456", 20), 0);
+	CU_ASSERT_TRUE(benc_dict_get(&doc, (size_t)rd, "nodes") >= 0);
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.queries_in[4], 1);
 	/* Unknown method: 204, unless it has a target (answered as find_node). */
 	static const char unk[] = "d1:ad2:id20:abcdefghij0123456789e1:q3:foo1:t2:aa1:y1:qe";
 	n = poke(a, unk, sizeof(unk) - 1, r);
@@ -362,6 +442,33 @@ static void test_hostile_input(void)
 	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
 	CU_ASSERT_EQUAL(m.type, KRPC_REPLY);
 	CU_ASSERT_PTR_NOT_NULL(m.nodes);
+	reset();
+}
+
+static void test_no_ping_reflector(void)
+{
+	struct node *a = add(2, NULL);
+	static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+	size_t replies = 0, pings = 0;
+	char q2[sizeof(ping)];
+	for (int i = 0; i < 500; i++) {
+		struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(4000) };
+		from.sin_addr.s_addr = htonl(0x14000000u + (uint32_t)i * 256);
+		memcpy(q2, ping, sizeof(ping));
+		q2[12] = (char)('A' + i % 26); /* distinct ids */
+		q2[13] = (char)('A' + i / 26);
+		dht_input(a->d, (struct sockaddr *)&from, sizeof(from), (const uint8_t *)q2, sizeof(ping) - 1, now);
+		while (qhead < qtail) {
+			struct krpc_msg m;
+			struct pkt *p = &q[qhead++ % MAX_Q];
+			CU_ASSERT_EQUAL_FATAL(krpc_decode(p->buf, p->len, &m, NULL), 0);
+			replies += m.type == KRPC_REPLY;
+			pings += m.type == KRPC_QUERY;
+		}
+	}
+	/* Every query answered; verification pings capped by the budget. */
+	CU_ASSERT_EQUAL(replies, 500);
+	CU_ASSERT_TRUE(pings > 0 && pings <= 50);
 	reset();
 }
 
@@ -518,17 +625,189 @@ static void test_dual_stack(void)
 	reset();
 }
 
+static int new_ids, ext_ips;
+
+static void on_event(void *ud, const struct dht_event *ev)
+{
+	(void)ud;
+	new_ids += ev->type == DHT_EV_NEW_ID;
+	ext_ips += ev->type == DHT_EV_EXTERNAL_IP;
+}
+
+static bool valid42(const struct dht_id *id, const uint8_t ip[4])
+{
+	/* The BEP 42 prefix check, done here independently of bep42.c:
+	 * CRC32C of the masked address with r in the top bits. */
+	uint8_t in[4] = { (uint8_t)(ip[0] & 0x03), (uint8_t)(ip[1] & 0x0f), (uint8_t)(ip[2] & 0x3f), ip[3] };
+	in[0] |= (uint8_t)((id->b[19] & 7) << 5);
+	uint32_t c = 0xffffffffu;
+	for (int i = 0; i < 4; i++) {
+		c ^= in[i];
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+	}
+	c ^= 0xffffffffu;
+	return id->b[0] == (uint8_t)(c >> 24) && id->b[1] == (uint8_t)(c >> 16) &&
+	    (id->b[2] & 0xf8) == ((c >> 8) & 0xf8);
+}
+
+static void test_external_ip(void)
+{
+	struct dht_config c = base_cfg();
+	c.event = on_event;
+	struct node *a = add(2, &c);
+	new_ids = ext_ips = 0;
+	static const uint8_t me[4] = { 124, 31, 75, 21 };
+	/* Replies from six distinct public voters all saying 124.31.75.21. */
+	for (int i = 0; i < 6; i++) {
+		struct sockaddr_in v = { .sin_family = AF_INET, .sin_port = htons(6881) };
+		v.sin_addr.s_addr = htonl(0x32000001u + ((uint32_t)i << 8));
+		CU_ASSERT_EQUAL(dht_add_node(a->d, (struct sockaddr *)&v, sizeof(v), now), DHT_OK);
+		CU_ASSERT_EQUAL_FATAL(qtail - qhead, 1);
+		struct krpc_msg m;
+		struct pkt *p = &q[qhead++ % MAX_Q];
+		CU_ASSERT_EQUAL_FATAL(krpc_decode(p->buf, p->len, &m, NULL), 0);
+		CU_ASSERT_EQUAL(m.tid_len, 4);
+		char rep[200];
+		int n = snprintf(rep, sizeof(rep), "d2:ip6:%c%c%c%c%c%c1:rd2:id20:%c%c%c%c%c%c%c%c%c%c%c%c%c%c%c%c%c%c%c%c"
+		    "e1:t4:%c%c%c%c1:y1:re", 124, 31, 75, 21, 0x1a, 0xe1,
+		    'v', 'o', 't', 'e', 'r', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x', '0' + i,
+		    m.tid[0], m.tid[1], m.tid[2], m.tid[3]);
+		CU_ASSERT_TRUE_FATAL(n > 0 && (size_t)n < sizeof(rep));
+		dht_input(a->d, (struct sockaddr *)&v, sizeof(v), (const uint8_t *)rep, (size_t)n, now);
+		CU_ASSERT_EQUAL(new_ids, i == 5 ? 1 : 0);
+	}
+	CU_ASSERT_EQUAL(ext_ips, 1);
+	CU_ASSERT_TRUE(valid42(dht_my_id(a->d, AF_INET), me));
+	/* Told directly: a new address gives a new valid id; a local one
+	 * changes nothing (BEP 42 exempts local networks). */
+	struct sockaddr_in x = { .sin_family = AF_INET };
+	x.sin_addr.s_addr = htonl(0x15014b7c); /* 21.1.75.124 */
+	CU_ASSERT_EQUAL(dht_set_external_ip(a->d, (struct sockaddr *)&x, sizeof(x), now), DHT_OK);
+	CU_ASSERT_EQUAL(new_ids, 2);
+	static const uint8_t me2[4] = { 21, 1, 75, 124 };
+	CU_ASSERT_TRUE(valid42(dht_my_id(a->d, AF_INET), me2));
+	x.sin_addr.s_addr = htonl(0xc0a80001);
+	CU_ASSERT_EQUAL(dht_set_external_ip(a->d, (struct sockaddr *)&x, sizeof(x), now), DHT_OK);
+	CU_ASSERT_EQUAL(new_ids, 2);
+	reset();
+}
+
+static void test_enforce_bep42(void)
+{
+	struct dht_config c = base_cfg();
+	c.enforce_bep42 = true;
+	struct node *a = add(2, &c);
+	uint8_t r[1500];
+	struct krpc_msg m;
+	/* From 127.0.0.99 (local): any id is fine. */
+	static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+	size_t n = poke(a, ping, sizeof(ping) - 1, r);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(r, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.type, KRPC_REPLY);
+	/* From a public address with a mismatched id: error 203. */
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(4000) };
+	from.sin_addr.s_addr = htonl(0x7c1f4b15);
+	dht_input(a->d, (struct sockaddr *)&from, sizeof(from), (const uint8_t *)ping, sizeof(ping) - 1, now);
+	struct pkt *p = &q[(qtail - 1) % MAX_Q];
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(p->buf, p->len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.type, KRPC_ERROR);
+	CU_ASSERT_EQUAL(m.err_code, 203);
+	qhead = qtail;
+	/* The BEP's own id for that address is served. */
+	static const char ok[] = "d1:ad2:id20:\x5f\xbf\xbf\xf1\x0c\x5d\x6a\x4e\xc8\xa8\x8e\x4c\x6a\xb4\xc2\x8b\x95\xee\xe4\x01"
+				 "e1:q4:ping1:t2:aa1:y1:qe";
+	dht_input(a->d, (struct sockaddr *)&from, sizeof(from), (const uint8_t *)ok, sizeof(ok) - 1, now);
+	p = &q[(qtail - 1) % MAX_Q];
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(p->buf, p->len, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.type, KRPC_REPLY);
+	reset();
+}
+
+/* 100 nodes joined through one: an announce reaches most of the 8 nodes
+ * truly closest to the infohash, and every other node finds the peer. */
+static void test_hundred_nodes(void)
+{
+	enum { N = 100 };
+	struct node *n[N];
+	for (int i = 0; i < N; i++)
+		n[i] = add(100 + i, NULL);
+	for (int i = 1; i < N; i++) {
+		link_to(n[i], n[0]);
+		run(50);
+	}
+	run(30000);
+	size_t ready = 0;
+	for (int i = 0; i < N; i++)
+		ready += dht_is_ready(n[i]->d, AF_INET);
+	CU_ASSERT_EQUAL(ready, N);
+	for (int round = 0; round < 3; round++) {
+		struct dht_id ih;
+		net_random(NULL, ih.b, 20);
+		struct found fa = { 0 };
+		int who = 7 + round;
+		size_t before[N];
+		for (int i = 0; i < N; i++) {
+			struct dht_stats s;
+			dht_get_stats(n[i]->d, &s);
+			before[i] = s.peers;
+		}
+		CU_ASSERT_EQUAL(dht_search(n[who]->d, &ih, AF_INET, 7000, false, on_peers, &fa, now, &fa.id), DHT_OK);
+		run(3000);
+		CU_ASSERT_EQUAL(fa.done, 1);
+		/* The 8 nodes closest to ih, by brute force. */
+		int order[N];
+		for (int i = 0; i < N; i++)
+			order[i] = i;
+		for (int i = 0; i < N; i++)
+			for (int j = i + 1; j < N; j++)
+				if (dht_id_cmp_dist(&ih, dht_my_id(n[order[j]]->d, AF_INET),
+				    dht_my_id(n[order[i]]->d, AF_INET)) < 0) {
+					int x = order[i];
+					order[i] = order[j];
+					order[j] = x;
+				}
+		int stored = 0;
+		for (int i = 0; i < 8; i++) {
+			struct dht_stats s;
+			if (order[i] == who)
+				continue;
+			dht_get_stats(n[order[i]]->d, &s);
+			stored += s.peers > before[order[i]] ? 1 : 0;
+		}
+		CU_ASSERT_TRUE(stored >= 6);
+		int misses = 0;
+		for (int i = 0; i < N; i += 9) {
+			if (i == who)
+				continue;
+			struct found fb = { 0 };
+			CU_ASSERT_EQUAL(dht_search(n[i]->d, &ih, AF_INET, 0, false, on_peers, &fb, now, &fb.id), DHT_OK);
+			run(2000);
+			CU_ASSERT_EQUAL(fb.done, 1);
+			misses += fb.values != 1;
+		}
+		CU_ASSERT_EQUAL(misses, 0);
+	}
+	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
 		TL_TEST(test_ping_and_tables),
 		TL_TEST(test_announce_and_find),
 		TL_TEST(test_queued_search),
+		TL_TEST(test_reentrant_callbacks),
 		TL_TEST(test_hostile_input),
+		TL_TEST(test_no_ping_reflector),
 		TL_TEST(test_full_reply_cap),
 		TL_TEST(test_read_only),
 		TL_TEST(test_persist),
 		TL_TEST(test_dual_stack),
+		TL_TEST(test_external_ip),
+		TL_TEST(test_enforce_bep42),
+		TL_TEST(test_hundred_nodes),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("dht", tests);

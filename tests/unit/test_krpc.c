@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 
+#include "dht/benc.h"
 #include "dht/krpc.h"
 
 static struct krpc_msg m;
@@ -230,7 +231,7 @@ static void test_fields(void)
 	    &why), 0);
 	CU_ASSERT_EQUAL(m.nvalues, 2);
 	/* Unknown method with a target: kept for a find_node-style answer. */
-	CU_ASSERT_EQUAL_FATAL(dec_str("d1:ad2:id" ID20 "6:target" IH20 "e1:q17:sample_infohashes1:t2:aa1:y1:qe",
+	CU_ASSERT_EQUAL_FATAL(dec_str("d1:ad2:id" ID20 "6:target" IH20 "e1:q10:vote_thing1:t2:aa1:y1:qe",
 	    &why), 0);
 	CU_ASSERT_EQUAL(m.method, KRPC_UNKNOWN);
 	CU_ASSERT_TRUE(m.has_target);
@@ -297,6 +298,46 @@ static void test_cap(void)
 	CU_ASSERT_EQUAL(krpc_encode_query(&h, &q, out, 40), 0);
 }
 
+static void test_samples(void)
+{
+	uint8_t out[KRPC_MAX_OUT], smp[KRPC_MAX_SAMPLES * 20], nodes[8 * 26];
+	memset(smp, 's', sizeof(smp));
+	memset(nodes, 'n', sizeof(nodes));
+	struct dht_addr ip = { .family = AF_INET, .ip = { 1, 2, 3, 4 }, .port = 6881 };
+	struct krpc_hdr h = { .tid = (const uint8_t *)"abcd", .tid_len = 4,
+		.v = (const uint8_t *)"TL\0\1", .ip = &ip };
+	/* BEP 51 with the full 20 samples and 8 nodes stays under 1024 and
+	 * is canonical bencode. */
+	struct krpc_reply r = { .id = idof("abcdefghij0123456789"), .nodes = nodes,
+		.nodes_len = sizeof(nodes), .has_samples = true, .interval = 21600, .num = 123456,
+		.samples = smp, .nsamples = KRPC_MAX_SAMPLES };
+	size_t n = krpc_encode_reply(&h, &r, out, sizeof(out));
+	CU_ASSERT_TRUE_FATAL(n > 0 && n <= KRPC_MAX_OUT);
+	struct benc_tok toks[64];
+	struct benc_doc doc;
+	CU_ASSERT_EQUAL_FATAL(benc_parse(out, n, toks, 64, 4, BENC_F_SORTED, &doc, NULL), 0);
+	long rd = benc_dict_get(&doc, 0, "r");
+	int64_t v;
+	CU_ASSERT_TRUE(benc_get_int(&doc, benc_dict_get(&doc, (size_t)rd, "num"), &v) && v == 123456);
+	CU_ASSERT_TRUE(benc_get_int(&doc, benc_dict_get(&doc, (size_t)rd, "interval"), &v) && v == 21600);
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(out, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.nodes_len, sizeof(nodes));
+	/* Empty samples are still sent. */
+	r.nsamples = 0;
+	n = krpc_encode_reply(&h, &r, out, sizeof(out));
+	CU_ASSERT_EQUAL_FATAL(benc_parse(out, n, toks, 64, 4, BENC_F_SORTED, &doc, NULL), 0);
+	rd = benc_dict_get(&doc, 0, "r");
+	CU_ASSERT_TRUE(benc_dict_get(&doc, (size_t)rd, "samples") >= 0);
+	/* The query: target required. */
+	CU_ASSERT_EQUAL(dec_str("d1:ad2:id" ID20 "e1:q17:sample_infohashes1:t2:aa1:y1:qe", NULL), -1);
+	struct krpc_query q = { .method = KRPC_SAMPLE_INFOHASHES, .id = idof("abcdefghij0123456789"),
+		.target = idof("mnopqrstuvwxyz123456") };
+	n = krpc_encode_query(&hdr_aa, &q, out, sizeof(out));
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(out, n, &m, NULL), 0);
+	CU_ASSERT_EQUAL(m.method, KRPC_SAMPLE_INFOHASHES);
+	CU_ASSERT_EQUAL(memcmp(m.target.b, "mnopqrstuvwxyz123456", 20), 0);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -306,6 +347,7 @@ int main(void)
 		TL_TEST(test_malformed),
 		TL_TEST(test_fields),
 		TL_TEST(test_cap),
+		TL_TEST(test_samples),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("krpc", tests);

@@ -46,6 +46,18 @@ static size_t members(const struct rtable *t)
 	return n;
 }
 
+/* n answering members whose ids start with bit 0, from distinct /24s. */
+static void add_low_half(struct rtable *t, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct dht_id id;
+		rand_id(&id);
+		id.b[0] &= 0x7f;
+		struct dht_addr a = addr4(0x14000000u + i * 256, 1000);
+		rtable_heard(t, &id, &a, RT_REPLIED, 10, NULL);
+	}
+}
+
 static void test_fill_and_closest(void)
 {
 	rng = tl_test_seed() | 1;
@@ -272,6 +284,125 @@ static void test_refresh(void)
 	rtable_clear(&t);
 }
 
+static void test_prefer_bep42(void)
+{
+	struct rtable t;
+	struct dht_id my;
+	memset(my.b, 0xff, 20);
+	rtable_init(&t, AF_INET, &my, false, false, 0);
+	/* Fill bucket 0 with 128 unverified public nodes, then split it so
+	 * that it can no longer grow. */
+	rng = 4242;
+	add_low_half(&t, 128);
+	struct dht_id near;
+	memset(near.b, 0xff, 20);
+	near.b[19] = 0xfe;
+	struct dht_addr na = addr4(0x15000001, 1000);
+	rtable_heard(&t, &near, &na, RT_REPLIED, 10, NULL);
+	CU_ASSERT_EQUAL_FATAL(t.nb, 2);
+	CU_ASSERT_EQUAL_FATAL(t.b[0].n, 128);
+	/* A verified newcomer for bucket 0. */
+	struct dht_addr va = addr4(0x7c1f4b15, 6881); /* 124.31.75.21 */
+	uint8_t rnd[20];
+	memset(rnd, 0x99, 20);
+	struct dht_id vid;
+	bep42_make_id(&va, rnd, &vid);
+	CU_ASSERT_TRUE_FATAL(!(vid.b[0] & 0x80)); /* it belongs to bucket 0 */
+	/* While the members are good, it only waits in the cache. */
+	rtable_heard(&t, &vid, &va, RT_REPLIED, 20, NULL);
+	bool in = false;
+	for (size_t k = 0; k < t.b[0].n; k++)
+		in |= dht_addr_eq(&t.b[0].nodes[k].addr, &va);
+	CU_ASSERT_FALSE(in);
+	/* Once they are questionable, it takes an unverified one's place. */
+	rtable_heard(&t, &vid, &va, RT_REPLIED, 20 + RT_GOOD_MS, NULL);
+	for (size_t k = 0; k < t.b[0].n; k++)
+		in |= dht_addr_eq(&t.b[0].nodes[k].addr, &va);
+	CU_ASSERT_TRUE(in);
+	CU_ASSERT_EQUAL(t.b[0].n, 128);
+	rtable_clear(&t);
+}
+
+static void test_split_overflow(void)
+{
+	struct rtable t;
+	struct dht_id my;
+	memset(my.b, 0, 20);
+	rtable_init(&t, AF_INET, &my, false, false, 0);
+	rng = 777;
+	/* 128 members all sharing our first bit: the 129th splits bucket 0
+	 * and the new bucket 1 (64 slots) keeps the rest as cached,
+	 * verified candidates. */
+	add_low_half(&t, 129);
+	CU_ASSERT_TRUE_FATAL(t.nb >= 2);
+	/* Invariant: no bucket with a free slot keeps a verified candidate
+	 * waiting in its cache (splits promote them). */
+	size_t members = 0;
+	for (size_t i = 0; i < t.nb; i++) {
+		members += t.b[i].n;
+		for (size_t k = 0; k < t.b[i].ncache && t.b[i].n < t.b[i].cap; k++)
+			CU_ASSERT_EQUAL(t.b[i].cache[k].last_reply_ms, 0);
+	}
+	CU_ASSERT_TRUE(members > 64 + 1);
+	/* A stranger for the full last bucket is still worth a ping, even
+	 * though the cache holds only verified candidates. */
+	size_t last = t.nb - 1;
+	struct dht_id s;
+	struct rt_node ping;
+	int rc = 0;
+	for (int tries = 0; tries < 200 && rc != 1; tries++) {
+		rand_id(&s);
+		if (rtable_cpl(&s, &my) < last || t.b[last].n < t.b[last].cap)
+			continue;
+		struct dht_addr sa = addr4(0x30000000u + (uint32_t)tries * 256, 1000);
+		rc = rtable_heard(&t, &s, &sa, RT_QUERIED, 20, &ping);
+		if (rc == 1) {
+			CU_ASSERT_TRUE(dht_addr_eq(&ping.addr, &sa));
+			/* Its answer splits the bucket; cached candidates fill the
+			 * room that opens. */
+			size_t before = 0, after = 0;
+			for (size_t i = 0; i < t.nb; i++)
+				before += t.b[i].n;
+			rtable_heard(&t, &s, &sa, RT_REPLIED, 30, NULL);
+			for (size_t i = 0; i < t.nb; i++)
+				after += t.b[i].n;
+			CU_ASSERT_TRUE(after >= before + 1);
+		}
+	}
+	CU_ASSERT_EQUAL(rc, 1);
+	rtable_clear(&t);
+}
+
+static void test_learned(void)
+{
+	struct rtable t;
+	struct dht_id my, a;
+	memset(my.b, 0, 20);
+	memset(a.b, 0x80, 20);
+	rtable_init(&t, AF_INET, &my, false, false, 0);
+	struct dht_addr x = addr4(0x14010203, 1000);
+	rtable_learned(&t, &a, &x);
+	CU_ASSERT_EQUAL(members(&t), 0); /* never a member before it answers */
+	CU_ASSERT_EQUAL(t.b[0].ncache, 1);
+	struct rt_node p;
+	CU_ASSERT_EQUAL(rtable_next_ping(&t, 5, &p), 1);
+	CU_ASSERT_TRUE(dht_addr_eq(&p.addr, &x));
+	rtable_pinged(&t, &x, 5);
+	CU_ASSERT_EQUAL(rtable_next_ping(&t, 6, &p), 0); /* not twice in a row */
+	rtable_heard(&t, &a, &x, RT_REPLIED, 7, NULL);
+	CU_ASSERT_EQUAL(members(&t), 1);
+	CU_ASSERT_EQUAL(t.b[0].ncache, 0);
+	/* Known ids or IPs, our own id and martians are not cached. */
+	rtable_learned(&t, &a, &x);
+	rtable_learned(&t, &my, &x);
+	struct dht_addr m = addr4(0xe0000001, 1000);
+	struct dht_id b;
+	memset(b.b, 0x81, 20);
+	rtable_learned(&t, &b, &m);
+	CU_ASSERT_EQUAL(t.b[0].ncache, 0);
+	rtable_clear(&t);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -279,6 +410,9 @@ int main(void)
 		TL_TEST(test_rules),
 		TL_TEST(test_replacement),
 		TL_TEST(test_refresh),
+		TL_TEST(test_prefer_bep42),
+		TL_TEST(test_split_overflow),
+		TL_TEST(test_learned),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("rtable", tests);

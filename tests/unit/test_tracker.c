@@ -285,6 +285,40 @@ static void test_stop_without_answers_and_private(void)
 	tl_tracker_free(NULL);
 }
 
+/* From a metainfo announce-list; key and external ip pass through. */
+static void test_from_tiers_key_external_ip(void)
+{
+	char *t0[] = { "udp://x:1" }, *t1[] = { "http://y/announce", "http://z/announce" };
+	struct tl_tracker_tier tiers[] = { { t0, 1 }, { t1, 2 } };
+	memset(&io_state, 0, sizeof(io_state));
+	struct tl_tracker_cfg cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.key = 0x1234abcd;
+	cfg.seed = 9;
+	struct tl_tracker *t = tl_tracker_new_tiers(NULL, &fake_io, &cfg, tiers, 2, NULL, NULL);
+	CU_ASSERT_EQUAL_FATAL(tl_tracker_count(t), 3);
+	struct tl_tracker_status st;
+	tl_tracker_status(t, 0, &st);
+	CU_ASSERT_STRING_EQUAL(st.url, "udp://x:1");
+	tl_tracker_status(t, 2, &st);
+	CU_ASSERT_EQUAL(st.tier, 1);
+	struct sockaddr_storage ext;
+	CU_ASSERT_FALSE(tl_tracker_external_ip(t, &ext));
+	tl_tracker_event(t, TL_TRACKER_EV_STARTED, 0);
+	tl_tracker_tick(t, 0);
+	CU_ASSERT_EQUAL(io_state.req.key, 0x1234abcd);
+	io_state.is_busy = false;
+	struct tl_tracker_reply r;
+	tl_tracker_reply_init(&r);
+	r.has_external_ip = true;
+	((struct sockaddr_in *)&r.external_ip)->sin_family = AF_INET;
+	((struct sockaddr_in *)&r.external_ip)->sin_addr.s_addr = htonl(0x01020304);
+	io_state.done(io_state.arg, NULL, &r);
+	CU_ASSERT_TRUE_FATAL(tl_tracker_external_ip(t, &ext));
+	CU_ASSERT_EQUAL(((struct sockaddr_in *)&ext)->sin_addr.s_addr, htonl(0x01020304));
+	tl_tracker_free(t);
+}
+
 /* N of "http://tN/announce". */
 static int url_index(const char *u)
 {
@@ -332,6 +366,7 @@ int main(void)
 		TL_TEST(test_events_and_stop),
 		TL_TEST(test_stop_without_answers_and_private),
 		TL_TEST(test_shuffle_property),
+		TL_TEST(test_from_tiers_key_external_ip),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("tracker", tests);
