@@ -423,3 +423,5 @@ TESTS += tests/integration/magnet_swarm.sh
 EXTRA_DIST += tests/integration/magnet_swarm.sh
 TESTS += tests/integration/magnet_hostile.sh
 EXTRA_DIST += tests/integration/magnet_hostile.sh tests/integration/hostile_peer.py
+TESTS += tests/interop/magnet_libtorrent.sh
+EXTRA_DIST += tests/interop/magnet_libtorrent.sh tests/interop/lt_dht_peer.py
