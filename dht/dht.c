@@ -394,6 +394,7 @@ static int lk_start(struct dht *d, const struct dht_id *target, int af, bool is_
 	lk->cb = cb;
 	lk->ud = ud;
 	lk->is_internal = is_internal;
+	lk->allow_same_subnet = d->cfg.allow_same_subnet;
 	d->lk[d->nlk++] = lk;
 	if (id_out)
 		*id_out = lk->id;
@@ -642,6 +643,7 @@ static void on_lookup_reply(struct dht *d, uint32_t search_id, const struct krpc
 		if (d->cfg.enforce_bep42 && !bep42_check(&id, &a))
 			continue;
 		lookup_add(lk, &id, &a);
+		rtable_learned(&f->rt, &id, &a);
 	}
 	if (lk->is_get_peers && m->nvalues)
 		deliver_values(d, lk, m);

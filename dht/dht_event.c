@@ -35,12 +35,24 @@
 #define DHT_EV_BATCH 32
 #define DHT_EV_READS_PER_CB 256
 /* Saved nodes get this long to fill the table before the built-in
- * routers are asked, and the table is checked for emptiness this often. */
+ * routers are asked. A table that is not ready (fewer than 8 good nodes:
+ * empty, or stuck in a small group that knows only itself) contacts the
+ * bootstrap list again after DHT_EV_RETRY_MIN_MS, doubling up to
+ * DHT_EV_RECHECK_MS (a lost bootstrap datagram must not leave a node
+ * alone for a minute); a ready table is checked every DHT_EV_RECHECK_MS. */
 #define DHT_EV_SAVED_GRACE_MS 5000
+#define DHT_EV_RETRY_MIN_MS 1000
 #define DHT_EV_RECHECK_MS 60000
 /* Good nodes below which the saved state is not enough (notes §6.1.10). */
 #define DHT_EV_MIN_GOOD 30
 #define DHT_EV_DEFAULT_SAVE_MS 300000
+/* Join refresh: once a family's table is ready, one find_node toward
+ * each of the first DHT_EV_JOIN_BITS regions of the id space that differ
+ * from our id (our id with bit i flipped, the rest random). The core's
+ * own join is a lookup of our id, which only fills our neighbourhood;
+ * without this a new node knows no far nodes until they happen to query
+ * it, and lookups through it stall (tests/sim, doc/BENCHMARKS.md). */
+#define DHT_EV_JOIN_BITS 16
 #define DHT_EV_DEFAULT_PORT 6881
 
 static const char *const default_routers[] = {
@@ -68,6 +80,8 @@ struct dht_ev {
 	struct event *rd[2];
 	struct event *timer;
 	struct event *boot_timer;
+	int64_t boot_retry_ms; /* next delay while the table is empty */
+	bool is_refreshed[2];  /* join refresh done, per family */
 	char *bootstrap[DHT_EV_MAX_BOOTSTRAP];
 	size_t n_bootstrap;
 	bool has_saved_state;
@@ -142,6 +156,28 @@ static void event_hook(void *ud, const struct dht_event *e)
 	ev->user.event(ev->user.ud, e);
 }
 
+/* ---- join refresh ---- */
+
+static void refresh_region(struct dht_ev *ev, int af, unsigned bit)
+{
+	struct dht_id t = *dht_my_id(ev->dht, af);
+	randombytes_buf(t.b + bit / 8 + 1, sizeof(t.b) - bit / 8 - 1);
+	t.b[bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+	(void)dht_find_node(ev->dht, &t, af, NULL, NULL, dht_ev_now(ev), NULL);
+}
+
+static void join_refresh(struct dht_ev *ev)
+{
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	for (int i = 0; i < 2; i++) {
+		if (ev->is_refreshed[i] || ev->fd[i] < 0 || !dht_is_ready(ev->dht, fams[i]))
+			continue;
+		ev->is_refreshed[i] = true;
+		for (unsigned bit = 0; bit < DHT_EV_JOIN_BITS; bit++)
+			refresh_region(ev, fams[i], bit);
+	}
+}
+
 /* ---- timer ---- */
 
 static void arm(struct dht_ev *ev, int64_t at_ms)
@@ -167,6 +203,8 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct dht_ev *ev = arg;
+	if (!ev->is_refreshed[0] || !ev->is_refreshed[1])
+		join_refresh(ev);
 	if (ev->state_path && dht_ev_now(ev) >= ev->next_save_ms) {
 		dht_ev_save(ev);
 		ev->next_save_ms = dht_ev_now(ev) + ev->save_interval_ms;
@@ -477,20 +515,31 @@ static size_t good_nodes(const struct dht_ev *ev)
 	return st.nodes_good[0] + st.nodes_good[1];
 }
 
+static bool is_ready(const struct dht_ev *ev)
+{
+	return (ev->fd[0] >= 0 && dht_is_ready(ev->dht, AF_INET)) ||
+	    (ev->fd[1] >= 0 && dht_is_ready(ev->dht, AF_INET6));
+}
+
 static void boot_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	struct dht_ev *ev = arg;
 	size_t good = good_nodes(ev);
+	int64_t next = DHT_EV_RECHECK_MS;
 	if (ev->has_saved_state && good < DHT_EV_MIN_GOOD) {
 		/* the saved nodes were not enough: ask the routers once */
 		ev->has_saved_state = false;
 		bootstrap_all(ev, true);
-	} else if (good == 0) {
+	} else if (!is_ready(ev)) {
 		bootstrap_all(ev, true);
+		next = ev->boot_retry_ms;
+		ev->boot_retry_ms = next * 2 < DHT_EV_RECHECK_MS ? next * 2 : DHT_EV_RECHECK_MS;
+	} else {
+		ev->boot_retry_ms = DHT_EV_RETRY_MIN_MS;
 	}
-	struct timeval tv = { .tv_sec = DHT_EV_RECHECK_MS / 1000 };
+	struct timeval tv = { .tv_sec = (time_t)(next / 1000), .tv_usec = (suseconds_t)(next % 1000) * 1000 };
 	evtimer_add(ev->boot_timer, &tv);
 }
 
@@ -578,8 +627,9 @@ struct dht_ev *dht_ev_new(struct event_base *base, const struct dht_ev_config *c
 	load_state(ev);
 	ev->next_save_ms = now + ev->save_interval_ms;
 	bootstrap_all(ev, !ev->has_saved_state);
+	ev->boot_retry_ms = 2 * DHT_EV_RETRY_MIN_MS;
 	struct timeval tv = { .tv_sec = ev->has_saved_state ? DHT_EV_SAVED_GRACE_MS / 1000
-	                                                    : DHT_EV_RECHECK_MS / 1000 };
+	                                                    : DHT_EV_RETRY_MIN_MS / 1000 };
 	evtimer_add(ev->boot_timer, &tv);
 	dht_ev_kick(ev);
 	if (err_out)

@@ -23,7 +23,8 @@ void lookup_add(struct lookup *lk, const struct dht_id *id, const struct dht_add
 		return;
 	size_t pos = lk->n;
 	for (size_t i = 0; i < lk->n; i++) {
-		if (memcmp(lk->c[i].id.b, id->b, 20) == 0 || dht_addr_eq(&lk->c[i].addr, addr))
+		if (memcmp(lk->c[i].id.b, id->b, 20) == 0 || dht_addr_ip_eq(&lk->c[i].addr, addr) ||
+		    (!lk->allow_same_subnet && dht_addr_same_subnet(&lk->c[i].addr, addr)))
 			return;
 		if (pos == lk->n && dht_id_cmp_dist(&lk->target, id, &lk->c[i].id) < 0)
 			pos = i;

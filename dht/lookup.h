@@ -12,6 +12,10 @@
  * FAILED. The lookup is done when the LK_K closest non-failed candidates
  * have all replied, or when nothing is left to ask.
  *
+ * Candidates are diverse: one per IP, and unless allow_same_subnet one
+ * per /24 (IPv4) or /64 (IPv6), so that one host or network handing out
+ * many made-up ids close to the target cannot take over the K closest.
+ *
  * Values are de-duplicated within a lookup (LK_SEEN remembered peers).
  * Tokens are kept per candidate for the announce that follows a
  * get_peers. Plain struct, owned by the instance; single thread.
@@ -56,6 +60,7 @@ struct lookup {
 	int af;
 	bool is_get_peers;
 	bool is_internal;        /* maintenance lookup, not counted as a user search */
+	bool allow_same_subnet;  /* loopback tests: drop the /24 (/64) rule */
 	struct dht_id target;
 	uint16_t announce_port;  /* 0 = none; DHT_IMPLIED_PORT */
 	bool is_seed;
@@ -73,8 +78,9 @@ struct lookup {
 void lookup_init(struct lookup *lk, uint32_t id, int af, const struct dht_id *target,
     int64_t now_ms);
 
-/* Offer a candidate. Ignored when it is already known (by id or by
- * endpoint), is farther than all LK_MAX_CAND kept, or has another family. */
+/* Offer a candidate. Ignored when it is already known (by id or by IP),
+ * shares a /24 (/64) with a known one (see above), is farther than all
+ * LK_MAX_CAND kept, or has another family. */
 void lookup_add(struct lookup *lk, const struct dht_id *id, const struct dht_addr *addr);
 
 /* Mark INFLIGHT queries older than short_ms as STALLED. */

@@ -353,6 +353,22 @@ int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_add
 	return 1;
 }
 
+void rtable_learned(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr)
+{
+	if (addr->family != t->af || memcmp(id->b, t->my.b, 20) == 0 || dht_addr_is_martian(addr))
+		return;
+	size_t bi = bucket_of(t, id), ob;
+	struct rt_bucket *b = &t->b[bi];
+	bool has_room = b->n < b->cap || (bi == t->nb - 1 && t->nb < RT_MAX_BUCKETS);
+	if (!has_room || find_id(b, id) || cache_find(b, addr) || find_ip(t, addr, &ob))
+		return;
+	bool ok42 = bep42_check(id, addr);
+	if (t->enforce_bep42 && !ok42)
+		return;
+	struct rt_node nn = { .id = *id, .addr = *addr, .is_bep42 = ok42 };
+	(void)cache_put(b, &nn);
+}
+
 int rtable_failed(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr,
     int64_t now_ms, struct rt_node *ping_out)
 {

@@ -90,6 +90,11 @@ void rtable_clear(struct rtable *t);
 int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr,
     enum rt_kind kind, int64_t now_ms, struct rt_node *ping_out);
 
+/* (id, addr) was named in a reply's node list: kept as an unverified
+ * candidate when its bucket has room, so that maintenance can ping it
+ * (it enters only once it answers). */
+void rtable_learned(struct rtable *t, const struct dht_id *id, const struct dht_addr *addr);
+
 /* A query to addr (with id, may be NULL) went unanswered. Returns 1 and
  * fills *ping_out with a cached candidate to verify when the node became
  * bad and no verified replacement was waiting. */

@@ -154,6 +154,8 @@ static void ban(struct tl_metafetch *mf, struct cand *c, const char *why)
 	(void)mf;
 }
 
+static void reconsider_size(struct tl_metafetch *mf, bool is_forced);
+
 /* The metadata did not hash to the infohash: blame its senders. */
 static void hash_failed(struct tl_metafetch *mf)
 {
@@ -172,7 +174,7 @@ static void hash_failed(struct tl_metafetch *mf)
 	}
 	if (!is_one)
 		mf->is_single_source = true;
-	tl_utm_asm_reset(mf->a);
+	reconsider_size(mf, true);
 }
 
 static void done(struct tl_metafetch *mf)
@@ -192,6 +194,33 @@ static void got_size(struct tl_metafetch *mf, struct cand *c)
 		mf->a = tl_utm_asm_new(&mf->ih, size);
 	c->is_benched = mf->a && tl_utm_asm_total_size(mf->a) != size;
 	fill(mf, c);
+}
+
+/*
+ * The assembler's size came from the first handshake; a liar may have
+ * named it. When no connected peer that is not banned agrees with it any
+ * more (or the whole failed its hash), start over with the size of the
+ * peers still here.
+ */
+static void reconsider_size(struct tl_metafetch *mf, bool is_forced)
+{
+	if (mf->is_done)
+		return;
+	uint32_t size = mf->a ? tl_utm_asm_total_size(mf->a) : 0;
+	for (size_t i = 0; i < mf->n && mf->a && !is_forced; i++) {
+		const struct cand *c = &mf->c[i];
+		if (c->st == C_ACTIVE && c->p->has_ext_hs && c->p->ext_metadata_size == size)
+			return;
+	}
+	tl_utm_asm_free(mf->a);
+	mf->a = NULL;
+	for (size_t i = 0; i < mf->n; i++) {
+		struct cand *c = &mf->c[i];
+		c->nreqs = 0;
+		c->is_benched = false;
+		if (c->st == C_ACTIVE && c->p->has_ext_hs && c->p->ext_metadata_size)
+			got_size(mf, c);
+	}
 }
 
 static void on_utm(struct tl_metafetch *mf, struct cand *c, const uint8_t *payload, size_t len)
@@ -334,8 +363,10 @@ static void mf_close(struct tl_peer *p, const char *reason)
 		c->st = c->fails >= MAX_DIAL_FAILS ? C_UNREACHABLE : C_IDLE;
 		c->next_try = tl_now_ms() + (was_active ? 5000u : 2000u << c->fails);
 	}
-	if (!mf->is_done)
+	if (!mf->is_done) {
+		reconsider_size(mf, false);
 		fill_all(mf);
+	}
 }
 
 static const struct tl_peer_ops mf_ops = {

@@ -343,7 +343,14 @@ check_PROGRAMS += tests/sim/test_sim
 tests_sim_test_sim_SOURCES = tests/sim/test_sim.c
 tests_sim_test_sim_CFLAGS = $(TEST_CFLAGS)
 tests_sim_test_sim_LDADD = $(SIM_LIBS) $(TEST_LIBS)
-# TESTS += tests/sim/test_sim (registered once the core routes)
+TESTS += tests/sim/test_sim
+# a node joining through one bootstrap node has >= 30 good nodes after 5 s
+# (the same source built with TL_SIM_JOIN, on a fresh network)
+check_PROGRAMS += tests/sim/test_sim_join
+tests_sim_test_sim_join_SOURCES = tests/sim/test_sim.c
+tests_sim_test_sim_join_CFLAGS = $(TEST_CFLAGS) -DTL_SIM_JOIN
+tests_sim_test_sim_join_LDADD = $(SIM_LIBS) $(TEST_LIBS)
+TESTS += tests/sim/test_sim_join
 noinst_PROGRAMS += tests/sim/dht-sim
 tests_sim_dht_sim_SOURCES = tests/sim/dht_sim.c
 tests_sim_dht_sim_LDADD = $(SIM_LIBS)
@@ -414,6 +421,10 @@ TESTS += tests/integration/magnet_dht.sh
 EXTRA_DIST += tests/integration/magnet_dht.sh
 TESTS += tests/integration/magnet_swarm.sh
 EXTRA_DIST += tests/integration/magnet_swarm.sh
+TESTS += tests/integration/magnet_hostile.sh
+EXTRA_DIST += tests/integration/magnet_hostile.sh tests/integration/hostile_peer.py
+TESTS += tests/interop/magnet_libtorrent.sh
+EXTRA_DIST += tests/interop/magnet_libtorrent.sh tests/interop/lt_dht_peer.py
 
 # -- tracker fallback
 TESTS += tests/interop/tracker_download.sh

@@ -29,6 +29,7 @@ for i in $(seq 2 $((nodes + 1))); do
 	"$bin" dht node --bind 127.0.0.$i --port "$port" --bootstrap "$boot" \
 		--state-dir "$dir/n$i" >"$dir/node$i.log" 2>&1 &
 	pids+=($!)
+	[ "$i" -eq 2 ] && sleep 0.3 # the others' first ping should find it listening
 done
 sleep 4
 

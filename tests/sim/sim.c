@@ -30,7 +30,18 @@ enum ev_kind {
 	EV_DELIVER = 1,
 	EV_WAKE,
 	EV_TIMER,
+	EV_BOOT_CHECK,
 };
+
+/* The libevent adapter's join policy (dht_event.c), so simulated nodes
+ * behave as deployed ones: while the table is not ready (fewer than 8
+ * good nodes) the bootstrap contact is offered again after 1 s, doubling
+ * up to 60 s; once the table
+ * is ready, one find_node toward each of the first JOIN_BITS regions of
+ * the id space (our id with bit i flipped). Checked every second. */
+#define BOOT_RETRY_MIN_MS 1000
+#define BOOT_RETRY_MAX_MS 60000
+#define JOIN_BITS 16
 
 struct nat_slot {
 	uint32_t ip;
@@ -45,6 +56,10 @@ struct sim_node {
 	struct dht_id id;
 	struct sim_rng rng;
 	int64_t wake_ms; /* time of the live wake-up event, or -1 */
+	uint32_t boot_via;      /* bootstrap contact, SIM_NONE when none */
+	int64_t boot_retry_ms;  /* next retry delay while the table is empty */
+	int64_t next_retry_ms;  /* when the contact is offered again */
+	bool is_refreshed;      /* the join refresh was started */
 	bool is_alive;
 	bool is_nat;
 	struct nat_slot *nat;
@@ -361,6 +376,7 @@ uint32_t sim_spawn(struct sim *s)
 	n->s = s;
 	n->idx = (uint32_t)s->n_nodes;
 	n->wake_ms = -1;
+	n->boot_via = SIM_NONE;
 	sim_rng_fork(&s->rng, n->idx, &n->rng);
 	uint32_t ip = new_address(s);
 	n->addr.sin_family = AF_INET;
@@ -398,6 +414,12 @@ uint32_t sim_spawn(struct sim *s)
 	return n->idx;
 }
 
+static void boot_check_at(struct sim_node *n, int64_t at_ms)
+{
+	struct sim_event ev = { .at = (uint64_t)at_ms * 1000, .kind = EV_BOOT_CHECK, .node = n->idx };
+	push_or_die(n->s, &ev);
+}
+
 void sim_bootstrap(struct sim *s, uint32_t node, uint32_t via)
 {
 	struct sim_node *n = s->nodes[node];
@@ -406,6 +428,44 @@ void sim_bootstrap(struct sim *s, uint32_t node, uint32_t via)
 	const struct sim_node *v = s->nodes[via];
 	dht_add_node(n->dht, (const struct sockaddr *)&v->addr, sizeof(v->addr), now_ms(s));
 	sim_touch(s, node);
+	if (n->boot_via == SIM_NONE)
+		boot_check_at(n, now_ms(s) + BOOT_RETRY_MIN_MS);
+	n->boot_via = via;
+	n->boot_retry_ms = 2 * BOOT_RETRY_MIN_MS;
+	n->next_retry_ms = now_ms(s) + BOOT_RETRY_MIN_MS;
+}
+
+static void join_refresh(struct sim *s, struct sim_node *n)
+{
+	n->is_refreshed = true;
+	for (unsigned bit = 0; bit < JOIN_BITS; bit++) {
+		struct dht_id t = n->id;
+		sim_rng_bytes(&n->rng, t.b + bit / 8 + 1, sizeof(t.b) - bit / 8 - 1);
+		t.b[bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+		(void)dht_find_node(n->dht, &t, AF_INET, NULL, NULL, now_ms(s), NULL);
+	}
+	sim_touch(s, n->idx);
+}
+
+static void boot_check(struct sim *s, struct sim_node *n)
+{
+	if (!n->is_alive || n->boot_via == SIM_NONE || n->is_refreshed)
+		return;
+	if (dht_is_ready(n->dht, AF_INET)) {
+		if (s->cfg.no_join_refresh)
+			return;
+		n->id = *dht_my_id(n->dht, AF_INET);
+		join_refresh(s, n);
+		return;
+	}
+	if (now_ms(s) >= n->next_retry_ms) {
+		const struct sim_node *v = s->nodes[n->boot_via];
+		dht_add_node(n->dht, (const struct sockaddr *)&v->addr, sizeof(v->addr), now_ms(s));
+		sim_touch(s, n->idx);
+		n->next_retry_ms = now_ms(s) + n->boot_retry_ms;
+		n->boot_retry_ms = n->boot_retry_ms * 2 < BOOT_RETRY_MAX_MS ? n->boot_retry_ms * 2 : BOOT_RETRY_MAX_MS;
+	}
+	boot_check_at(n, now_ms(s) + BOOT_RETRY_MIN_MS);
 }
 
 void sim_silence(struct sim *s, uint32_t node)
@@ -454,6 +514,9 @@ static void run_event(struct sim *s, const struct sim_event *ev)
 		schedule(n, dht_periodic(n->dht, now_ms(s)));
 		break;
 	}
+	case EV_BOOT_CHECK:
+		boot_check(s, s->nodes[ev->node]);
+		break;
 	case EV_TIMER: {
 		struct timer *t = ev->data;
 		t->fn(t->ud, s);

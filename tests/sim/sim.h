@@ -14,6 +14,10 @@
  *     to within the NAT window (60 s default);
  *   - churn: a node can be silenced (it stays in other tables but never
  *     answers again) and new nodes can join at any time.
+ * Nodes follow the join policy of the libevent adapter (dht_event.c):
+ * bootstrap retries while the table is empty, then one find_node per
+ * region of the id space (no_join_refresh turns the latter off, to
+ * measure the core alone).
  * Everything is drawn from one seed, so a run is reproduced exactly.
  *
  * An observer hook sees every datagram when it is sent, which is how tests
@@ -45,6 +49,7 @@ struct sim_config {
 	uint32_t nat_window_ms;  /* how long a NAT mapping stays open; 0 = 60000 */
 	struct dht_config dht;   /* template for every node; hooks are replaced */
 	bool is_verbose;         /* print core log lines of warn level and up */
+	bool no_join_refresh;    /* core only: skip the adapter's join refresh */
 };
 
 struct sim_stats {

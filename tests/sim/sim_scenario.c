@@ -17,6 +17,19 @@ static uint32_t random_live(struct sim *s, uint32_t except)
 	}
 }
 
+/* A live node with a usable table, as a real bootstrap contact is; while
+ * the network is too young for that, the first node (which then plays
+ * the part of a bootstrap router, so the young network is one piece). */
+static uint32_t random_ready(struct sim *s)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		uint32_t i = random_live(s, SIM_NONE);
+		if (dht_is_ready(sim_dht(s, i), AF_INET))
+			return i;
+	}
+	return sim_is_alive(s, 0) ? 0 : random_live(s, SIM_NONE);
+}
+
 int scen_grow(struct sim *s, size_t nodes, int64_t join_ms, int64_t settle_ms)
 {
 	if (sim_count(s) == 0 && sim_spawn(s) == SIM_NONE)
@@ -25,7 +38,7 @@ int scen_grow(struct sim *s, size_t nodes, int64_t join_ms, int64_t settle_ms)
 	int64_t step = todo ? join_ms / (int64_t)todo : 0;
 	for (size_t i = 0; i < todo; i++) {
 		sim_run_for(s, step);
-		uint32_t via = random_live(s, SIM_NONE);
+		uint32_t via = random_ready(s);
 		uint32_t n = sim_spawn(s);
 		if (n == SIM_NONE)
 			return -1;
@@ -157,6 +170,7 @@ int scen_round_run(struct sim *s, struct sim_track *t, size_t n, int64_t spacing
 		a->origin = a->announcer = random_live(s, SIM_NONE);
 		a->port = (uint16_t)(10000 + i);
 		sim_rng_bytes(sim_rng(s), hashes[i].b, 20);
+		a->infohash = hashes[i];
 		jobs[i] = (struct job){ .s = s, .t = t, .out = a, .infohash = hashes[i],
 			.is_announce = true, .pending = &pending };
 	}
@@ -166,6 +180,7 @@ int scen_round_run(struct sim *s, struct sim_track *t, size_t n, int64_t spacing
 		struct scen_lookup *l = &out->lookups[i];
 		l->announcer = a->announcer;
 		l->port = a->port;
+		l->infohash = a->infohash;
 		l->origin = random_live(s, a->announcer);
 		jobs[i] = (struct job){ .s = s, .t = t, .out = l, .infohash = hashes[i],
 			.pending = &pending };

@@ -16,7 +16,8 @@
 /*
  * Grow s to `nodes` nodes: node 0 first, then one node every
  * join_ms / nodes, each bootstrapped through one random live node that is
- * already there; then run settle_ms more. Returns 0, or -1 when a node
+ * already there and has a usable table (dht_is_ready), as a bootstrap
+ * router would; then run settle_ms more. Returns 0, or -1 when a node
  * could not be created.
  */
 int scen_grow(struct sim *s, size_t nodes, int64_t join_ms, int64_t settle_ms);
@@ -29,6 +30,7 @@ struct scen_lookup {
 	uint32_t origin;
 	uint32_t announcer;        /* the node whose peer the lookup looks for */
 	uint16_t port;
+	struct dht_id infohash;
 	bool is_found;             /* the announcer's address and port came back */
 	struct sim_lookup_result r;
 };

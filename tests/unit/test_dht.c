@@ -13,7 +13,7 @@
 #include "dht/dht.h"
 #include "dht/krpc.h"
 
-#define MAX_NODES 32
+#define MAX_NODES 128
 #define MAX_Q 8192
 
 struct pkt {
@@ -724,6 +724,74 @@ static void test_enforce_bep42(void)
 	reset();
 }
 
+/* 100 nodes joined through one: an announce reaches most of the 8 nodes
+ * truly closest to the infohash, and every other node finds the peer. */
+static void test_hundred_nodes(void)
+{
+	enum { N = 100 };
+	struct node *n[N];
+	for (int i = 0; i < N; i++)
+		n[i] = add(100 + i, NULL);
+	for (int i = 1; i < N; i++) {
+		link_to(n[i], n[0]);
+		run(50);
+	}
+	run(30000);
+	size_t ready = 0;
+	for (int i = 0; i < N; i++)
+		ready += dht_is_ready(n[i]->d, AF_INET);
+	CU_ASSERT_EQUAL(ready, N);
+	for (int round = 0; round < 3; round++) {
+		struct dht_id ih;
+		net_random(NULL, ih.b, 20);
+		struct found fa = { 0 };
+		int who = 7 + round;
+		size_t before[N];
+		for (int i = 0; i < N; i++) {
+			struct dht_stats s;
+			dht_get_stats(n[i]->d, &s);
+			before[i] = s.peers;
+		}
+		CU_ASSERT_EQUAL(dht_search(n[who]->d, &ih, AF_INET, 7000, false, on_peers, &fa, now, &fa.id), DHT_OK);
+		run(3000);
+		CU_ASSERT_EQUAL(fa.done, 1);
+		/* The 8 nodes closest to ih, by brute force. */
+		int order[N];
+		for (int i = 0; i < N; i++)
+			order[i] = i;
+		for (int i = 0; i < N; i++)
+			for (int j = i + 1; j < N; j++)
+				if (dht_id_cmp_dist(&ih, dht_my_id(n[order[j]]->d, AF_INET),
+				    dht_my_id(n[order[i]]->d, AF_INET)) < 0) {
+					int x = order[i];
+					order[i] = order[j];
+					order[j] = x;
+				}
+		int stored = 0;
+		for (int i = 0; i < 8; i++) {
+			struct dht_stats s;
+			if (order[i] == who)
+				continue;
+			dht_get_stats(n[order[i]]->d, &s);
+			stored += s.peers > before[order[i]] ? 1 : 0;
+		}
+		CU_ASSERT_TRUE(stored >= 6);
+		int misses = 0;
+		for (int i = 0; i < N; i += 9) {
+			if (i == who)
+				continue;
+			struct found fb = { 0 };
+			CU_ASSERT_EQUAL(dht_search(n[i]->d, &ih, AF_INET, 0, false, on_peers, &fb, now, &fb.id), DHT_OK);
+			run(2000);
+			CU_ASSERT_EQUAL(fb.done, 1);
+			misses += fb.values != 1;
+		}
+		CU_ASSERT_EQUAL(misses, 0);
+	}
+	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -739,6 +807,7 @@ int main(void)
 		TL_TEST(test_dual_stack),
 		TL_TEST(test_external_ip),
 		TL_TEST(test_enforce_bep42),
+		TL_TEST(test_hundred_nodes),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("dht", tests);

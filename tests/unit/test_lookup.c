@@ -18,7 +18,7 @@ static struct dht_id idn(uint8_t first)
 
 static struct dht_addr an(uint8_t host)
 {
-	struct dht_addr a = { .family = AF_INET, .ip = { 20, 0, 0, host }, .port = 1000 };
+	struct dht_addr a = { .family = AF_INET, .ip = { 20, 0, host, 1 }, .port = 1000 };
 	return a;
 }
 
@@ -31,7 +31,8 @@ static void test_order_and_alpha(void)
 		struct dht_addr a = an((uint8_t)i);
 		lookup_add(&lk, &id, &a);
 	}
-	/* Duplicates by id or endpoint and other families are ignored. */
+	/* Duplicates by id or IP, a second node in a /24, and other
+	 * families are ignored. */
 	struct dht_id d1 = idn(5);
 	struct dht_addr a200 = an(200), a5 = an(5);
 	lookup_add(&lk, &d1, &a200);
@@ -40,6 +41,16 @@ static void test_order_and_alpha(void)
 	struct dht_addr v6 = { .family = AF_INET6, .ip = { 0x20 }, .port = 1 };
 	lookup_add(&lk, &d2, &v6);
 	CU_ASSERT_EQUAL(lk.n, LK_MAX_CAND);
+	struct dht_id d3 = idn(0);
+	d3.b[19] = 3;
+	struct dht_addr same24 = an(7);
+	same24.ip[3] = 99;
+	lookup_add(&lk, &d3, &same24);
+	for (size_t i = 0; i < lk.n; i++) {
+		CU_ASSERT_NOT_EQUAL(lk.c[i].id.b[0], 201);
+		CU_ASSERT_FALSE(lk.c[i].id.b[0] == 0 && lk.c[i].id.b[19] == 3);
+	}
+
 	for (size_t i = 0; i + 1 < lk.n; i++)
 		CU_ASSERT_TRUE(dht_id_cmp_dist(&target, &lk.c[i].id, &lk.c[i + 1].id) < 0);
 	CU_ASSERT_EQUAL(lk.c[0].id.b[0], 1);
@@ -112,6 +123,16 @@ static void test_done(void)
 	CU_ASSERT_TRUE(lookup_first_seen(&lk, (const uint8_t *)"abcdef", 6));
 	CU_ASSERT_FALSE(lookup_first_seen(&lk, (const uint8_t *)"abcdef", 6));
 	CU_ASSERT_TRUE(lookup_first_seen(&lk, (const uint8_t *)"abcdeg", 6));
+	/* Loopback tests may allow two nodes of a /24 (never of one IP). */
+	lookup_init(&lk, 4, AF_INET, &target, 0);
+	lk.allow_same_subnet = true;
+	struct dht_addr s1 = an(7), s2 = an(7);
+	s2.ip[3] = 99;
+	struct dht_id i1 = idn(1), i2 = idn(2), i3 = idn(3);
+	lookup_add(&lk, &i1, &s1);
+	lookup_add(&lk, &i2, &s2);
+	lookup_add(&lk, &i3, &s2);
+	CU_ASSERT_EQUAL(lk.n, 2);
 	/* A lookup never outlives LK_MAX_MS. */
 	lookup_init(&lk, 3, AF_INET, &target, 0);
 	struct dht_id id = idn(1);

@@ -373,6 +373,36 @@ static void test_split_overflow(void)
 	rtable_clear(&t);
 }
 
+static void test_learned(void)
+{
+	struct rtable t;
+	struct dht_id my, a;
+	memset(my.b, 0, 20);
+	memset(a.b, 0x80, 20);
+	rtable_init(&t, AF_INET, &my, false, false, 0);
+	struct dht_addr x = addr4(0x14010203, 1000);
+	rtable_learned(&t, &a, &x);
+	CU_ASSERT_EQUAL(members(&t), 0); /* never a member before it answers */
+	CU_ASSERT_EQUAL(t.b[0].ncache, 1);
+	struct rt_node p;
+	CU_ASSERT_EQUAL(rtable_next_ping(&t, 5, &p), 1);
+	CU_ASSERT_TRUE(dht_addr_eq(&p.addr, &x));
+	rtable_pinged(&t, &x, 5);
+	CU_ASSERT_EQUAL(rtable_next_ping(&t, 6, &p), 0); /* not twice in a row */
+	rtable_heard(&t, &a, &x, RT_REPLIED, 7, NULL);
+	CU_ASSERT_EQUAL(members(&t), 1);
+	CU_ASSERT_EQUAL(t.b[0].ncache, 0);
+	/* Known ids or IPs, our own id and martians are not cached. */
+	rtable_learned(&t, &a, &x);
+	rtable_learned(&t, &my, &x);
+	struct dht_addr m = addr4(0xe0000001, 1000);
+	struct dht_id b;
+	memset(b.b, 0x81, 20);
+	rtable_learned(&t, &b, &m);
+	CU_ASSERT_EQUAL(t.b[0].ncache, 0);
+	rtable_clear(&t);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -382,6 +412,7 @@ int main(void)
 		TL_TEST(test_refresh),
 		TL_TEST(test_prefer_bep42),
 		TL_TEST(test_split_overflow),
+		TL_TEST(test_learned),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("rtable", tests);
