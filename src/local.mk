@@ -59,3 +59,4 @@ trackless_SOURCES += src/cli/fetch.c src/cli/fetch.h
 
 # -- session trackers
 src_libtrackless_a_SOURCES += src/session_tracker.c src/session_tracker.h
+trackless_SOURCES += src/cli/scrape.c src/cli/scrape.h

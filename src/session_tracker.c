@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
 
 #include "bounds.h"
+#include "err.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -19,6 +21,15 @@
 
 /* How often the stop timer looks whether the stopped announces are done. */
 #define STOP_POLL_MS 20u
+
+/* One scrape in flight (freed when done, or with the tl_strk). */
+struct scrape {
+	struct tl_strk *s;
+	struct tl_infohash ih;
+	tl_strk_scrape_fn fn;
+	void *arg;
+	struct scrape *next;
+};
 
 struct tl_strk {
 	struct event_base *base;
@@ -31,6 +42,7 @@ struct tl_strk {
 	uint64_t stop_deadline_ms;
 	void (*stop_done)(void *arg);
 	void *stop_arg;
+	struct scrape *scrapes;
 };
 
 static bool has_url(const struct tl_strk_urls *u, const char *url)
@@ -121,6 +133,11 @@ void tl_strk_free(struct tl_strk *s)
 		event_free(s->stop_ev);
 	tl_tracker_http_free(s->net.http);
 	tl_tracker_udp_free(s->net.udp);
+	while (s->scrapes) {
+		struct scrape *next = s->scrapes->next;
+		free(s->scrapes);
+		s->scrapes = next;
+	}
 	if (s->dns)
 		evdns_base_free(s->dns, 0);
 	free(s);
@@ -237,4 +254,85 @@ void tl_strk_summary(const struct tl_tracker *t, char *out, size_t n)
 		snprintf(out, n, "tracker: %s", err);
 	else
 		snprintf(out, n, "trackers %zu/%zu ok", ok, count);
+}
+
+/* ---- one-off scrapes ---- */
+
+static void scrape_unlink(struct scrape *sc)
+{
+	struct scrape **pp = &sc->s->scrapes;
+	while (*pp != sc)
+		pp = &(*pp)->next;
+	*pp = sc->next;
+}
+
+/* Report the entry of our infohash in r (or why not), then free sc. */
+static void scrape_finish(struct scrape *sc, const char *error, const struct tl_tracker_reply *r)
+{
+	const struct tl_scrape_entry *e = NULL;
+	scrape_unlink(sc);
+	if (!error && r->failure)
+		error = r->failure;
+	for (size_t i = 0; !error && i < r->nfiles && !e; i++)
+		if (memcmp(r->files[i].info_hash.b, sc->ih.b, 20) == 0)
+			e = &r->files[i];
+	if (!error && !e)
+		error = "the torrent is not in the reply";
+	sc->fn(sc->arg, e ? NULL : error, e);
+	free(sc);
+}
+
+static void scrape_http_cb(void *arg, const char *error, const uint8_t *body, size_t len)
+{
+	struct scrape *sc = arg;
+	struct tl_tracker_reply r;
+	const char *why = NULL;
+	char msg[TL_MAX_TRACKER_MSG + 16];
+	tl_tracker_reply_init(&r);
+	if (!error && tl_tracker_parse_scrape(body, len, &r, &why) != TL_OK) {
+		snprintf(msg, sizeof(msg), "bad reply: %s", why);
+		error = msg;
+	}
+	scrape_finish(sc, error, &r);
+	tl_tracker_reply_clear(&r);
+}
+
+static void scrape_udp_cb(void *arg, const char *error, const struct tl_tracker_reply *r)
+{
+	struct tl_tracker_reply none;
+	tl_tracker_reply_init(&none);
+	scrape_finish(arg, error, r ? r : &none);
+}
+
+bool tl_strk_scrape(struct tl_strk *s, const char *url, const struct tl_infohash *ih,
+    tl_strk_scrape_fn fn, void *arg, char *err_out, size_t err_cap)
+{
+	struct scrape *sc = tl_calloc(1, sizeof(*sc));
+	sc->s = s;
+	sc->ih = *ih;
+	sc->fn = fn;
+	sc->arg = arg;
+	sc->next = s->scrapes;
+	s->scrapes = sc;
+	bool ok = false;
+	if (strncasecmp(url, "udp://", 6) == 0) {
+		ok = tl_tracker_udp_scrape(s->net.udp, url, ih, 1, s->net.timeout_ms, scrape_udp_cb, sc,
+		    err_out, err_cap) != NULL;
+	} else {
+		char *get = NULL;
+		int rc = tl_tracker_scrape_url(url, ih, 1, &get);
+		if (rc == TL_ENOTSUP)
+			snprintf(err_out, err_cap, "this announce URL has no scrape URL (BEP 48)");
+		else if (rc != TL_OK)
+			snprintf(err_out, err_cap, "not a usable tracker URL");
+		else
+			ok = tl_tracker_http_get(s->net.http, get, s->net.timeout_ms, scrape_http_cb, sc,
+			    err_out, err_cap) != NULL;
+		free(get);
+	}
+	if (!ok) {
+		scrape_unlink(sc);
+		free(sc);
+	}
+	return ok;
 }

@@ -5,7 +5,8 @@
  * of a transfer built from the torrent's announce-list, the magnet link's
  * `tr` parameters and the user's extra URLs; the stopped announce on exit
  * with a bounded wait; and the status of each tracker for the JSON and
- * terminal status lines.
+ * terminal status lines. Also one-off scrapes (BEP 48, BEP 15) of a
+ * torrent's trackers for `trackless info --scrape`.
  *
  * Owns the two clients and the stop timer; the tl_tracker sets it makes
  * belong to the caller (tl_tracker_free) and must be freed before the
@@ -88,5 +89,19 @@ void tl_strk_json(struct tl_json *j, const struct tl_tracker *t, uint64_t now_ms
 /* A short summary for the terminal line, e.g. "trackers 1/2 ok" or
  * "tracker: timed out"; "" when t is NULL or has no tracker. */
 void tl_strk_summary(const struct tl_tracker *t, char *out, size_t n);
+
+/* The outcome of one scrape: error NULL and e the torrent's counts, or
+ * an error ("timed out", "not in the reply", the tracker's failure
+ * reason...) and e NULL. Both valid during the call only. */
+typedef void (*tl_strk_scrape_fn)(void *arg, const char *error, const struct tl_scrape_entry *e);
+
+/*
+ * Scrape ih at the tracker whose announce URL is url (http(s): the BEP 48
+ * scrape URL; udp: BEP 15). fn runs once, from the loop, unless s is
+ * freed first. false with err_out set when it cannot start (fn is then
+ * not called).
+ */
+bool tl_strk_scrape(struct tl_strk *s, const char *url, const struct tl_infohash *ih,
+    tl_strk_scrape_fn fn, void *arg, char *err_out, size_t err_cap);
 
 #endif

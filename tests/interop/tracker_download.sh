@@ -87,9 +87,11 @@ run() {
 	rc=$?
 	[ $rc -eq 0 ] || fail "$name: seeder exited $rc on SIGINT"
 	[ $((SECONDS - t1)) -le 4 ] || fail "$name: seeder took $((SECONDS - t1)) s to stop"
-	out=$(scrape "$url" "$ih")
-	echo "$out" | grep -q '"complete":0,"downloaded":[0-9]*,"incomplete":0' ||
-		fail "$name: the seeder's stopped announce did not remove it: $out"
+	out=$(timeout 20 "$bin" info "$src" --scrape --json 2>>"$work/scrape.err")
+	echo "$out" | grep -q '"error":null,"seeders":0,"leechers":0,"downloaded":[1-9]' ||
+		fail "$name: info --scrape: the seeder's stopped announce did not remove it: $out"
+	out=$(timeout 20 "$bin" info "$src" --scrape 2>>"$work/scrape.err")
+	[ "$out" = "$url: seeders 0 leechers 0 downloaded 1" ] || fail "$name: info --scrape text: $out"
 	echo "ok: $name ($((t1 - t0)) s to download)"
 }
 
