@@ -435,6 +435,8 @@ static void fetch_status(struct run *r)
 			tl_json_string(&j, why);
 		else
 			tl_json_null(&j);
+		tl_json_key(&j, "trackers");
+		tl_strk_json(&j, r->trk, tl_tracker_now_ms());
 		tl_json_end_object(&j);
 		printf("%s\n", j.out.p);
 		fflush(stdout);
@@ -457,7 +459,8 @@ static void self_check_peer(void *arg, const struct sockaddr *sa, socklen_t len)
 static void self_check_tick(struct run *r)
 {
 	struct tl_sdht *d = tl_session_dht(r->s);
-	if (!r->o->is_seed_cmd || !d || r->self_check_ms == UINT64_MAX)
+	if (!r->o->is_seed_cmd || !d || r->self_check_ms == UINT64_MAX ||
+	    tl_torrent_metainfo(r->t)->is_private) /* BEP 27: not even a lookup */
 		return;
 	uint64_t now = tl_now_ms();
 	if (!r->self_check && now - r->start_ms >= 5000 && tl_sdht_good_nodes(d) > 0) {
