@@ -39,7 +39,9 @@ struct tl_strk {
 	/* the stop in progress */
 	struct event *stop_ev;
 	struct tl_tracker *stopping;
-	uint64_t stop_deadline_ms;
+	uint64_t stop_send_ms;     /* send stopped by then even if busy */
+	uint64_t stop_deadline_ms; /* give up waiting then */
+	bool is_stop_sent;
 	void (*stop_done)(void *arg);
 	void *stop_arg;
 	struct scrape *scrapes;
@@ -161,11 +163,30 @@ void tl_strk_progress(struct tl_tracker *t, uint64_t uploaded, uint64_t download
 	tl_tracker_set_progress(t, uploaded, downloaded, have < wanted ? wanted - have : 0);
 }
 
+static bool is_updating(const struct tl_tracker *t)
+{
+	for (size_t i = 0; i < tl_tracker_count(t); i++) {
+		struct tl_tracker_status st;
+		tl_tracker_status(t, i, &st);
+		if (st.is_updating)
+			return true;
+	}
+	return false;
+}
+
+/* Two phases: let the announce in flight (a completed, most often) finish
+ * for up to half the grace, so the tracker counts it; then send stopped
+ * and wait for it until the deadline. */
 static void stop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
 	struct tl_strk *s = arg;
-	if (!tl_tracker_is_done(s->stopping) && tl_tracker_now_ms() < s->stop_deadline_ms) {
+	uint64_t now = tl_tracker_now_ms();
+	if (!s->is_stop_sent && (!is_updating(s->stopping) || now >= s->stop_send_ms)) {
+		s->is_stop_sent = true;
+		tl_tracker_event(s->stopping, TL_TRACKER_EV_STOPPED, now);
+	}
+	if (!s->is_stop_sent || (!tl_tracker_is_done(s->stopping) && now < s->stop_deadline_ms)) {
 		struct timeval tv = { 0, STOP_POLL_MS * 1000 };
 		event_add(s->stop_ev, &tv);
 		return;
@@ -181,10 +202,11 @@ void tl_strk_stop(struct tl_strk *s, struct tl_tracker *t, unsigned grace_ms,
 {
 	uint64_t now = tl_tracker_now_ms();
 	s->stopping = t;
+	s->stop_send_ms = now + grace_ms / 2;
 	s->stop_deadline_ms = now + grace_ms;
+	s->is_stop_sent = false;
 	s->stop_done = done;
 	s->stop_arg = arg;
-	tl_tracker_event(t, TL_TRACKER_EV_STOPPED, now);
 	if (!s->stop_ev)
 		s->stop_ev = event_new(s->base, -1, 0, stop_cb, s);
 	struct timeval zero = { 0, 0 };

@@ -71,7 +71,8 @@ void tl_strk_progress(struct tl_tracker *t, uint64_t uploaded, uint64_t download
     uint64_t wanted, uint64_t have);
 
 /*
- * Send STOPPED on t and call done(arg) from the loop once every tracker
+ * Send STOPPED on t (once the announce in flight, if any, finished, or
+ * after grace_ms / 2) and call done(arg) from the loop once every tracker
  * answered or failed, or after grace_ms at the latest. t stays the
  * caller's (free it after done ran). One stop at a time per tl_strk; a
  * second call replaces the first's callback.

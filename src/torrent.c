@@ -306,9 +306,10 @@ static void write_done(struct tl_disk_job *job)
 	struct active_piece *ap = job->arg;
 	struct tl_torrent *t = ap->t;
 	uint32_t index = ap->index;
+	enum tl_disk_status status = job->status;
 	t->jobs--;
-	free_piece(t, ap);
-	if (job->status == TL_DISK_OK) {
+	free_piece(t, ap); /* frees job too */
+	if (status == TL_DISK_OK) {
 		set_have(t, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			if (p->state == TL_PEER_ST_ACTIVE)
@@ -316,7 +317,7 @@ static void write_done(struct tl_disk_job *job)
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			update_interest(t, p);
 		check_complete(t);
-	} else if (job->status == TL_DISK_HASH_FAIL) {
+	} else if (status == TL_DISK_HASH_FAIL) {
 		t->hash_fails++;
 		tl_warn("torrent %s: piece %u failed its hash check", t->mi->name, index);
 		uint64_t senders[MAX_SENDERS];
