@@ -6,8 +6,8 @@
  *
  * Peers come from --peer, the DHT, PEX, trackers and incoming connections.
  */
-#include <errno.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
