@@ -3,3 +3,4 @@ EXTRA_DIST += scripts/bench-create
 # dht benchmark (scripts/bench-dht)
 EXTRA_DIST += scripts/bench-dht
 EXTRA_DIST += scripts/bench-transfer
+EXTRA_DIST += scripts/bench-magnet
