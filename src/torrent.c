@@ -732,7 +732,7 @@ void tl_torrent_dial_known(struct tl_torrent *t)
 		struct known_peer *k = &t->known[i];
 		if (k->serial || now < k->next_try_ms || t->npeers >= t->opts.max_peers ||
 		    *t->ctx.total_peers >= t->ctx.max_total_peers || (t->is_complete && k->is_seed) ||
-		    (k->has_id && id_connected(t, &k->id)))
+		    (k->has_id && id_connected(t, &k->id)) || is_banned(t, &k->addr))
 			continue;
 		dial(t, k);
 	}

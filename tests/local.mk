@@ -241,3 +241,5 @@ EXTRA_DIST += tests/interop/create_interop.sh
 # ---- trackless create: the command's behaviour
 TESTS += tests/integration/create_cli.sh
 EXTRA_DIST += tests/integration/create_cli.sh
+TESTS += tests/integration/hash_fail.sh
+EXTRA_DIST += tests/integration/hash_fail.sh tests/integration/bad_seeder.py
