@@ -111,7 +111,7 @@ struct tl_peer {
 	size_t nreads;            /* uploads being read from disk */
 	/* counters and rates (bytes, bytes/s) */
 	uint64_t down_bytes, up_bytes;
-	uint64_t down_tick, up_tick; /* bytes since the last rate tick */
+	uint64_t down_tick, up_tick; /* bytes since the last rate tick (up: sent) */
 	double down_rate, up_rate;
 	uint64_t last_block_ms;   /* loop time of the last block received */
 	uint64_t last_send_ms;

@@ -294,7 +294,6 @@ static void upload_done(struct tl_disk_job *job)
 	if (p && p->state == TL_PEER_ST_ACTIVE && !p->am_choking && job->status == TL_DISK_OK) {
 		tl_peer_send_block_take(p, job->piece, job->begin, job->buf, job->len);
 		t->uploaded += job->len;
-		t->up_tick += job->len;
 	} else {
 		free(job->buf);
 	}
@@ -761,8 +760,11 @@ void tl_torrent_tick(struct tl_torrent *t)
 	uint64_t now = tl_now_ms();
 	const double a = 0.5; /* smoothing over about two seconds */
 	t->down_rate = a * (double)t->down_tick + (1 - a) * t->down_rate;
-	t->up_rate = a * (double)t->up_tick + (1 - a) * t->up_rate;
-	t->down_tick = t->up_tick = 0;
+	uint64_t up = 0;
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		up += p->up_tick;
+	t->up_rate = a * (double)up + (1 - a) * t->up_rate;
+	t->down_tick = 0;
 	for (struct tl_peer *p = t->peers, *next; p; p = next) {
 		next = p->next;
 		p->down_rate = a * (double)p->down_tick + (1 - a) * p->down_rate;

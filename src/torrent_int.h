@@ -93,7 +93,7 @@ struct tl_torrent {
 	struct tl_choker choker;
 	uint64_t downloaded, uploaded, hash_fails;
 	double down_rate, up_rate;
-	uint64_t down_tick, up_tick;
+	uint64_t down_tick;
 	unsigned jobs;             /* disk jobs pending for this torrent */
 };
 
