@@ -2,12 +2,12 @@
  * create_hash.c: the piece hashes of a torrent being made (BEP 3: SHA-1 of
  * each piece of the concatenated payload), computed on a pool of threads.
  *
- * Each worker claims the next whole piece from an atomic counter, preads
- * the piece's byte range (across file boundaries) in chunks that stay in
- * cache, and feeds them to its own SHA-1 context; it writes the digest into
- * its piece's slot, so no two workers touch the same bytes. A worker keeps
- * one file open at a time: pieces are claimed in order, so it mostly reads
- * on in the file it already has.
+ * Each worker claims the next run of whole pieces from an atomic counter,
+ * preads each piece's byte range (across file boundaries) in chunks that
+ * stay in cache, and feeds them to its own SHA-1 context; it writes the
+ * digest into its piece's slot, so no two workers touch the same bytes. A
+ * worker keeps one file open at a time: runs are claimed in order, so it
+ * mostly reads on in the file it already has.
  *
  * Threads: tl_create_hash runs on the caller's thread, starts the workers,
  * reports progress from the caller's thread and joins them before
@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,10 @@
  * allows it. Copying out of the page cache into huge-page-backed memory
  * measured about a quarter less system time (fewer TLB misses). */
 #define BUF_SIZE (2u * 1024 * 1024)
+/* Pieces are claimed in runs of about this many bytes, so each worker reads
+ * its file sequentially (the kernel's readahead follows it when the data is
+ * not cached) instead of every nthreads-th piece. */
+#define CLAIM_BYTES (16u * 1024 * 1024)
 /* Interval between progress callbacks. */
 #define PROGRESS_NS 100000000L
 
@@ -45,6 +50,7 @@ struct job {
 	const struct tl_create_tree *t;
 	uint32_t piece_len;
 	uint32_t npieces;
+	unsigned nthreads;
 	uint8_t *pieces;
 	atomic_uint_fast32_t next; /* next piece to claim */
 	atomic_uint_fast64_t done; /* payload bytes hashed */
@@ -166,15 +172,41 @@ static int hash_piece(struct worker *w, uint32_t i)
 	return 0;
 }
 
+/* Claim the next run of pieces: CLAIM_BYTES worth while plenty are left,
+ * fewer towards the end so the workers finish together. Returns false when
+ * none are left. */
+static bool claim(struct job *j, uint32_t *first_out, uint32_t *count_out)
+{
+	uint_fast32_t cur = atomic_load(&j->next);
+	for (;;) {
+		if (cur >= j->npieces)
+			return false;
+		uint32_t n = CLAIM_BYTES / j->piece_len;
+		uint32_t fair = (uint32_t)(j->npieces - cur) / (2 * j->nthreads);
+		if (n > fair)
+			n = fair;
+		if (n == 0)
+			n = 1;
+		if (atomic_compare_exchange_weak(&j->next, &cur, cur + n)) {
+			*first_out = (uint32_t)cur;
+			*count_out = n;
+			return true;
+		}
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct job *j = w->j;
-	while (!atomic_load_explicit(&j->is_failed, memory_order_relaxed)) {
-		uint32_t i = (uint32_t)atomic_fetch_add(&j->next, 1);
-		if (i >= j->npieces || hash_piece(w, i) != 0)
-			break;
+	uint32_t first, n;
+	while (claim(j, &first, &n)) {
+		for (uint32_t i = first; i < first + n; i++)
+			if (atomic_load_explicit(&j->is_failed, memory_order_relaxed) ||
+			    hash_piece(w, i) != 0)
+				goto done;
 	}
+done:
 	pthread_mutex_lock(&j->mu);
 	j->running--;
 	pthread_cond_signal(&j->cv);
@@ -247,6 +279,7 @@ int tl_create_hash(const struct tl_create_tree *t, uint32_t piece_len, unsigned 
 		nthreads = online_cpus();
 	if (nthreads > np)
 		nthreads = (unsigned)np;
+	j.nthreads = nthreads;
 	struct worker *ws = tl_calloc(nthreads, sizeof(*ws));
 	unsigned started = 0;
 	pthread_mutex_lock(&j.mu);

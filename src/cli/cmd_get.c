@@ -84,6 +84,16 @@ static void human(double v, char *out, size_t n)
 	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
 }
 
+/* One JSON line on stdout, flushed so scripts see it at once. */
+static void print_json(struct tl_json *j)
+{
+	char *s = tl_json_take(j);
+	printf("%s\n", s);
+	fflush(stdout);
+	free(s);
+	tl_json_clear(j);
+}
+
 static void print_json_status(struct run *r, const char *event)
 {
 	struct tl_torrent_stats st;
@@ -118,9 +128,7 @@ static void print_json_status(struct run *r, const char *event)
 	tl_json_key(&j, "complete");
 	tl_json_bool(&j, st.is_complete);
 	tl_json_end_object(&j);
-	printf("%s\n", j.out.p);
-	fflush(stdout);
-	tl_json_clear(&j);
+	print_json(&j);
 }
 
 static void print_status_line(struct run *r)
@@ -273,9 +281,7 @@ static void fetch_status(struct run *r)
 		else
 			tl_json_null(&j);
 		tl_json_end_object(&j);
-		printf("%s\n", j.out.p);
-		fflush(stdout);
-		tl_json_clear(&j);
+		print_json(&j);
 	} else if (!r->o->is_quiet && isatty(STDERR_FILENO)) {
 		fprintf(stderr, "\r%-78s", line);
 		r->printed_line = true;
@@ -337,9 +343,7 @@ static void print_started(struct run *r, const char *magnet)
 	tl_json_key(&j, "magnet");
 	tl_json_string(&j, magnet);
 	tl_json_end_object(&j);
-	printf("%s\n", j.out.p);
-	fflush(stdout);
-	tl_json_clear(&j);
+	print_json(&j);
 }
 
 /* Add the torrent of mi (taken); false when it could not start. */

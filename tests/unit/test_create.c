@@ -297,6 +297,31 @@ static void test_threads_property(void)
 	}
 }
 
+/* Enough pieces that workers claim runs of many pieces, then fewer towards
+ * the end: every thread count gives the reference hashes. */
+static void test_threads_runs(void)
+{
+	mk_root();
+	mk_dir("t");
+	uint64_t lens[2] = { 8u * 1024 * 1024 + 12345, 16384 * 3 + 1 };
+	uint32_t seeds[2] = { 77, 78 };
+	mk_file("t/big", lens[0], seeds[0]);
+	mk_file("t/small", lens[1], seeds[1]);
+	uint32_t np;
+	uint8_t *want = ref_pieces(lens, seeds, 2, 16384, &np);
+	struct tl_create_tree *t;
+	struct tl_create_err e;
+	CU_ASSERT_EQUAL_FATAL(tl_create_scan(under("t"), &t, &e), TL_OK);
+	for (unsigned n = 1; n <= 4; n++) {
+		uint8_t *pieces;
+		CU_ASSERT_EQUAL_FATAL(tl_create_hash(t, 16384, n, NULL, NULL, &pieces, &e), TL_OK);
+		CU_ASSERT_EQUAL(memcmp(pieces, want, (size_t)np * 20), 0);
+		free(pieces);
+	}
+	free(want);
+	tl_create_tree_free(t);
+}
+
 /* The value of key in dict d (index 0) as a string token, or -1. */
 static long key(const struct benc_doc *d, size_t dict, const char *k)
 {
@@ -471,8 +496,17 @@ static void test_refusals(void)
 	CU_ASSERT_EQUAL(tl_create_scan(under("e"), &t, &e), TL_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "fifo"));
 	CU_ASSERT_EQUAL(tl_create_scan(under("e/sub/fifo"), &t, &e), TL_EINVAL);
-	/* bad piece length is a caller error */
 	remove(under("e/sub/fifo"));
+	/* a top-level .pad would be taken for padding; deeper it is a plain name */
+	mk_dir("e/sub/.pad");
+	mk_file("e/sub/.pad/1", 1, 1);
+	CU_ASSERT_EQUAL(tl_create_scan(under("e"), &t, &e), TL_OK);
+	tl_create_tree_free(t);
+	mk_dir("e/.pad");
+	CU_ASSERT_EQUAL(tl_create_scan(under("e"), &t, &e), TL_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, ".pad"));
+	remove(under("e/.pad"));
+	/* bad piece length is a caller error */
 	CU_ASSERT_EQUAL_FATAL(tl_create_scan(under("e"), &t, &e), TL_OK);
 	uint8_t *p = NULL;
 	CU_ASSERT_EQUAL(tl_create_hash(t, 16383, 1, NULL, NULL, &p, &e), TL_EINVAL);
@@ -522,6 +556,7 @@ int main(void)
 		TL_TEST(test_scan_order),
 		TL_TEST(test_hash_reference),
 		TL_TEST(test_threads_property),
+		TL_TEST(test_threads_runs),
 		TL_TEST(test_encode),
 		TL_TEST(test_single_file),
 		TL_TEST(test_refusals),
