@@ -223,6 +223,11 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 			.state_path = opts->dht_state_path,
 		};
 		s->dht = tl_sdht_new(s->base, &d, why_out);
+		if (!s->dht && !opts->dht_port) {
+			/* The TCP port's UDP twin is taken: any port will do. */
+			d.port = 0;
+			s->dht = tl_sdht_new(s->base, &d, why_out);
+		}
 		if (!s->dht)
 			goto fail;
 	}
