@@ -4,3 +4,5 @@ EXTRA_DIST += scripts/bench-create
 EXTRA_DIST += scripts/bench-dht
 EXTRA_DIST += scripts/bench-transfer
 EXTRA_DIST += scripts/bench-magnet
+# trackless-node
+EXTRA_DIST += scripts/trackless-node.service scripts/bench-node

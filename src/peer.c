@@ -435,6 +435,15 @@ struct tl_peer *tl_peer_connect(struct event_base *base, struct tl_peer_closeq *
 		tl_warn("peer: socket: %s", strerror(errno));
 		return NULL;
 	}
+#ifdef IP_BIND_ADDRESS_NO_PORT
+	/* With --bind, each outgoing socket would otherwise hold an ephemeral
+	 * port of that address from bind() on; let connect() pick it against
+	 * the full 4-tuple so reconnects cannot run the address out of ports. */
+	if (bind_addr && bind_addr->sa_family == addr->sa_family) {
+		int one = 1;
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	}
+#endif
 	if (bind_addr && bind_addr->sa_family == addr->sa_family &&
 	    bind(fd, bind_addr, bind_len) != 0) {
 		tl_warn("peer: bind for an outgoing connection: %s", strerror(errno));
