@@ -22,3 +22,11 @@ DHT_LIBS = dht/libdht.a $(SODIUM_LIBS)
 dht_libdht_a_SOURCES += dht/dht_event.c dht/dht_event.h
 dht_libdht_a_CFLAGS += $(LIBEVENT_CFLAGS)
 pkginclude_HEADERS += dht/dht_event.h
+# trackless-node
+# The bootstrap router's pool and ping cookies are sans-I/O parts of libdht;
+# the daemon itself (L5) uses libevent and pthreads directly.
+dht_libdht_a_SOURCES += dht/pool.c dht/pool.h dht/cookie.c dht/cookie.h
+sbin_PROGRAMS += trackless-node
+trackless_node_SOURCES = dht/node.c dht/node.h dht/node_router.c dht/node_stats.c
+trackless_node_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(SODIUM_CFLAGS) -pthread
+trackless_node_LDADD = $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_LIBS) $(SODIUM_LIBS) -lpthread

@@ -45,6 +45,9 @@ void rtable_init(struct rtable *t, int af, const struct dht_id *my, bool allow_s
 	t->nb = 1;
 	t->b[0].cap = bucket_cap(0);
 	t->b[0].last_changed_ms = now_ms;
+	t->b[0].last_refresh_ms = now_ms - RT_UNDERFULL_MS;
+	for (size_t j = 0; j < RT_LEVELS; j++)
+		t->level_refresh_ms[j] = now_ms - RT_UNDERFULL_MS;
 }
 
 void rtable_clear(struct rtable *t)
@@ -199,6 +202,11 @@ static int split(struct rtable *t, int64_t now_ms)
 	memset(nw, 0, sizeof(*nw));
 	nw->cap = bucket_cap(L + 1);
 	nw->last_changed_ms = now_ms;
+	/* Both halves are new territory: refresh them soon if underfull. */
+	nw->last_refresh_ms = now_ms - RT_UNDERFULL_MS;
+	old->last_refresh_ms = now_ms - RT_UNDERFULL_MS;
+	for (size_t j = 0; j < RT_LEVELS; j++)
+		t->level_refresh_ms[j] = now_ms - RT_UNDERFULL_MS;
 	t->nb++;
 	for (size_t k = 0; k < old->n;) {
 		if (rtable_cpl(&old->nodes[k].id, &t->my) > L) {
@@ -547,21 +555,47 @@ static void set_bit(struct dht_id *id, size_t j, bool v)
 	id->b[j / 8] = (uint8_t)(v ? (id->b[j / 8] | bit) : (id->b[j / 8] & ~bit));
 }
 
+/* A random id sharing exactly `level` bits with ours (or at least
+ * `level` bits when is_exact is false). */
+static void id_at_level(const struct rtable *t, size_t level, bool is_exact, const uint8_t rnd[20],
+    struct dht_id *out)
+{
+	memcpy(out->b, rnd, 20);
+	for (size_t j = 0; j < level && j < 160; j++)
+		set_bit(out, j, get_bit(&t->my, j));
+	if (is_exact && level < 160)
+		set_bit(out, level, !get_bit(&t->my, level));
+}
+
 int rtable_refresh_target(struct rtable *t, int64_t now_ms, const uint8_t rnd[20],
     struct dht_id *target_out)
 {
 	for (size_t i = 0; i < t->nb; i++) {
 		struct rt_bucket *b = &t->b[i];
-		if (now_ms - b->last_changed_ms < RT_GOOD_MS)
+		bool is_stale = now_ms - b->last_changed_ms >= RT_GOOD_MS;
+		bool is_thin = b->n < RT_K && now_ms - b->last_refresh_ms >= RT_UNDERFULL_MS;
+		if (!is_stale && !is_thin)
 			continue;
-		/* Our first i bits, then (for a non-last bucket) our bit i
-		 * flipped, then random. */
-		memcpy(target_out->b, rnd, 20);
-		for (size_t j = 0; j < i && j < 160; j++)
-			set_bit(target_out, j, get_bit(&t->my, j));
-		if (i < t->nb - 1 && i < 160)
-			set_bit(target_out, i, !get_bit(&t->my, i));
+		id_at_level(t, i, i < t->nb - 1, rnd, target_out);
 		b->last_changed_ms = now_ms;
+		b->last_refresh_ms = now_ms;
+		return 1;
+	}
+	/* Levels of the last bucket: an empty one above populated ones. */
+	size_t L = t->nb - 1, count[RT_LEVELS] = { 0 }, deepest = 0;
+	const struct rt_bucket *lb = &t->b[L];
+	for (size_t k = 0; k < lb->n; k++) {
+		size_t c = rtable_cpl(&lb->nodes[k].id, &t->my) - L;
+		if (c < RT_LEVELS)
+			count[c]++;
+		if (c > deepest)
+			deepest = c;
+	}
+	for (size_t j = 0; j < RT_LEVELS && j < deepest; j++) {
+		if (count[j] || now_ms - t->level_refresh_ms[j] < RT_UNDERFULL_MS)
+			continue;
+		id_at_level(t, L + j, true, rnd, target_out);
+		t->level_refresh_ms[j] = now_ms;
 		return 1;
 	}
 	return 0;

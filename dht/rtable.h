@@ -40,6 +40,14 @@
 #define RT_CACHE 8u
 #define RT_MAX_FAILS 2u
 #define RT_GOOD_MS (15 * 60 * 1000)
+/* A bucket with fewer than RT_K members is refreshed this often (and at
+ * once when it is created), so that a young table fills in minutes. */
+#define RT_UNDERFULL_MS (5 * 60 * 1000)
+/* Prefix levels inside the last bucket that are kept populated: while
+ * the table has not split (a network of up to ~128 nodes) the last
+ * bucket is the whole table, and a level nobody in it covers would leave
+ * part of the id space unreachable. */
+#define RT_LEVELS 8u
 /* A node we pinged is not pinged again for this long. */
 #define RT_PING_GAP_MS (10 * 1000)
 
@@ -59,6 +67,7 @@ struct rt_bucket {
 	uint16_t ncache;
 	struct rt_node *cache; /* RT_CACHE entries, allocated on first use */
 	int64_t last_changed_ms;
+	int64_t last_refresh_ms;
 };
 
 struct rtable {
@@ -68,6 +77,9 @@ struct rtable {
 	bool enforce_bep42;
 	size_t nb;
 	struct rt_bucket b[RT_MAX_BUCKETS];
+	/* Last refresh of each of the first RT_LEVELS prefix levels inside
+	 * the last bucket (level j = ids sharing exactly j bits with ours). */
+	int64_t level_refresh_ms[RT_LEVELS];
 };
 
 enum rt_kind {
@@ -125,8 +137,11 @@ void rtable_count(const struct rtable *t, int64_t now_ms, size_t *good_out, size
  * unverified candidate of a bucket with room. Returns 1 and fills *out. */
 int rtable_next_ping(const struct rtable *t, int64_t now_ms, struct rt_node *out);
 
-/* A bucket not changed for RT_GOOD_MS: returns 1 and a random id inside
- * it in *target_out (rnd supplies the random bits) and marks it touched. */
+/* A bucket not changed for RT_GOOD_MS, or with fewer than RT_K members
+ * and not refreshed for RT_UNDERFULL_MS, or a prefix level of the last
+ * bucket with no member while deeper levels have some (refreshed at most
+ * every RT_UNDERFULL_MS): returns 1 and a random id inside it in
+ * *target_out (rnd supplies the random bits) and marks it refreshed. */
 int rtable_refresh_target(struct rtable *t, int64_t now_ms, const uint8_t rnd[20],
     struct dht_id *target_out);
 

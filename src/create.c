@@ -147,6 +147,14 @@ static int walk_dir(struct walk *w, const char *dir, size_t rel_off)
 			rc = TL_EINVAL;
 			break;
 		}
+		if (rel_off == dlen + 1 && strcmp(names[i], ".pad") == 0) {
+			/* BEP 47 names padding files .pad/N; readers take every file
+			 * under it for padding and never write it. */
+			tl_create_fail(w->err, "%s/.pad: this name is reserved for padding files "
+			    "(BEP 47); clients would not download what is in it", dir);
+			rc = TL_EINVAL;
+			break;
+		}
 		char *p = tl_malloc(dlen + 1 + nlen + 1);
 		memcpy(p, dir, dlen);
 		p[dlen] = '/';

@@ -20,7 +20,8 @@
  *    tree, dangling) is left out with a warning. The path given by the
  *    user is always followed.
  *  - A fifo, socket or device anywhere in the tree refuses the whole tree,
- *    as does a tree with no files at all.
+ *    as does a tree with no files or only empty ones, and a top-level
+ *    ".pad" directory (BEP 47 reserves it for padding files).
  *  - Names are kept as their bytes (UTF-8 on sane systems).
  *
  * Threads: tl_create_hash runs worker threads internally and calls the

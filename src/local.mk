@@ -7,10 +7,9 @@ src_libtrackless_a_SOURCES = \
 	src/log.c src/log.h \
 	src/digest.c src/digest.h
 # -- codecs (metainfo, magnet, create)
+src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h
 src_libtrackless_a_SOURCES += src/utf8.c src/utf8.h src/metainfo.c src/metainfo.h
 src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h src/str.c src/str.h
-src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h
-src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h
 # -- peer wire (handshake, wire, ext, bitfield)
 src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
 src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
@@ -26,7 +25,8 @@ src_libtrackless_a_SOURCES += src/diskio.c src/diskio.h
 # -- session (peer, listener, torrent, session)
 src_libtrackless_a_SOURCES += src/resume.c src/resume.h
 src_libtrackless_a_SOURCES += src/peer.c src/peer.h src/listener.c src/listener.h
-src_libtrackless_a_SOURCES += src/torrent.c src/torrent.h src/session.c src/session.h
+src_libtrackless_a_SOURCES += src/torrent.c src/torrent.h src/torrent_int.h src/torrent_state.c
+src_libtrackless_a_SOURCES += src/session.c src/session.h
 # -- trackers
 src_libtrackless_a_SOURCES += \
 	src/tracker_msg.c src/tracker_msg.h \
@@ -42,8 +42,8 @@ trackless_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 trackless_SOURCES = \
 	src/cli/main.c src/cli/cli.h
 # -- cli: codecs
-trackless_SOURCES += src/cli/cmd_info.c
 trackless_SOURCES += src/cli/cmd_create.c
+trackless_SOURCES += src/cli/cmd_info.c
 # -- cli: dht
 trackless_SOURCES += src/cli/cmd_dht.c
 # -- cli: get/seed

@@ -55,10 +55,14 @@ static void set_timeouts(struct tl_peer *p, int read_s, int write_s)
 
 /* ---- close queue ---- */
 
+static void out_drained_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
+
 static void peer_free(struct tl_peer *p)
 {
-	if (p->bev)
+	if (p->bev) {
+		evbuffer_remove_cb(bufferevent_get_output(p->bev), out_drained_cb, p);
 		bufferevent_free(p->bev);
+	}
 	tl_bitfield_clear(&p->have);
 	free(p->reqs);
 	free(p->in_reqs);
@@ -138,6 +142,11 @@ void tl_peer_send_ext(struct tl_peer *p, uint8_t ext_id, const void *a, size_t a
 		send_bytes(p, b, blen);
 }
 
+void tl_peer_send_raw(struct tl_peer *p, const void *b, size_t n)
+{
+	send_bytes(p, b, n);
+}
+
 void tl_peer_send_simple(struct tl_peer *p, int id)
 {
 	struct tl_wire_msg m = { .id = id };
@@ -184,7 +193,15 @@ void tl_peer_send_block_take(struct tl_peer *p, uint32_t index, uint32_t begin, 
 	 * once the bytes are on the socket. */
 	evbuffer_add_reference(bufferevent_get_output(p->bev), data, len, free_block_cb, NULL);
 	p->up_bytes += len;
-	p->up_tick += len;
+}
+
+/* Upload rates count bytes as they leave for the socket, not as they are
+ * queued, so they show what the rate limit lets through. */
+static void out_drained_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	struct tl_peer *p = arg;
+	p->up_tick += info->n_deleted;
 }
 
 size_t tl_peer_out_len(const struct tl_peer *p)
@@ -401,6 +418,7 @@ static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *
 	p->last_block_ms = p->last_send_ms = tl_now_ms();
 	p->in_reqs = tl_calloc(TL_PEER_OUR_REQQ, sizeof(*p->in_reqs));
 	bufferevent_setcb(p->bev, read_cb, write_cb, event_cb, p);
+	evbuffer_add_cb(bufferevent_get_output(p->bev), out_drained_cb, p);
 	set_timeouts(p, HANDSHAKE_TIMEOUT, HANDSHAKE_TIMEOUT);
 	/* Before the handshake only the handshake may be buffered. */
 	bufferevent_setwatermark(p->bev, EV_READ, 0, TL_HANDSHAKE_LEN);
@@ -417,6 +435,15 @@ struct tl_peer *tl_peer_connect(struct event_base *base, struct tl_peer_closeq *
 		tl_warn("peer: socket: %s", strerror(errno));
 		return NULL;
 	}
+#ifdef IP_BIND_ADDRESS_NO_PORT
+	/* With --bind, each outgoing socket would otherwise hold an ephemeral
+	 * port of that address from bind() on; let connect() pick it against
+	 * the full 4-tuple so reconnects cannot run the address out of ports. */
+	if (bind_addr && bind_addr->sa_family == addr->sa_family) {
+		int one = 1;
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	}
+#endif
 	if (bind_addr && bind_addr->sa_family == addr->sa_family &&
 	    bind(fd, bind_addr, bind_len) != 0) {
 		tl_warn("peer: bind for an outgoing connection: %s", strerror(errno));

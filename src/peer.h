@@ -106,13 +106,14 @@ struct tl_peer {
 	struct tl_peer_req *reqs;
 	size_t nreqs, reqs_cap;
 	size_t max_reqs;          /* current pipeline depth */
+	uint32_t peer_reqq;       /* BEP 10 reqq the peer gave; 0: not told */
 	/* requests the peer made of us, served in order */
 	struct tl_peer_req *in_reqs;
 	size_t nin_reqs;
 	size_t nreads;            /* uploads being read from disk */
 	/* counters and rates (bytes, bytes/s) */
 	uint64_t down_bytes, up_bytes;
-	uint64_t down_tick, up_tick; /* bytes since the last rate tick */
+	uint64_t down_tick, up_tick; /* bytes since the last rate tick (up: sent) */
 	double down_rate, up_rate;
 	uint64_t last_block_ms;   /* loop time of the last block received */
 	uint64_t last_send_ms;
@@ -163,6 +164,8 @@ void tl_peer_send(struct tl_peer *p, const struct tl_wire_msg *m);
 void tl_peer_send_simple(struct tl_peer *p, int id);
 void tl_peer_send_have(struct tl_peer *p, uint32_t index);
 void tl_peer_send_req(struct tl_peer *p, int id, uint32_t index, uint32_t begin, uint32_t len);
+/* Send bytes as they are (the payload after a header from tl_peer_send). */
+void tl_peer_send_raw(struct tl_peer *p, const void *b, size_t n);
 /* Send a bitfield (bits are copied). */
 void tl_peer_send_bitfield(struct tl_peer *p, const struct tl_bitfield *bf);
 /* Send a PIECE message; data (len bytes, tl_malloc'd) is taken and freed

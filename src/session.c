@@ -223,6 +223,11 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 			.state_path = opts->dht_state_path,
 		};
 		s->dht = tl_sdht_new(s->base, &d, why_out);
+		if (!s->dht && !opts->dht_port) {
+			/* The TCP port's UDP twin is taken: any port will do. */
+			d.port = 0;
+			s->dht = tl_sdht_new(s->base, &d, why_out);
+		}
 		if (!s->dht)
 			goto fail;
 	}
@@ -347,9 +352,9 @@ void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out)
 		.peer_id = s->peer_id,
 		.bind_addr = s->bind_len ? (const struct sockaddr *)&s->bind_addr : NULL,
 		.bind_len = s->bind_len,
+		.listen_port = tl_session_port(s),
 		.total_peers = &s->total_peers,
 		.max_total_peers = s->max_peers,
-		.listen_port = tl_session_port(s),
 		.dht_port = s->dht ? tl_sdht_port(s->dht) : 0,
 		.on_dht_node = s->dht ? dht_node_cb : NULL,
 		.dht_arg = s->dht,

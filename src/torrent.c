@@ -1,5 +1,6 @@
 /* torrent.c: see torrent.h. */
 #include "torrent.h"
+#include "torrent_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "choker.h"
 #include "diskio.h"
 #include "err.h"
+#include "ext.h"
 #include "layout.h"
 #include "log.h"
 #include "mem.h"
@@ -27,10 +29,6 @@
 /* BEP 3 choking: four regular unchokes plus one optimistic. */
 #define UNCHOKE_SLOTS 4u
 #define CHOKE_INTERVAL_S 10u
-/* Startup verification jobs in flight. */
-#define CHECK_INFLIGHT 8u
-/* Checkpoint the resume file this often while pieces complete. */
-#define CHECKPOINT_S 5u
 /* Uploads: disk reads in flight and queued output per peer. */
 #define MAX_READS_PER_PEER 32u
 #define MAX_OUT_BYTES (4u * 1024 * 1024)
@@ -44,78 +42,7 @@
 #define MAX_SENDERS 16u
 #define FILL_BATCH 64u
 
-/* A piece being assembled: its buffer, until the hashed write is done. */
-struct active_piece {
-	struct tl_torrent *t;
-	uint32_t index;
-	uint32_t len;
-	uint8_t *buf;         /* the whole piece */
-	bool is_writing;
-	struct tl_disk_job job;
-	struct active_piece *next;
-};
-
-struct known_peer {
-	struct sockaddr_storage addr;
-	socklen_t len;
-	uint64_t serial;      /* the connection dialed from it; 0: none */
-	uint64_t next_try_ms;
-	unsigned fails;
-	bool has_id;
-	struct tl_peer_id id; /* who answered last time */
-	bool is_seed;
-};
-
-struct upload {
-	struct tl_disk_job job;
-	struct tl_torrent *t;
-	uint64_t serial;
-};
-
-struct tl_torrent {
-	struct tl_torrent_ctx ctx;
-	struct tl_torrent_opts opts;
-	char *dir, *resume_path;
-	tl_torrent_event_fn fn;
-	void *fn_arg;
-	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src */
-	struct tl_metainfo *mi;
-	struct tl_layout l;
-	struct tl_disk_store *store;
-	struct tl_handshake hs;
-	struct tl_bitfield have;
-	struct tl_bitfield wanted;
-	struct tl_bitfield need;   /* wanted and not had */
-	struct tl_picker *picker;  /* which blocks to ask whom for */
-	struct tl_bitfield scratch; /* fill_requests: p's pieces narrowed to active ones */
-	uint64_t wanted_bytes, have_bytes;
-	struct active_piece *active;
-	uint64_t inflight_bytes;
-	struct tl_peer *peers;
-	unsigned npeers;
-	struct known_peer *known;
-	size_t nknown, known_cap;
-	struct sockaddr_storage *banned;
-	size_t nbanned;
-	/* startup check */
-	bool is_checking, is_started;
-	struct tl_bitfield to_check;
-	uint32_t check_next, check_done, check_total, check_inflight;
-	struct tl_disk_job *check_jobs; /* CHECK_INFLIGHT of them */
-	/* resume checkpoints */
-	bool is_ckpt_running, is_ckpt_dirty;
-	uint64_t last_ckpt_ms;
-	/* state */
-	bool is_complete, is_stopping, is_stopped, is_failed;
-	uint64_t ticks;
-	struct tl_choker choker;
-	uint64_t downloaded, uploaded, hash_fails;
-	double down_rate, up_rate;
-	uint64_t down_tick, up_tick;
-	unsigned jobs;             /* disk jobs pending for this torrent */
-};
-
-static void emit(struct tl_torrent *t, enum tl_torrent_event ev)
+void tl_torrent_emit(struct tl_torrent *t, enum tl_torrent_event ev)
 {
 	if (t->fn)
 		t->fn(t, ev, t->fn_arg);
@@ -241,6 +168,8 @@ static void fill_requests(struct tl_torrent *t, struct tl_peer *p)
 					tl_bitfield_set(&t->scratch, ap->index);
 			has = &t->scratch;
 		}
+		if (p->nreqs == 0)
+			p->last_block_ms = tl_now_ms(); /* the snub clock starts now */
 		struct tl_block b[FILL_BATCH];
 		size_t room = p->max_reqs - p->nreqs;
 		size_t n = tl_picker_next(t->picker, has, p->serial, room < FILL_BATCH ? room : FILL_BATCH, b);
@@ -268,9 +197,7 @@ static void fill_all(struct tl_torrent *t)
 
 /* ---- pieces done ---- */
 
-static void checkpoint(struct tl_torrent *t);
-
-static void set_have(struct tl_torrent *t, uint32_t index)
+void tl_torrent_set_have(struct tl_torrent *t, uint32_t index)
 {
 	if (!tl_bitfield_set(&t->have, index))
 		return;
@@ -280,14 +207,14 @@ static void set_have(struct tl_torrent *t, uint32_t index)
 	t->is_ckpt_dirty = true;
 }
 
-static void check_complete(struct tl_torrent *t)
+void tl_torrent_check_complete(struct tl_torrent *t)
 {
 	if (t->is_complete || t->need.count > 0 || t->is_checking)
 		return;
 	t->is_complete = true;
 	tl_info("torrent %s: complete", t->mi->name);
-	checkpoint(t);
-	emit(t, TL_TEV_COMPLETE);
+	tl_torrent_checkpoint(t);
+	tl_torrent_emit(t, TL_TEV_COMPLETE);
 	/* Two seeds have nothing to say to each other. */
 	for (struct tl_peer *p = t->peers; p; p = p->next)
 		if (p->state == TL_PEER_ST_ACTIVE && tl_bitfield_all(&p->have))
@@ -310,13 +237,13 @@ static void write_done(struct tl_disk_job *job)
 	t->jobs--;
 	free_piece(t, ap); /* frees job too */
 	if (status == TL_DISK_OK) {
-		set_have(t, index);
+		tl_torrent_set_have(t, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			if (p->state == TL_PEER_ST_ACTIVE)
 				tl_peer_send_have(p, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			update_interest(t, p);
-		check_complete(t);
+		tl_torrent_check_complete(t);
 	} else if (status == TL_DISK_HASH_FAIL) {
 		t->hash_fails++;
 		tl_warn("torrent %s: piece %u failed its hash check", t->mi->name, index);
@@ -332,7 +259,7 @@ static void write_done(struct tl_disk_job *job)
 		tl_err("torrent %s: disk error writing piece %u; stopping", t->mi->name, index);
 		tl_picker_piece_failed(t->picker, index);
 		t->is_failed = true;
-		emit(t, TL_TEV_ERROR);
+		tl_torrent_emit(t, TL_TEV_ERROR);
 		return;
 	}
 	if (!t->is_stopping)
@@ -368,7 +295,6 @@ static void upload_done(struct tl_disk_job *job)
 	if (p && p->state == TL_PEER_ST_ACTIVE && !p->am_choking && job->status == TL_DISK_OK) {
 		tl_peer_send_block_take(p, job->piece, job->begin, job->buf, job->len);
 		t->uploaded += job->len;
-		t->up_tick += job->len;
 	} else {
 		free(job->buf);
 	}
@@ -763,7 +689,7 @@ static bool id_connected(const struct tl_torrent *t, const struct tl_peer_id *id
 	return false;
 }
 
-static void dial_known(struct tl_torrent *t)
+void tl_torrent_dial_known(struct tl_torrent *t)
 {
 	if (!t->is_started || t->is_checking || t->is_stopping || t->is_failed)
 		return;
@@ -772,7 +698,7 @@ static void dial_known(struct tl_torrent *t)
 		struct known_peer *k = &t->known[i];
 		if (k->serial || now < k->next_try_ms || t->npeers >= t->opts.max_peers ||
 		    *t->ctx.total_peers >= t->ctx.max_total_peers || (t->is_complete && k->is_seed) ||
-		    (k->has_id && id_connected(t, &k->id)))
+		    (k->has_id && id_connected(t, &k->id)) || is_banned(t, &k->addr))
 			continue;
 		dial(t, k);
 	}
@@ -790,7 +716,7 @@ void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, sock
 	memset(k, 0, sizeof(*k));
 	memcpy(&k->addr, addr, len);
 	k->len = len;
-	dial_known(t);
+	tl_torrent_dial_known(t);
 }
 
 void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len,
@@ -798,192 +724,6 @@ void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr,
 {
 	t->peers_from[src]++;
 	tl_torrent_add_peer(t, addr, len);
-}
-
-/* ---- resume checkpoints ---- */
-
-/* A checkpoint: SYNC of the written files, then the resume file written
- * on a worker. The worker sees only sv; the loop only t. */
-struct ckpt {
-	struct tl_disk_job job;
-	struct tl_torrent *t;
-	struct tl_resume_save *sv;
-};
-
-static void finish_stop(struct tl_torrent *t);
-
-static void ckpt_saved(struct tl_disk_job *job)
-{
-	struct ckpt *c = (struct ckpt *)job;
-	struct tl_torrent *t = c->t;
-	t->jobs--;
-	if (c->sv->rc != TL_OK)
-		tl_warn("torrent %s: could not save the resume file", t->mi->name);
-	tl_resume_save_free(c->sv);
-	free(c);
-	t->is_ckpt_running = false;
-	if (t->is_stopping)
-		finish_stop(t);
-}
-
-static void ckpt_work(struct tl_disk_job *job)
-{
-	struct ckpt *c = (struct ckpt *)job;
-	struct tl_disk_job inner = { .op = TL_DISK_CALL, .arg = c->sv };
-	tl_resume_save_work(&inner);
-}
-
-static void ckpt_synced(struct tl_disk_job *job)
-{
-	/* Only now is every piece of the snapshot on disk. */
-	job->op = TL_DISK_CALL;
-	job->work = ckpt_work;
-	job->done = ckpt_saved;
-	tl_disk_submit(((struct ckpt *)job)->t->ctx.disk, job);
-}
-
-static void checkpoint(struct tl_torrent *t)
-{
-	if (!t->resume_path || t->is_ckpt_running || t->is_checking || !t->is_started)
-		return;
-	t->is_ckpt_running = true;
-	t->is_ckpt_dirty = false;
-	t->last_ckpt_ms = tl_now_ms();
-	struct tl_resume_save *sv = tl_calloc(1, sizeof(*sv));
-	sv->path = tl_strdup(t->resume_path);
-	sv->store = t->store;
-	sv->nfiles = t->l.nfiles;
-	sv->infohash = t->mi->infohash;
-	sv->npieces = t->l.npieces;
-	sv->is_quiescent = t->is_stopping;
-	for (struct active_piece *ap = t->active; ap; ap = ap->next)
-		sv->is_quiescent &= !ap->is_writing;
-	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
-	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
-	struct ckpt *c = tl_calloc(1, sizeof(*c));
-	c->t = t;
-	c->sv = sv;
-	c->job.op = TL_DISK_SYNC;
-	c->job.store = t->store;
-	c->job.done = ckpt_synced;
-	t->jobs++;
-	tl_disk_submit(t->ctx.disk, &c->job);
-}
-
-/* Stopping: once no check and no checkpoint runs, save a last one (when
- * anything changed) and report. */
-static void finish_stop(struct tl_torrent *t)
-{
-	if (t->is_stopped || t->is_checking || t->is_ckpt_running)
-		return;
-	if (t->is_ckpt_dirty && t->resume_path && t->is_started) {
-		checkpoint(t);
-		return;
-	}
-	t->is_stopped = true;
-	emit(t, TL_TEV_STOPPED);
-}
-
-/* ---- startup check ---- */
-
-static void check_more(struct tl_torrent *t);
-
-static void check_done(struct tl_disk_job *job)
-{
-	struct tl_torrent *t = job->arg;
-	t->jobs--;
-	t->check_inflight--;
-	t->check_done++;
-	if (job->status == TL_DISK_OK)
-		set_have(t, job->piece);
-	job->op = TL_DISK_VERIFY; /* marks the slot free: piece set on reuse */
-	job->arg = NULL;
-	check_more(t);
-}
-
-static void check_more(struct tl_torrent *t)
-{
-	while (!t->is_stopping && t->check_inflight < CHECK_INFLIGHT &&
-	    (t->check_next = tl_bitfield_next_set(&t->to_check, t->check_next)) < t->l.npieces) {
-		struct tl_disk_job *j = NULL;
-		for (unsigned i = 0; i < CHECK_INFLIGHT && !j; i++)
-			if (!t->check_jobs[i].arg)
-				j = &t->check_jobs[i];
-		if (!j)
-			break; /* cannot happen: check_inflight < CHECK_INFLIGHT */
-		memset(j, 0, sizeof(*j));
-		j->op = TL_DISK_VERIFY;
-		j->store = t->store;
-		j->piece = t->check_next++;
-		j->done = check_done;
-		j->arg = t;
-		t->check_inflight++;
-		t->jobs++;
-		tl_disk_submit(t->ctx.disk, j);
-	}
-	if (t->check_inflight > 0 || !t->is_checking)
-		return;
-	t->is_checking = false;
-	tl_info("torrent %s: %u of %u pieces verified", t->mi->name, t->have.count, t->l.npieces);
-	if (t->is_stopping) {
-		finish_stop(t);
-		return;
-	}
-	emit(t, TL_TEV_CHECKED);
-	checkpoint(t);
-	check_complete(t);
-	dial_known(t);
-}
-
-void tl_torrent_start(struct tl_torrent *t)
-{
-	t->is_started = true;
-	if (!t->opts.is_read_only)
-		tl_disk_store_create_empty(t->store);
-	struct tl_resume r;
-	struct tl_resume *rp = NULL;
-	if (t->resume_path) {
-		uint8_t *p;
-		size_t len;
-		const char *why = NULL;
-		int rc = tl_resume_read(t->resume_path, &p, &len);
-		if (rc == TL_OK) {
-			if (tl_resume_decode(p, len, &t->mi->infohash, t->l.npieces, t->l.nfiles, &r,
-			    &why) == TL_OK)
-				rp = &r;
-			else
-				tl_warn("torrent %s: resume file ignored: %s", t->mi->name, why);
-			free(p);
-		}
-	}
-	struct tl_resume_file *cur = tl_calloc(t->l.nfiles, sizeof(*cur));
-	tl_resume_stat_files(t->store, t->l.nfiles, cur);
-	uint8_t *have = tl_calloc(tl_bitfield_nbytes(t->l.npieces), 1);
-	tl_bitfield_init(&t->to_check, t->l.npieces);
-	tl_resume_plan(&t->l, rp, cur, have, t->to_check.bits);
-	/* Files that do not exist at all hold no piece: skip checking them. */
-	for (uint32_t i = 0; i < t->l.npieces; i++) {
-		if (have[i >> 3] & (0x80u >> (i & 7)))
-			set_have(t, i);
-		bool any = false;
-		struct tl_layout_iter it;
-		struct tl_layout_seg seg;
-		tl_layout_iter_init(&it, &t->l, i, 0, tl_layout_piece_len(&t->l, i));
-		while (!any && tl_layout_iter_next(&it, &seg))
-			any = !seg.is_pad && cur[seg.file].size > 0;
-		if (tl_bitfield_get(&t->to_check, i) && any)
-			t->check_total++;
-		else
-			tl_bitfield_unset(&t->to_check, i);
-	}
-	free(have);
-	free(cur);
-	if (rp)
-		tl_resume_clear(rp);
-	t->is_ckpt_dirty = false;
-	t->is_checking = true;
-	t->check_next = 0;
-	check_more(t);
 }
 
 /* ---- the rest ---- */
@@ -994,8 +734,11 @@ void tl_torrent_tick(struct tl_torrent *t)
 	uint64_t now = tl_now_ms();
 	const double a = 0.5; /* smoothing over about two seconds */
 	t->down_rate = a * (double)t->down_tick + (1 - a) * t->down_rate;
-	t->up_rate = a * (double)t->up_tick + (1 - a) * t->up_rate;
-	t->down_tick = t->up_tick = 0;
+	uint64_t up = 0;
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		up += p->up_tick;
+	t->up_rate = a * (double)up + (1 - a) * t->up_rate;
+	t->down_tick = 0;
 	for (struct tl_peer *p = t->peers, *next; p; p = next) {
 		next = p->next;
 		p->down_rate = a * (double)p->down_tick + (1 - a) * p->down_rate;
@@ -1008,8 +751,11 @@ void tl_torrent_tick(struct tl_torrent *t)
 		size_t depth = (size_t)(p->down_rate * 2 / BLOCK);
 		if (depth < TL_PEER_MIN_REQS)
 			depth = TL_PEER_MIN_REQS;
-		if (depth > DEFAULT_PEER_REQQ)
-			depth = DEFAULT_PEER_REQQ;
+		size_t cap = p->peer_reqq ? p->peer_reqq : DEFAULT_PEER_REQQ;
+		if (cap > TL_PEER_MAX_REQS)
+			cap = TL_PEER_MAX_REQS;
+		if (depth > cap)
+			depth = cap;
 		p->max_reqs = p->is_snubbed ? 1 : depth;
 		if (p->nreqs > 0 && now - p->last_block_ms > SNUB_MS && !p->is_snubbed) {
 			tl_info("peer %s: snubbed", p->name);
@@ -1027,9 +773,9 @@ void tl_torrent_tick(struct tl_torrent *t)
 	if (t->ticks % CHOKE_INTERVAL_S == 0)
 		rechoke(t);
 	if (t->ticks % 2 == 0)
-		dial_known(t);
-	if (t->is_ckpt_dirty && now - t->last_ckpt_ms >= CHECKPOINT_S * 1000)
-		checkpoint(t);
+		tl_torrent_dial_known(t);
+	if (t->is_ckpt_dirty && now - t->last_ckpt_ms >= TL_TORRENT_CHECKPOINT_S * 1000)
+		tl_torrent_checkpoint(t);
 	tl_tx_tick(t, now);
 }
 
@@ -1042,7 +788,7 @@ void tl_torrent_stop(struct tl_torrent *t)
 		tl_peer_close(t->peers, "stopping");
 	/* A last checkpoint records the final mtimes for an instant restart. */
 	t->is_ckpt_dirty = true;
-	finish_stop(t);
+	tl_torrent_finish_stop(t);
 }
 
 struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_metainfo *mi_take,
@@ -1105,7 +851,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		if (!tl_bitfield_get(&t->wanted, i))
 			tl_picker_set_piece_priority(t->picker, i, TL_PICKER_PRIO_SKIP);
 	tl_bitfield_init(&t->scratch, t->l.npieces);
-	t->check_jobs = tl_calloc(CHECK_INFLIGHT, sizeof(*t->check_jobs));
+	t->check_jobs = tl_calloc(TL_TORRENT_CHECK_INFLIGHT, sizeof(*t->check_jobs));
 	t->store = tl_disk_store_new(t->mi, &t->l, t->dir, !opts->is_read_only, 128, why_out);
 	if (!t->store)
 		goto fail;

@@ -49,10 +49,10 @@ struct tl_torrent_ctx {
 	struct tl_peer_id peer_id;
 	const struct sockaddr *bind_addr; /* source address for dialing; may be NULL */
 	socklen_t bind_len;
+	uint16_t listen_port;             /* told to peers (BEP 10 "p"); 0: unknown */
 	unsigned *total_peers;            /* peers of the whole session */
 	unsigned max_total_peers;
-	/* BEP 5/10 (torrent_ext.c) */
-	uint16_t listen_port;             /* our TCP port, sent as "p" */
+	/* BEP 5 (torrent_ext.c) */
 	uint16_t dht_port;                /* our DHT UDP port for PORT messages; 0: no DHT */
 	void (*on_dht_node)(void *arg, const struct sockaddr *sa, socklen_t len); /* a PORT message */
 	void *dht_arg;

@@ -19,7 +19,7 @@
 #include "ut_pex.h"
 #include "wire.h"
 
-static const char client_version[] = "trackless 0.1";
+static const char client_version[] = "trackless " PACKAGE_VERSION;
 
 void tl_tx_send_hs(struct tl_peer *p, uint32_t metadata_size, uint16_t listen_port)
 {
@@ -59,6 +59,8 @@ int tl_tx_parse_hs(struct tl_peer *p, const uint8_t *payload, size_t len, const 
 		p->ext_metadata_size = hs.metadata_size;
 	if (hs.has_port)
 		p->ext_port = hs.port;
+	if (hs.has_reqq)
+		p->peer_reqq = hs.reqq;
 	p->has_ext_hs = true;
 	return TL_OK;
 }

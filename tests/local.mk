@@ -80,6 +80,11 @@ tests_unit_test_dht_SOURCES = tests/unit/test_dht.c
 tests_unit_test_dht_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_dht_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
 TESTS += tests/unit/test_dht
+check_PROGRAMS += tests/unit/test_persist
+tests_unit_test_persist_SOURCES = tests/unit/test_persist.c
+tests_unit_test_persist_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_persist_LDADD = $(DHT_LIBS) $(CUNIT_LIBS)
+TESTS += tests/unit/test_persist
 # -- unit: peer wire
 EXTRA_DIST += tests/unit/prop.h
 check_PROGRAMS += tests/unit/test_bitfield
@@ -409,6 +414,40 @@ TESTS += tests/integration/violations.sh
 EXTRA_DIST += tests/integration/violations.sh tests/integration/violations.py
 TESTS += tests/interop/transfer_transmission.sh
 EXTRA_DIST += tests/interop/transfer_transmission.sh
+
+check_PROGRAMS += tests/unit/test_peer
+tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
+tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_peer_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_peer
+TESTS += tests/integration/hash_fail.sh
+EXTRA_DIST += tests/integration/hash_fail.sh tests/integration/bad_seeder.py
+TESTS += tests/interop/dht_libtorrent.sh
+EXTRA_DIST += tests/interop/dht_libtorrent.sh
+# -- trackless-node
+check_PROGRAMS += tests/unit/test_pool
+tests_unit_test_pool_SOURCES = tests/unit/test_pool.c
+tests_unit_test_pool_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_pool_LDADD = $(DHT_LIBS) $(CUNIT_LIBS) -lpthread
+TESTS += tests/unit/test_pool
+TESTS += tests/integration/node_router.sh tests/integration/node_abuse.sh \
+	tests/integration/node_swarm.sh tests/interop/node_libtorrent.sh
+EXTRA_DIST += tests/integration/node_router.sh tests/integration/node_abuse.sh \
+	tests/integration/node_swarm.sh tests/interop/node_libtorrent.sh \
+	tests/integration/node_common.sh tests/integration/krpc_tool.py
+FUZZ_TARGETS += pool_load
+check_PROGRAMS += tests/fuzz/replay_pool_load
+tests_fuzz_replay_pool_load_SOURCES = tests/fuzz/fuzz_pool_load.c tests/fuzz/replay.c
+tests_fuzz_replay_pool_load_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"pool_load"'
+tests_fuzz_replay_pool_load_LDADD = $(DHT_LIBS) $(CUNIT_LIBS) -lpthread
+TESTS += tests/fuzz/replay_pool_load
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_pool_load
+tests_fuzz_fuzz_pool_load_SOURCES = tests/fuzz/fuzz_pool_load.c
+tests_fuzz_fuzz_pool_load_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_pool_load_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_pool_load_LDADD = $(DHT_LIBS) -lpthread
+endif
 
 # -- trackerless end to end
 check_PROGRAMS += tests/unit/test_metafetch

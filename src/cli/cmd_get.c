@@ -240,6 +240,16 @@ static void finish(struct run *r)
 		tl_session_break(r->s);
 }
 
+/* One JSON line on stdout, flushed so scripts see it at once. */
+static void print_json(struct tl_json *j)
+{
+	char *s = tl_json_take(j);
+	printf("%s\n", s);
+	fflush(stdout);
+	free(s);
+	tl_json_clear(j);
+}
+
 static void print_json_status(struct run *r, const char *event)
 {
 	struct tl_torrent_stats st;
@@ -275,9 +285,7 @@ static void print_json_status(struct run *r, const char *event)
 	tl_json_bool(&j, st.is_complete);
 	print_json_sources(r, &j, &st);
 	tl_json_end_object(&j);
-	printf("%s\n", j.out.p);
-	fflush(stdout);
-	tl_json_clear(&j);
+	print_json(&j);
 }
 
 static void print_status_line(struct run *r)
@@ -438,9 +446,7 @@ static void fetch_status(struct run *r)
 		tl_json_key(&j, "trackers");
 		tl_strk_json(&j, r->trk, tl_tracker_now_ms());
 		tl_json_end_object(&j);
-		printf("%s\n", j.out.p);
-		fflush(stdout);
-		tl_json_clear(&j);
+		print_json(&j);
 	} else if (!r->o->is_quiet && isatty(STDERR_FILENO)) {
 		fprintf(stderr, "\r%-78s", line);
 		r->printed_line = true;
@@ -503,9 +509,7 @@ static void print_started(struct run *r, const char *magnet)
 	tl_json_key(&j, "magnet");
 	tl_json_string(&j, magnet);
 	tl_json_end_object(&j);
-	printf("%s\n", j.out.p);
-	fflush(stdout);
-	tl_json_clear(&j);
+	print_json(&j);
 }
 
 /* Add the torrent of mi (taken); false when it could not start. */

@@ -16,6 +16,7 @@
 #include "cli/transfer.h"
 #include "create.h"
 #include "err.h"
+#include "magnet.h"
 #include "mem.h"
 #include "metainfo.h"
 

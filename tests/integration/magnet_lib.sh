@@ -2,6 +2,8 @@
 # a bootstrap DHT node and a seeder announcing only to the DHT. Not a test
 # by itself.
 . "${top_srcdir:-.}/tests/integration/engine_lib.sh"
+# The other engine_lib tests use port_base + 0..49: keep clear of them.
+port_base=$((port_base + 50))
 
 # start_node IP PORT: a DHT node that serves as the bootstrap router.
 start_node() {
@@ -16,7 +18,7 @@ start_seed() {
 	timeout --foreground 120 "$bin" seed "$2" --bind "$3" --port "$4" --bootstrap "$5" \
 		--state-dir "$work/state-$1" --json "${@:6}" >"$work/$1.out" 2>"$work/$1.err" &
 	pids+=($!)
-	wait_json "$work/$1.out" checked 30 || fail "$1: seeder did not start"
+	wait_json "$work/$1.out" checked 30 || { fail "$1: seeder did not start"; tail -3 "$work/$1.err"; }
 	magnet=$(grep '"event":"started"' "$work/$1.out" | sed -n 's/.*"magnet":"\([^"]*\)".*/\1/p')
 	[ -n "$magnet" ] || fail "$1: no magnet link in $(head -c 300 "$work/$1.out")"
 }

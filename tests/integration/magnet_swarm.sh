@@ -24,7 +24,7 @@ done
 for i in 0 1 2; do
 	wait "${lp[$i]}"
 	rc=$?
-	[ $rc -eq 0 ] || fail "leecher $((i + 4)) exited $rc"
+	[ $rc -eq 0 ] || { fail "leecher $((i + 4)) exited $rc"; tail -3 "$work/get$((i + 4)).err"; }
 done
 a=$(sha256sum <"$work/data/swarm.bin")
 for i in 4 5 6; do

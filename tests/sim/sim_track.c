@@ -211,7 +211,9 @@ size_t sim_closest(struct sim *s, const struct dht_id *target, unsigned k, uint3
 {
 	size_t n = 0;
 	for (uint32_t i = 0; i < sim_count(s); i++) {
-		if (!sim_is_alive(s, i))
+		/* a node behind NAT cannot answer a query it did not ask for,
+		 * so it is never among the nodes a lookup can reach */
+		if (!sim_is_alive(s, i) || sim_is_nat(s, i))
 			continue;
 		const struct dht_id *id = sim_id(s, i);
 		/* insertion into a sorted array of at most k */

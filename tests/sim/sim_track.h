@@ -11,8 +11,8 @@
  *   - announce targets: nodes sent announce_peer for the target;
  *   - times of the first values and of completion (set by the caller's
  *     search callback through sim_track_values / sim_track_done).
- * It also computes the true k closest live nodes to a target, to score
- * how many of them a lookup reached.
+ * It also computes the true k closest reachable nodes to a target, to
+ * score how many of them a lookup reached.
  *
  * Single-threaded; owned by the test; install with sim_track_attach.
  */
@@ -58,8 +58,8 @@ struct sim_lookup_result {
 void sim_track_result(struct sim_track *t, const struct sim_lookup *l, unsigned k,
     struct sim_lookup_result *out);
 
-/* The k closest live nodes to target (indexes into out, k <= 16); returns
- * how many were written. */
+/* The k closest live nodes not behind NAT (the ones a lookup can reach)
+ * to target (indexes into out, k <= 16); returns how many were written. */
 size_t sim_closest(struct sim *s, const struct dht_id *target, unsigned k, uint32_t *out);
 
 #endif

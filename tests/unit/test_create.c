@@ -496,8 +496,17 @@ static void test_refusals(void)
 	CU_ASSERT_EQUAL(tl_create_scan(under("e"), &t, &e), TL_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "fifo"));
 	CU_ASSERT_EQUAL(tl_create_scan(under("e/sub/fifo"), &t, &e), TL_EINVAL);
-	/* bad piece length is a caller error */
 	remove(under("e/sub/fifo"));
+	/* a top-level .pad would be taken for padding; deeper it is a plain name */
+	mk_dir("e/sub/.pad");
+	mk_file("e/sub/.pad/1", 1, 1);
+	CU_ASSERT_EQUAL(tl_create_scan(under("e"), &t, &e), TL_OK);
+	tl_create_tree_free(t);
+	mk_dir("e/.pad");
+	CU_ASSERT_EQUAL(tl_create_scan(under("e"), &t, &e), TL_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, ".pad"));
+	remove(under("e/.pad"));
+	/* bad piece length is a caller error */
 	CU_ASSERT_EQUAL_FATAL(tl_create_scan(under("e"), &t, &e), TL_OK);
 	uint8_t *p = NULL;
 	CU_ASSERT_EQUAL(tl_create_hash(t, 16383, 1, NULL, NULL, &p, &e), TL_EINVAL);

@@ -693,6 +693,41 @@ static void test_external_ip(void)
 	reset();
 }
 
+/* A reply is taken only from the endpoint the query went to, once. */
+static void test_reply_endpoint(void)
+{
+	struct node *a = add(2, NULL);
+	struct sockaddr_in v = { .sin_family = AF_INET, .sin_port = htons(6881) };
+	v.sin_addr.s_addr = htonl(0x32000001u);
+	CU_ASSERT_EQUAL(dht_add_node(a->d, (struct sockaddr *)&v, sizeof(v), now), DHT_OK);
+	CU_ASSERT_EQUAL_FATAL(qtail - qhead, 1);
+	struct krpc_msg m;
+	struct pkt *p = &q[qhead++ % MAX_Q];
+	CU_ASSERT_EQUAL_FATAL(krpc_decode(p->buf, p->len, &m, NULL), 0);
+	uint8_t rep[100];
+	size_t n = 0;
+	memcpy(rep, "d1:rd2:id20:mnopqrstuvwxyz123456e1:t4:", 38), n = 38;
+	memcpy(rep + n, m.tid, 4), n += 4;
+	memcpy(rep + n, "1:y1:re", 7), n += 7;
+	struct sockaddr_in other = v, port = v;
+	other.sin_addr.s_addr = htonl(0x32000002u);
+	port.sin_port = htons(6882);
+	struct dht_stats s;
+	dht_input(a->d, (struct sockaddr *)&other, sizeof(other), rep, n, now);
+	dht_input(a->d, (struct sockaddr *)&port, sizeof(port), rep, n, now);
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.drop_unexpected, 2);
+	CU_ASSERT_EQUAL(s.nodes_good[0], 0);
+	dht_input(a->d, (struct sockaddr *)&v, sizeof(v), rep, n, now);
+	dht_input(a->d, (struct sockaddr *)&v, sizeof(v), rep, n, now); /* a replay */
+	dht_get_stats(a->d, &s);
+	CU_ASSERT_EQUAL(s.replies_in, 1);
+	CU_ASSERT_EQUAL(s.drop_unexpected, 3);
+	CU_ASSERT_EQUAL(s.nodes_good[0], 1);
+	CU_ASSERT_EQUAL(qtail, qhead); /* no answer to any reply */
+	reset();
+}
+
 static void test_enforce_bep42(void)
 {
 	struct dht_config c = base_cfg();
@@ -741,11 +776,11 @@ static void test_hundred_nodes(void)
 	for (int i = 0; i < N; i++)
 		ready += dht_is_ready(n[i]->d, AF_INET);
 	CU_ASSERT_EQUAL(ready, N);
-	for (int round = 0; round < 3; round++) {
+	for (int round = 0; round < 6; round++) {
 		struct dht_id ih;
 		net_random(NULL, ih.b, 20);
 		struct found fa = { 0 };
-		int who = 7 + round;
+		int who = 7 + 13 * round;
 		size_t before[N];
 		for (int i = 0; i < N; i++) {
 			struct dht_stats s;
@@ -777,7 +812,7 @@ static void test_hundred_nodes(void)
 		}
 		CU_ASSERT_TRUE(stored >= 6);
 		int misses = 0;
-		for (int i = 0; i < N; i += 9) {
+		for (int i = round; i < N; i += 9) {
 			if (i == who)
 				continue;
 			struct found fb = { 0 };
@@ -794,6 +829,12 @@ static void test_hundred_nodes(void)
 
 int main(void)
 {
+	/* Fixed network randomness unless TL_TEST_SEED asks for another. */
+	const char *seed = getenv("TL_TEST_SEED");
+	if (seed) {
+		rng = strtoull(seed, NULL, 0) | 1;
+		printf("TL_TEST_SEED=%s\n", seed);
+	}
 	CU_TestInfo tests[] = {
 		TL_TEST(test_ping_and_tables),
 		TL_TEST(test_announce_and_find),
@@ -806,6 +847,7 @@ int main(void)
 		TL_TEST(test_persist),
 		TL_TEST(test_dual_stack),
 		TL_TEST(test_external_ip),
+		TL_TEST(test_reply_endpoint),
 		TL_TEST(test_enforce_bep42),
 		TL_TEST(test_hundred_nodes),
 		CU_TEST_INFO_NULL,

@@ -270,17 +270,49 @@ static void test_refresh(void)
 		struct dht_addr a = addr4(0x14000000u + (uint32_t)i, 1000);
 		rtable_heard(&t, &id, &a, RT_REPLIED, 0, NULL);
 	}
-	size_t seen = 0;
-	uint8_t rnd[20];
+	size_t seen = 0, levels = 0;
+	uint8_t rnd[20] = { 0 };
 	struct dht_id target;
+	/* Every stale bucket once, in order; then at most RT_LEVELS empty
+	 * prefix levels of the last bucket, each one exactly at its level. */
 	while (rtable_refresh_target(&t, RT_GOOD_MS + 1, rnd, &target) == 1) {
 		for (size_t k = 0; k < 20; k++)
 			rnd[k] = (uint8_t)next();
 		unsigned c = rtable_cpl(&target, &my);
-		CU_ASSERT_TRUE(seen == t.nb - 1 ? c >= seen : c == seen);
-		seen++;
+		if (seen < t.nb) {
+			CU_ASSERT_TRUE(seen == t.nb - 1 ? c >= seen : c == seen);
+			seen++;
+			continue;
+		}
+		CU_ASSERT_TRUE(c >= t.nb - 1 && c < t.nb - 1 + RT_LEVELS);
+		size_t at_level = 0;
+		for (size_t k = 0; k < t.b[t.nb - 1].n; k++)
+			at_level += rtable_cpl(&t.b[t.nb - 1].nodes[k].id, &my) == c;
+		CU_ASSERT_EQUAL(at_level, 0);
+		CU_ASSERT_TRUE_FATAL(++levels <= RT_LEVELS);
 	}
 	CU_ASSERT_EQUAL(seen, t.nb);
+	rtable_clear(&t);
+
+	/* A table that never split (a small network): the empty far half is
+	 * asked for first, again only after RT_UNDERFULL_MS. */
+	struct dht_id zero;
+	memset(zero.b, 0, 20);
+	rtable_init(&t, AF_INET, &zero, true, false, 0);
+	for (int i = 0; i < 20; i++) {
+		struct dht_id id;
+		rand_id(&id);
+		id.b[0] &= 0x3f; /* levels >= 2 only */
+		struct dht_addr a = addr4(0x14000000u + (uint32_t)i, 1000);
+		rtable_heard(&t, &id, &a, RT_REPLIED, RT_UNDERFULL_MS, NULL);
+	}
+	CU_ASSERT_EQUAL_FATAL(t.nb, 1);
+	CU_ASSERT_EQUAL(rtable_refresh_target(&t, RT_UNDERFULL_MS, rnd, &target), 1);
+	CU_ASSERT_EQUAL(rtable_cpl(&target, &zero), 0);
+	CU_ASSERT_EQUAL(rtable_refresh_target(&t, RT_UNDERFULL_MS, rnd, &target), 1);
+	CU_ASSERT_EQUAL(rtable_cpl(&target, &zero), 1);
+	CU_ASSERT_EQUAL(rtable_refresh_target(&t, RT_UNDERFULL_MS + 1000, rnd, &target), 0);
+	CU_ASSERT_EQUAL(rtable_refresh_target(&t, 2 * RT_UNDERFULL_MS, rnd, &target), 1);
 	rtable_clear(&t);
 }
 

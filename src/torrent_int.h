@@ -1,0 +1,114 @@
+/*
+ * torrent_int.h: what the files of the torrent module share (torrent.c:
+ * peers, requests, uploads, choking; torrent_state.c: the startup check
+ * and resume checkpoints). Not an API: only those two files include it.
+ *
+ * Thread: the loop thread only.
+ */
+#ifndef TL_TORRENT_INT_H
+#define TL_TORRENT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "bitfield.h"
+#include "choker.h"
+#include "diskio.h"
+#include "layout.h"
+#include "peer.h"
+#include "torrent.h"
+
+struct tl_picker;
+
+/* Startup verification jobs in flight. */
+#define TL_TORRENT_CHECK_INFLIGHT 8u
+/* Checkpoint the resume file this often while pieces complete. */
+#define TL_TORRENT_CHECKPOINT_S 5u
+
+/* A piece being assembled: its buffer, until the hashed write is done. */
+struct active_piece {
+	struct tl_torrent *t;
+	uint32_t index;
+	uint32_t len;
+	uint8_t *buf;         /* the whole piece */
+	bool is_writing;
+	struct tl_disk_job job;
+	struct active_piece *next;
+};
+
+struct known_peer {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	uint64_t serial;      /* the connection dialed from it; 0: none */
+	uint64_t next_try_ms;
+	unsigned fails;
+	bool has_id;
+	struct tl_peer_id id; /* who answered last time */
+	bool is_seed;
+};
+
+struct upload {
+	struct tl_disk_job job;
+	struct tl_torrent *t;
+	uint64_t serial;
+};
+
+struct tl_torrent {
+	struct tl_torrent_ctx ctx;
+	struct tl_torrent_opts opts;
+	char *dir, *resume_path;
+	tl_torrent_event_fn fn;
+	void *fn_arg;
+	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src */
+	struct tl_metainfo *mi;
+	struct tl_layout l;
+	struct tl_disk_store *store;
+	struct tl_handshake hs;
+	struct tl_bitfield have;
+	struct tl_bitfield wanted;
+	struct tl_bitfield need;   /* wanted and not had */
+	struct tl_picker *picker;  /* which blocks to ask whom for */
+	struct tl_bitfield scratch; /* fill_requests: p's pieces narrowed to active ones */
+	uint64_t wanted_bytes, have_bytes;
+	struct active_piece *active;
+	uint64_t inflight_bytes;
+	struct tl_peer *peers;
+	unsigned npeers;
+	struct known_peer *known;
+	size_t nknown, known_cap;
+	struct sockaddr_storage *banned;
+	size_t nbanned;
+	/* startup check */
+	bool is_checking, is_started;
+	struct tl_bitfield to_check;
+	uint32_t check_next, check_done, check_total, check_inflight;
+	struct tl_disk_job *check_jobs; /* CHECK_INFLIGHT of them */
+	/* resume checkpoints */
+	bool is_ckpt_running, is_ckpt_dirty;
+	uint64_t last_ckpt_ms;
+	/* state */
+	bool is_complete, is_stopping, is_stopped, is_failed;
+	uint64_t ticks;
+	struct tl_choker choker;
+	uint64_t downloaded, uploaded, hash_fails;
+	double down_rate, up_rate;
+	uint64_t down_tick;
+	unsigned jobs;             /* disk jobs pending for this torrent */
+};
+
+/* Report ev to the owner. */
+void tl_torrent_emit(struct tl_torrent *t, enum tl_torrent_event ev);
+/* Piece index is verified and on disk (page cache): record it. */
+void tl_torrent_set_have(struct tl_torrent *t, uint32_t index);
+/* Report TL_TEV_COMPLETE once every wanted piece is in. */
+void tl_torrent_check_complete(struct tl_torrent *t);
+/* Dial the known addresses that are due. */
+void tl_torrent_dial_known(struct tl_torrent *t);
+/* Start a checkpoint (SYNC, then the resume file) unless one runs. */
+void tl_torrent_checkpoint(struct tl_torrent *t);
+/* While stopping: report TL_TEV_STOPPED once nothing is left to save. */
+void tl_torrent_finish_stop(struct tl_torrent *t);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * torrent_state.c: a torrent's state on disk: the startup check (what the
+ * resume file lets us trust, what must be verified) and the checkpoints
+ * that record verified pieces once their data reached the disk. See
+ * torrent.h and resume.h. Loop thread only; disk work runs on the pool.
+ */
+#include "torrent_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+#include "metainfo.h"
+#include "resume.h"
+
+/* ---- resume checkpoints ---- */
+
+/* A checkpoint: SYNC of the written files, then the resume file written
+ * on a worker. The worker sees only sv; the loop only t. */
+struct ckpt {
+	struct tl_disk_job job;
+	struct tl_torrent *t;
+	struct tl_resume_save *sv;
+};
+
+static void ckpt_saved(struct tl_disk_job *job)
+{
+	struct ckpt *c = (struct ckpt *)job;
+	struct tl_torrent *t = c->t;
+	t->jobs--;
+	if (c->sv->rc != TL_OK)
+		tl_warn("torrent %s: could not save the resume file", t->mi->name);
+	tl_resume_save_free(c->sv);
+	free(c);
+	t->is_ckpt_running = false;
+	if (t->is_stopping)
+		tl_torrent_finish_stop(t);
+}
+
+static void ckpt_work(struct tl_disk_job *job)
+{
+	struct ckpt *c = (struct ckpt *)job;
+	struct tl_disk_job inner = { .op = TL_DISK_CALL, .arg = c->sv };
+	tl_resume_save_work(&inner);
+}
+
+static void ckpt_synced(struct tl_disk_job *job)
+{
+	/* Only now is every piece of the snapshot on disk. */
+	job->op = TL_DISK_CALL;
+	job->work = ckpt_work;
+	job->done = ckpt_saved;
+	tl_disk_submit(((struct ckpt *)job)->t->ctx.disk, job);
+}
+
+void tl_torrent_checkpoint(struct tl_torrent *t)
+{
+	if (!t->resume_path || t->is_ckpt_running || t->is_checking || !t->is_started)
+		return;
+	t->is_ckpt_running = true;
+	t->is_ckpt_dirty = false;
+	t->last_ckpt_ms = tl_now_ms();
+	struct tl_resume_save *sv = tl_calloc(1, sizeof(*sv));
+	sv->path = tl_strdup(t->resume_path);
+	sv->store = t->store;
+	sv->nfiles = t->l.nfiles;
+	sv->infohash = t->mi->infohash;
+	sv->npieces = t->l.npieces;
+	sv->is_quiescent = t->is_stopping;
+	for (struct active_piece *ap = t->active; ap; ap = ap->next)
+		sv->is_quiescent &= !ap->is_writing;
+	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
+	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
+	struct ckpt *c = tl_calloc(1, sizeof(*c));
+	c->t = t;
+	c->sv = sv;
+	c->job.op = TL_DISK_SYNC;
+	c->job.store = t->store;
+	c->job.done = ckpt_synced;
+	t->jobs++;
+	tl_disk_submit(t->ctx.disk, &c->job);
+}
+
+/* Stopping: once no check and no checkpoint runs, save a last one (when
+ * anything changed) and report. */
+void tl_torrent_finish_stop(struct tl_torrent *t)
+{
+	if (t->is_stopped || t->is_checking || t->is_ckpt_running)
+		return;
+	if (t->is_ckpt_dirty && t->resume_path && t->is_started) {
+		tl_torrent_checkpoint(t);
+		return;
+	}
+	t->is_stopped = true;
+	tl_torrent_emit(t, TL_TEV_STOPPED);
+}
+
+/* ---- startup check ---- */
+
+static void check_more(struct tl_torrent *t);
+
+static void check_done(struct tl_disk_job *job)
+{
+	struct tl_torrent *t = job->arg;
+	t->jobs--;
+	t->check_inflight--;
+	t->check_done++;
+	if (job->status == TL_DISK_OK)
+		tl_torrent_set_have(t, job->piece);
+	job->op = TL_DISK_VERIFY; /* marks the slot free: piece set on reuse */
+	job->arg = NULL;
+	check_more(t);
+}
+
+static void check_more(struct tl_torrent *t)
+{
+	while (!t->is_stopping && t->check_inflight < TL_TORRENT_CHECK_INFLIGHT &&
+	    (t->check_next = tl_bitfield_next_set(&t->to_check, t->check_next)) < t->l.npieces) {
+		struct tl_disk_job *j = NULL;
+		for (unsigned i = 0; i < TL_TORRENT_CHECK_INFLIGHT && !j; i++)
+			if (!t->check_jobs[i].arg)
+				j = &t->check_jobs[i];
+		if (!j)
+			break; /* cannot happen: check_inflight < TL_TORRENT_CHECK_INFLIGHT */
+		memset(j, 0, sizeof(*j));
+		j->op = TL_DISK_VERIFY;
+		j->store = t->store;
+		j->piece = t->check_next++;
+		j->done = check_done;
+		j->arg = t;
+		t->check_inflight++;
+		t->jobs++;
+		tl_disk_submit(t->ctx.disk, j);
+	}
+	if (t->check_inflight > 0 || !t->is_checking)
+		return;
+	t->is_checking = false;
+	tl_info("torrent %s: %u of %u pieces verified", t->mi->name, t->have.count, t->l.npieces);
+	if (t->is_stopping) {
+		tl_torrent_finish_stop(t);
+		return;
+	}
+	tl_torrent_emit(t, TL_TEV_CHECKED);
+	tl_torrent_checkpoint(t);
+	tl_torrent_check_complete(t);
+	tl_torrent_dial_known(t);
+}
+
+void tl_torrent_start(struct tl_torrent *t)
+{
+	t->is_started = true;
+	if (!t->opts.is_read_only)
+		tl_disk_store_create_empty(t->store);
+	struct tl_resume r;
+	struct tl_resume *rp = NULL;
+	if (t->resume_path) {
+		uint8_t *p;
+		size_t len;
+		const char *why = NULL;
+		int rc = tl_resume_read(t->resume_path, &p, &len);
+		if (rc == TL_OK) {
+			if (tl_resume_decode(p, len, &t->mi->infohash, t->l.npieces, t->l.nfiles, &r,
+			    &why) == TL_OK)
+				rp = &r;
+			else
+				tl_warn("torrent %s: resume file ignored: %s", t->mi->name, why);
+			free(p);
+		}
+	}
+	struct tl_resume_file *cur = tl_calloc(t->l.nfiles, sizeof(*cur));
+	tl_resume_stat_files(t->store, t->l.nfiles, cur);
+	uint8_t *have = tl_calloc(tl_bitfield_nbytes(t->l.npieces), 1);
+	tl_bitfield_init(&t->to_check, t->l.npieces);
+	tl_resume_plan(&t->l, rp, cur, have, t->to_check.bits);
+	/* Files that do not exist at all hold no piece: skip checking them. */
+	for (uint32_t i = 0; i < t->l.npieces; i++) {
+		if (have[i >> 3] & (0x80u >> (i & 7)))
+			tl_torrent_set_have(t, i);
+		bool any = false;
+		struct tl_layout_iter it;
+		struct tl_layout_seg seg;
+		tl_layout_iter_init(&it, &t->l, i, 0, tl_layout_piece_len(&t->l, i));
+		while (!any && tl_layout_iter_next(&it, &seg))
+			any = !seg.is_pad && cur[seg.file].size > 0;
+		if (tl_bitfield_get(&t->to_check, i) && any)
+			t->check_total++;
+		else
+			tl_bitfield_unset(&t->to_check, i);
+	}
+	free(have);
+	free(cur);
+	if (rp)
+		tl_resume_clear(rp);
+	t->is_ckpt_dirty = false;
+	t->is_checking = true;
+	t->check_next = 0;
+	check_more(t);
+}
