@@ -25,8 +25,13 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-# below the ephemeral range (32768+), so no outgoing socket holds our ports
-port_base=$((20000 + (RANDOM % 120) * 100))
+# A block of 100 ports below the ephemeral range (32768+, so no outgoing
+# socket holds one) in which nothing listens yet: other test runs on the
+# same host use 127.0.0.x too.
+for _ in $(seq 50); do
+	port_base=$((20000 + (RANDOM % 120) * 100))
+	ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qE ":$((port_base / 100))[0-9][0-9]\$" || break
+done
 fails=0
 
 fail() {
