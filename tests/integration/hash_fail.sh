@@ -32,7 +32,7 @@ sport=$((port_base + 72))
 timeout --foreground 40 "$bin" seed "$work/t.torrent" "$work/data" --bind 127.0.0.2 --port $sport \
 	--state-dir "$work/s0" --json >"$work/seed.out" 2>&1 &
 pids+=($!)
-wait_json "$work/seed.out" checked 20 || fail "seeder did not start"
+wait_json "$work/seed.out" checked 40 || fail "seeder did not start"
 timeout 30 "$bin" get "$work/t.torrent" -o "$work/dl" --peer 127.0.0.4:$bport --peer 127.0.0.2:$sport \
 	--bind 127.0.0.3 --state-dir "$work/s" --no-seed --json >"$work/get2.out" 2>"$work/get2.err" ||
 	fail "get with an honest seeder exited $?"

@@ -13,7 +13,7 @@ sport=$((port_base + 21))
 timeout --foreground 60 "$bin" seed "$work/t.torrent" "$work/data" --bind 127.0.0.2 --port $sport \
 	--upload-limit 1500K --state-dir "$work/s0" --json >"$work/seed.out" 2>"$work/seed.err" &
 pids+=($!)
-wait_json "$work/seed.out" checked 20 || fail "seeder did not start"
+wait_json "$work/seed.out" checked 40 || fail "seeder did not start"
 
 lpids=()
 for i in 1 2 3 4 5; do
