@@ -1,7 +1,8 @@
 EXTRA_DIST += scripts/setup scripts/test scripts/demo scripts/check-style scripts/fuzz scripts/build
-EXTRA_DIST += scripts/bench-transfer
 EXTRA_DIST += scripts/bench-create
 # dht benchmark (scripts/bench-dht)
 EXTRA_DIST += scripts/bench-dht
+EXTRA_DIST += scripts/bench-transfer
+EXTRA_DIST += scripts/bench-magnet
 # trackless-node
 EXTRA_DIST += scripts/trackless-node.service scripts/bench-node

@@ -53,3 +53,12 @@ trackless_LDADD = $(TL_LIBS)
 trackless_SOURCES += src/cli/cmd_tracker.c
 # -- cli: dht extensions (BEP 44 items)
 trackless_SOURCES += src/cli/cmd_dht_item.c
+# -- trackerless (dht glue, metadata, pex)
+src_libtrackless_a_SOURCES += src/session_dht.c src/session_dht.h
+src_libtrackless_a_SOURCES += src/torrent_ext.c src/torrent_ext.h
+src_libtrackless_a_SOURCES += src/metafetch.c src/metafetch.h
+trackless_SOURCES += src/cli/fetch.c src/cli/fetch.h
+
+# -- session trackers
+src_libtrackless_a_SOURCES += src/session_tracker.c src/session_tracker.h
+trackless_SOURCES += src/cli/scrape.c src/cli/scrape.h

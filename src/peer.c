@@ -18,6 +18,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "ut_pex.h"
 
 /* Input we buffer per peer: a few blocks, and always the largest message. */
 #define READ_HIGH_WM (TL_WIRE_MAX_MSG_LEN + 256u * 1024)
@@ -54,13 +55,19 @@ static void set_timeouts(struct tl_peer *p, int read_s, int write_s)
 
 /* ---- close queue ---- */
 
+static void out_drained_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
+
 static void peer_free(struct tl_peer *p)
 {
-	if (p->bev)
+	if (p->bev) {
+		evbuffer_remove_cb(bufferevent_get_output(p->bev), out_drained_cb, p);
 		bufferevent_free(p->bev);
+	}
 	tl_bitfield_clear(&p->have);
 	free(p->reqs);
 	free(p->in_reqs);
+	tl_pex_state_clear(p->pex);
+	free(p->pex);
 	free(p);
 }
 
@@ -126,6 +133,15 @@ void tl_peer_send(struct tl_peer *p, const struct tl_wire_msg *m)
 		send_bytes(p, b, n);
 }
 
+void tl_peer_send_ext(struct tl_peer *p, uint8_t ext_id, const void *a, size_t alen, const void *b, size_t blen)
+{
+	struct tl_wire_msg m = { .id = TL_WIRE_EXTENDED, .ext_id = ext_id, .payload_len = alen + blen };
+	tl_peer_send(p, &m);
+	send_bytes(p, a, alen);
+	if (b && blen)
+		send_bytes(p, b, blen);
+}
+
 void tl_peer_send_raw(struct tl_peer *p, const void *b, size_t n)
 {
 	send_bytes(p, b, n);
@@ -177,7 +193,15 @@ void tl_peer_send_block_take(struct tl_peer *p, uint32_t index, uint32_t begin, 
 	 * once the bytes are on the socket. */
 	evbuffer_add_reference(bufferevent_get_output(p->bev), data, len, free_block_cb, NULL);
 	p->up_bytes += len;
-	p->up_tick += len;
+}
+
+/* Upload rates count bytes as they leave for the socket, not as they are
+ * queued, so they show what the rate limit lets through. */
+static void out_drained_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	struct tl_peer *p = arg;
+	p->up_tick += info->n_deleted;
 }
 
 size_t tl_peer_out_len(const struct tl_peer *p)
@@ -251,6 +275,14 @@ static bool read_handshake(struct tl_peer *p, struct evbuffer *in)
 	return p->state != TL_PEER_ST_ACTIVE;
 }
 
+/* BEP 10 handshakes and BEP 5 PORT may come before the BITFIELD (aria2,
+ * libtorrent do so): they do not count for "BITFIELD first". */
+static void count_msg(struct tl_peer *p, int id)
+{
+	if (id != TL_WIRE_EXTENDED && id != TL_WIRE_PORT)
+		p->nmsgs++;
+}
+
 /* One message; false when more input is needed or the peer closed. */
 static bool read_message(struct tl_peer *p, struct evbuffer *in)
 {
@@ -277,7 +309,7 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 			tl_peer_close(p, rc == TL_EINVAL ? why : "message framing");
 			return false;
 		}
-		p->nmsgs++;
+		count_msg(p, m.id);
 		tl_debug("peer %s: <- %s (%zu bytes)", p->name, tl_wire_name(m.id), used);
 		p->ops->on_msg(p, &m, b + m.payload_off);
 		if (p->state != TL_PEER_ST_ACTIVE)
@@ -297,7 +329,7 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 		return p->state == TL_PEER_ST_ACTIVE;
 	}
 	if (m.id != TL_WIRE_KEEPALIVE) {
-		p->nmsgs++;
+		count_msg(p, m.id);
 		tl_debug("peer %s: <- %s", p->name, tl_wire_name(m.id));
 		p->ops->on_msg(p, &m, h + m.payload_off);
 	}
@@ -386,6 +418,7 @@ static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *
 	p->last_block_ms = p->last_send_ms = tl_now_ms();
 	p->in_reqs = tl_calloc(TL_PEER_OUR_REQQ, sizeof(*p->in_reqs));
 	bufferevent_setcb(p->bev, read_cb, write_cb, event_cb, p);
+	evbuffer_add_cb(bufferevent_get_output(p->bev), out_drained_cb, p);
 	set_timeouts(p, HANDSHAKE_TIMEOUT, HANDSHAKE_TIMEOUT);
 	/* Before the handshake only the handshake may be buffered. */
 	bufferevent_setwatermark(p->bev, EV_READ, 0, TL_HANDSHAKE_LEN);

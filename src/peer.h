@@ -27,6 +27,7 @@
 
 #include "bitfield.h"
 #include "digest.h"
+#include "ext.h"
 #include "handshake.h"
 #include "wire.h"
 
@@ -35,6 +36,7 @@ struct event_base;
 struct bufferevent;
 struct evbuffer;
 struct tl_peer;
+struct tl_pex_state;
 
 enum tl_peer_state {
 	TL_PEER_ST_CONNECTING = 0, /* outgoing TCP connect in progress */
@@ -111,12 +113,19 @@ struct tl_peer {
 	size_t nreads;            /* uploads being read from disk */
 	/* counters and rates (bytes, bytes/s) */
 	uint64_t down_bytes, up_bytes;
-	uint64_t down_tick, up_tick; /* bytes since the last rate tick */
+	uint64_t down_tick, up_tick; /* bytes since the last rate tick (up: sent) */
 	double down_rate, up_rate;
 	uint64_t last_block_ms;   /* loop time of the last block received */
 	uint64_t last_send_ms;
 	uint64_t last_unchoked_ms; /* when our current/last unchoke of it began */
 	unsigned hash_fails;      /* pieces with its data that failed */
+	/* BEP 10 extensions (torrent_ext.c, metafetch.c) */
+	uint8_t ext_ids[TL_EXT_COUNT]; /* the peer's ids for our extensions; 0: none */
+	uint32_t ext_metadata_size;    /* BEP 9 metadata_size it announced; 0: none */
+	uint16_t ext_port;             /* its listen port ("p"); 0: unknown */
+	bool has_ext_hs;               /* its extension handshake arrived */
+	uint64_t pex_next_ms;          /* BEP 11: earliest time of our next ut_pex */
+	struct tl_pex_state *pex;      /* what it was told by PEX (owned); NULL: nothing */
 	struct tl_peer *next;     /* in the owner's list */
 	struct tl_peer *close_next;
 };
@@ -163,6 +172,9 @@ void tl_peer_send_bitfield(struct tl_peer *p, const struct tl_bitfield *bf);
  * once written. */
 void tl_peer_send_block_take(struct tl_peer *p, uint32_t index, uint32_t begin, uint8_t *data,
     uint32_t len);
+/* Send a BEP 10 extended message: ext_id, then a[0..alen) and b[0..blen)
+ * (both copied; b may be NULL). */
+void tl_peer_send_ext(struct tl_peer *p, uint8_t ext_id, const void *a, size_t alen, const void *b, size_t blen);
 /* Bytes waiting in the output buffer. */
 size_t tl_peer_out_len(const struct tl_peer *p);
 

@@ -20,6 +20,7 @@
 #include "mem.h"
 #include "metainfo.h"
 #include "peer.h"
+#include "session_dht.h"
 
 #define MAX_TORRENTS 64u
 
@@ -37,7 +38,9 @@ struct tl_session {
 	unsigned total_peers;
 	unsigned max_peers;
 	struct tl_torrent *torrents[MAX_TORRENTS];
+	struct tl_sdht_watch *watches[MAX_TORRENTS]; /* DHT lookups of each torrent */
 	size_t ntorrents;
+	struct tl_sdht *dht;
 	struct tl_peer *incoming; /* accepted, handshake not matched yet */
 };
 
@@ -211,6 +214,23 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 		s->rate_cfg = ev_token_bucket_cfg_new(r, r, w, w, NULL);
 		s->rate_group = bufferevent_rate_limit_group_new(s->base, s->rate_cfg);
 	}
+	if (opts->want_dht) {
+		struct tl_sdht_opts d = {
+			.bind = opts->bind,
+			.port = opts->dht_port ? opts->dht_port : tl_session_port(s),
+			.bootstrap = opts->bootstrap,
+			.nbootstrap = opts->nbootstrap,
+			.state_path = opts->dht_state_path,
+		};
+		s->dht = tl_sdht_new(s->base, &d, why_out);
+		if (!s->dht && !opts->dht_port) {
+			/* The TCP port's UDP twin is taken: any port will do. */
+			d.port = 0;
+			s->dht = tl_sdht_new(s->base, &d, why_out);
+		}
+		if (!s->dht)
+			goto fail;
+	}
 	s->tick_ev = event_new(s->base, -1, EV_PERSIST, tick_cb, s);
 	struct timeval one = { 1, 0 };
 	event_add(s->tick_ev, &one);
@@ -228,8 +248,13 @@ void tl_session_free(struct tl_session *s)
 		tl_listener_free(s->listeners[i]);
 	while (s->incoming)
 		tl_peer_close(s->incoming, "shutting down");
-	for (size_t i = 0; i < s->ntorrents; i++)
+	for (size_t i = 0; i < s->ntorrents; i++) {
+		tl_sdht_unwatch(s->watches[i]);
+		s->watches[i] = NULL;
 		tl_torrent_stop(s->torrents[i]);
+	}
+	tl_sdht_free(s->dht);
+	s->dht = NULL;
 	/* Disk jobs hold torrent and peer references: drain them first. */
 	if (s->disk)
 		tl_disk_flush(s->disk);
@@ -259,6 +284,8 @@ uint16_t tl_session_port(const struct tl_session *s)
 	return s->listeners[0] ? tl_listener_port(s->listeners[0]) : 0;
 }
 
+static struct tl_sdht_watch *dht_watch(struct tl_session *s, struct tl_torrent *t, const struct tl_torrent_opts *o);
+
 struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take,
     const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out)
 {
@@ -267,7 +294,57 @@ struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_t
 		tl_metainfo_free(mi_take);
 		return NULL;
 	}
-	struct tl_torrent_ctx ctx = {
+	struct tl_torrent_ctx ctx;
+	tl_session_context(s, &ctx);
+	struct tl_torrent *t = tl_torrent_new(&ctx, mi_take, opts, fn, arg, why_out);
+	if (!t)
+		return NULL;
+	s->torrents[s->ntorrents] = t;
+	if (s->dht)
+		s->watches[s->ntorrents] = dht_watch(s, t, opts);
+	s->ntorrents++;
+	tl_torrent_start(t);
+	return t;
+}
+
+/* ---- DHT ---- */
+
+static void dht_node_cb(void *arg, const struct sockaddr *sa, socklen_t len)
+{
+	tl_sdht_add_node(arg, sa, len);
+}
+
+static void dht_peer_cb(void *arg, const struct sockaddr *sa, socklen_t len)
+{
+	tl_torrent_add_peer_from(arg, sa, len, TL_PSRC_DHT);
+}
+
+/* Look t up and announce it; its "nodes" (numeric ones) join the table. */
+static struct tl_sdht_watch *dht_watch(struct tl_session *s, struct tl_torrent *t, const struct tl_torrent_opts *o)
+{
+	const struct tl_metainfo *mi = tl_torrent_metainfo(t);
+	if (mi->is_private)
+		return NULL; /* BEP 27: trackers only */
+	for (size_t i = 0; i < mi->nnodes; i++) {
+		char spec[300];
+		struct sockaddr_storage a;
+		socklen_t len;
+		snprintf(spec, sizeof(spec), strchr(mi->nodes[i].host, ':') ? "[%s]:%u" : "%s:%u", mi->nodes[i].host,
+		    mi->nodes[i].port);
+		if (tl_session_parse_addr(spec, &a, &len) == TL_OK)
+			tl_sdht_add_node(s->dht, (struct sockaddr *)&a, len);
+	}
+	return tl_sdht_watch(s->dht, &mi->infohash, tl_session_port(s), o->is_read_only, dht_peer_cb, t);
+}
+
+struct tl_sdht *tl_session_dht(struct tl_session *s)
+{
+	return s->dht;
+}
+
+void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out)
+{
+	*out = (struct tl_torrent_ctx){
 		.base = s->base,
 		.disk = s->disk,
 		.closeq = &s->closeq,
@@ -278,13 +355,10 @@ struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_t
 		.listen_port = tl_session_port(s),
 		.total_peers = &s->total_peers,
 		.max_total_peers = s->max_peers,
+		.dht_port = s->dht ? tl_sdht_port(s->dht) : 0,
+		.on_dht_node = s->dht ? dht_node_cb : NULL,
+		.dht_arg = s->dht,
 	};
-	struct tl_torrent *t = tl_torrent_new(&ctx, mi_take, opts, fn, arg, why_out);
-	if (!t)
-		return NULL;
-	s->torrents[s->ntorrents++] = t;
-	tl_torrent_start(t);
-	return t;
 }
 
 void tl_session_run(struct tl_session *s)

@@ -20,6 +20,7 @@
 
 struct event_base;
 struct tl_session;
+struct tl_sdht;
 
 struct tl_session_opts {
 	const char *bind;      /* listen and dial from this address; NULL: any (v4 and v6) */
@@ -28,6 +29,12 @@ struct tl_session_opts {
 	uint64_t up_limit;     /* bytes/s; 0: unlimited */
 	uint64_t down_limit;
 	unsigned disk_threads; /* 0: 2 */
+	/* DHT (session_dht.h) */
+	bool want_dht;         /* run a DHT node and look every torrent up in it */
+	uint16_t dht_port;     /* UDP port; 0: the same number as the TCP port */
+	const char *const *bootstrap; /* "host:port"; replace the built-in routers */
+	size_t nbootstrap;
+	const char *dht_state_path;   /* NULL: DHT state not kept */
 };
 
 /* A session, listening already. NULL with *why_out when it cannot bind. */
@@ -42,6 +49,12 @@ uint16_t tl_session_port(const struct tl_session *s);
 /* Add a torrent over mi (taken); it starts checking at once. */
 struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take,
     const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out);
+
+/* The session's DHT, or NULL when it runs without one. */
+struct tl_sdht *tl_session_dht(struct tl_session *s);
+/* What the session lends torrents (and the magnet fetcher): base, disk,
+ * close queue, peer id, bind address, ports. Valid for the session's life. */
+void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out);
 
 /* Parse "HOST:PORT" or "[V6]:PORT" (numeric addresses) into *out. */
 int tl_session_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *len_out);

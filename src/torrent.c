@@ -22,6 +22,7 @@
 #include "peer.h"
 #include "picker.h"
 #include "resume.h"
+#include "torrent_ext.h"
 #include "wire.h"
 
 #define BLOCK TL_MAX_BLOCK_LEN
@@ -294,7 +295,6 @@ static void upload_done(struct tl_disk_job *job)
 	if (p && p->state == TL_PEER_ST_ACTIVE && !p->am_choking && job->status == TL_DISK_OK) {
 		tl_peer_send_block_take(p, job->piece, job->begin, job->buf, job->len);
 		t->uploaded += job->len;
-		t->up_tick += job->len;
 	} else {
 		free(job->buf);
 	}
@@ -441,42 +441,6 @@ static bool initiator_lower(const struct tl_torrent *t, const struct tl_peer *a)
 	return memcmp(id->b, other->b, 20) < 0;
 }
 
-/* BEP 10: our handshake says how many requests we queue (reqq) and where
- * we listen; we ask for no extension messages. */
-static void send_ext_handshake(struct tl_torrent *t, struct tl_peer *p)
-{
-	static const char v[] = "trackless " PACKAGE_VERSION;
-	struct tl_ext_hs hs = { .has_reqq = true, .reqq = TL_PEER_OUR_REQQ };
-	hs.v = (const uint8_t *)v;
-	hs.v_len = sizeof(v) - 1;
-	if (t->ctx.listen_port) {
-		hs.has_port = true;
-		hs.port = t->ctx.listen_port;
-	}
-	uint8_t b[TL_EXT_HS_MAX_LEN];
-	size_t n = tl_ext_hs_build(&hs, b, sizeof(b));
-	if (n == 0)
-		return;
-	struct tl_wire_msg m = { .id = TL_WIRE_EXTENDED, .ext_id = 0, .payload_len = n };
-	tl_peer_send(p, &m);
-	tl_peer_send_raw(p, b, n);
-}
-
-static void on_ext(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload)
-{
-	if (m->ext_id != 0)
-		return; /* we advertised no extension messages */
-	struct tl_ext_hs hs;
-	const char *why = NULL;
-	if (tl_ext_hs_parse(payload, m->payload_len, &hs, &why) != TL_OK) {
-		tl_peer_close(p, why);
-		return;
-	}
-	if (hs.has_reqq)
-		p->peer_reqq = hs.reqq;
-	tl_debug("peer %s: extension handshake, reqq %u", p->name, hs.reqq);
-}
-
 static void on_ready(struct tl_peer *p)
 {
 	struct tl_torrent *t = p->owner;
@@ -503,14 +467,13 @@ static void on_ready(struct tl_peer *p)
 		break;
 	}
 	tl_info("peer %s: connected (%s)", p->name, p->is_incoming ? "incoming" : "outgoing");
-	if (p->lim.has_extended)
-		send_ext_handshake(t, p);
 	if (p->lim.has_fast && t->have.count == t->have.n)
 		tl_peer_send_simple(p, TL_WIRE_HAVE_ALL);
 	else if (p->lim.has_fast && t->have.count == 0)
 		tl_peer_send_simple(p, TL_WIRE_HAVE_NONE);
 	else if (t->have.count > 0)
 		tl_peer_send_bitfield(p, &t->have);
+	tl_tx_ready(t, p);
 }
 
 static void got_have_set(struct tl_torrent *t, struct tl_peer *p)
@@ -621,10 +584,13 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 			}
 		break;
 	case TL_WIRE_EXTENDED:
-		on_ext(p, m, payload);
+		tl_tx_on_ext(t, p, m, payload);
+		break;
+	case TL_WIRE_PORT:
+		tl_tx_on_port(t, p, m->port);
 		break;
 	default:
-		/* HAVE_NONE, SUGGEST, ALLOWED_FAST, PORT: nothing to do. */
+		/* HAVE_NONE, SUGGEST, ALLOWED_FAST: nothing to do. */
 		break;
 	}
 }
@@ -732,7 +698,7 @@ void tl_torrent_dial_known(struct tl_torrent *t)
 		struct known_peer *k = &t->known[i];
 		if (k->serial || now < k->next_try_ms || t->npeers >= t->opts.max_peers ||
 		    *t->ctx.total_peers >= t->ctx.max_total_peers || (t->is_complete && k->is_seed) ||
-		    (k->has_id && id_connected(t, &k->id)))
+		    (k->has_id && id_connected(t, &k->id)) || is_banned(t, &k->addr))
 			continue;
 		dial(t, k);
 	}
@@ -753,6 +719,13 @@ void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, sock
 	tl_torrent_dial_known(t);
 }
 
+void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len,
+    enum tl_peer_src src)
+{
+	t->peers_from[src]++;
+	tl_torrent_add_peer(t, addr, len);
+}
+
 /* ---- the rest ---- */
 
 void tl_torrent_tick(struct tl_torrent *t)
@@ -761,8 +734,11 @@ void tl_torrent_tick(struct tl_torrent *t)
 	uint64_t now = tl_now_ms();
 	const double a = 0.5; /* smoothing over about two seconds */
 	t->down_rate = a * (double)t->down_tick + (1 - a) * t->down_rate;
-	t->up_rate = a * (double)t->up_tick + (1 - a) * t->up_rate;
-	t->down_tick = t->up_tick = 0;
+	uint64_t up = 0;
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		up += p->up_tick;
+	t->up_rate = a * (double)up + (1 - a) * t->up_rate;
+	t->down_tick = 0;
 	for (struct tl_peer *p = t->peers, *next; p; p = next) {
 		next = p->next;
 		p->down_rate = a * (double)p->down_tick + (1 - a) * p->down_rate;
@@ -800,6 +776,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 		tl_torrent_dial_known(t);
 	if (t->is_ckpt_dirty && now - t->last_ckpt_ms >= TL_TORRENT_CHECKPOINT_S * 1000)
 		tl_torrent_checkpoint(t);
+	tl_tx_tick(t, now);
 }
 
 void tl_torrent_stop(struct tl_torrent *t)
@@ -892,7 +869,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		}
 		free(d);
 	}
-	unsigned flags = TL_HS_F_FAST | TL_HS_F_EXTENDED;
+	unsigned flags = TL_HS_F_FAST | TL_HS_F_EXTENDED | (ctx->dht_port ? TL_HS_F_DHT : 0);
 	tl_handshake_reserved(flags, t->hs.reserved);
 	tl_choker_init(&t->choker, (uint64_t)random() << 32 ^ (uint64_t)random());
 	t->hs.infohash = t->mi->infohash;
@@ -956,4 +933,15 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 	out->check_done = t->check_done;
 	out->check_total = t->check_total;
 	out->is_complete = t->is_complete;
+	memcpy(out->peers_from, t->peers_from, sizeof(out->peers_from));
+}
+
+const struct tl_torrent_ctx *tl_torrent_context(const struct tl_torrent *t)
+{
+	return &t->ctx;
+}
+
+struct tl_peer *tl_torrent_peer_list(struct tl_torrent *t)
+{
+	return t->peers;
 }

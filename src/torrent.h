@@ -52,6 +52,10 @@ struct tl_torrent_ctx {
 	uint16_t listen_port;             /* told to peers (BEP 10 "p"); 0: unknown */
 	unsigned *total_peers;            /* peers of the whole session */
 	unsigned max_total_peers;
+	/* BEP 5 (torrent_ext.c) */
+	uint16_t dht_port;                /* our DHT UDP port for PORT messages; 0: no DHT */
+	void (*on_dht_node)(void *arg, const struct sockaddr *sa, socklen_t len); /* a PORT message */
+	void *dht_arg;
 };
 
 struct tl_torrent_opts {
@@ -86,6 +90,7 @@ struct tl_torrent_stats {
 	bool is_checking;
 	uint32_t check_done, check_total;
 	bool is_complete;
+	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src (repeats counted) */
 };
 
 /*
@@ -101,6 +106,11 @@ void tl_torrent_free(struct tl_torrent *t);
 void tl_torrent_start(struct tl_torrent *t);
 /* Remember addr and dial it (now, or when the startup check is done). */
 void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len);
+/* Where an address came from, counted for the status. */
+enum tl_peer_src { TL_PSRC_GIVEN, TL_PSRC_DHT, TL_PSRC_PEX, TL_PSRC_TRACKER };
+/* tl_torrent_add_peer, counting the address under src. */
+void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len,
+    enum tl_peer_src src);
 /* An incoming peer whose handshake names this torrent: take it or refuse
  * (returns -1 when over the peer caps or the address is banned). */
 int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p);
@@ -112,5 +122,11 @@ void tl_torrent_tick(struct tl_torrent *t);
 const struct tl_infohash *tl_torrent_infohash(const struct tl_torrent *t);
 const struct tl_metainfo *tl_torrent_metainfo(const struct tl_torrent *t);
 void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out);
+
+/* For the extension protocol (torrent_ext.c): what the session lent, and
+ * the first of the torrent's peers (linked by next; valid until the next
+ * return to the loop). */
+const struct tl_torrent_ctx *tl_torrent_context(const struct tl_torrent *t);
+struct tl_peer *tl_torrent_peer_list(struct tl_torrent *t);
 
 #endif

@@ -61,6 +61,7 @@ struct tl_torrent {
 	char *dir, *resume_path;
 	tl_torrent_event_fn fn;
 	void *fn_arg;
+	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src */
 	struct tl_metainfo *mi;
 	struct tl_layout l;
 	struct tl_disk_store *store;
@@ -93,7 +94,7 @@ struct tl_torrent {
 	struct tl_choker choker;
 	uint64_t downloaded, uploaded, hash_fails;
 	double down_rate, up_rate;
-	uint64_t down_tick, up_tick;
+	uint64_t down_tick;
 	unsigned jobs;             /* disk jobs pending for this torrent */
 };
 

@@ -37,6 +37,7 @@ struct tl_tracker_http {
 	struct event_base *base;
 	struct evdns_base *dns;
 	SSL_CTX *ssl_ctx;
+	char *local_addr;                 /* connect from here; NULL: any */
 	struct tl_tracker_http_req *reqs; /* pending requests, for _free */
 };
 
@@ -135,7 +136,14 @@ void tl_tracker_http_free(struct tl_tracker_http *c)
 	while (c->reqs)
 		req_free(c->reqs);
 	SSL_CTX_free(c->ssl_ctx);
+	free(c->local_addr);
 	free(c);
+}
+
+void tl_tracker_http_set_local(struct tl_tracker_http *c, const char *addr)
+{
+	free(c->local_addr);
+	c->local_addr = addr ? tl_strdup(addr) : NULL;
 }
 
 void tl_tracker_http_cancel(struct tl_tracker_http_req *r)
@@ -381,6 +389,8 @@ static int start(struct tl_tracker_http_req *r, char *err, size_t cap)
 		snprintf(err, cap, "cannot create an HTTP connection");
 		goto out;
 	}
+	if (c->local_addr)
+		evhttp_connection_set_local_address(r->conn, c->local_addr);
 	evhttp_connection_set_max_headers_size(r->conn, TL_MAX_TRACKER_HEADERS);
 	evhttp_connection_set_max_body_size(r->conn, TL_MAX_TRACKER_BODY);
 	evhttp_connection_set_retries(r->conn, 0);

@@ -48,6 +48,10 @@ struct tl_tracker_http *tl_tracker_http_new(struct event_base *base, struct evdn
 /* Cancel every pending request (no callbacks) and free; accepts NULL. */
 void tl_tracker_http_free(struct tl_tracker_http *c);
 
+/* Connect from the numeric address addr (copied; NULL: any) from now on,
+ * so that the tracker sees the address we listen on. */
+void tl_tracker_http_set_local(struct tl_tracker_http *c, const char *addr);
+
 /*
  * GET url (http:// or https://), failing after timeout_ms in total. The
  * callback runs exactly once unless the request is cancelled first.

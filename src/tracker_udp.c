@@ -50,6 +50,8 @@ struct tl_tracker_udp {
 	unsigned base_ms;
 	unsigned max_tries;
 	struct udp_sock v4, v6;
+	struct sockaddr_storage local; /* bind to this before sending; family 0: none */
+	socklen_t local_len;
 	struct conn_cache cache[TL_MAX_TRACKERS];
 	size_t ncache;
 	struct tl_tracker_udp_req *reqs;
@@ -363,9 +365,19 @@ static struct udp_sock *sock_for(struct tl_tracker_udp *c, int family)
 		tl_warn("tracker udp: socket: %s", strerror(errno));
 		return NULL;
 	}
+	if (c->local.ss_family == family && bind(s->fd, (struct sockaddr *)&c->local, c->local_len) != 0)
+		tl_warn("tracker udp: bind: %s", strerror(errno));
 	s->ev = event_new(c->base, s->fd, EV_READ | EV_PERSIST, read_cb, c);
 	event_add(s->ev, NULL);
 	return s;
+}
+
+void tl_tracker_udp_set_local(struct tl_tracker_udp *c, const struct sockaddr *sa, socklen_t len)
+{
+	if (len > sizeof(c->local))
+		return;
+	memcpy(&c->local, sa, len);
+	c->local_len = len;
 }
 
 /* ---- creating requests ---- */

@@ -47,6 +47,10 @@ struct tl_tracker_udp *tl_tracker_udp_new(struct event_base *base, struct evdns_
 /* Cancel every request (no callbacks), close the sockets; accepts NULL. */
 void tl_tracker_udp_free(struct tl_tracker_udp *c);
 
+/* Send from sa (copied; its family's socket only) so that the tracker sees
+ * the address we listen on. Call before the first request. */
+void tl_tracker_udp_set_local(struct tl_tracker_udp *c, const struct sockaddr *sa, socklen_t len);
+
 /*
  * Announce to url ("udp://host:port[/...]") and fail after timeout_ms at
  * the latest. req is copied (its tracker_id is not used over UDP). Returns

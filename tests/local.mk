@@ -15,6 +15,11 @@ tests_unit_test_benc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_benc_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_benc
 # -- unit: codecs
+check_PROGRAMS += tests/unit/test_create
+tests_unit_test_create_SOURCES = tests/unit/test_create.c
+tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_create_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_create
 check_PROGRAMS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
 tests_unit_test_metainfo_SOURCES = tests/unit/test_metainfo.c
 tests_unit_test_metainfo_CFLAGS = $(TEST_CFLAGS)
@@ -26,11 +31,6 @@ tests_unit_test_json_SOURCES = tests/unit/test_json.c
 tests_unit_test_json_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_json_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_metainfo tests/unit/test_magnet tests/unit/test_json
-check_PROGRAMS += tests/unit/test_create
-tests_unit_test_create_SOURCES = tests/unit/test_create.c
-tests_unit_test_create_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_create_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_create
 # -- unit: dht
 check_PROGRAMS += tests/unit/test_krpc
 tests_unit_test_krpc_SOURCES = tests/unit/test_krpc.c
@@ -322,54 +322,6 @@ endif
 TESTS += tests/integration/bad_input.sh tests/integration/info_json.sh
 EXTRA_DIST += tests/integration/bad_input.sh tests/integration/info_json.sh
 # -- interop
-
-# -- engine: storage, session, integration
-EXTRA_DIST += tests/unit/engine_fixture.h
-check_PROGRAMS += tests/unit/test_layout
-tests_unit_test_layout_SOURCES = tests/unit/test_layout.c
-tests_unit_test_layout_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_layout_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_layout
-check_PROGRAMS += tests/unit/test_diskio
-tests_unit_test_diskio_SOURCES = tests/unit/test_diskio.c
-tests_unit_test_diskio_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_diskio_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_diskio
-check_PROGRAMS += tests/unit/test_resume
-tests_unit_test_resume_SOURCES = tests/unit/test_resume.c
-tests_unit_test_resume_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_resume_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_resume
-TESTS += tests/integration/transfer.sh
-EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
-TESTS += tests/integration/resume.sh tests/integration/swarm.sh
-EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
-TESTS += tests/interop/transfer_libtorrent.sh
-EXTRA_DIST += tests/interop/transfer_libtorrent.sh tests/interop/lt_peer.py
-TESTS += tests/interop/transfer_aria2.sh
-EXTRA_DIST += tests/interop/transfer_aria2.sh
-FUZZ_TARGETS += resume
-check_PROGRAMS += tests/fuzz/replay_resume
-tests_fuzz_replay_resume_SOURCES = tests/fuzz/fuzz_resume.c tests/fuzz/replay.c
-tests_fuzz_replay_resume_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"resume"'
-tests_fuzz_replay_resume_LDADD = $(TEST_LIBS)
-TESTS += tests/fuzz/replay_resume
-if ENABLE_FUZZ
-noinst_PROGRAMS += tests/fuzz/fuzz_resume
-tests_fuzz_fuzz_resume_SOURCES = tests/fuzz/fuzz_resume.c
-tests_fuzz_fuzz_resume_CFLAGS = $(TEST_CFLAGS)
-tests_fuzz_fuzz_resume_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_resume_LDADD = $(TEST_LIBS)
-endif
-TESTS += tests/integration/violations.sh
-EXTRA_DIST += tests/integration/violations.sh tests/integration/violations.py
-TESTS += tests/interop/transfer_transmission.sh
-EXTRA_DIST += tests/interop/transfer_transmission.sh
-check_PROGRAMS += tests/unit/test_peer
-tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
-tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_peer_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_peer
 TESTS += tests/interop/create_interop.sh
 EXTRA_DIST += tests/interop/create_interop.sh
 
@@ -421,6 +373,57 @@ TESTS += tests/integration/tracker_bad.sh
 EXTRA_DIST += tests/integration/tracker_bad.sh tests/integration/bad_tracker.py
 TESTS += tests/interop/tracker_opentracker.sh
 EXTRA_DIST += tests/interop/tracker_opentracker.sh
+
+# -- engine: storage, session, integration
+EXTRA_DIST += tests/unit/engine_fixture.h
+check_PROGRAMS += tests/unit/test_layout
+tests_unit_test_layout_SOURCES = tests/unit/test_layout.c
+tests_unit_test_layout_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_layout_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_layout
+check_PROGRAMS += tests/unit/test_diskio
+tests_unit_test_diskio_SOURCES = tests/unit/test_diskio.c
+tests_unit_test_diskio_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_diskio_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_diskio
+check_PROGRAMS += tests/unit/test_resume
+tests_unit_test_resume_SOURCES = tests/unit/test_resume.c
+tests_unit_test_resume_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_resume_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_resume
+TESTS += tests/integration/transfer.sh
+EXTRA_DIST += tests/integration/transfer.sh tests/integration/engine_lib.sh
+TESTS += tests/integration/resume.sh tests/integration/swarm.sh
+EXTRA_DIST += tests/integration/resume.sh tests/integration/swarm.sh
+TESTS += tests/interop/transfer_libtorrent.sh
+EXTRA_DIST += tests/interop/transfer_libtorrent.sh tests/interop/lt_peer.py
+TESTS += tests/interop/transfer_aria2.sh
+EXTRA_DIST += tests/interop/transfer_aria2.sh
+FUZZ_TARGETS += resume
+check_PROGRAMS += tests/fuzz/replay_resume
+tests_fuzz_replay_resume_SOURCES = tests/fuzz/fuzz_resume.c tests/fuzz/replay.c
+tests_fuzz_replay_resume_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"resume"'
+tests_fuzz_replay_resume_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_resume
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_resume
+tests_fuzz_fuzz_resume_SOURCES = tests/fuzz/fuzz_resume.c
+tests_fuzz_fuzz_resume_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_resume_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_resume_LDADD = $(TEST_LIBS)
+endif
+TESTS += tests/integration/violations.sh
+EXTRA_DIST += tests/integration/violations.sh tests/integration/violations.py
+TESTS += tests/interop/transfer_transmission.sh
+EXTRA_DIST += tests/interop/transfer_transmission.sh
+
+check_PROGRAMS += tests/unit/test_peer
+tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
+tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_peer_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_peer
+TESTS += tests/integration/hash_fail.sh
+EXTRA_DIST += tests/integration/hash_fail.sh tests/integration/bad_seeder.py
 TESTS += tests/interop/dht_libtorrent.sh
 EXTRA_DIST += tests/interop/dht_libtorrent.sh
 # -- trackless-node
@@ -480,3 +483,30 @@ TESTS += tests/integration/dht_scrape_sample.sh
 EXTRA_DIST += tests/integration/dht_scrape_sample.sh
 TESTS += tests/interop/dht_bep44_libtorrent.sh
 EXTRA_DIST += tests/interop/dht_bep44_libtorrent.sh tests/integration/dht_nodes.sh
+
+# -- trackerless end to end
+check_PROGRAMS += tests/unit/test_metafetch
+tests_unit_test_metafetch_SOURCES = tests/unit/test_metafetch.c
+tests_unit_test_metafetch_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_metafetch_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_metafetch
+EXTRA_DIST += tests/integration/magnet_lib.sh
+TESTS += tests/integration/magnet_dht.sh
+EXTRA_DIST += tests/integration/magnet_dht.sh
+TESTS += tests/integration/magnet_swarm.sh
+EXTRA_DIST += tests/integration/magnet_swarm.sh
+TESTS += tests/integration/magnet_hostile.sh
+EXTRA_DIST += tests/integration/magnet_hostile.sh tests/integration/hostile_peer.py
+TESTS += tests/interop/magnet_libtorrent.sh
+EXTRA_DIST += tests/interop/magnet_libtorrent.sh tests/interop/lt_dht_peer.py
+
+# -- tracker fallback
+TESTS += tests/interop/tracker_download.sh
+EXTRA_DIST += tests/interop/tracker_download.sh
+TESTS += tests/integration/tracker_fallback_bad.sh
+EXTRA_DIST += tests/integration/tracker_fallback_bad.sh
+check_PROGRAMS += tests/unit/test_session_tracker
+tests_unit_test_session_tracker_SOURCES = tests/unit/test_session_tracker.c
+tests_unit_test_session_tracker_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_session_tracker_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_session_tracker

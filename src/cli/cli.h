@@ -26,8 +26,6 @@ bool tl_dht_item_is_cmd(const char *name);
 int tl_cmd_dht_item(int argc, char **argv);
 /* cmd_tracker.c: `trackless tracker announce|scrape URL INFOHASH`. */
 int tl_cmd_tracker(int argc, char **argv);
-/* trackless info FILE|MAGNET [--json] (cmd_info.c) */
-int tl_cmd_info(int argc, char **argv);
 
 /* trackless get FILE.torrent (cmd_get.c) */
 int tl_cmd_get(int argc, char **argv);

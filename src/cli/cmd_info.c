@@ -19,6 +19,7 @@
 
 #include "bounds.h"
 #include "cli/cli.h"
+#include "cli/scrape.h"
 #include "digest.h"
 #include "err.h"
 #include "json.h"
@@ -29,9 +30,10 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: trackless info FILE|MAGNET [--json]\n\n"
+	fprintf(f, "usage: trackless info FILE|MAGNET [--json] [--scrape]\n\n"
 		   "Show the contents of a .torrent file or a magnet link.\n\n"
 		   "  --json   print one JSON object instead of text\n"
+		   "  --scrape ask each tracker for seeders, leechers and downloads instead\n"
 		   "  --help   show this help\n");
 }
 
@@ -327,7 +329,20 @@ static void print_magnet_json(const struct tl_magnet *m, const char *link)
 	tl_json_clear(&j);
 }
 
-static int show_magnet(const char *arg, bool want_json)
+/* trackless info --scrape: the trackers of the torrent or magnet link. */
+static int scrape(const struct tl_infohash *ih, const struct tl_tracker_tier *tiers, size_t ntiers,
+    char *const *extra, size_t nextra, bool want_json)
+{
+	struct tl_strk_urls urls = { 0 };
+	tl_strk_urls_add_tiers(&urls, tiers, ntiers);
+	for (size_t i = 0; i < nextra; i++)
+		tl_strk_urls_add(&urls, extra[i]);
+	int rc = tl_scrape_print(ih, &urls, want_json);
+	tl_strk_urls_clear(&urls);
+	return rc;
+}
+
+static int show_magnet(const char *arg, bool want_json, bool want_scrape)
 {
 	struct tl_magnet *m;
 	const char *why;
@@ -335,6 +350,11 @@ static int show_magnet(const char *arg, bool want_json)
 		/* the reason already starts with "magnet:" */
 		fprintf(stderr, "trackless info: %s\n", why);
 		return TL_EXIT_USAGE;
+	}
+	if (want_scrape) {
+		int rc = scrape(&m->infohash, NULL, 0, m->trackers, m->ntrackers, want_json);
+		tl_magnet_free(m);
+		return rc;
 	}
 	char *link = tl_magnet_format(m);
 	if (want_json)
@@ -346,7 +366,7 @@ static int show_magnet(const char *arg, bool want_json)
 	return TL_EXIT_OK;
 }
 
-static int show_torrent(const char *path, bool want_json)
+static int show_torrent(const char *path, bool want_json, bool want_scrape)
 {
 	uint8_t *buf;
 	size_t len;
@@ -363,6 +383,11 @@ static int show_torrent(const char *path, bool want_json)
 		fprintf(stderr, "trackless info: %s: %s\n", path, why);
 		return TL_EXIT_USAGE;
 	}
+	if (want_scrape) {
+		rc = scrape(&mi->infohash, mi->tiers, mi->ntiers, NULL, 0, want_json);
+		tl_metainfo_free(mi);
+		return rc;
+	}
 	char *link = tl_magnet_from_metainfo(mi);
 	if (want_json)
 		print_torrent_json(mi, link);
@@ -375,7 +400,7 @@ static int show_torrent(const char *path, bool want_json)
 
 int tl_cmd_info(int argc, char **argv)
 {
-	bool want_json = false;
+	bool want_json = false, want_scrape = false;
 	const char *target = NULL;
 	bool no_more_opts = false;
 	for (int i = 1; i < argc; i++) {
@@ -384,6 +409,8 @@ int tl_cmd_info(int argc, char **argv)
 			no_more_opts = true;
 		} else if (!no_more_opts && strcmp(a, "--json") == 0) {
 			want_json = true;
+		} else if (!no_more_opts && strcmp(a, "--scrape") == 0) {
+			want_scrape = true;
 		} else if (!no_more_opts && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
 			usage(stdout);
 			return TL_EXIT_OK;
@@ -403,6 +430,6 @@ int tl_cmd_info(int argc, char **argv)
 		return TL_EXIT_USAGE;
 	}
 	if (strncasecmp(target, "magnet:", 7) == 0)
-		return show_magnet(target, want_json);
-	return show_torrent(target, want_json);
+		return show_magnet(target, want_json, want_scrape);
+	return show_torrent(target, want_json, want_scrape);
 }

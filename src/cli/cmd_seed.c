@@ -28,6 +28,7 @@ static void seed_usage(FILE *f)
 	    "Serve a torrent whose data is in DIR (default .), or make the torrent of\n"
 	    "PATH (a file or directory), print its magnet link and serve it.\n\n"
 	    "      --torrent-out FILE write the torrent made from PATH here\n"
+	    "                         (-t URL: its trackers, one tier each)\n"
 	    TL_TRANSFER_COMMON_HELP);
 }
 
@@ -38,9 +39,14 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* Make the torrent of path; *dir_out gets the directory holding it. */
-static struct tl_metainfo *make_torrent(const char *path, const char *out_path, char **dir_out)
+static struct tl_metainfo *make_torrent(const char *path, const char *out_path,
+    const struct tl_transfer_opts *o, char **dir_out)
 {
-	struct tl_create_opts co = { .created_by = "trackless " PACKAGE_VERSION };
+	struct tl_create_opts co = {
+		.created_by = "trackless " PACKAGE_VERSION,
+		.trackers = o->trackers,
+		.ntrackers = o->ntrackers,
+	};
 	struct tl_create_result res;
 	struct tl_create_err err;
 	if (tl_create(path, &co, &res, &err) != 0) {
@@ -64,10 +70,6 @@ static struct tl_metainfo *make_torrent(const char *path, const char *out_path, 
 			return NULL;
 		}
 	}
-	char *magnet = tl_magnet_from_metainfo(mi);
-	printf("%s\n", magnet);
-	fflush(stdout);
-	free(magnet);
 	tl_create_result_clear(&res);
 	char *copy = tl_strdup(path);
 	*dir_out = tl_strdup(dirname(copy));
@@ -91,7 +93,7 @@ int tl_cmd_seed(int argc, char **argv)
 	const char *torrent_out = NULL;
 	char *dir = NULL;
 	int c, rc = TL_EXIT_USAGE;
-	while ((c = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:hqv", longopts, NULL)) != -1) {
 		int h = tl_transfer_option(c, optarg, &o);
 		if (h == 1)
 			continue;
@@ -125,14 +127,14 @@ int tl_cmd_seed(int argc, char **argv)
 			seed_usage(stderr);
 			goto out;
 		}
-		mi = make_torrent(arg, torrent_out, &dir);
+		mi = make_torrent(arg, torrent_out, &o, &dir);
 	}
 	if (!mi) {
 		rc = TL_EXIT_FAIL;
 		goto out;
 	}
 	o.dir = dir;
-	rc = tl_transfer_run(&o, mi);
+	rc = tl_transfer_run(&o, mi, NULL);
 out:
 	free(dir);
 	tl_transfer_opts_clear(&o);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct tl_magnet;
 struct tl_metainfo;
 
 struct tl_transfer_opts {
@@ -28,6 +29,16 @@ struct tl_transfer_opts {
 	bool is_no_seed, is_sequential, is_quiet, is_json;
 	bool is_read_only; /* seed: never write to the data */
 	bool is_seed_cmd;  /* exit status does not depend on completion */
+	/* DHT */
+	bool is_no_dht;
+	uint16_t dht_port;
+	const char **bootstrap; /* --bootstrap values (borrowed from argv) */
+	size_t nbootstrap;
+	/* trackers */
+	bool is_no_trackers;
+	const char **trackers;  /* -t values (borrowed from argv), each a tier of its own */
+	size_t ntrackers;
+	const char *tracker_ca; /* extra trusted CAs for HTTPS trackers */
 };
 
 enum {
@@ -40,6 +51,11 @@ enum {
 	TL_OPT_PEER,
 	TL_OPT_JSON,
 	TL_OPT_LOG_LEVEL,
+	TL_OPT_BOOTSTRAP,
+	TL_OPT_NO_DHT,
+	TL_OPT_DHT_PORT,
+	TL_OPT_NO_TRACKERS,
+	TL_OPT_TRACKER_CA,
 };
 
 #define TL_TRANSFER_LONGOPTS \
@@ -53,13 +69,25 @@ enum {
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "log-level", required_argument, NULL, TL_OPT_LOG_LEVEL }, \
-	{ "json", no_argument, NULL, TL_OPT_JSON }
+	{ "json", no_argument, NULL, TL_OPT_JSON }, \
+	{ "bootstrap", required_argument, NULL, TL_OPT_BOOTSTRAP }, \
+	{ "no-dht", no_argument, NULL, TL_OPT_NO_DHT }, \
+	{ "dht-port", required_argument, NULL, TL_OPT_DHT_PORT }, \
+	{ "tracker", required_argument, NULL, 't' }, \
+	{ "no-trackers", no_argument, NULL, TL_OPT_NO_TRACKERS }, \
+	{ "tracker-ca", required_argument, NULL, TL_OPT_TRACKER_CA }
 
 #define TL_TRANSFER_COMMON_HELP \
 	"      --peer HOST:PORT   connect to this peer (repeatable)\n" \
 	"      --port PORT        listen on PORT (default: any free port)\n" \
+	"      --bootstrap H:P    DHT entry node (repeatable; replaces the built-in routers)\n" \
+	"      --dht-port PORT    DHT UDP port (default: the same number as --port)\n" \
+	"      --no-dht           no DHT: peers only from trackers, --peer and incoming connections\n" \
+	"  -t, --tracker URL      announce to this tracker too (repeatable; http, https, udp)\n" \
+	"      --no-trackers      never contact a tracker (the torrent's or the magnet link's)\n" \
+	"      --tracker-ca FILE  PEM file of extra CAs trusted for https trackers\n" \
 	"      --bind ADDR        listen on and connect from ADDR\n" \
-	"      --state-dir DIR    resume files (default $XDG_STATE_HOME/trackless)\n" \
+	"      --state-dir DIR    resume files, DHT nodes, fetched metadata (default $XDG_STATE_HOME/trackless)\n" \
 	"      --max-peers N      connections at most (default 200)\n" \
 	"      --upload-limit R   bytes/s (K, M, G suffixes); default unlimited\n" \
 	"      --download-limit R bytes/s\n" \
@@ -74,7 +102,9 @@ void tl_transfer_opts_clear(struct tl_transfer_opts *o);
 int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o);
 /* Read and parse a .torrent (errors printed); NULL on failure. */
 struct tl_metainfo *tl_transfer_load(const char *path);
-/* Run mi (taken) until complete/stopped; returns the exit code. */
-int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_take);
+/* Run mi (taken) until complete/stopped; returns the exit code. With mi
+ * NULL, the metadata of magnet link mg (borrowed) is loaded from the state
+ * directory or fetched from peers first. */
+int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_take, const struct tl_magnet *mg);
 
 #endif

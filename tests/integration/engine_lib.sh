@@ -5,13 +5,33 @@ bin=${top_builddir:-.}/trackless
 [ -x "$bin" ] || { echo "SKIP: $bin is not built"; exit 77; }
 work=$(mktemp -d)
 pids=()
+# Background processes run under `timeout`, which passes SIGTERM on to its
+# child but not SIGKILL: stop them with SIGTERM first, then kill what is
+# left, children (by parent PID) before their `timeout`.
 cleanup() {
-	for p in "${pids[@]+"${pids[@]}"}"; do kill -9 "$p" 2>/dev/null; done
+	local p i alive
+	for p in "${pids[@]+"${pids[@]}"}"; do kill -TERM "$p" 2>/dev/null; done
+	for i in $(seq 30); do
+		alive=0
+		for p in "${pids[@]+"${pids[@]}"}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive -eq 0 ] && break
+		sleep 0.1
+	done
+	for p in "${pids[@]+"${pids[@]}"}"; do
+		pkill -9 -P "$p" 2>/dev/null
+		kill -9 "$p" 2>/dev/null
+	done
 	wait 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
-port_base=$((20000 + (RANDOM % 400) * 100))
+# A block of 100 ports below the ephemeral range (32768+, so no outgoing
+# socket holds one) in which nothing listens yet: other test runs on the
+# same host use 127.0.0.x too.
+for _ in $(seq 50); do
+	port_base=$((20000 + (RANDOM % 120) * 100))
+	ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qE ":$((port_base / 100))[0-9][0-9]\$" || break
+done
 fails=0
 
 fail() {

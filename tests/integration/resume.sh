@@ -14,7 +14,7 @@ port=$((port_base + 11))
 timeout --foreground 60 "$bin" seed "$work/t.torrent" "$work/data" --bind 127.0.0.2 --port $port \
 	--state-dir "$work/s0" --json >"$work/seed.out" 2>"$work/seed.err" &
 pids+=($!)
-wait_json "$work/seed.out" checked 20 || fail "seeder did not start"
+wait_json "$work/seed.out" checked 40 || fail "seeder did not start"
 
 # slow first run, killed after its first checkpoint (every 5 s)
 "$bin" get "$work/t.torrent" -o "$work/dl" --peer 127.0.0.2:$port --bind 127.0.0.3 \

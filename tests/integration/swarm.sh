@@ -13,7 +13,7 @@ sport=$((port_base + 21))
 timeout --foreground 60 "$bin" seed "$work/t.torrent" "$work/data" --bind 127.0.0.2 --port $sport \
 	--upload-limit 1500K --state-dir "$work/s0" --json >"$work/seed.out" 2>"$work/seed.err" &
 pids+=($!)
-wait_json "$work/seed.out" checked 20 || fail "seeder did not start"
+wait_json "$work/seed.out" checked 40 || fail "seeder did not start"
 
 lpids=()
 for i in 1 2 3 4 5; do
@@ -36,5 +36,11 @@ for i in 1 2 3 4 5; do
 	echo "leecher $i uploaded ${up:-?} bytes"
 	[ "${up:-0}" -gt 0 ] || fail "leecher $i uploaded nothing"
 done
+# the seeder's --upload-limit held (1500 KiB/s; the smoothed rate may
+# overshoot a little on the first burst)
+max_up=$(grep '"event":"status"' "$work/seed.out" | sed -n 's/.*"up_rate":\([0-9]*\).*/\1/p' | sort -n | tail -1)
+echo "seeder peak upload rate ${max_up:-?} B/s"
+[ "${max_up:-0}" -gt 0 ] && [ "${max_up:-0}" -le $((1500 * 1024 * 3 / 2)) ] ||
+	fail "seeder upload rate ${max_up:-?} B/s is over its limit"
 [ $fails -eq 0 ] || exit 1
 echo "ok"

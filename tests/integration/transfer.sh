@@ -25,7 +25,7 @@ run() {
 		--state-dir "$work/state-seed-$name" --json >"$work/seed-$name.out" 2>"$work/seed-$name.err" &
 	local sp=$!
 	pids+=("$sp")
-	wait_json "$work/seed-$name.out" checked 20 || fail "$name: seeder did not start"
+	wait_json "$work/seed-$name.out" checked 40 || fail "$name: seeder did not start"
 	timeout 40 "$bin" get "$tor" -o "$work/dl-$name" --peer "127.0.0.2:$port" --bind 127.0.0.3 \
 		--state-dir "$work/state-get-$name" --no-seed --json >"$work/get-$name.out" 2>"$work/get-$name.err"
 	local rc=$?
@@ -54,7 +54,7 @@ port=$((port_base + 3))
 timeout --foreground 60 "$bin" seed "$work/multi.torrent" "$work/multi" --bind 127.0.0.2 --port $port \
 	--state-dir "$work/state-seed-only" --json >"$work/seed-only.out" 2>&1 &
 pids+=($!)
-wait_json "$work/seed-only.out" checked 20 || fail "only: seeder did not start"
+wait_json "$work/seed-only.out" checked 40 || { fail "only: seeder did not start"; tail -n 3 "$work/seed-only.out"; }
 timeout 40 "$bin" get "$work/multi.torrent" -o "$work/dl-only" --peer "127.0.0.2:$port" \
 	--bind 127.0.0.3 --only 'sub/*' --sequential --state-dir "$work/state-get-only" --no-seed \
 	--json >"$work/get-only.out" 2>&1 || fail "only: get exited $?"

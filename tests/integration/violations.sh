@@ -11,7 +11,7 @@ port=$((port_base + 51))
 timeout --foreground 60 "$bin" seed "$work/t.torrent" "$work/data" --bind 127.0.0.2 --port $port \
 	--state-dir "$work/s" --json -v >"$work/seed.out" 2>"$work/seed.err" &
 pids+=($!)
-wait_json "$work/seed.out" checked 20 || fail "seeder did not start"
+wait_json "$work/seed.out" checked 40 || fail "seeder did not start"
 ih=$(sed -n 's/.*"infohash":"\([0-9a-f]*\)".*/\1/p' "$work/seed.out" | head -1)
 timeout 50 /usr/bin/python3 "${top_srcdir:-.}/tests/integration/violations.py" 127.0.0.2 $port "$ih" ||
 	fail "violations.py"

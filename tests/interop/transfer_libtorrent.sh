@@ -31,7 +31,7 @@ tport=$((port_base + 32))
 timeout --foreground 60 "$bin" seed "$work/t.torrent" "$work/src" --bind 127.0.0.2 --port $tport \
 	--state-dir "$work/s2" --json >"$work/seed.out" 2>"$work/seed.err" &
 pids+=($!)
-wait_json "$work/seed.out" checked 20 || fail "seeder did not start"
+wait_json "$work/seed.out" checked 40 || fail "seeder did not start"
 timeout 55 $py "$lt_peer" get "$work/t.torrent" "$work/lt-dl" 127.0.0.5 $((port_base + 33)) \
 	127.0.0.2 $tport >"$work/lt-get.out" 2>&1
 rc=$?

@@ -115,14 +115,37 @@ static struct tl_peer *accept_pair(struct event_base *base, struct tl_peer_close
 	return p;
 }
 
+/* A loop, a close queue and an accepted peer on one end of a socketpair
+ * (the test drives the other end, raw). */
+struct pair {
+	struct event_base *base;
+	struct tl_peer_closeq q;
+	struct tl_peer *p;
+	int raw;
+};
+
+static void pair_open(struct pair *x)
+{
+	x->base = event_base_new();
+	tl_peer_closeq_init(&x->q, x->base);
+	reset();
+	x->p = accept_pair(x->base, &x->q, &x->raw);
+}
+
+static void pair_close(struct pair *x)
+{
+	close(x->raw);
+	tl_peer_closeq_clear(&x->q);
+	event_base_free(x->base);
+}
+
 static void test_handshake_and_messages(void)
 {
-	struct event_base *base = event_base_new();
-	struct tl_peer_closeq q;
-	tl_peer_closeq_init(&q, base);
-	reset();
-	int raw;
-	struct tl_peer *p = accept_pair(base, &q, &raw);
+	struct pair x;
+	pair_open(&x);
+	struct event_base *base = x.base;
+	int raw = x.raw;
+	struct tl_peer *p = x.p;
 
 	struct tl_handshake remote = local;
 	memset(remote.peer_id.b, 'R', 20);
@@ -177,22 +200,18 @@ static void test_handshake_and_messages(void)
 	CU_ASSERT_PTR_NOT_NULL(close_reason);
 	/* marked CLOSING in the callback, freed later from the close queue */
 	CU_ASSERT_EQUAL(state_at_close, TL_PEER_ST_CLOSING);
-	CU_ASSERT_PTR_NULL(q.head);
+	CU_ASSERT_PTR_NULL(x.q.head);
 	char c;
 	CU_ASSERT_EQUAL(read(raw, &c, 1), 0); /* and the socket is closed */
-	close(raw);
-	tl_peer_closeq_clear(&q);
-	event_base_free(base);
+	pair_close(&x);
 }
 
 static void test_unknown_infohash(void)
 {
-	struct event_base *base = event_base_new();
-	struct tl_peer_closeq q;
-	tl_peer_closeq_init(&q, base);
-	reset();
-	int raw;
-	accept_pair(base, &q, &raw);
+	struct pair x;
+	pair_open(&x);
+	struct event_base *base = x.base;
+	int raw = x.raw;
 	struct tl_handshake other = local;
 	memset(other.infohash.b, 0xee, 20);
 	uint8_t hs[TL_HANDSHAKE_LEN];
@@ -204,26 +223,20 @@ static void test_unknown_infohash(void)
 	CU_ASSERT_STRING_EQUAL(close_reason, "unknown infohash");
 	char c;
 	CU_ASSERT_EQUAL(read(raw, &c, 1), 0); /* nothing was sent back */
-	close(raw);
-	tl_peer_closeq_clear(&q);
-	event_base_free(base);
+	pair_close(&x);
 }
 
 static void test_garbage_before_handshake(void)
 {
-	struct event_base *base = event_base_new();
-	struct tl_peer_closeq q;
-	tl_peer_closeq_init(&q, base);
-	reset();
-	int raw;
-	accept_pair(base, &q, &raw);
+	struct pair x;
+	pair_open(&x);
+	struct event_base *base = x.base;
+	int raw = x.raw;
 	CU_ASSERT_EQUAL(write(raw, "GET / HTTP/1.1\r\n", 16), 16);
 	spin(base);
 	CU_ASSERT_EQUAL(n_infohash, 0);
 	CU_ASSERT_EQUAL(n_closed, 1);
-	close(raw);
-	tl_peer_closeq_clear(&q);
-	event_base_free(base);
+	pair_close(&x);
 }
 
 int main(void)

@@ -103,6 +103,28 @@ static void save_done(struct tl_disk_job *j)
 	(void)j;
 }
 
+/* Save pieces 0 and 3 as verified through a disk job; returns its rc. */
+static int save(struct tl_disk *disk, struct tl_disk_store *st, const struct tl_metainfo *mi,
+    const char *path, bool is_quiescent)
+{
+	struct tl_resume_save *sv = tl_calloc(1, sizeof(*sv));
+	sv->path = tl_strdup(path);
+	sv->store = st;
+	sv->nfiles = 4;
+	sv->infohash = mi->infohash;
+	sv->npieces = 5;
+	sv->have = tl_malloc(1);
+	sv->have[0] = 0x90;
+	sv->is_quiescent = is_quiescent;
+	struct tl_disk_job j = { .op = TL_DISK_CALL, .work = tl_resume_save_work, .arg = sv,
+		.done = save_done };
+	tl_disk_submit(disk, &j);
+	tl_disk_flush(disk);
+	int rc = sv->rc;
+	tl_resume_save_free(sv);
+	return rc;
+}
+
 static void test_save_and_load(void)
 {
 	char *dir = fx_tmpdir();
@@ -132,26 +154,9 @@ static void test_save_and_load(void)
 		tl_disk_flush(disk);
 		CU_ASSERT_EQUAL(j.status, TL_DISK_OK);
 	}
-	struct tl_resume_save *sv = tl_calloc(1, sizeof(*sv));
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/t.resume", dir);
-	sv->path = tl_strdup(path);
-	sv->store = st;
-	sv->nfiles = 4;
-	sv->infohash = mi->infohash;
-	sv->npieces = 5;
-	sv->have = tl_malloc(1);
-	sv->have[0] = 0x90;
-	sv->is_quiescent = true;
-	memset(&j, 0, sizeof(j));
-	j.op = TL_DISK_CALL;
-	j.work = tl_resume_save_work;
-	j.arg = sv;
-	j.done = save_done;
-	tl_disk_submit(disk, &j);
-	tl_disk_flush(disk);
-	CU_ASSERT_EQUAL(sv->rc, TL_OK);
-	tl_resume_save_free(sv);
+	CU_ASSERT_EQUAL(save(disk, st, mi, path, true), TL_OK);
 
 	uint8_t *p;
 	size_t len;
@@ -176,22 +181,7 @@ static void test_save_and_load(void)
 
 	/* not quiescent: the files just written are recorded as unknown, so
 	 * the next start re-verifies their missing pieces */
-	sv = tl_calloc(1, sizeof(*sv));
-	sv->path = tl_strdup(path);
-	sv->store = st;
-	sv->nfiles = 4;
-	sv->infohash = mi->infohash;
-	sv->npieces = 5;
-	sv->have = tl_calloc(1, 1);
-	sv->have[0] = 0x90;
-	memset(&j, 0, sizeof(j));
-	j.op = TL_DISK_CALL;
-	j.work = tl_resume_save_work;
-	j.arg = sv;
-	j.done = save_done;
-	tl_disk_submit(disk, &j);
-	tl_disk_flush(disk);
-	tl_resume_save_free(sv);
+	CU_ASSERT_EQUAL(save(disk, st, mi, path, false), TL_OK);
 	CU_ASSERT_EQUAL_FATAL(tl_resume_read(path, &p, &len), TL_OK);
 	CU_ASSERT_EQUAL_FATAL(tl_resume_decode(p, len, &mi->infohash, 5, 4, &r, &why), TL_OK);
 	free(p);

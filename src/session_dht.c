@@ -1,0 +1,279 @@
+/* session_dht.c: see session_dht.h. */
+#include "session_dht.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "dht/dht.h"
+#include "dht/dht_event.h"
+#include "log.h"
+#include "mem.h"
+
+struct tl_sdht_watch {
+	struct tl_sdht *d;
+	struct tl_infohash ih;
+	uint16_t announce_port;
+	bool is_seed;
+	tl_sdht_peer_fn fn;
+	void *arg;
+	uint64_t next_ms;        /* loop time of the next lookup */
+	uint32_t search_id[2];   /* running lookups per family (0: none) */
+	unsigned found;          /* peers of the running round */
+	unsigned lookups, peers; /* totals */
+	struct tl_sdht_watch *next;
+};
+
+struct tl_sdht {
+	struct event_base *base;
+	struct dht_ev *ev;
+	struct event *pace_ev;
+	struct tl_sdht_watch *watches;
+};
+
+static const int families[2] = { AF_INET, AF_INET6 };
+
+uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t rnd)
+{
+	if (npeers == 0) {
+		uint32_t span = TL_SDHT_RETRY_MS / 2;
+		return TL_SDHT_RETRY_MS - span / 2 + rnd % (span + 1);
+	}
+	return TL_SDHT_ANNOUNCE_MS - TL_SDHT_JITTER_MS + rnd % (2 * TL_SDHT_JITTER_MS + 1);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void log_hook(void *ud, const struct dht_event *e)
+{
+	(void)ud;
+	if (e->type == DHT_EV_LOG) {
+		if (e->level >= DHT_LOG_WARN)
+			tl_info("dht: %s", e->msg);
+		else
+			tl_debug("dht: %s", e->msg);
+	} else if (e->type == DHT_EV_READY) {
+		tl_info("dht: routing table ready (%s)", e->af == AF_INET6 ? "IPv6" : "IPv4");
+	}
+}
+
+static void sha1_hook(void *ud, uint8_t out[20], const void *p, size_t n)
+{
+	(void)ud;
+	tl_sha1(p, n, out);
+}
+
+static bool is_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (!addr)
+		return false;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+static bool running(const struct tl_sdht_watch *w)
+{
+	return w->search_id[0] || w->search_id[1];
+}
+
+static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash, int af,
+    const uint8_t *peers, size_t npeers, bool is_done)
+{
+	(void)infohash;
+	struct tl_sdht_watch *w = ud;
+	size_t plen = af == AF_INET ? 6 : 18;
+	for (size_t i = 0; i < npeers; i++) {
+		const uint8_t *c = peers + i * plen;
+		struct sockaddr_storage ss;
+		memset(&ss, 0, sizeof(ss));
+		socklen_t len;
+		if (af == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+			a->sin_family = AF_INET;
+			memcpy(&a->sin_addr, c, 4);
+			memcpy(&a->sin_port, c + 4, 2);
+			len = sizeof(*a);
+		} else {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+			a->sin6_family = AF_INET6;
+			memcpy(&a->sin6_addr, c, 16);
+			memcpy(&a->sin6_port, c + 16, 2);
+			len = sizeof(*a);
+		}
+		w->found++;
+		w->peers++;
+		w->fn(w->arg, (struct sockaddr *)&ss, len);
+	}
+	if (!is_done)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (w->search_id[i] == search_id)
+			w->search_id[i] = 0;
+	if (!running(w)) {
+		w->next_ms = now_ms() + tl_sdht_next_delay(w->found, randombytes_random());
+		tl_debug("dht: lookup done, %u peers", w->found);
+	}
+}
+
+static void start_lookup(struct tl_sdht_watch *w)
+{
+	struct tl_sdht *d = w->d;
+	struct dht *dht = dht_ev_dht(d->ev);
+	w->found = 0;
+	w->lookups++;
+	/* A failed start (too many searches) is retried at the next round. */
+	w->next_ms = now_ms() + TL_SDHT_RETRY_MS;
+	for (int i = 0; i < 2; i++) {
+		if (!dht_ev_port(d->ev, families[i]))
+			continue;
+		uint32_t id = 0;
+		struct dht_id target;
+		memcpy(target.b, w->ih.b, sizeof(target.b));
+		int rc = dht_search(dht, &target, families[i], w->announce_port, w->is_seed,
+		    peers_cb, w, dht_ev_now(d->ev), &id);
+		if (rc == DHT_OK)
+			w->search_id[i] = id;
+		else
+			tl_debug("dht: lookup not started: %s", dht_strerror((enum dht_err)rc));
+	}
+	dht_ev_kick(d->ev);
+}
+
+static void pace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct tl_sdht *d = arg;
+	uint64_t now = now_ms();
+	unsigned started = 0;
+	for (struct tl_sdht_watch *w = d->watches; w && started < TL_SDHT_STARTS_PER_TICK; w = w->next)
+		if (!running(w) && now >= w->next_ms) {
+			start_lookup(w);
+			started++;
+		}
+}
+
+struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *o, const char **why_out)
+{
+	struct dht_ev_config c;
+	memset(&c, 0, sizeof(c));
+	if (o->bind) {
+		bool is_v6 = strchr(o->bind, ':') != NULL;
+		c.dht.family_mask = is_v6 ? DHT_F_INET6 : DHT_F_INET;
+		if (is_v6)
+			c.bind_v6 = o->bind;
+		else
+			c.bind_v4 = o->bind;
+	}
+	c.dht.allow_same_subnet = is_loopback(o->bind);
+	c.dht.sha1 = sha1_hook;
+	c.dht.event = log_hook;
+	c.port = o->port;
+	c.bootstrap = o->bootstrap;
+	c.n_bootstrap = o->nbootstrap;
+	/* A loopback-bound node cannot reach the public routers anyway (and
+	 * tests must never try). */
+	c.no_default_routers = o->nbootstrap > 0 || is_loopback(o->bind);
+	c.state_path = o->state_path;
+	enum dht_err err = DHT_OK;
+	struct dht_ev *ev = dht_ev_new(base, &c, &err);
+	if (!ev) {
+		*why_out = err == DHT_EINVAL ? "bad --bootstrap or --bind address for the DHT"
+		                             : "cannot open the DHT's UDP socket (--dht-port in use?)";
+		return NULL;
+	}
+	struct tl_sdht *d = tl_calloc(1, sizeof(*d));
+	d->base = base;
+	d->ev = ev;
+	d->pace_ev = event_new(base, -1, EV_PERSIST, pace_cb, d);
+	struct timeval tv = { 0, 250 * 1000 };
+	event_add(d->pace_ev, &tv);
+	return d;
+}
+
+void tl_sdht_free(struct tl_sdht *d)
+{
+	if (!d)
+		return;
+	while (d->watches)
+		tl_sdht_unwatch(d->watches);
+	event_free(d->pace_ev);
+	dht_ev_free(d->ev);
+	free(d);
+}
+
+uint16_t tl_sdht_port(const struct tl_sdht *d)
+{
+	uint16_t p = dht_ev_port(d->ev, AF_INET);
+	return p ? p : dht_ev_port(d->ev, AF_INET6);
+}
+
+size_t tl_sdht_good_nodes(const struct tl_sdht *d)
+{
+	struct dht_stats st;
+	dht_get_stats(dht_ev_dht(d->ev), &st);
+	return st.nodes_good[0] + st.nodes_good[1];
+}
+
+void tl_sdht_add_node(struct tl_sdht *d, const struct sockaddr *sa, socklen_t len)
+{
+	if (!dht_ev_port(d->ev, sa->sa_family))
+		return;
+	dht_add_node(dht_ev_dht(d->ev), sa, len, dht_ev_now(d->ev));
+	dht_ev_kick(d->ev);
+}
+
+struct tl_sdht_watch *tl_sdht_watch(struct tl_sdht *d, const struct tl_infohash *ih, uint16_t announce_port,
+    bool is_seed, tl_sdht_peer_fn fn, void *arg)
+{
+	struct tl_sdht_watch *w = tl_calloc(1, sizeof(*w));
+	w->d = d;
+	w->ih = *ih;
+	w->announce_port = announce_port;
+	w->is_seed = is_seed;
+	w->fn = fn;
+	w->arg = arg;
+	w->next_ms = 0; /* at the next pacing tick */
+	w->next = d->watches;
+	d->watches = w;
+	return w;
+}
+
+void tl_sdht_unwatch(struct tl_sdht_watch *w)
+{
+	if (!w)
+		return;
+	struct tl_sdht *d = w->d;
+	for (int i = 0; i < 2; i++)
+		if (w->search_id[i])
+			dht_search_cancel(dht_ev_dht(d->ev), w->search_id[i]);
+	for (struct tl_sdht_watch **pp = &d->watches; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	free(w);
+}
+
+void tl_sdht_watch_now(struct tl_sdht_watch *w)
+{
+	if (!running(w))
+		w->next_ms = 0;
+}
+
+void tl_sdht_watch_stats(const struct tl_sdht_watch *w, unsigned *lookups_out, unsigned *peers_out)
+{
+	*lookups_out = w->lookups;
+	*peers_out = w->peers;
+}

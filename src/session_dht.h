@@ -1,0 +1,87 @@
+/*
+ * session_dht.h: the session's Mainline DHT (BEP 5) glue. One libdht
+ * instance per session, on its own UDP socket(s) through dht_event,
+ * bootstrapped from --bootstrap hosts (which replace the built-in routers)
+ * or from the saved state, with its ids and good nodes saved in the state
+ * directory so that a restart rejoins at once.
+ *
+ * Torrents register a watch: the watch looks the infohash up (and
+ * announces our TCP port when it has one) as soon as it is added, again
+ * every TL_SDHT_ANNOUNCE_MS with jitter, sooner while nothing was found.
+ * Lookups are paced (at most TL_SDHT_STARTS_PER_TICK started a second) so
+ * that any number of torrents can be watched. A lookup asked for before
+ * the routing table has nodes waits inside libdht until it has some.
+ *
+ * Owns the dht_ev adapter and the watches; a watch belongs to the caller
+ * (tl_sdht_unwatch) but must not outlive the tl_sdht. Thread: the loop.
+ */
+#ifndef TL_SESSION_DHT_H
+#define TL_SESSION_DHT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "digest.h"
+
+struct event_base;
+struct tl_sdht;
+struct tl_sdht_watch;
+
+/* Re-announce period and its jitter (BEP 5 peers expire after ~30 min). */
+#define TL_SDHT_ANNOUNCE_MS (15u * 60 * 1000)
+#define TL_SDHT_JITTER_MS (2u * 60 * 1000)
+/* Retry period while a lookup found no peer at all. */
+#define TL_SDHT_RETRY_MS (20u * 1000)
+/* Lookups started per pacing tick (one tick a second). */
+#define TL_SDHT_STARTS_PER_TICK 4u
+
+struct tl_sdht_opts {
+	const char *bind;               /* numeric address; NULL: any, IPv4 and IPv6 */
+	uint16_t port;                  /* UDP port; 0: the kernel picks */
+	const char *const *bootstrap;   /* "host:port"; replaces the built-in routers */
+	size_t nbootstrap;
+	const char *state_path;         /* ids and good nodes; NULL: not kept */
+};
+
+/* Peers found for a watch: one address at a time (borrowed). */
+typedef void (*tl_sdht_peer_fn)(void *arg, const struct sockaddr *sa, socklen_t len);
+
+/* Start the DHT on base. NULL with *why_out (static) when it cannot bind. */
+struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *o, const char **why_out);
+/* Save the state and stop; every watch must be gone. NULL is a no-op. */
+void tl_sdht_free(struct tl_sdht *d);
+
+/* The UDP port (IPv4 socket first), for the BEP 5 PORT message. */
+uint16_t tl_sdht_port(const struct tl_sdht *d);
+/* Good nodes in the routing tables (both families). */
+size_t tl_sdht_good_nodes(const struct tl_sdht *d);
+
+/* Offer a node (a peer's PORT message, a .torrent "nodes" entry). */
+void tl_sdht_add_node(struct tl_sdht *d, const struct sockaddr *sa, socklen_t len);
+
+/*
+ * Watch ih: look it up now and periodically; with announce_port != 0 the
+ * closest nodes are told we serve it on that TCP port (seed flag from
+ * is_seed). fn gets every peer found (repeats included). The watch is the
+ * caller's: free it with tl_sdht_unwatch before the tl_sdht.
+ */
+struct tl_sdht_watch *tl_sdht_watch(struct tl_sdht *d, const struct tl_infohash *ih, uint16_t announce_port,
+    bool is_seed, tl_sdht_peer_fn fn, void *arg);
+/* Stop watching (cancels a running lookup). NULL is a no-op. */
+void tl_sdht_unwatch(struct tl_sdht_watch *w);
+/* Look up again at once (a magnet fetch that is stuck). */
+void tl_sdht_watch_now(struct tl_sdht_watch *w);
+/* Lookups done by this watch, and peers they returned (repeats counted). */
+void tl_sdht_watch_stats(const struct tl_sdht_watch *w, unsigned *lookups_out, unsigned *peers_out);
+
+/*
+ * Pure pacing rule: the delay before the next lookup of a watch after one
+ * finished that found npeers peers; rnd is a uniform random number. The
+ * announce period with +-jitter when peers were found, the retry period
+ * with +-25% otherwise.
+ */
+uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t rnd);
+
+#endif
