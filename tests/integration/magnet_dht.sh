@@ -12,7 +12,7 @@ mkdir -p "$work/data"
 head -c $((6 * 1024 * 1024 + 777)) /dev/urandom >"$work/data/payload.bin"
 P=$port_base
 start_node 127.0.0.2 "$P"
-start_seed seed "$work/data/payload.bin" 127.0.0.3 $((P + 1)) "127.0.0.2:$P"
+start_seed seed "$work/data/payload.bin" 127.0.0.3 0 "127.0.0.2:$P"
 
 timeout 45 "$bin" get "$magnet" -o "$work/dl" --bind 127.0.0.4 --port $((P + 2)) \
 	--bootstrap "127.0.0.2:$P" --state-dir "$work/state-get" --no-seed --json \

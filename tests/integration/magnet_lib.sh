@@ -13,7 +13,8 @@ start_node() {
 }
 
 # start_seed NAME PATH IP PORT BOOTSTRAP [OPTION...]: `trackless seed PATH`
-# (DHT only); sets $magnet from its "started" line.
+# (DHT only); sets $magnet and $seed_port (PORT 0: the kernel picks one,
+# which no other test can hold) from its "started" line.
 start_seed() {
 	timeout --foreground 120 "$bin" seed "$2" --bind "$3" --port "$4" --bootstrap "$5" \
 		--state-dir "$work/state-$1" --json "${@:6}" >"$work/$1.out" 2>"$work/$1.err" &
@@ -21,4 +22,5 @@ start_seed() {
 	wait_json "$work/$1.out" checked 30 || { fail "$1: seeder did not start"; tail -3 "$work/$1.err"; }
 	magnet=$(grep '"event":"started"' "$work/$1.out" | sed -n 's/.*"magnet":"\([^"]*\)".*/\1/p')
 	[ -n "$magnet" ] || fail "$1: no magnet link in $(head -c 300 "$work/$1.out")"
+	seed_port=$(grep '"event":"started"' "$work/$1.out" | sed -n 's/.*"port":\([0-9]*\).*/\1/p')
 }

@@ -11,7 +11,7 @@ mkdir -p "$work/data"
 head -c $((12 * 1024 * 1024)) /dev/urandom >"$work/data/swarm.bin"
 P=$port_base
 start_node 127.0.0.2 "$P"
-start_seed seed "$work/data/swarm.bin" 127.0.0.3 $((P + 1)) "127.0.0.2:$P" --upload-limit 3M
+start_seed seed "$work/data/swarm.bin" 127.0.0.3 0 "127.0.0.2:$P" --upload-limit 3M
 
 lp=()
 for i in 4 5 6; do
@@ -39,10 +39,10 @@ echo "ok: a magnet swarm over the DHT and PEX"
 # PEX alone: no DHT anywhere; the leechers know only the seeder (x.pe in
 # the magnet link) and learn of each other from the seeder's ut_pex.
 P2=$((P + 20))
-start_seed pexseed "$work/data/swarm.bin" 127.0.0.3 "$P2" "127.0.0.2:$P" --no-dht --upload-limit 2M
+start_seed pexseed "$work/data/swarm.bin" 127.0.0.3 0 "127.0.0.2:$P" --no-dht --upload-limit 2M
 lp=()
 for i in 4 5 6; do
-	timeout 55 "$bin" get "$magnet&x.pe=127.0.0.3:$P2" -o "$work/pex$i" --bind "127.0.0.$i" \
+	timeout 55 "$bin" get "$magnet&x.pe=127.0.0.3:$seed_port" -o "$work/pex$i" --bind "127.0.0.$i" \
 		--port $((P2 + i)) --no-dht --state-dir "$work/pexstate-$i" --seed-time 6 --json \
 		>"$work/pex$i.out" 2>"$work/pex$i.err" &
 	lp+=($!)
