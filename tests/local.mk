@@ -424,8 +424,6 @@ tests_unit_test_peer_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_peer
 TESTS += tests/integration/hash_fail.sh
 EXTRA_DIST += tests/integration/hash_fail.sh tests/integration/bad_seeder.py
-TESTS += tests/interop/dht_libtorrent.sh
-EXTRA_DIST += tests/interop/dht_libtorrent.sh
 # -- trackless-node
 check_PROGRAMS += tests/unit/test_pool
 tests_unit_test_pool_SOURCES = tests/unit/test_pool.c

@@ -11,10 +11,6 @@
 #include "err.h"
 
 static const struct tl_cmd commands[] = {
-	{ "info", tl_cmd_info, "show what a .torrent or magnet link holds" },
-	{ "create", tl_cmd_create, "make a .torrent of a file or directory" },
-	{ "dht", tl_cmd_dht, "DHT diagnostics: ping, get-peers, announce, stats, node" },
-	{ "tracker", tl_cmd_tracker, "ask one tracker: announce or scrape (diagnostic)" },
 	{ "get", tl_cmd_get, "download a torrent, verify it, seed on" },
 	{ "seed", tl_cmd_seed, "serve a torrent (making it first from a path)" },
 	{ "create", tl_cmd_create, "make a .torrent of a file or directory" },
