@@ -9,7 +9,7 @@ command -v transmission-daemon >/dev/null && command -v transmission-remote >/de
 	{ echo "SKIP: transmission-daemon is not installed"; exit 77; }
 
 mkdir -p "$work/src"
-head -c $((4 * 1024 * 1024 + 999)) /dev/urandom >"$work/src/data.bin"
+head -c $((2 * 1024 * 1024 + 999)) /dev/urandom >"$work/src/data.bin"
 timeout 20 "$bin" create "$work/src/data.bin" -p 128K -o "$work/t.torrent" >/dev/null 2>&1 || fail create
 
 # daemon NAME IP PEER_PORT RPC_PORT DOWNLOAD_DIR: start transmission-daemon
