@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
 nodes=30
 # 127.0.0.2 bootstraps from .3 and every other node from .2: nobody is
 # ever pointed at the built-in routers.

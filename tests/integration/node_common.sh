@@ -12,7 +12,7 @@ tool="${top_srcdir:-.}/tests/integration/krpc_tool.py"
 [ -x "$node" ] || { echo "$0: $node not built"; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/tl-node.XXXXXX")
 # a random port base so parallel runs do not collide
-port=$((20000 + (RANDOM % 2000) * 10))
+port=$((20000 + (RANDOM % 1200) * 10)) # below the ephemeral range (32768+)
 stats="127.0.0.2:$((port + 1))"
 node_pid=
 bg_pids=

@@ -29,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
 h1=$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
 h2=$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
 

@@ -26,7 +26,7 @@ wl=$dir/whitelist
 ADDR=127.0.0.11
 
 for _ in 1 2 3 4 5; do
-	port=$((20000 + RANDOM % 30000))
+	port=$((20000 + RANDOM % 12000))
 	printf 'listen.tcp_udp %s:%s\naccess.whitelist %s\ntracker.rootdir %s\n' \
 		$ADDR "$port" "$wl" "$dir" >"$dir/ot.conf"
 	chmod 644 "$dir/ot.conf"
