@@ -83,6 +83,20 @@ static bool is_loopback(const char *addr)
 	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+bool tl_sdht_config_bind(struct dht_ev_config *c, const char *bind)
+{
+	if (bind) {
+		bool is_v6 = strchr(bind, ':') != NULL;
+		c->dht.family_mask = is_v6 ? DHT_F_INET6 : DHT_F_INET;
+		if (is_v6)
+			c->bind_v6 = bind;
+		else
+			c->bind_v4 = bind;
+	}
+	c->dht.allow_same_subnet = is_loopback(bind);
+	return c->dht.allow_same_subnet;
+}
+
 static bool running(const struct tl_sdht_watch *w)
 {
 	return w->search_id[0] || w->search_id[1];
@@ -168,15 +182,7 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 {
 	struct dht_ev_config c;
 	memset(&c, 0, sizeof(c));
-	if (o->bind) {
-		bool is_v6 = strchr(o->bind, ':') != NULL;
-		c.dht.family_mask = is_v6 ? DHT_F_INET6 : DHT_F_INET;
-		if (is_v6)
-			c.bind_v6 = o->bind;
-		else
-			c.bind_v4 = o->bind;
-	}
-	c.dht.allow_same_subnet = is_loopback(o->bind);
+	bool is_lo = tl_sdht_config_bind(&c, o->bind);
 	c.dht.sha1 = sha1_hook;
 	c.dht.event = log_hook;
 	c.port = o->port;
@@ -184,7 +190,7 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	c.n_bootstrap = o->nbootstrap;
 	/* A loopback-bound node cannot reach the public routers anyway (and
 	 * tests must never try). */
-	c.no_default_routers = o->nbootstrap > 0 || is_loopback(o->bind);
+	c.no_default_routers = o->nbootstrap > 0 || is_lo;
 	c.state_path = o->state_path;
 	enum dht_err err = DHT_OK;
 	struct dht_ev *ev = dht_ev_new(base, &c, &err);

@@ -49,6 +49,16 @@ struct tl_sdht_opts {
 typedef void (*tl_sdht_peer_fn)(void *arg, const struct sockaddr *sa, socklen_t len);
 
 /* Start the DHT on base. NULL with *why_out (static) when it cannot bind. */
+struct dht_ev_config;
+
+/*
+ * Set the bind fields of an adapter config from a --bind address (NULL:
+ * both families, any address): the family, the address, and the relaxed
+ * per-subnet rules a node on loopback needs (127.0.0.0/8 is one /24 to
+ * those rules). Returns true when the address is a loopback one.
+ */
+bool tl_sdht_config_bind(struct dht_ev_config *c, const char *bind);
+
 struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *o, const char **why_out);
 /* Save the state and stop; every watch must be gone. NULL is a no-op. */
 void tl_sdht_free(struct tl_sdht *d);

@@ -28,6 +28,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "session_dht.h"
 #include "dht/benc.h"
 #include "dht/dht.h"
 #include "dht/dht_event.h"
@@ -503,33 +504,12 @@ static int make_state_path(struct run *r)
 	return 0;
 }
 
-/* The loopback range is one /24 (and one host): the per-subnet routing
- * rules would keep a single node there, so they are relaxed for it. */
-static bool is_loopback(const char *addr)
-{
-	if (!addr)
-		return false;
-	struct in_addr a4;
-	struct in6_addr a6;
-	if (inet_pton(AF_INET, addr, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
-}
-
 static int start_node(struct run *r)
 {
 	const struct dht_opts *o = r->o;
 	struct dht_ev_config c;
 	memset(&c, 0, sizeof(c));
-	if (o->bind) {
-		bool is_v6 = strchr(o->bind, ':') != NULL;
-		c.dht.family_mask = is_v6 ? DHT_F_INET6 : DHT_F_INET;
-		if (is_v6)
-			c.bind_v6 = o->bind;
-		else
-			c.bind_v4 = o->bind;
-	}
-	c.dht.allow_same_subnet = is_loopback(o->bind);
+	tl_sdht_config_bind(&c, o->bind);
 	c.dht.max_infohashes = o->max_infohashes;
 	c.dht.sha1 = sha1_hook;
 	c.dht.event = log_hook;
