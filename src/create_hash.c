@@ -2,12 +2,13 @@
  * create_hash.c: the piece hashes of a torrent being made (BEP 3: SHA-1 of
  * each piece of the concatenated payload), computed on a pool of threads.
  *
- * Each worker claims the next run of whole pieces from an atomic counter,
- * preads each piece's byte range (across file boundaries) in chunks that
- * stay in cache, and feeds them to its own SHA-1 context; it writes the
- * digest into its piece's slot, so no two workers touch the same bytes. A
- * worker keeps one file open at a time: runs are claimed in order, so it
- * mostly reads on in the file it already has.
+ * Each worker claims the next run of whole pieces from an atomic counter
+ * and hashes each piece's byte range (across file boundaries) straight from
+ * the page cache through a sliding mmap window (mapview.h): no copy into a
+ * buffer. A file that is shorter than when it was scanned, or is truncated
+ * while it is hashed (SIGBUS, caught by the guard), is an error, never a
+ * crash. A worker keeps one file open at a time: runs are claimed in order,
+ * so it mostly reads on in the file it already has.
  *
  * Threads: tl_create_hash runs on the caller's thread, starts the workers,
  * reports progress from the caller's thread and joins them before
@@ -23,22 +24,16 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bounds.h"
 #include "create_tree.h"
 #include "err.h"
+#include "mapview.h"
 #include "mem.h"
 
-/* Bytes read per pread: small enough to stay in cache between the copy out
- * of the page cache and the hashing, large enough that syscalls are noise. */
-#define READ_CHUNK (1024u * 1024)
-/* Each worker's read buffer: one transparent huge page where the kernel
- * allows it. Copying out of the page cache into huge-page-backed memory
- * measured about a quarter less system time (fewer TLB misses). */
-#define BUF_SIZE (2u * 1024 * 1024)
 /* Pieces are claimed in runs of about this many bytes, so each worker reads
  * its file sequentially (the kernel's readahead follows it when the data is
  * not cached) instead of every nthreads-th piece. */
@@ -65,9 +60,9 @@ struct job {
 struct worker {
 	struct job *j;
 	pthread_t tid;
-	uint8_t *buf;
 	size_t fi; /* index of the open file */
 	int fd;    /* -1 when none */
+	struct tl_mapview view; /* of fd */
 };
 
 static void fail(struct job *j, int rc, const char *path, const char *what)
@@ -81,42 +76,51 @@ static void fail(struct job *j, int rc, const char *path, const char *what)
 	atomic_store(&j->is_failed, true);
 }
 
+static void close_file(struct worker *w)
+{
+	if (w->fd < 0)
+		return;
+	tl_mapview_clear(&w->view);
+	close(w->fd);
+	w->fd = -1;
+}
+
 static int open_file(struct worker *w, size_t fi)
 {
 	if (w->fd >= 0 && w->fi == fi)
 		return 0;
-	if (w->fd >= 0)
-		close(w->fd);
+	close_file(w);
+	const struct tl_create_file *f = &w->j->t->files[fi];
 	w->fi = fi;
-	w->fd = open(w->j->t->files[fi].fs_path, O_RDONLY | O_CLOEXEC);
-	if (w->fd < 0) {
-		fail(w->j, TL_EIO, w->j->t->files[fi].fs_path, strerror(errno));
+	w->fd = open(f->fs_path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (w->fd < 0 || fstat(w->fd, &st) != 0) {
+		fail(w->j, TL_EIO, f->fs_path, strerror(errno));
+		return -1;
+	}
+	if ((uint64_t)st.st_size < f->length) {
+		fail(w->j, TL_EINVAL, f->fs_path, "the file shrank while it was being hashed");
 		return -1;
 	}
 	(void)posix_fadvise(w->fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint only */
+	tl_mapview_init(&w->view, w->fd, f->length);
 	return 0;
 }
 
-/* Read exactly n bytes at off of file fi into w->buf. */
-static int read_exact(struct worker *w, size_t fi, uint64_t off, size_t n)
+/* Hash bytes [off, off + n) of file fi into h. */
+static int hash_range(struct worker *w, struct tl_hash_ctx *h, size_t fi, uint64_t off, size_t n)
 {
 	if (open_file(w, fi) != 0)
 		return -1;
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(w->fd, w->buf + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			fail(w->j, TL_EIO, w->j->t->files[fi].fs_path, strerror(errno));
-			return -1;
-		}
-		if (r == 0) {
-			fail(w->j, TL_EINVAL, w->j->t->files[fi].fs_path,
-			    "the file shrank while it was being hashed");
-			return -1;
-		}
-		got += (size_t)r;
+	const char *path = w->j->t->files[fi].fs_path;
+	const uint8_t *p = tl_mapview_get(&w->view, off, n);
+	if (!p) {
+		fail(w->j, TL_EIO, path, strerror(errno));
+		return -1;
+	}
+	if (tl_mapguard_hash(h, p, n) != 0) {
+		fail(w->j, TL_EINVAL, path, "the file shrank while it was being hashed");
+		return -1;
 	}
 	return 0;
 }
@@ -153,17 +157,14 @@ static int hash_piece(struct worker *w, uint32_t i)
 			fi++;
 			continue;
 		}
-		size_t n = READ_CHUNK;
-		if (n > left)
-			n = (size_t)left;
+		size_t n = (size_t)left;
 		if (n > in_file)
 			n = (size_t)in_file;
-		if (read_exact(w, fi, pos - f->offset, n) != 0) {
+		if (hash_range(w, &h, fi, pos - f->offset, n) != 0) {
 			uint8_t scratch[20];
 			tl_hash_final(&h, scratch);
 			return -1;
 		}
-		tl_hash_update(&h, w->buf, n);
 		pos += n;
 		left -= n;
 		atomic_fetch_add_explicit(&w->j->done, n, memory_order_relaxed);
@@ -214,17 +215,6 @@ done:
 	return NULL;
 }
 
-static uint8_t *buf_new(void)
-{
-	void *p = NULL;
-	if (posix_memalign(&p, BUF_SIZE, BUF_SIZE) != 0)
-		return tl_malloc(BUF_SIZE);
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, BUF_SIZE, MADV_HUGEPAGE); /* a hint only */
-#endif
-	return p;
-}
-
 static unsigned online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -268,6 +258,10 @@ int tl_create_hash(const struct tl_create_tree *t, uint32_t piece_len, unsigned 
 		    "use a larger --piece-size", t->root, (unsigned long long)np, piece_len);
 		return TL_ELIMIT;
 	}
+	if (tl_mapguard_install() != 0) {
+		tl_create_fail(err_out, "cannot install the SIGBUS guard: %s", strerror(errno));
+		return TL_EIO;
+	}
 	struct job j = { .t = t, .piece_len = piece_len, .npieces = (uint32_t)np, .err = err_out };
 	j.pieces = tl_malloc((size_t)np * 20);
 	atomic_init(&j.next, 0);
@@ -287,11 +281,8 @@ int tl_create_hash(const struct tl_create_tree *t, uint32_t piece_len, unsigned 
 		struct worker *w = &ws[started];
 		w->j = &j;
 		w->fd = -1;
-		w->buf = buf_new();
-		if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
-			free(w->buf);
+		if (pthread_create(&w->tid, NULL, worker_main, w) != 0)
 			break; /* go on with the workers we have */
-		}
 		j.running++;
 	}
 	pthread_mutex_unlock(&j.mu);
@@ -303,11 +294,10 @@ int tl_create_hash(const struct tl_create_tree *t, uint32_t piece_len, unsigned 
 	wait_workers(&j, progress, progress_arg);
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(ws[i].tid, NULL);
-		if (ws[i].fd >= 0)
-			close(ws[i].fd);
-		free(ws[i].buf);
+		close_file(&ws[i]);
 	}
 	free(ws);
+	tl_mapguard_remove();
 	if (rc == TL_OK)
 		rc = j.rc;
 	if (rc == TL_OK && progress)
