@@ -72,7 +72,12 @@ struct tl_metainfo *tl_fetch_load_saved(const char *state_dir, const struct tl_m
 	return mi;
 }
 
-/* Write "d4:info<info>e" atomically (temp file, fsync, rename). */
+/*
+ * Write "d4:info<info>e" through a temp file and a rename. No fsync: the
+ * file is a cache that tl_fetch_load_saved checks against the infohash,
+ * so what a crash leaves behind (nothing, or a torn file) only costs a
+ * fetch again, while a sync would delay the download on every magnet.
+ */
 static void save(const struct tl_fetch *f)
 {
 	if (!f->state_dir)
@@ -90,7 +95,7 @@ static void save(const struct tl_fetch *f)
 	if (ok) {
 		FILE *out = fdopen(fd, "wb");
 		ok = out && fputs("d4:info", out) >= 0 && fwrite(f->info, 1, f->info_len, out) == f->info_len &&
-		    fputc('e', out) != EOF && fflush(out) == 0 && fsync(fd) == 0;
+		    fputc('e', out) != EOF && fflush(out) == 0;
 		if (out)
 			ok = fclose(out) == 0 && ok;
 		else
