@@ -786,8 +786,10 @@ void tl_torrent_stop(struct tl_torrent *t)
 	t->is_stopping = true;
 	while (t->peers)
 		tl_peer_close(t->peers, "stopping");
-	/* A last checkpoint records the final mtimes for an instant restart. */
-	t->is_ckpt_dirty = true;
+	/* A last checkpoint records the final mtimes for an instant restart
+	 * (already done when the last one was quiescent: complete, say). */
+	if (!t->is_ckpt_final)
+		t->is_ckpt_dirty = true;
 	tl_torrent_finish_stop(t);
 }
 
