@@ -35,6 +35,8 @@ struct tl_sdht {
 	struct event *now_ev;    /* one-shot: start due lookups without waiting for the tick */
 	unsigned budget;         /* lookups that may still start in this tick */
 	struct tl_sdht_watch *watches;
+	int self_af;             /* the --bind address (0: none): our own announces */
+	uint8_t self_ip[16];
 };
 
 static const int families[2] = { AF_INET, AF_INET6 };
@@ -104,6 +106,15 @@ static bool running(const struct tl_sdht_watch *w)
 	return w->search_id[0] || w->search_id[1];
 }
 
+/* Our own announce, handed back: the bound address and our port. */
+static bool is_self(const struct tl_sdht_watch *w, int af, const uint8_t *c)
+{
+	size_t alen = af == AF_INET ? 4 : 16;
+	uint16_t port = (uint16_t)(c[alen] << 8 | c[alen + 1]);
+	return w->announce_port && port == w->announce_port && w->d->self_af == af &&
+	    memcmp(c, w->d->self_ip, alen) == 0;
+}
+
 static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash, int af,
     const uint8_t *peers, size_t npeers, bool is_done)
 {
@@ -112,6 +123,8 @@ static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash
 	size_t plen = af == AF_INET ? 6 : 18;
 	for (size_t i = 0; i < npeers; i++) {
 		const uint8_t *c = peers + i * plen;
+		if (is_self(w, af, c))
+			continue;
 		struct sockaddr_storage ss;
 		memset(&ss, 0, sizeof(ss));
 		socklen_t len;
@@ -219,6 +232,10 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	d->pace_ev = event_new(base, -1, EV_PERSIST, pace_cb, d);
 	d->now_ev = event_new(base, -1, 0, now_cb, d);
 	d->budget = TL_SDHT_STARTS_PER_TICK;
+	if (o->bind && inet_pton(AF_INET, o->bind, d->self_ip) == 1)
+		d->self_af = AF_INET;
+	else if (o->bind && inet_pton(AF_INET6, o->bind, d->self_ip) == 1)
+		d->self_af = AF_INET6;
 	struct timeval tv = { 0, TL_SDHT_TICK_MS * 1000 };
 	event_add(d->pace_ev, &tv);
 	return d;
