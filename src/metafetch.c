@@ -473,6 +473,17 @@ static size_t count_state(const struct tl_metafetch *mf, enum cand_state st)
 	return n;
 }
 
+/* Connections we opened (is_incoming false) or others did (true): each
+ * kind has its own TL_MF_MAX_CONNS, so dials to dead addresses never make
+ * us refuse a live peer that reached us, nor the reverse. */
+static size_t count_busy(const struct tl_metafetch *mf, bool is_incoming)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < mf->n; i++)
+		n += (mf->c[i].st == C_DIALING || mf->c[i].st == C_ACTIVE) && mf->c[i].is_incoming == is_incoming;
+	return n;
+}
+
 static void dial(struct tl_metafetch *mf, struct cand *c)
 {
 	c->p = tl_peer_connect(mf->ctx->base, mf->ctx->closeq, (struct sockaddr *)&c->addr, c->len, mf->ctx->bind_addr,
@@ -490,8 +501,7 @@ static void dial(struct tl_metafetch *mf, struct cand *c)
 
 int tl_mf_take_incoming(struct tl_metafetch *mf, struct tl_peer *p)
 {
-	size_t busy = count_state(mf, C_DIALING) + count_state(mf, C_ACTIVE);
-	if (mf->is_done || busy >= TL_MF_MAX_CONNS || mf->n == TL_MF_MAX_CANDIDATES ||
+	if (mf->is_done || count_busy(mf, true) >= TL_MF_MAX_CONNS || mf->n == TL_MF_MAX_CANDIDATES ||
 	    (p->addr.ss_family != AF_INET && p->addr.ss_family != AF_INET6))
 		return -1;
 	for (size_t i = 0; i < mf->n; i++)
@@ -523,7 +533,7 @@ void tl_mf_tick(struct tl_metafetch *mf, uint64_t now_ms)
 				break;
 			}
 	}
-	size_t busy = count_state(mf, C_DIALING) + count_state(mf, C_ACTIVE);
+	size_t busy = count_busy(mf, false);
 	if (busy >= TL_MF_MAX_CONNS || mf->n == 0)
 		return;
 	uint64_t *next = tl_calloc(mf->n, sizeof(*next));

@@ -54,7 +54,8 @@ void tl_mf_add_peer(struct tl_metafetch *mf, const struct sockaddr *sa, socklen_
  * attach it as one more source. Its address is not dialed later unless
  * its extension handshake names its listen port. Returns 0 when taken,
  * -1 (the caller closes it) when the fetch is done or has
- * TL_MF_MAX_CONNS connections, or the address was banned.
+ * TL_MF_MAX_CONNS incoming connections (dialed ones count apart), or the
+ * address was banned.
  */
 int tl_mf_take_incoming(struct tl_metafetch *mf, struct tl_peer *p);
 /* Once a second: timeouts, dialing. */
