@@ -26,6 +26,7 @@ enum cand_state {
 	C_UNREACHABLE,/* never reached after several tries */
 	C_NO_UTM,     /* no extension protocol or no ut_metadata */
 	C_BANNED,     /* sent bad metadata */
+	C_GONE,       /* connected to us and left; its address is not a listener */
 };
 
 struct mf_req {
@@ -44,6 +45,7 @@ struct cand {
 	struct mf_req reqs[TL_MF_PEER_REQS];
 	size_t nreqs;
 	bool is_benched;     /* no more requests: other metadata_size, or it rejected */
+	bool is_incoming;    /* it connected to us: addr has its outgoing port */
 };
 
 struct tl_metafetch {
@@ -96,6 +98,16 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b
 	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
 	return len >= sizeof(*y) && x->sin6_port == y->sin6_port &&
 	    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
+	           sizeof(struct in6_addr)) == 0;
 }
 
 static void drop_reqs(struct tl_metafetch *mf, struct cand *c)
@@ -294,6 +306,22 @@ static void mf_ready(struct tl_peer *p)
 	}
 }
 
+/* An incoming peer named its listen port: its address becomes one to
+ * dial (again, or by the torrent), unless that address is known already. */
+static void learn_listen_port(struct tl_metafetch *mf, struct cand *c, uint16_t port)
+{
+	struct sockaddr_storage a = c->addr;
+	if (a.ss_family == AF_INET)
+		((struct sockaddr_in *)&a)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&a)->sin6_port = htons(port);
+	for (size_t i = 0; i < mf->n; i++)
+		if (&mf->c[i] != c && same_addr(&mf->c[i].addr, (struct sockaddr *)&a, c->len))
+			return;
+	c->addr = a;
+	c->is_incoming = false;
+}
+
 static void pex_cb(void *arg, const struct sockaddr *sa, socklen_t len)
 {
 	tl_mf_add_peer(arg, sa, len);
@@ -323,6 +351,8 @@ static void mf_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 			ban(mf, c, why);
 			return;
 		}
+		if (c->is_incoming && p->ext_port)
+			learn_listen_port(mf, c, p->ext_port);
 		if (!p->ext_ids[TL_EXT_UT_METADATA] || !p->ext_metadata_size) {
 			c->st = C_NO_UTM;
 			tl_peer_close(p, "no ut_metadata (BEP 9)");
@@ -357,7 +387,9 @@ static void mf_close(struct tl_peer *p, const char *reason)
 	tl_debug("metadata: %s closed: %s", p->name, reason);
 	drop_reqs(mf, c);
 	c->p = NULL;
-	if (c->st == C_DIALING || c->st == C_ACTIVE) {
+	if (c->is_incoming && (c->st == C_DIALING || c->st == C_ACTIVE)) {
+		c->st = C_GONE;
+	} else if (c->st == C_DIALING || c->st == C_ACTIVE) {
 		bool was_active = c->st == C_ACTIVE;
 		c->fails = was_active ? 0 : c->fails + 1;
 		c->st = c->fails >= MAX_DIAL_FAILS ? C_UNREACHABLE : C_IDLE;
@@ -404,6 +436,21 @@ void tl_mf_free(struct tl_metafetch *mf)
 	free(mf);
 }
 
+/* A new candidate at sa (the caller checked the family, the length and
+ * that there is room). The pointer is valid until the next one. */
+static struct cand *new_cand(struct tl_metafetch *mf, const struct sockaddr *sa, socklen_t len)
+{
+	if (mf->n == mf->cap) {
+		mf->cap = mf->cap ? mf->cap * 2 : 16;
+		mf->c = tl_realloc(mf->c, mf->cap * sizeof(*mf->c));
+	}
+	struct cand *c = &mf->c[mf->n++];
+	memset(c, 0, sizeof(*c));
+	memcpy(&c->addr, sa, len);
+	c->len = len;
+	return c;
+}
+
 void tl_mf_add_peer(struct tl_metafetch *mf, const struct sockaddr *sa, socklen_t len)
 {
 	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) || len > sizeof(struct sockaddr_storage))
@@ -413,14 +460,7 @@ void tl_mf_add_peer(struct tl_metafetch *mf, const struct sockaddr *sa, socklen_
 			return;
 	if (mf->n == TL_MF_MAX_CANDIDATES)
 		return;
-	if (mf->n == mf->cap) {
-		mf->cap = mf->cap ? mf->cap * 2 : 16;
-		mf->c = tl_realloc(mf->c, mf->cap * sizeof(*mf->c));
-	}
-	struct cand *c = &mf->c[mf->n++];
-	memset(c, 0, sizeof(*c));
-	memcpy(&c->addr, sa, len);
-	c->len = len;
+	new_cand(mf, sa, len);
 	if (!mf->is_done)
 		tl_mf_tick(mf, tl_now_ms());
 }
@@ -430,6 +470,17 @@ static size_t count_state(const struct tl_metafetch *mf, enum cand_state st)
 	size_t n = 0;
 	for (size_t i = 0; i < mf->n; i++)
 		n += mf->c[i].st == st;
+	return n;
+}
+
+/* Connections we opened (is_incoming false) or others did (true): each
+ * kind has its own TL_MF_MAX_CONNS, so dials to dead addresses never make
+ * us refuse a live peer that reached us, nor the reverse. */
+static size_t count_busy(const struct tl_metafetch *mf, bool is_incoming)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < mf->n; i++)
+		n += (mf->c[i].st == C_DIALING || mf->c[i].st == C_ACTIVE) && mf->c[i].is_incoming == is_incoming;
 	return n;
 }
 
@@ -448,6 +499,24 @@ static void dial(struct tl_metafetch *mf, struct cand *c)
 	c->next_try = tl_now_ms();
 }
 
+int tl_mf_take_incoming(struct tl_metafetch *mf, struct tl_peer *p)
+{
+	if (mf->is_done || count_busy(mf, true) >= TL_MF_MAX_CONNS || mf->n == TL_MF_MAX_CANDIDATES ||
+	    (p->addr.ss_family != AF_INET && p->addr.ss_family != AF_INET6))
+		return -1;
+	for (size_t i = 0; i < mf->n; i++)
+		if (mf->c[i].st == C_BANNED && same_ip(&mf->c[i].addr, &p->addr))
+			return -1;
+	struct cand *c = new_cand(mf, (const struct sockaddr *)&p->addr, p->addrlen);
+	c->is_incoming = true;
+	c->st = C_DIALING; /* until both handshakes are done, as when we dial */
+	c->p = p;
+	c->serial = p->serial;
+	c->next_try = tl_now_ms();
+	tl_peer_attach(p, &mf->hs, &mf_ops, mf);
+	return 0;
+}
+
 void tl_mf_tick(struct tl_metafetch *mf, uint64_t now_ms)
 {
 	if (mf->is_done)
@@ -464,7 +533,7 @@ void tl_mf_tick(struct tl_metafetch *mf, uint64_t now_ms)
 				break;
 			}
 	}
-	size_t busy = count_state(mf, C_DIALING) + count_state(mf, C_ACTIVE);
+	size_t busy = count_busy(mf, false);
 	if (busy >= TL_MF_MAX_CONNS || mf->n == 0)
 		return;
 	uint64_t *next = tl_calloc(mf->n, sizeof(*next));
@@ -520,7 +589,7 @@ size_t tl_mf_good_peers(const struct tl_metafetch *mf, struct sockaddr_storage *
 {
 	size_t k = 0;
 	for (size_t i = 0; i < mf->n && k < max; i++)
-		if (mf->c[i].st != C_BANNED && mf->c[i].st != C_NO_UTM) {
+		if (mf->c[i].st != C_BANNED && mf->c[i].st != C_NO_UTM && mf->c[i].st != C_GONE && !mf->c[i].is_incoming) {
 			out[k] = mf->c[i].addr;
 			lens[k++] = mf->c[i].len;
 		}

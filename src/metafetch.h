@@ -1,7 +1,7 @@
 /*
  * metafetch.h: fetching a magnet link's metadata from peers (BEP 9 over
- * BEP 10). Peer addresses come from the DHT, x.pe and PEX; the fetcher
- * dials up to TL_MF_MAX_CONNS of them, asks each for 16 KiB pieces of the
+ * BEP 10). Peer addresses come from the DHT, x.pe and PEX, and peers
+ * connect to us; the fetcher keeps up to TL_MF_MAX_CONNS connections, asks each for 16 KiB pieces of the
  * info dictionary in parallel (several requests in flight per peer),
  * re-assigns a piece whose request timed out or was rejected, and hands
  * the metadata up only once its SHA-1 equals the infohash.
@@ -29,6 +29,7 @@
 #include "digest.h"
 
 struct tl_metafetch;
+struct tl_peer;
 struct tl_torrent_ctx;
 
 /* Connections at once, requests in flight per peer, request timeout. */
@@ -48,6 +49,15 @@ struct tl_metafetch *tl_mf_new(const struct tl_torrent_ctx *ctx, const struct tl
 void tl_mf_free(struct tl_metafetch *mf);
 /* A candidate peer (repeats are merged). */
 void tl_mf_add_peer(struct tl_metafetch *mf, const struct sockaddr *sa, socklen_t len);
+/*
+ * An incoming connection for our infohash, from tl_peer_ops.on_infohash:
+ * attach it as one more source. Its address is not dialed later unless
+ * its extension handshake names its listen port. Returns 0 when taken,
+ * -1 (the caller closes it) when the fetch is done or has
+ * TL_MF_MAX_CONNS incoming connections (dialed ones count apart), or the
+ * address was banned.
+ */
+int tl_mf_take_incoming(struct tl_metafetch *mf, struct tl_peer *p);
 /* Once a second: timeouts, dialing. */
 void tl_mf_tick(struct tl_metafetch *mf, uint64_t now_ms);
 

@@ -414,7 +414,7 @@ static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *
 	p->addrlen = addrlen;
 	name_addr(p);
 	p->am_choking = p->peer_choking = true;
-	p->max_reqs = TL_PEER_MIN_REQS;
+	p->max_reqs = TL_PEER_INIT_REQS;
 	p->last_block_ms = p->last_send_ms = tl_now_ms();
 	p->in_reqs = tl_calloc(TL_PEER_OUR_REQQ, sizeof(*p->in_reqs));
 	bufferevent_setcb(p->bev, read_cb, write_cb, event_cb, p);

@@ -134,6 +134,9 @@ struct tl_peer {
 #define TL_PEER_OUR_REQQ 500u
 /* Pipeline depth bounds (blocks). */
 #define TL_PEER_MIN_REQS 16u
+/* Depth of a new connection, before any rate is measured: deep enough
+ * that the first second is not spent waiting on round trips (2 MiB). */
+#define TL_PEER_INIT_REQS 128u
 #define TL_PEER_MAX_REQS 512u
 
 /*

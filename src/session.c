@@ -42,6 +42,12 @@ struct tl_session {
 	size_t ntorrents;
 	struct tl_sdht *dht;
 	struct tl_peer *incoming; /* accepted, handshake not matched yet */
+	struct incoming_hook {
+		struct tl_infohash ih;
+		tl_session_incoming_fn fn;
+		void *arg;
+	} hooks[MAX_TORRENTS]; /* infohashes without a torrent yet */
+	size_t nhooks;
 };
 
 int tl_session_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *len_out)
@@ -101,6 +107,9 @@ static int in_infohash(struct tl_peer *p, const struct tl_infohash *ih)
 	for (size_t i = 0; i < s->ntorrents; i++)
 		if (memcmp(tl_torrent_infohash(s->torrents[i])->b, ih->b, 20) == 0)
 			return tl_torrent_take_incoming(s->torrents[i], p);
+	for (size_t i = 0; i < s->nhooks; i++)
+		if (memcmp(s->hooks[i].ih.b, ih->b, 20) == 0)
+			return s->hooks[i].fn(s->hooks[i].arg, p);
 	return -1;
 }
 
@@ -335,6 +344,24 @@ static struct tl_sdht_watch *dht_watch(struct tl_session *s, struct tl_torrent *
 			tl_sdht_add_node(s->dht, (struct sockaddr *)&a, len);
 	}
 	return tl_sdht_watch(s->dht, &mi->infohash, tl_session_port(s), o->is_read_only, dht_peer_cb, t);
+}
+
+void tl_session_hook_incoming(struct tl_session *s, const struct tl_infohash *ih, tl_session_incoming_fn fn,
+    void *arg)
+{
+	tl_session_unhook_incoming(s, arg);
+	if (s->nhooks == MAX_TORRENTS)
+		return; /* such peers are refused, as before any hook */
+	s->hooks[s->nhooks++] = (struct incoming_hook){ .ih = *ih, .fn = fn, .arg = arg };
+}
+
+void tl_session_unhook_incoming(struct tl_session *s, void *arg)
+{
+	for (size_t i = 0; i < s->nhooks; i++)
+		if (s->hooks[i].arg == arg) {
+			s->hooks[i] = s->hooks[--s->nhooks];
+			return;
+		}
 }
 
 struct tl_sdht *tl_session_dht(struct tl_session *s)

@@ -21,6 +21,7 @@
 struct event_base;
 struct tl_session;
 struct tl_sdht;
+struct tl_peer;
 
 struct tl_session_opts {
 	const char *bind;      /* listen and dial from this address; NULL: any (v4 and v6) */
@@ -49,6 +50,18 @@ uint16_t tl_session_port(const struct tl_session *s);
 /* Add a torrent over mi (taken); it starts checking at once. */
 struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take,
     const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out);
+
+/*
+ * Incoming connections whose infohash no torrent has (a magnet link whose
+ * metadata is being fetched) go to fn: it attaches the peer
+ * (tl_peer_attach) and returns 0, or refuses it with -1. At most one hook
+ * per arg; tl_session_unhook_incoming removes it (NULL-safe on an arg that
+ * has none). Torrents come first when both match.
+ */
+typedef int (*tl_session_incoming_fn)(void *arg, struct tl_peer *p);
+void tl_session_hook_incoming(struct tl_session *s, const struct tl_infohash *ih, tl_session_incoming_fn fn,
+    void *arg);
+void tl_session_unhook_incoming(struct tl_session *s, void *arg);
 
 /* The session's DHT, or NULL when it runs without one. */
 struct tl_sdht *tl_session_dht(struct tl_session *s);

@@ -31,8 +31,12 @@ struct tl_sdht_watch {
 struct tl_sdht {
 	struct event_base *base;
 	struct dht_ev *ev;
-	struct event *pace_ev;
+	struct event *pace_ev;   /* the pacing tick: refills the start budget */
+	struct event *now_ev;    /* one-shot: start due lookups without waiting for the tick */
+	unsigned budget;         /* lookups that may still start in this tick */
 	struct tl_sdht_watch *watches;
+	int self_af;             /* the --bind address (0: none): our own announces */
+	uint8_t self_ip[16];
 };
 
 static const int families[2] = { AF_INET, AF_INET6 };
@@ -102,6 +106,15 @@ static bool running(const struct tl_sdht_watch *w)
 	return w->search_id[0] || w->search_id[1];
 }
 
+/* Our own announce, handed back: the bound address and our port. */
+static bool is_self(const struct tl_sdht_watch *w, int af, const uint8_t *c)
+{
+	size_t alen = af == AF_INET ? 4 : 16;
+	uint16_t port = (uint16_t)(c[alen] << 8 | c[alen + 1]);
+	return w->announce_port && port == w->announce_port && w->d->self_af == af &&
+	    memcmp(c, w->d->self_ip, alen) == 0;
+}
+
 static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash, int af,
     const uint8_t *peers, size_t npeers, bool is_done)
 {
@@ -110,6 +123,8 @@ static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash
 	size_t plen = af == AF_INET ? 6 : 18;
 	for (size_t i = 0; i < npeers; i++) {
 		const uint8_t *c = peers + i * plen;
+		if (is_self(w, af, c))
+			continue;
 		struct sockaddr_storage ss;
 		memset(&ss, 0, sizeof(ss));
 		socklen_t len;
@@ -165,17 +180,29 @@ static void start_lookup(struct tl_sdht_watch *w)
 	dht_ev_kick(d->ev);
 }
 
+/* Start the lookups that are due, as many as the tick's budget allows. */
+static void start_due(struct tl_sdht *d)
+{
+	uint64_t now = now_ms();
+	for (struct tl_sdht_watch *w = d->watches; w && d->budget > 0; w = w->next)
+		if (!running(w) && now >= w->next_ms) {
+			start_lookup(w);
+			d->budget--;
+		}
+}
+
 static void pace_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
 	struct tl_sdht *d = arg;
-	uint64_t now = now_ms();
-	unsigned started = 0;
-	for (struct tl_sdht_watch *w = d->watches; w && started < TL_SDHT_STARTS_PER_TICK; w = w->next)
-		if (!running(w) && now >= w->next_ms) {
-			start_lookup(w);
-			started++;
-		}
+	d->budget = TL_SDHT_STARTS_PER_TICK;
+	start_due(d);
+}
+
+static void now_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	start_due(arg);
 }
 
 struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *o, const char **why_out)
@@ -203,7 +230,13 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	d->base = base;
 	d->ev = ev;
 	d->pace_ev = event_new(base, -1, EV_PERSIST, pace_cb, d);
-	struct timeval tv = { 0, 250 * 1000 };
+	d->now_ev = event_new(base, -1, 0, now_cb, d);
+	d->budget = TL_SDHT_STARTS_PER_TICK;
+	if (o->bind && inet_pton(AF_INET, o->bind, d->self_ip) == 1)
+		d->self_af = AF_INET;
+	else if (o->bind && inet_pton(AF_INET6, o->bind, d->self_ip) == 1)
+		d->self_af = AF_INET6;
+	struct timeval tv = { 0, TL_SDHT_TICK_MS * 1000 };
 	event_add(d->pace_ev, &tv);
 	return d;
 }
@@ -215,6 +248,7 @@ void tl_sdht_free(struct tl_sdht *d)
 	while (d->watches)
 		tl_sdht_unwatch(d->watches);
 	event_free(d->pace_ev);
+	event_free(d->now_ev);
 	dht_ev_free(d->ev);
 	free(d);
 }
@@ -250,9 +284,12 @@ struct tl_sdht_watch *tl_sdht_watch(struct tl_sdht *d, const struct tl_infohash 
 	w->is_seed = is_seed;
 	w->fn = fn;
 	w->arg = arg;
-	w->next_ms = 0; /* at the next pacing tick */
+	w->next_ms = 0; /* due now */
 	w->next = d->watches;
 	d->watches = w;
+	/* From the loop, not from here: the caller may not be ready for
+	 * peers yet (they can come from the very first reply). */
+	event_active(d->now_ev, EV_TIMEOUT, 0);
 	return w;
 }
 
@@ -274,8 +311,10 @@ void tl_sdht_unwatch(struct tl_sdht_watch *w)
 
 void tl_sdht_watch_now(struct tl_sdht_watch *w)
 {
-	if (!running(w))
+	if (!running(w)) {
 		w->next_ms = 0;
+		event_active(w->d->now_ev, EV_TIMEOUT, 0);
+	}
 }
 
 void tl_sdht_watch_stats(const struct tl_sdht_watch *w, unsigned *lookups_out, unsigned *peers_out)

@@ -8,8 +8,9 @@
  * Torrents register a watch: the watch looks the infohash up (and
  * announces our TCP port when it has one) as soon as it is added, again
  * every TL_SDHT_ANNOUNCE_MS with jitter, sooner while nothing was found.
- * Lookups are paced (at most TL_SDHT_STARTS_PER_TICK started a second) so
- * that any number of torrents can be watched. A lookup asked for before
+ * Lookups are paced (at most TL_SDHT_STARTS_PER_TICK started per
+ * TL_SDHT_TICK_MS tick) so that any number of torrents can be watched; a
+ * new watch starts within the budget at once, not at the next tick. A lookup asked for before
  * the routing table has nodes waits inside libdht until it has some.
  *
  * Owns the dht_ev adapter and the watches; a watch belongs to the caller
@@ -34,8 +35,9 @@ struct tl_sdht_watch;
 #define TL_SDHT_JITTER_MS (2u * 60 * 1000)
 /* Retry period while a lookup found no peer at all. */
 #define TL_SDHT_RETRY_MS (20u * 1000)
-/* Lookups started per pacing tick (one tick a second). */
+/* Lookups started per pacing tick, and the tick. */
 #define TL_SDHT_STARTS_PER_TICK 4u
+#define TL_SDHT_TICK_MS 250u
 
 struct tl_sdht_opts {
 	const char *bind;               /* numeric address; NULL: any, IPv4 and IPv6 */

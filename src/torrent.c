@@ -704,10 +704,32 @@ void tl_torrent_dial_known(struct tl_torrent *t)
 	}
 }
 
+static uint16_t port_of(const struct sockaddr_storage *a)
+{
+	return a->ss_family == AF_INET ? ((const struct sockaddr_in *)a)->sin_port
+	                               : ((const struct sockaddr_in6 *)a)->sin6_port;
+}
+
 void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len)
 {
 	if (len > sizeof(struct sockaddr_storage))
 		return;
+	struct sockaddr_storage a;
+	memset(&a, 0, sizeof(a));
+	memcpy(&a, addr, len);
+	/* Every DHT round, PEX message and tracker reply names the same
+	 * peers again: one entry each, or a connected peer is dialed twice.
+	 * A fresh report of one we failed to reach is worth a try now. */
+	for (size_t i = 0; i < t->nknown; i++) {
+		struct known_peer *k = &t->known[i];
+		if (same_host(&k->addr, &a) && port_of(&k->addr) == port_of(&a)) {
+			if (!k->serial && k->fails > 0) {
+				k->next_try_ms = 0;
+				tl_torrent_dial_known(t);
+			}
+			return;
+		}
+	}
 	if (t->nknown == t->known_cap) {
 		t->known_cap = t->known_cap ? t->known_cap * 2 : 8;
 		t->known = tl_reallocarray(t->known, t->known_cap, sizeof(*t->known));
@@ -786,8 +808,10 @@ void tl_torrent_stop(struct tl_torrent *t)
 	t->is_stopping = true;
 	while (t->peers)
 		tl_peer_close(t->peers, "stopping");
-	/* A last checkpoint records the final mtimes for an instant restart. */
-	t->is_ckpt_dirty = true;
+	/* A last checkpoint records the final mtimes for an instant restart
+	 * (already done when the last one was quiescent: complete, say). */
+	if (!t->is_ckpt_final)
+		t->is_ckpt_dirty = true;
 	tl_torrent_finish_stop(t);
 }
 

@@ -59,8 +59,12 @@ int tl_tx_parse_hs(struct tl_peer *p, const uint8_t *payload, size_t len, const 
 		p->ext_metadata_size = hs.metadata_size;
 	if (hs.has_port)
 		p->ext_port = hs.port;
-	if (hs.has_reqq)
+	if (hs.has_reqq) {
 		p->peer_reqq = hs.reqq;
+		/* The first depth must not exceed what the peer queues either. */
+		if (p->max_reqs > hs.reqq)
+			p->max_reqs = hs.reqq < TL_PEER_MIN_REQS ? TL_PEER_MIN_REQS : hs.reqq;
+	}
 	p->has_ext_hs = true;
 	return TL_OK;
 }

@@ -87,6 +87,7 @@ struct tl_torrent {
 	struct tl_disk_job *check_jobs; /* CHECK_INFLIGHT of them */
 	/* resume checkpoints */
 	bool is_ckpt_running, is_ckpt_dirty;
+	bool is_ckpt_final;  /* the last one was quiescent: no write can follow it */
 	uint64_t last_ckpt_ms;
 	/* state */
 	bool is_complete, is_stopping, is_stopped, is_failed;

@@ -68,9 +68,12 @@ void tl_torrent_checkpoint(struct tl_torrent *t)
 	sv->nfiles = t->l.nfiles;
 	sv->infohash = t->mi->infohash;
 	sv->npieces = t->l.npieces;
-	sv->is_quiescent = t->is_stopping;
+	/* Stopping, or complete (nothing is requested any more): once the
+	 * writes in flight are done, the files do not change again. */
+	sv->is_quiescent = t->is_stopping || t->is_complete;
 	for (struct active_piece *ap = t->active; ap; ap = ap->next)
 		sv->is_quiescent &= !ap->is_writing;
+	t->is_ckpt_final = sv->is_quiescent;
 	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
 	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
 	struct ckpt *c = tl_calloc(1, sizeof(*c));

@@ -72,7 +72,12 @@ struct tl_metainfo *tl_fetch_load_saved(const char *state_dir, const struct tl_m
 	return mi;
 }
 
-/* Write "d4:info<info>e" atomically (temp file, fsync, rename). */
+/*
+ * Write "d4:info<info>e" through a temp file and a rename. No fsync: the
+ * file is a cache that tl_fetch_load_saved checks against the infohash,
+ * so what a crash leaves behind (nothing, or a torn file) only costs a
+ * fetch again, while a sync would delay the download on every magnet.
+ */
 static void save(const struct tl_fetch *f)
 {
 	if (!f->state_dir)
@@ -90,7 +95,7 @@ static void save(const struct tl_fetch *f)
 	if (ok) {
 		FILE *out = fdopen(fd, "wb");
 		ok = out && fputs("d4:info", out) >= 0 && fwrite(f->info, 1, f->info_len, out) == f->info_len &&
-		    fputc('e', out) != EOF && fflush(out) == 0 && fsync(fd) == 0;
+		    fputc('e', out) != EOF && fflush(out) == 0;
 		if (out)
 			ok = fclose(out) == 0 && ok;
 		else
@@ -150,6 +155,12 @@ static void dht_peer_cb(void *arg, const struct sockaddr *sa, socklen_t len)
 	tl_mf_add_peer(f->mf, sa, len);
 }
 
+static int incoming_cb(void *arg, struct tl_peer *p)
+{
+	struct tl_fetch *f = arg;
+	return tl_mf_take_incoming(f->mf, p);
+}
+
 void tl_fetch_add_peer(struct tl_fetch *f, const struct sockaddr *sa, socklen_t len)
 {
 	tl_mf_add_peer(f->mf, sa, len);
@@ -185,6 +196,7 @@ struct tl_fetch *tl_fetch_new(struct tl_session *s, const struct tl_magnet *mg, 
 		add_spec(f, mg->peers[i]);
 	for (size_t i = 0; i < nextra; i++)
 		add_spec(f, extra[i]);
+	tl_session_hook_incoming(s, &f->ih, incoming_cb, f);
 	struct tl_sdht *d = tl_session_dht(s);
 	if (d)
 		f->watch = tl_sdht_watch(d, &f->ih, tl_session_port(s), false, dht_peer_cb, f);
@@ -195,6 +207,7 @@ void tl_fetch_free(struct tl_fetch *f)
 {
 	if (!f)
 		return;
+	tl_session_unhook_incoming(f->s, f);
 	tl_sdht_unwatch(f->watch);
 	if (f->tick_ev)
 		event_free(f->tick_ev);
