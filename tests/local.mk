@@ -512,3 +512,7 @@ TESTS += tests/unit/test_session_tracker
 # -- magnet: metadata over incoming connections
 TESTS += tests/integration/magnet_incoming.sh
 EXTRA_DIST += tests/integration/magnet_incoming.sh
+
+# ---- get/seed: the listen port is kept in the state directory
+TESTS += tests/integration/port_saved.sh
+EXTRA_DIST += tests/integration/port_saved.sh

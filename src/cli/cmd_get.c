@@ -583,14 +583,56 @@ static void fetched(void *arg, struct tl_metainfo *mi_take, const struct sockadd
 		tl_torrent_add_peer(r->t, (const struct sockaddr *)&peers[i], lens[i]);
 }
 
-static char *dht_state_path(const char *state)
+/* STATE/name, or NULL without a state directory. */
+static char *state_file(const char *state, const char *name)
 {
 	if (!state)
 		return NULL;
-	size_t n = strlen(state) + 16;
+	size_t n = strlen(state) + strlen(name) + 2;
 	char *p = tl_malloc(n);
-	snprintf(p, n, "%s/dht.state", state);
+	snprintf(p, n, "%s/%s", state, name);
 	return p;
+}
+
+/*
+ * Without --port the listen port is the one the last run with this state
+ * directory used, so a restart keeps our address: peers, PEX and the DHT
+ * nodes that stored it (and our own saved DHT identity) stay right. The
+ * file holds the decimal port; anything else reads as "none".
+ */
+static uint16_t saved_port(const char *state)
+{
+	char *path = state_file(state, "port");
+	uint16_t port = 0;
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (f) {
+		char buf[16] = { 0 }, *end;
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		unsigned long v = strtoul(buf, &end, 10);
+		if (n > 0 && buf[0] >= '0' && buf[0] <= '9' && (*end == '\0' || !strcmp(end, "\n")) &&
+		    v >= 1 && v <= 65535)
+			port = (uint16_t)v;
+	}
+	free(path);
+	return port;
+}
+
+static void save_port(const char *state, uint16_t port)
+{
+	if (!state || port == 0 || saved_port(state) == port)
+		return;
+	char *path = state_file(state, "port"), *tmp = state_file(state, "port.tmp");
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fprintf(f, "%u\n", port) > 0;
+	if (f)
+		ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		tl_warn("cannot save the listen port in %s", state);
+		remove(tmp);
+	}
+	free(path);
+	free(tmp);
 }
 
 /* mkdir -p for the state directory (its parents may not exist yet). */
@@ -614,10 +656,11 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 	r.state = o->state_dir ? tl_strdup(o->state_dir) : default_state_dir();
 	if (r.state)
 		make_dirs(r.state);
-	char *dht_path = dht_state_path(r.state);
+	char *dht_path = state_file(r.state, "dht.state");
+	uint16_t last_port = o->is_port_given ? 0 : saved_port(r.state);
 	struct tl_session_opts so = {
 		.bind = o->bind,
-		.port = o->port,
+		.port = o->port ? o->port : last_port,
 		.max_peers = o->max_peers,
 		.up_limit = o->up_limit,
 		.down_limit = o->down_limit,
@@ -629,6 +672,11 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 	};
 	int rc = TL_EXIT_FAIL;
 	r.s = tl_session_new(&so, &why);
+	if (!r.s && last_port) {
+		tl_info("the last run's port %u is not free: taking another", last_port);
+		so.port = 0;
+		r.s = tl_session_new(&so, &why);
+	}
 	free(dht_path);
 	if (!r.s) {
 		fprintf(stderr, "trackless: %s\n", why);
@@ -636,6 +684,8 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 		free(r.state);
 		return TL_EXIT_FAIL;
 	}
+	if (!o->is_port_given)
+		save_port(r.state, tl_session_port(r.s));
 	if (!o->is_quiet && !o->is_json)
 		fprintf(stderr, "trackless: listening on port %u\n", tl_session_port(r.s));
 	r.start_ms = tl_now_ms();
@@ -710,6 +760,7 @@ int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o)
 		if (*end || v > 65535)
 			return -1;
 		o->port = (uint16_t)v;
+		o->is_port_given = true;
 		return 1;
 	case TL_OPT_BIND:
 		o->bind = arg;

@@ -20,6 +20,7 @@ struct tl_transfer_opts {
 	size_t npeers;
 	const char *bind;
 	uint16_t port;
+	bool is_port_given; /* --port, even 0 (any free port, not the saved one) */
 	const char *state_dir;
 	unsigned max_peers;
 	uint64_t up_limit, down_limit;
@@ -79,7 +80,8 @@ enum {
 
 #define TL_TRANSFER_COMMON_HELP \
 	"      --peer HOST:PORT   connect to this peer (repeatable)\n" \
-	"      --port PORT        listen on PORT (default: any free port)\n" \
+	"      --port PORT        listen on PORT; 0: any free port (default: the port of\n" \
+	"                         the last run with this state directory, else any)\n" \
 	"      --bootstrap H:P    DHT entry node (repeatable; replaces the built-in routers)\n" \
 	"      --dht-port PORT    DHT UDP port (default: the same number as --port)\n" \
 	"      --no-dht           no DHT: peers only from trackers, --peer and incoming connections\n" \
