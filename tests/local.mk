@@ -508,3 +508,10 @@ tests_unit_test_session_tracker_SOURCES = tests/unit/test_session_tracker.c
 tests_unit_test_session_tracker_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_session_tracker_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_session_tracker
+# scripts/bench-dht: a preloaded library that measures a node's service
+# time inside its process (recv to send), read by dht_load --svc
+noinst_PROGRAMS += tests/bench/svc_shim.so
+tests_bench_svc_shim_so_SOURCES = tests/bench/svc_shim.c tests/bench/svc_hist.h
+tests_bench_svc_shim_so_CFLAGS = $(AM_CFLAGS) -fPIC
+tests_bench_svc_shim_so_LDFLAGS = -shared
+tests_bench_svc_shim_so_LDADD = -ldl
