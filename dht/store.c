@@ -14,6 +14,10 @@
 #define IDX_BITS 24
 #define IDX_MASK ((1u << IDX_BITS) - 1u)
 #define NO_BLOCK UINT32_MAX
+/* Old index slots moved per new infohash while the index grows: the move
+ * must end before the new table (twice the old) passes load 0.7, i.e.
+ * within 0.7 x old slots new infohashes, so at least 1.43 per add. */
+#define STORE_MOVE_PER_ADD 16u
 
 _Static_assert(sizeof(struct store_ih) == 32, "an infohash record is 32 bytes");
 
@@ -87,7 +91,8 @@ void store_clear(struct dht_store *s)
 	for (size_t i = 0; i < s->nrec_chunk; i++)
 		free(s->rec[i]);
 	free(s->rec);
-	free(s->slot);
+	free(s->idx.slot);
+	free(s->old.slot);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -178,13 +183,14 @@ static bool block_move(struct dht_store *s, struct store_ih *r, int f, unsigned 
 
 /* ---- the index ---- */
 
-/* Slot holding ih (hash h), or the empty slot where it would go. */
-static size_t probe(const struct dht_store *s, const struct dht_id *ih, uint64_t h, bool *found)
+/* Slot of x holding ih (hash h), or the empty slot where it would go. */
+static size_t probe(const struct dht_store *s, const struct store_index *x, const struct dht_id *ih,
+    uint64_t h, bool *found)
 {
-	size_t mask = s->nslot - 1, i = (size_t)h & mask;
+	size_t mask = x->nslot - 1, i = (size_t)h & mask;
 	uint32_t tag = tag_of(h);
 	for (;;) {
-		uint32_t v = s->slot[i];
+		uint32_t v = x->slot[i];
 		if (v == 0) {
 			*found = false;
 			return i;
@@ -197,71 +203,132 @@ static size_t probe(const struct dht_store *s, const struct dht_id *ih, uint64_t
 	}
 }
 
-/* The slot that points at record k (which is indexed). */
-static size_t slot_of(const struct dht_store *s, size_t k)
+/* The table and slot that point at record k (which is indexed). */
+static size_t slot_of(struct dht_store *s, size_t k, struct store_index **x_out)
 {
-	size_t mask = s->nslot - 1, i = (size_t)hash_ih(s, &rec_at(s, k)->ih) & mask;
-	while ((s->slot[i] & IDX_MASK) != k + 1)
-		i = (i + 1) & mask;
-	return i;
+	uint64_t h = hash_ih(s, &rec_at(s, k)->ih);
+	struct store_index *x = &s->idx;
+	for (;;) {
+		size_t mask = x->nslot - 1;
+		for (size_t i = (size_t)h & mask; x->slot[i]; i = (i + 1) & mask) {
+			if ((x->slot[i] & IDX_MASK) == k + 1) {
+				*x_out = x;
+				return i;
+			}
+		}
+		x = &s->old; /* not in the new table: still in the old one */
+	}
 }
 
 static struct store_ih *lookup(const struct dht_store *s, const struct dht_id *ih)
 {
 	bool found;
-	if (s->nslot == 0)
+	if (s->idx.nslot == 0)
 		return NULL;
-	size_t i = probe(s, ih, hash_ih(s, ih), &found);
-	return found ? rec_at(s, (s->slot[i] & IDX_MASK) - 1) : NULL;
+	uint64_t h = hash_ih(s, ih);
+	size_t i = probe(s, &s->idx, ih, h, &found);
+	if (found)
+		return rec_at(s, (s->idx.slot[i] & IDX_MASK) - 1);
+	if (s->old.nslot == 0)
+		return NULL;
+	i = probe(s, &s->old, ih, h, &found);
+	return found ? rec_at(s, (s->old.slot[i] & IDX_MASK) - 1) : NULL;
 }
 
-static int rehash(struct dht_store *s, size_t nslot)
+/* Remove slot i of x (backward-shift deletion). */
+static void slot_delete(const struct dht_store *s, struct store_index *x, size_t i)
 {
-	uint32_t *ns = calloc(nslot, sizeof(*ns));
-	if (!ns)
-		return -1;
-	free(s->slot);
-	s->slot = ns;
-	s->nslot = nslot;
-	for (size_t k = 0; k < s->nih; k++) {
-		uint64_t h = hash_ih(s, &rec_at(s, k)->ih);
-		size_t i = (size_t)h & (nslot - 1);
-		while (ns[i])
-			i = (i + 1) & (nslot - 1);
-		ns[i] = tag_of(h) | (uint32_t)(k + 1);
-	}
-	return 0;
-}
-
-/* Remove the index slot i (backward-shift deletion). */
-static void slot_delete(struct dht_store *s, size_t i)
-{
-	size_t mask = s->nslot - 1, j = i;
+	size_t mask = x->nslot - 1, j = i;
 	for (;;) {
 		j = (j + 1) & mask;
-		if (s->slot[j] == 0)
+		if (x->slot[j] == 0)
 			break;
-		size_t home = (size_t)hash_ih(s, &rec_at(s, (s->slot[j] & IDX_MASK) - 1)->ih) & mask;
+		size_t home = (size_t)hash_ih(s, &rec_at(s, (x->slot[j] & IDX_MASK) - 1)->ih) & mask;
 		/* Move j back to i unless its home lies cyclically in (i, j]. */
 		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
 		if (!stays) {
-			s->slot[i] = s->slot[j];
+			x->slot[i] = x->slot[j];
 			i = j;
 		}
 	}
-	s->slot[i] = 0;
+	x->slot[i] = 0;
+}
+
+/*
+ * Growth moves the old table's slots into the new one a few at a time
+ * (STORE_MOVE_PER_ADD per new infohash, so it ends long before the new
+ * table is full): no announce pays for rehashing a large table. The
+ * cursor starts at an empty slot and moves whole clusters (runs of full
+ * slots), which leaves the old table a valid index of the rest: every
+ * probe path lies inside one cluster. Deletions in the old table shift
+ * slots only within their cluster, so none lands behind the cursor.
+ */
+static void move_slot(struct dht_store *s, uint32_t v)
+{
+	size_t mask = s->idx.nslot - 1;
+	size_t i = (size_t)hash_ih(s, &rec_at(s, (v & IDX_MASK) - 1)->ih) & mask;
+	while (s->idx.slot[i])
+		i = (i + 1) & mask;
+	s->idx.slot[i] = v;
+}
+
+static void move_slots(struct dht_store *s, size_t steps)
+{
+	struct store_index *o = &s->old;
+	size_t omask = o->nslot - 1;
+	while (o->nslot && steps) {
+		if (s->old_left == 0) {
+			free(o->slot);
+			memset(o, 0, sizeof(*o));
+			return;
+		}
+		/* a full slot here starts a cluster: the one before is empty */
+		bool in_cluster = o->slot[s->old_at] != 0;
+		do {
+			uint32_t v = o->slot[s->old_at];
+			if (v) {
+				move_slot(s, v);
+				o->slot[s->old_at] = 0;
+			}
+			s->old_at = (s->old_at + 1) & omask;
+			s->old_left--;
+			steps -= steps > 0;
+		} while (in_cluster && s->old_left && o->slot[s->old_at]);
+	}
+}
+
+/* Starts moving to a table twice as big (64 slots at first). */
+static int grow(struct dht_store *s)
+{
+	move_slots(s, SIZE_MAX); /* a move still running ends first */
+	size_t n = s->idx.nslot ? s->idx.nslot * 2 : 64;
+	uint32_t *ns = calloc(n, sizeof(*ns));
+	if (!ns)
+		return -1;
+	if (s->idx.nslot) {
+		s->old = s->idx;
+		s->old_at = 0;
+		while (s->old.slot[s->old_at]) /* load <= 0.7: an empty slot exists */
+			s->old_at++;
+		s->old_left = s->old.nslot;
+	}
+	s->idx.slot = ns;
+	s->idx.nslot = n;
+	return 0;
 }
 
 /* Remove record k (its blocks already freed) from the index and the
  * records; the last record takes its place. */
 static void remove_ih(struct dht_store *s, size_t k)
 {
-	slot_delete(s, slot_of(s, k));
+	struct store_index *x;
+	size_t i = slot_of(s, k, &x);
+	slot_delete(s, x, i);
 	size_t last = s->nih - 1;
 	if (k != last) {
-		size_t li = slot_of(s, last);
+		size_t li = slot_of(s, last, &x);
 		*rec_at(s, k) = *rec_at(s, last);
-		s->slot[li] = (s->slot[li] & ~IDX_MASK) | (uint32_t)(k + 1);
+		x->slot[li] = (x->slot[li] & ~IDX_MASK) | (uint32_t)(k + 1);
 	}
 	s->nih--;
 	/* Keep one spare chunk so that a store hovering at a chunk boundary
@@ -272,7 +339,7 @@ static void remove_ih(struct dht_store *s, size_t k)
 
 static struct store_ih *add_ih(struct dht_store *s, const struct dht_id *ih)
 {
-	if ((s->nih + 1) * 10 > s->nslot * 7 && rehash(s, s->nslot ? s->nslot * 2 : 64) != 0)
+	if ((s->nih + 1) * 10 > s->idx.nslot * 7 && grow(s) != 0)
 		return NULL;
 	if (s->nih == s->nrec_chunk * STORE_REC_CHUNK) {
 		if (s->nrec_chunk == s->arec_chunk) {
@@ -290,12 +357,13 @@ static struct store_ih *add_ih(struct dht_store *s, const struct dht_id *ih)
 	}
 	bool found;
 	uint64_t h = hash_ih(s, ih);
-	size_t i = probe(s, ih, h, &found);
+	size_t i = probe(s, &s->idx, ih, h, &found);
 	struct store_ih *r = rec_at(s, s->nih);
 	memset(r, 0, sizeof(*r));
 	r->ih = *ih;
-	s->slot[i] = tag_of(h) | (uint32_t)++s->nih;
-	return r;
+	s->idx.slot[i] = tag_of(h) | (uint32_t)++s->nih;
+	move_slots(s, STORE_MOVE_PER_ADD);
+	return rec_at(s, s->nih - 1);
 }
 
 /* ---- stamps ---- */
@@ -477,8 +545,10 @@ size_t store_each(const struct dht_store *s, const struct dht_id *ih, int64_t no
 size_t store_bytes(const struct dht_store *s)
 {
 	size_t b = sizeof(*s);
-	if (s->slot)
-		b += s->nslot * sizeof(*s->slot) + STORE_MALLOC_OVERHEAD;
+	if (s->idx.slot)
+		b += s->idx.nslot * sizeof(*s->idx.slot) + STORE_MALLOC_OVERHEAD;
+	if (s->old.slot)
+		b += s->old.nslot * sizeof(*s->old.slot) + STORE_MALLOC_OVERHEAD;
 	if (s->rec)
 		b += s->arec_chunk * sizeof(*s->rec) + STORE_MALLOC_OVERHEAD;
 	b += s->nrec_chunk * (STORE_REC_CHUNK * sizeof(struct store_ih) + STORE_MALLOC_OVERHEAD);

@@ -14,6 +14,9 @@
  *   A slot holds the record number + 1 (low 24 bits) and 8 bits of the
  *   hash, which turn away most mismatches without reading the record.
  *   Average 7.6 bytes per infohash (4 bytes at a load of 0.35 to 0.7).
+ *   The index doubles incrementally: the old table's slots move a few per
+ *   new infohash (lookups try both meanwhile), so no announce stalls on
+ *   a rehash; both tables together are at most 17 bytes per infohash.
  * - The peers of one infohash and family live in one block of a size
  *   class: 1..16 peers, then 8 classes per doubling, so a block is at
  *   least 8/9 full. Blocks of a class and family come from an arena of
@@ -68,11 +71,18 @@ struct store_arena {
 	uint8_t shift;     /* log2 of blocks per chunk */
 };
 
+struct store_index {
+	uint32_t *slot;        /* tag << 24 | record + 1; 0 = empty */
+	size_t nslot;          /* power of two, or 0 */
+};
+
 struct dht_store {
 	struct store_ih **rec; /* nih records in chunks of STORE_REC_CHUNK */
 	size_t nih, nrec_chunk, arec_chunk;
-	uint32_t *slot;        /* tag << 24 | record + 1; 0 = empty */
-	size_t nslot;          /* power of two */
+	struct store_index idx; /* where new infohashes go */
+	struct store_index old; /* while growing: the rest, moving into idx */
+	size_t old_at;          /* next slot of old to move */
+	size_t old_left;        /* slots of old not yet visited */
 	size_t max_ih, max_peers;
 	size_t npeers;
 	int64_t base_ms;       /* time 0 of the stamps */

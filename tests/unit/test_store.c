@@ -377,7 +377,7 @@ static void test_reuse_after_expiry(void)
 	CU_ASSERT_EQUAL(s.nih, 0);
 	CU_ASSERT_EQUAL(s.npeers, 0);
 	/* The index and one spare record chunk stay. */
-	CU_ASSERT_TRUE(store_bytes(&s) <= b0 + s.nslot * 4 + 40000);
+	CU_ASSERT_TRUE(store_bytes(&s) <= b0 + (s.idx.nslot + s.old.nslot) * 4 + 40000);
 	fill(&s, 100000, 30000, 3, AF_INET, STORE_EXPIRE_MS);
 	fill(&s, 130000, 5000, 20, AF_INET6, STORE_EXPIRE_MS);
 	CU_ASSERT_EQUAL(store_bytes(&s), b1);
@@ -464,6 +464,53 @@ static void test_caps(void)
 }
 
 
+/* The index grows while infohashes expire: removals land in both the old
+ * table and the new one during the incremental move, and every lookup
+ * agrees with a model throughout. */
+static void test_growth_while_expiring(void)
+{
+	uint64_t r = tl_test_seed() | 1;
+	enum { N = 20000 };
+	static int64_t at[N];
+	struct dht_store s;
+	store_init(&s, N, 4, key, 0);
+	for (int i = 0; i < N; i++)
+		at[i] = -1;
+	struct dht_addr a = p4(0x0a000001, 1);
+	int64_t now = 0;
+	bool is_ok = true;
+	size_t moves = 0;
+	for (int step = 0; step < 80000 && is_ok; step++) {
+		int i = (int)(xs(&r) % N);
+		struct dht_id id;
+		memset(id.b, 0, 20);
+		memcpy(id.b, &i, sizeof(i));
+		now += 40;
+		CU_ASSERT_EQUAL(store_announce(&s, &id, &a, false, now), DHT_OK);
+		at[i] = now / 1000 * 1000; /* stamps hold whole seconds */
+		moves += s.old.nslot != 0;
+		if (step % 37 != 0)
+			continue;
+		store_expire(&s, now);
+		for (int k = 0; k < 64; k++) {
+			int j = (int)(xs(&r) % N);
+			memset(id.b, 0, 20);
+			memcpy(id.b, &j, sizeof(j));
+			bool live = at[j] >= 0 && now - at[j] < STORE_EXPIRE_MS;
+			if ((store_count_peers(&s, &id, AF_INET) == 1) != live)
+				is_ok = false;
+		}
+	}
+	CU_ASSERT_TRUE(is_ok);
+	CU_ASSERT_TRUE(moves > 1000); /* the checks ran while tables moved */
+	size_t live = 0;
+	for (int i = 0; i < N; i++)
+		live += at[i] >= 0 && now - at[i] < STORE_EXPIRE_MS;
+	store_expire(&s, now);
+	CU_ASSERT_EQUAL(s.nih, live);
+	store_clear(&s);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -476,6 +523,7 @@ int main(void)
 		TL_TEST(test_reuse_after_expiry),
 		TL_TEST(test_long_run),
 		TL_TEST(test_caps),
+		TL_TEST(test_growth_while_expiring),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("store", tests);
