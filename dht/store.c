@@ -10,13 +10,14 @@
 
 #define TSZ 2u                 /* bytes of stamp after the compact address */
 #define STAMP_MAX 32767        /* seconds a stamp holds (15 bits) */
-#define REBASE_S 8192          /* store_expire moves base_ms past this age */
+#define REBASE_S 8192          /* store_expire moves base_ms once it is this old */
 #define IDX_BITS 24
 #define IDX_MASK ((1u << IDX_BITS) - 1u)
 #define NO_BLOCK UINT32_MAX
-/* Old index slots moved per new infohash while the index grows: the move
+/* Old index slots moved per new infohash while the index grows. The move
  * must end before the new table (twice the old) passes load 0.7, i.e.
- * within 0.7 x old slots new infohashes, so at least 1.43 per add. */
+ * within 0.7 x old slots new infohashes: at least 1.43 per add. 16 ends
+ * it within a ninth of that, so both tables are held only briefly. */
 #define STORE_MOVE_PER_ADD 16u
 
 _Static_assert(sizeof(struct store_ih) == 32, "an infohash record is 32 bytes");
