@@ -2,13 +2,32 @@
  * store.h: peers announced to us (BEP 5 announce_peer, BEP 33 seed flag),
  * served back in get_peers replies.
  *
- * Layout: a dense array of infohash records and an open-addressing index
- * of 32-bit slots (linear probing, backward-shift deletion) keyed by a
- * SipHash of the infohash under a random key, so chosen infohashes cannot
- * pile into one probe chain. Each record holds one compact array per
- * family: 6 (18) bytes of address and port plus 4 bytes of announce time
- * in seconds with the seed flag in the low bit, i.e. 10 bytes per IPv4
- * peer and 22 per IPv6 peer; a record is 56 bytes plus 8 of index.
+ * Layout, sized for <= 64 bytes per infohash plus <= 12 per IPv4 peer and
+ * <= 24 per IPv6 peer with every slack counted (store_bytes):
+ *
+ * - Infohash records (struct store_ih, 32 bytes) sit densely in chunks of
+ *   STORE_REC_CHUNK; growth adds a chunk, records never move on growth.
+ *   A removed record is replaced by the last one.
+ * - An open-addressing index of 32-bit slots (linear probing, backward-
+ *   shift deletion, load <= 0.7) keyed by a SipHash of the infohash under
+ *   a random key, so chosen infohashes cannot pile into one probe chain.
+ *   A slot holds the record number + 1 (low 24 bits) and 8 bits of the
+ *   hash, which turn away most mismatches without reading the record.
+ *   Average 7.6 bytes per infohash (4 bytes at a load of 0.35 to 0.7).
+ *   The index doubles incrementally: the old table's slots move a few per
+ *   new infohash (lookups try both meanwhile), so no announce stalls on
+ *   a rehash; both tables together are at most 17 bytes per infohash.
+ * - The peers of one infohash and family live in one block of a size
+ *   class: 1..16 peers, then 8 classes per doubling, so a block is at
+ *   least 8/9 full. Blocks of a class and family come from an arena of
+ *   STORE_ARENA_BYTES chunks with a free list (no malloc per infohash);
+ *   an arena whose blocks are all free gives its chunks back. A record
+ *   names its blocks as class << 24 | block number.
+ * - A peer is its compact address (6 or 18 bytes) and a 16-bit stamp:
+ *   seconds since base_ms << 1 | seed flag, i.e. 8 bytes per IPv4 peer
+ *   (<= 9 with class slack) and 20 per IPv6 peer (<= 22.5). base_ms moves
+ *   forward in store_expire (stamps are rewritten as it sweeps), so a
+ *   stamp never wraps and every age is exact.
  *
  * Peers are unique per (infohash, IP); a re-announce updates port, time
  * and seed flag. Peers expire STORE_EXPIRE_MS after their announce. The
@@ -29,27 +48,51 @@
 
 #define STORE_EXPIRE_MS (30 * 60 * 1000)
 #define STORE_KEY_LEN 16u
+/* Caps the store accepts: n is 16 bits, record and block numbers 24. */
+#define STORE_MAX_PEERS 65535u
+#define STORE_MAX_IH ((1u << 24) - 2u)
+#define STORE_REC_CHUNK 1024u      /* records per chunk (32 KiB) */
+#define STORE_ARENA_BYTES 16384u   /* bytes per arena chunk (at least one block) */
+#define STORE_NCLASS 112           /* size classes up to STORE_MAX_PEERS + 1 */
 
 struct store_ih {
 	struct dht_id ih;
-	uint32_t n[2];     /* peers per family (0 = IPv4, 1 = IPv6) */
-	uint32_t alloc[2];
-	uint8_t *p[2];     /* n[f] records of stride 10 / 22 */
+	uint32_t blk[2];   /* per family (0 = IPv4, 1 = IPv6): class << 24 | block */
+	uint16_t n[2];     /* peers per family; 0 = no block */
+};
+
+/* Blocks of one size class and family. */
+struct store_arena {
+	uint8_t **chunk;
+	uint32_t nchunk, achunk;
+	uint32_t used;     /* blocks carved from the chunks so far */
+	uint32_t nfree;
+	uint32_t free;     /* first free block + 1 (a list through the blocks); 0 = none */
+	uint8_t shift;     /* log2 of blocks per chunk */
+};
+
+struct store_index {
+	uint32_t *slot;        /* tag << 24 | record + 1; 0 = empty */
+	size_t nslot;          /* power of two, or 0 */
 };
 
 struct dht_store {
-	struct store_ih *ih;  /* dense, nih used */
-	size_t nih, aih;
-	uint32_t *slot;       /* index into ih + 1; 0 = empty */
-	size_t nslot;         /* power of two */
+	struct store_ih **rec; /* nih records in chunks of STORE_REC_CHUNK */
+	size_t nih, nrec_chunk, arec_chunk;
+	struct store_index idx; /* where new infohashes go */
+	struct store_index old; /* while growing: the rest, moving into idx */
+	size_t old_at;          /* next slot of old to move */
+	size_t old_left;        /* slots of old not yet visited */
 	size_t max_ih, max_peers;
 	size_t npeers;
-	int64_t base_ms;      /* time 0 of the stored seconds */
-	uint64_t rng;         /* reply sampling */
+	int64_t base_ms;       /* time 0 of the stamps */
+	uint64_t rng;          /* reply sampling */
 	uint8_t key[STORE_KEY_LEN];
+	struct store_arena arena[2][STORE_NCLASS];
 };
 
-/* Empty store with caps; key seeds the index hash and the sampler. */
+/* Empty store with caps (clamped to STORE_MAX_IH and STORE_MAX_PEERS);
+ * key seeds the index hash and the sampler. */
 void store_init(struct dht_store *s, size_t max_ih, size_t max_peers,
     const uint8_t key[STORE_KEY_LEN], int64_t now_ms);
 void store_clear(struct dht_store *s);
@@ -67,7 +110,8 @@ int store_announce(struct dht_store *s, const struct dht_id *ih, const struct dh
 size_t store_get(struct dht_store *s, const struct dht_id *ih, int af, bool noseed, size_t max,
     int64_t now_ms, uint8_t *out);
 
-/* Live peers stored for ih in family af (before sampling). */
+/* Peers stored for ih in family af (before sampling; expired ones count
+ * until store_expire drops them). */
 size_t store_count_peers(const struct dht_store *s, const struct dht_id *ih, int af);
 
 /* BEP 51: up to max stored infohashes (20 bytes each) into out, a
@@ -80,7 +124,19 @@ typedef void (*store_peer_fn)(void *ud, const uint8_t *ip, size_t iplen, bool is
 size_t store_each(const struct dht_store *s, const struct dht_id *ih, int64_t now_ms,
     store_peer_fn fn, void *ud);
 
-/* Drop expired peers and empty infohashes. */
+/* Drop expired peers and empty infohashes, move blocks that became too
+ * big to their class, and move base_ms forward. */
 void store_expire(struct dht_store *s, int64_t now_ms);
+
+/* Bytes the store holds: its struct, index, record chunks, arena chunks
+ * and chunk tables at their allocated size (free blocks and the unused
+ * tails of chunks included), plus STORE_MALLOC_OVERHEAD per allocation. */
+#define STORE_MALLOC_OVERHEAD 16u
+size_t store_bytes(const struct dht_store *s);
+
+/* Peer capacity of size class c (0 <= c < STORE_NCLASS), and the
+ * smallest class that holds n >= 1 peers. */
+uint32_t store_class_cap(unsigned c);
+unsigned store_class_of(uint32_t n);
 
 #endif

@@ -516,3 +516,11 @@ EXTRA_DIST += tests/integration/magnet_incoming.sh
 # ---- get/seed: the listen port is kept in the state directory
 TESTS += tests/integration/port_saved.sh
 EXTRA_DIST += tests/integration/port_saved.sh
+
+# scripts/bench-dht: a preloaded library that measures a node's service
+# time inside its process (recv to send), read by dht_load --svc
+noinst_PROGRAMS += tests/bench/svc_shim.so
+tests_bench_svc_shim_so_SOURCES = tests/bench/svc_shim.c tests/bench/svc_hist.h
+tests_bench_svc_shim_so_CFLAGS = $(AM_CFLAGS) -fPIC
+tests_bench_svc_shim_so_LDFLAGS = -shared
+tests_bench_svc_shim_so_LDADD = -ldl

@@ -9,27 +9,37 @@
  *
  * Phases:
  *   prefill  get_peers then announce_peer (with the token of that reply,
- *            from the same source) for N distinct infohashes;
+ *            from the same source) for N distinct infohashes, P peers
+ *            each (each peer its own source);
  *   load     a closed loop of W outstanding queries for D seconds, mixed
  *            ping / find_node / get_peers / announce_peer (valid tokens
  *            from the prefill); prints answered queries per second;
  *   latency  an open loop at a light fixed rate; prints the RTT p50/p99,
  *            which bounds the node's service time from above.
- * Reports the node's CPU time and RSS from /proc when --pid is given.
+ * Reports the node's CPU time and RSS from /proc when --pid is given, its
+ * service time (recv to send, inside the node) over the load phase when
+ * --svc names the histogram of tests/bench/svc_shim.so, and its own CPU
+ * per query (one core must drive the node past its target: ping,
+ * find_node and get_peers are patched copies of pre-encoded queries, and
+ * the socket is polled only when a non-blocking read finds nothing).
  * Single-threaded; Linux only (IP_PKTINFO, recvmmsg).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bench/svc_hist.h"
 #include "tests/sim/krpc_msg.h"
 #include "tests/sim/sim_rng.h"
 
@@ -39,7 +49,7 @@
 
 struct slot {
 	double sent;
-	uint32_t op;    /* prefill: infohash index; else 0 */
+	uint32_t op;    /* stored peer (infohash * peers + peer) */
 	uint8_t kind;   /* 0 free, 1 ping, 2 find, 3 get, 4 announce, 5 prefill get, 6 prefill ann */
 };
 
@@ -59,13 +69,23 @@ struct out_batch {
 	int n;
 };
 
+/* A pre-encoded query of one kind: tid and target are patched in. */
+struct tmpl {
+	uint8_t buf[256];
+	size_t len, tid_at, target_at;
+};
+
 struct load {
 	int fd;
+	double now;             /* the clock, read once per loop */
+	struct tmpl tm[4];      /* by kind: ping, find_node, get_peers */
 	struct out_batch ob;
 	struct sockaddr_in target;
 	uint32_t sources;
 	size_t n_hashes;
-	struct prefilled *pf;
+	uint32_t peers;         /* stored peers per infohash */
+	size_t n_pf;            /* n_hashes * peers */
+	struct prefilled *pf;   /* by stored peer */
 	struct slot slots[LOAD_SLOTS];
 	uint32_t next_slot;
 	size_t outstanding;
@@ -142,36 +162,62 @@ static void queue_from(struct load *l, uint32_t src, size_t len)
 		flush(l);
 }
 
-/* Queues one query of kind for infohash index h; returns 0 or -1 when
- * the slot table is full or the send failed. */
-static int issue(struct load *l, uint8_t kind, uint32_t h)
+/* Fills the templates of ping, find_node and get_peers: each built once
+ * with a placeholder tid and target, whose places are then found. */
+static int make_templates(struct load *l)
+{
+	static const uint8_t tid[4] = { 0xa5, 0x5a, 0x4c, 0x47 };
+	uint8_t target[20];
+	memset(target, 0xa5, sizeof(target));
+	for (int kind = 1; kind <= 3; kind++) {
+		struct tmpl *t = &l->tm[kind];
+		const size_t cap = sizeof(t->buf);
+		t->len = kind == 1 ? krpc_build_ping(t->buf, cap, tid, 4, l->id) :
+		    kind == 2 ? krpc_build_find_node(t->buf, cap, tid, 4, l->id, target) :
+			        krpc_build_get_peers(t->buf, cap, tid, 4, l->id, target);
+		const uint8_t *at = memmem(t->buf, t->len, "1:t4:\xa5\x5a", 7);
+		if (t->len == 0 || !at)
+			return -1;
+		t->tid_at = (size_t)(at - t->buf) + 5;
+		if (kind > 1) {
+			at = memmem(t->buf, t->len, target, sizeof(target));
+			if (!at)
+				return -1;
+			t->target_at = (size_t)(at - t->buf);
+		}
+	}
+	return 0;
+}
+
+/* Queues one query of kind: for ping and find_node op picks the target,
+ * for the others it is a stored peer (infohash op / peers, from its own
+ * source). Returns 0, or -1 when the slot table is full. */
+static int issue(struct load *l, uint8_t kind, uint32_t op)
 {
 	uint32_t s = l->next_slot;
-	if (l->slots[s].kind != 0)
+	if (l->slots[s].kind != 0 || kind < 1 || kind > 6)
 		return -1;
 	l->next_slot = (s + 1) % LOAD_SLOTS;
 	uint8_t tid[4] = { (uint8_t)(s >> 8), (uint8_t)s, 0x4c, 0x47 };
 	uint8_t *buf = l->ob.buf[l->ob.n], target[20];
-	const size_t cap = sizeof(l->ob.buf[0]);
 	size_t len = 0;
-	/* the source of a hash's announce must be the one its token is for */
-	uint32_t src = source_of(kind >= 3 ? h % l->sources : (uint32_t)sim_rng_below(&l->rng, l->sources));
-	hash_of(h, target);
-	switch (kind) {
-	case 1: len = krpc_build_ping(buf, cap, tid, 4, l->id); break;
-	case 2: len = krpc_build_find_node(buf, cap, tid, 4, l->id, target); break;
-	case 3:
-	case 5: len = krpc_build_get_peers(buf, cap, tid, 4, l->id, target); break;
-	case 4:
-	case 6:
-		len = krpc_build_announce(buf, cap, tid, 4, l->id, target, (uint16_t)(1024 + h % 60000),
-		    l->pf[h].token, l->pf[h].token_len);
-		break;
-	default: return -1;
+	/* the source of an announce must be the one its token is for */
+	uint32_t src = source_of(kind >= 3 ? op % l->sources : (uint32_t)sim_rng_below(&l->rng, l->sources));
+	hash_of(kind >= 3 ? op / l->peers : op, target);
+	if (kind == 4 || kind == 6) {
+		len = krpc_build_announce(buf, sizeof(l->ob.buf[0]), tid, 4, l->id, target,
+		    (uint16_t)(1024 + op % 60000), l->pf[op].token, l->pf[op].token_len);
+		if (len == 0)
+			return -1;
+	} else {
+		const struct tmpl *t = &l->tm[kind == 5 ? 3 : kind];
+		memcpy(buf, t->buf, t->len);
+		memcpy(buf + t->tid_at, tid, 4);
+		if (t->target_at)
+			memcpy(buf + t->target_at, target, 20);
+		len = t->len;
 	}
-	if (len == 0)
-		return -1;
-	l->slots[s] = (struct slot){ .sent = now_s(), .op = h, .kind = kind };
+	l->slots[s] = (struct slot){ .sent = l->now, .op = op, .kind = kind };
 	queue_from(l, src, len);
 	l->outstanding++;
 	l->sent++;
@@ -217,16 +263,16 @@ static void on_reply(struct load *l, const uint8_t *p, size_t len, double now)
 	l->outstanding--;
 }
 
-/* Reads what has arrived, waiting up to wait_ms for the first datagram. */
+/* Reads what has arrived. The socket is polled (up to wait_ms) only when
+ * a non-blocking read finds nothing: most rounds of a busy loop cost one
+ * recvmmsg and no poll. */
 static void drain(struct load *l, int wait_ms)
 {
 	flush(l);
-	struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
-	if (poll(&pfd, 1, wait_ms) <= 0)
-		return;
 	static uint8_t bufs[LOAD_BATCH][1500];
 	struct mmsghdr msgs[LOAD_BATCH];
 	struct iovec iov[LOAD_BATCH];
+	bool has_polled = false;
 	for (;;) {
 		memset(msgs, 0, sizeof(msgs));
 		for (int i = 0; i < LOAD_BATCH; i++) {
@@ -236,11 +282,18 @@ static void drain(struct load *l, int wait_ms)
 			msgs[i].msg_hdr.msg_iovlen = 1;
 		}
 		int n = recvmmsg(l->fd, msgs, LOAD_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			return;
-		double t = now_s();
+		if (n <= 0) {
+			struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
+			if (has_polled || poll(&pfd, 1, wait_ms) <= 0)
+				return;
+			has_polled = true;
+			continue;
+		}
+		l->now = now_s();
 		for (int i = 0; i < n; i++)
-			on_reply(l, bufs[i], msgs[i].msg_len, t);
+			on_reply(l, bufs[i], msgs[i].msg_len, l->now);
+		if (n < LOAD_BATCH)
+			return;
 	}
 }
 
@@ -261,7 +314,8 @@ static void prefill(struct load *l, size_t window)
 		uint32_t next = 0;
 		int rounds = 0;
 		while (rounds < 3) {
-			while (next < l->n_hashes && l->outstanding < window) {
+			l->now = now_s();
+			while (next < l->n_pf && l->outstanding < window) {
 				bool done = phase == 5 ? l->pf[next].token_len > 0 : l->pf[next].is_stored;
 				if (!done && (phase == 5 || l->pf[next].token_len > 0) && issue(l, (uint8_t)phase, next) != 0)
 					break;
@@ -273,16 +327,17 @@ static void prefill(struct load *l, size_t window)
 				expire(l, t);
 				last_expire = t;
 			}
-			if (next >= l->n_hashes && l->outstanding == 0) {
+			if (next >= l->n_pf && l->outstanding == 0) {
 				next = 0; /* another pass for the lost ones */
 				rounds++;
 			}
 		}
 	}
 	size_t stored = 0;
-	for (size_t i = 0; i < l->n_hashes; i++)
+	for (size_t i = 0; i < l->n_pf; i++)
 		stored += l->pf[i].is_stored;
-	printf("prefill: %zu of %zu infohashes announced in %.1f s\n", stored, l->n_hashes, now_s() - t0);
+	printf("prefill: %zu of %zu peers (%zu infohashes x %u) announced in %.1f s\n", stored, l->n_pf,
+	    l->n_hashes, l->peers, now_s() - t0);
 }
 
 static uint8_t pick_kind(struct load *l)
@@ -293,18 +348,18 @@ static uint8_t pick_kind(struct load *l)
 		return 1;
 	if (r < 50)
 		return 2;
-	if (r < 90 || l->n_hashes == 0)
+	if (r < 90 || l->n_pf == 0)
 		return 3;
 	return 4;
 }
 
-/* Infohash index for the next query: a prefilled one when there are
- * any (so get_peers finds values and announces have tokens). */
-static uint32_t pick_hash(struct load *l)
+/* Stored peer for the next query: a prefilled one when there are any (so
+ * get_peers finds values and announces have tokens). */
+static uint32_t pick_peer(struct load *l)
 {
-	if (l->n_hashes == 0)
+	if (l->n_pf == 0)
 		return (uint32_t)sim_rng_below(&l->rng, 1u << 30);
-	return (uint32_t)sim_rng_below(&l->rng, l->n_hashes);
+	return (uint32_t)sim_rng_below(&l->rng, l->n_pf);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -325,17 +380,17 @@ static void run_closed(struct load *l, double secs, size_t window)
 {
 	uint64_t a0 = l->answered, s0 = l->sent;
 	double t0 = now_s(), end = t0 + secs, last_expire = t0;
-	while (now_s() < end) {
+	while ((l->now = now_s()) < end) {
 		while (l->outstanding < window) {
 			uint8_t kind = pick_kind(l);
-			uint32_t h = pick_hash(l);
-			if (kind == 4 && (h >= l->n_hashes || l->pf[h].token_len == 0))
+			uint32_t h = pick_peer(l);
+			if (kind == 4 && (h >= l->n_pf || l->pf[h].token_len == 0))
 				kind = 3;
 			if (issue(l, kind, h) != 0)
 				break;
 		}
 		drain(l, 1);
-		double t = now_s();
+		double t = l->now;
 		if (t - last_expire > 0.5) {
 			expire(l, t);
 			last_expire = t;
@@ -353,11 +408,11 @@ static void run_open(struct load *l, double secs, double rate)
 	l->is_recording = true;
 	double t0 = now_s(), end = t0 + secs, next = t0, last_expire = t0;
 	while (now_s() < end) {
-		double t = now_s();
+		double t = l->now = now_s();
 		while (next <= t) {
 			uint8_t kind = pick_kind(l);
-			uint32_t h = pick_hash(l);
-			if (kind == 4 && (h >= l->n_hashes || l->pf[h].token_len == 0))
+			uint32_t h = pick_peer(l);
+			if (kind == 4 && (h >= l->n_pf || l->pf[h].token_len == 0))
 				kind = 3;
 			issue(l, kind, h);
 			next += 1.0 / rate;
@@ -407,10 +462,63 @@ static long rss_kib(int pid)
 	return kib;
 }
 
+/* This process's CPU time (user + system) in seconds. */
+static double own_cpu(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The node's service-time histogram (tests/bench/svc_shim.so), mapped
+ * read-only, or NULL. */
+static const struct svc_hist *svc_map(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	void *p = mmap(NULL, sizeof(struct svc_hist), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	const struct svc_hist *h = p;
+	return h->magic == SVC_MAGIC ? h : NULL;
+}
+
+/* Quantile q of the samples in histogram b minus those in a, in
+ * microseconds. */
+static double svc_quantile(const uint64_t *a, const uint64_t *b, double q)
+{
+	uint64_t n = 0, seen = 0;
+	for (unsigned i = 0; i < SVC_BUCKETS; i++)
+		n += b[i] - a[i];
+	uint64_t want = (uint64_t)(q * (double)n);
+	for (unsigned i = 0; i < SVC_BUCKETS; i++) {
+		seen += b[i] - a[i];
+		if (n && seen > want)
+			return (double)svc_bucket_floor(i) / 1e3;
+	}
+	return 0;
+}
+
+static void svc_report(const struct svc_hist *a, const struct svc_hist *b)
+{
+	uint64_t calls = b->recv_calls - a->recv_calls, dg = b->datagrams - a->datagrams;
+	printf("service time in the node (recv to reply sent): p50 %.1f us, p99 %.1f us, p99.9 %.1f us"
+	       " (%llu replies; %.1f datagrams per read)\n",
+	    svc_quantile(a->b, b->b, 0.5), svc_quantile(a->b, b->b, 0.99), svc_quantile(a->b, b->b, 0.999),
+	    (unsigned long long)(b->replies - a->replies), calls ? (double)dg / (double)calls : 0.0);
+	printf("processing per datagram in the node (read to first send / datagrams read): "
+	       "p50 %.2f us, p99 %.2f us\n", svc_quantile(a->per, b->per, 0.5), svc_quantile(a->per, b->per, 0.99));
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: dht_load --target IP:PORT [--pid PID] [--prefill N] [--duration S]\n"
-		   "                [--window W] [--sources N] [--rate R] [--seed S]\n");
+	fprintf(f, "usage: dht_load --target IP:PORT [--pid PID] [--prefill N] [--peers P]\n"
+		   "                [--duration S] [--window W] [--sources N] [--rate R]\n"
+		   "                [--seed S] [--svc FILE]\n"
+		   "--duration 0 stops after the prefill.\n");
 }
 
 int main(int argc, char **argv)
@@ -420,15 +528,17 @@ int main(int argc, char **argv)
 		{ "prefill", required_argument, NULL, 'f' }, { "duration", required_argument, NULL, 'd' },
 		{ "window", required_argument, NULL, 'w' }, { "sources", required_argument, NULL, 's' },
 		{ "rate", required_argument, NULL, 'r' }, { "seed", required_argument, NULL, 'S' },
+		{ "peers", required_argument, NULL, 'P' }, { "svc", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct load l;
-	const char *target = NULL;
+	const char *target = NULL, *svc_path = NULL;
 	int pid = 0;
 	double secs = 5, rate = 5000;
 	size_t window = 256;
 	uint64_t seed = 1;
 	l.sources = 60000;
+	l.peers = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -440,13 +550,16 @@ int main(int argc, char **argv)
 		case 's': l.sources = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'r': rate = strtod(optarg, NULL); break;
 		case 'S': seed = strtoull(optarg, NULL, 0); break;
+		case 'P': l.peers = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'v': svc_path = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
 	char host[64];
 	const char *colon = target ? strrchr(target, ':') : NULL;
 	if (!colon || (size_t)(colon - target) >= sizeof(host) || window == 0 || window >= LOAD_SLOTS ||
-	    l.sources == 0 || l.sources > 63u * 65536 || secs <= 0 || rate <= 0) {
+	    l.sources == 0 || l.sources > 63u * 65536 || secs < 0 || rate <= 0 || l.peers == 0 ||
+	    l.peers > l.sources || l.n_hashes * l.peers >= (1u << 31)) {
 		usage(stderr);
 		return 2;
 	}
@@ -460,32 +573,51 @@ int main(int argc, char **argv)
 	}
 	sim_rng_seed(&l.rng, seed);
 	sim_rng_bytes(&l.rng, l.id, 20);
-	l.pf = calloc(l.n_hashes ? l.n_hashes : 1, sizeof(*l.pf));
+	l.n_pf = l.n_hashes * l.peers;
+	l.pf = calloc(l.n_pf ? l.n_pf : 1, sizeof(*l.pf));
+	const struct svc_hist *svc = svc_path ? svc_map(svc_path) : NULL;
+	if (svc_path && !svc)
+		fprintf(stderr, "dht_load: no service-time histogram in %s\n", svc_path);
 	l.fd = socket(AF_INET, SOCK_DGRAM, 0);
 	int big = 8 << 20;
 	setsockopt(l.fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	setsockopt(l.fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	struct sockaddr_in any = { .sin_family = AF_INET };
-	if (!l.pf || l.fd < 0 || bind(l.fd, (struct sockaddr *)&any, sizeof(any)) != 0) {
+	if (!l.pf || l.fd < 0 || bind(l.fd, (struct sockaddr *)&any, sizeof(any)) != 0 ||
+	    make_templates(&l) != 0) {
 		perror("dht_load: socket");
 		return 1;
 	}
 	long rss0 = pid ? rss_kib(pid) : -1;
-	if (l.n_hashes)
+	if (l.n_pf)
 		prefill(&l, window);
 	long rss1 = pid ? rss_kib(pid) : -1;
 	if (pid && rss0 > 0 && rss1 > 0)
-		printf("rss: %ld KiB before prefill, %ld KiB after (%+.1f bytes per stored infohash)\n", rss0,
-		    rss1, l.n_hashes ? (double)(rss1 - rss0) * 1024.0 / (double)l.n_hashes : 0.0);
-	double cpu0 = pid ? cpu_of(pid) : -1, w0 = now_s();
-	uint64_t answered0 = l.answered;
-	run_closed(&l, secs, window);
-	double cpu1 = pid ? cpu_of(pid) : -1, w1 = now_s();
-	if (cpu0 >= 0 && cpu1 > cpu0)
-		printf("node cpu: %.2f s over %.2f s (%.0f%% of one core), %.0f queries per node CPU second\n",
-		    cpu1 - cpu0, w1 - w0, 100 * (cpu1 - cpu0) / (w1 - w0),
-		    (double)(l.answered - answered0) / (cpu1 - cpu0));
-	run_open(&l, secs < 3 ? secs : 3, rate);
+		printf("rss: %ld KiB before prefill, %ld KiB after (%+.1f bytes per stored infohash, "
+		       "%+.1f per stored peer)\n", rss0, rss1,
+		    l.n_hashes ? (double)(rss1 - rss0) * 1024.0 / (double)l.n_hashes : 0.0,
+		    l.n_pf ? (double)(rss1 - rss0) * 1024.0 / (double)l.n_pf : 0.0);
+	if (secs > 0) {
+		struct svc_hist s0, s1;
+		if (svc)
+			memcpy(&s0, svc, sizeof(s0));
+		double cpu0 = pid ? cpu_of(pid) : -1, w0 = now_s(), g0 = own_cpu();
+		uint64_t answered0 = l.answered, sent0 = l.sent;
+		run_closed(&l, secs, window);
+		double cpu1 = pid ? cpu_of(pid) : -1, w1 = now_s(), g1 = own_cpu();
+		if (svc)
+			memcpy(&s1, svc, sizeof(s1));
+		if (cpu0 >= 0 && cpu1 > cpu0)
+			printf("node cpu: %.2f s over %.2f s (%.0f%% of one core), %.0f queries per node CPU second\n",
+			    cpu1 - cpu0, w1 - w0, 100 * (cpu1 - cpu0) / (w1 - w0),
+			    (double)(l.answered - answered0) / (cpu1 - cpu0));
+		if (g1 > g0)
+			printf("generator cpu: %.2f s (%.0f%% of one core), %.0f queries sent per generator CPU second\n",
+			    g1 - g0, 100 * (g1 - g0) / (w1 - w0), (double)(l.sent - sent0) / (g1 - g0));
+		if (svc)
+			svc_report(&s0, &s1);
+		run_open(&l, secs < 3 ? secs : 3, rate);
+	}
 	printf("errors: %llu KRPC error replies\n", (unsigned long long)l.errors);
 	free(l.pf);
 	free(l.rtts);
