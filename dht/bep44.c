@@ -457,10 +457,13 @@ static bool reply_has_value(const struct bep44_reply *r)
 	return it && !(it->is_mutable && r->has_seq && it->seq <= r->seq);
 }
 
-/* The get reply, with nodes/nodes6 or without, into out[0..cap). */
-static size_t get_reply_at(const struct krpc_hdr *h, const struct bep44_reply *r,
-    bool with_nodes, uint8_t *out, size_t cap)
+/* The get reply with at most k entries of nodes and of nodes6 into
+ * out[0..cap). */
+static size_t get_reply_at(const struct krpc_hdr *h, const struct bep44_reply *r, size_t k,
+    uint8_t *out, size_t cap)
 {
+	size_t n4 = r->nodes_len < k * DHT_COMPACT_NODE4 ? r->nodes_len : k * DHT_COMPACT_NODE4;
+	size_t n6 = r->nodes6_len < k * DHT_COMPACT_NODE6 ? r->nodes6_len : k * DHT_COMPACT_NODE6;
 	struct benc_w w;
 	const struct bep44_item *it = r->item;
 	bool has_value = reply_has_value(r);
@@ -479,13 +482,13 @@ static size_t get_reply_at(const struct krpc_hdr *h, const struct bep44_reply *r
 		benc_w_cstr(&w, "k");
 		benc_w_str(&w, it->k, BEP44_KEY_LEN);
 	}
-	if (with_nodes && r->nodes_len) {
+	if (n4) {
 		benc_w_cstr(&w, "nodes");
-		benc_w_str(&w, r->nodes, r->nodes_len);
+		benc_w_str(&w, r->nodes, n4);
 	}
-	if (with_nodes && r->nodes6_len) {
+	if (n6) {
 		benc_w_cstr(&w, "nodes6");
-		benc_w_str(&w, r->nodes6, r->nodes6_len);
+		benc_w_str(&w, r->nodes6, n6);
 	}
 	/* seq is always sent for a mutable item so that a reader holding
 	 * a newer one can tell; k, v and sig only when it is news. */
@@ -518,16 +521,31 @@ static size_t get_reply_at(const struct krpc_hdr *h, const struct bep44_reply *r
 	return w.err ? 0 : w.len;
 }
 
+/* The get reply within cap with as many nodes as fit. A large value and
+ * nodes do not fit together: the value is what the reader came for, so
+ * the farthest nodes go first (the lists are closest first), but as many
+ * as fit stay: without them a lookup cannot get past the nodes that hold
+ * the value. */
+static size_t get_reply_fit(const struct krpc_hdr *h, const struct bep44_reply *r, uint8_t *out,
+    size_t cap)
+{
+	size_t most = r->nodes_len / DHT_COMPACT_NODE4;
+	if (r->nodes6_len / DHT_COMPACT_NODE6 > most)
+		most = r->nodes6_len / DHT_COMPACT_NODE6;
+	for (size_t k = most + 1; k-- > 0;) {
+		size_t n = get_reply_at(h, r, k, out, cap);
+		if (n > 0)
+			return n;
+	}
+	return 0;
+}
+
 size_t bep44_encode_get_reply(const struct krpc_hdr *h, const struct bep44_reply *r, uint8_t *out,
     size_t cap)
 {
-	size_t n = get_reply_at(h, r, true, out, min_cap(cap, KRPC_MAX_OUT));
-	/* a large value and nodes do not fit: the value is what the reader
-	 * came for, the nodes it can get from others */
-	if (n == 0 && (r->nodes_len || r->nodes6_len))
-		n = get_reply_at(h, r, false, out, min_cap(cap, KRPC_MAX_OUT));
+	size_t n = get_reply_fit(h, r, out, min_cap(cap, KRPC_MAX_OUT));
 	if (n == 0 && reply_has_value(r))
-		n = get_reply_at(h, r, false, out, min_cap(cap, KRPC_MAX_OUT_ITEM));
+		n = get_reply_fit(h, r, out, min_cap(cap, KRPC_MAX_OUT_ITEM));
 	return n;
 }
 

@@ -174,10 +174,11 @@ struct bep44_reply {
 
 /*
  * Encode a get reply (keys sorted) into out[0..cap). It is kept within
- * KRPC_MAX_OUT, dropping nodes and nodes6 when they and the value do not
- * fit together; only a reply whose value alone does not fit 1024 bytes
- * may take up to KRPC_MAX_OUT_ITEM (and cap). Returns the length, or 0
- * when it does not fit.
+ * KRPC_MAX_OUT, dropping the farthest entries of nodes and nodes6 when
+ * they and the value do not fit together; only a reply whose value alone
+ * does not fit 1024 bytes may take up to KRPC_MAX_OUT_ITEM (and cap),
+ * again with as many of the closest nodes as fit. Returns the length, or
+ * 0 when it does not fit.
  */
 size_t bep44_encode_get_reply(const struct krpc_hdr *h, const struct bep44_reply *r, uint8_t *out,
     size_t cap);

@@ -37,7 +37,9 @@
  * about 810 bytes cannot fit 1024. So the two messages that carry `v` (a
  * get reply with a value, a put query) may grow to this bound, and only
  * when the value alone does not fit KRPC_MAX_OUT (nodes and nodes6 are
- * dropped from a get reply first). 1452 = a 1500-byte MTU minus the IPv6
+ * dropped from a get reply first; within this bound it again carries as
+ * many of the closest nodes as fit, or a lookup could not get past the
+ * nodes holding the value). 1452 = a 1500-byte MTU minus the IPv6
  * (40) and UDP (8) headers: still one unfragmented datagram over IPv4 and
  * IPv6. libtorrent, too, sends these messages above 1024 bytes. Every
  * other message stays within KRPC_MAX_OUT. The largest message we build

@@ -407,8 +407,10 @@ static void test_big_get_reply(void)
 	uint8_t n4[8 * 26], n6[8 * 38], tid[16];
 	memset(seed, 3, sizeof(seed));
 	crypto_sign_seed_keypair(kpk, ksk, seed);
-	memset(n4, 4, sizeof(n4));
-	memset(n6, 6, sizeof(n6));
+	for (size_t i = 0; i < sizeof(n4); i++)
+		n4[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(n6); i++)
+		n6[i] = (uint8_t)(i * 7);
 	memset(tid, 't', sizeof(tid));
 	struct dht_addr ip6;
 	uint8_t ip6c[18] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1, [16] = 0x1a, [17] = 0xe1 };
@@ -428,14 +430,20 @@ static void test_big_get_reply(void)
 	const uint8_t *p;
 	size_t len;
 
-	/* 1000 bytes: over 1024 even alone; all but the nodes, within 1452 */
+	/* 1000 bytes: over 1024 even alone; every field, within 1452, with
+	 * the closest nodes that fit */
 	it.v_len = text_value(v, BEP44_MAX_V);
 	size_t n = bep44_encode_get_reply(&h, &r, out, sizeof(out));
 	CU_ASSERT_TRUE_FATAL(n > KRPC_MAX_OUT && n <= KRPC_MAX_OUT_ITEM);
 	parse_ok(out, n, &d, toks, 64);
 	long rr = benc_dict_get(&d, 0, "r");
-	CU_ASSERT_TRUE(benc_dict_get(&d, (size_t)rr, "nodes") < 0 &&
-	    benc_dict_get(&d, (size_t)rr, "nodes6") < 0);
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "nodes"), &p, &len) &&
+	    len > 0 && len < sizeof(n4) && len % 26 == 0 && memcmp(p, n4, len) == 0);
+	size_t k4 = len / 26;
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "nodes6"), &p, &len) &&
+	    len == k4 * 38 && memcmp(p, n6, len) == 0);
+	/* one more of each would not fit */
+	CU_ASSERT_TRUE(n + 26 + 38 + 2 > KRPC_MAX_OUT_ITEM);
 	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "k"), &p, &len) && len == 32 &&
 	    memcmp(p, kpk, 32) == 0);
 	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "sig"), &p, &len) && len == 64);
@@ -451,17 +459,27 @@ static void test_big_get_reply(void)
 	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, 0, "t"), &p, &len) && len == 16);
 	/* the caller's buffer still bounds it */
 	CU_ASSERT_EQUAL(bep44_encode_get_reply(&h, &r, out, KRPC_MAX_OUT), 0);
-	CU_ASSERT_EQUAL(bep44_encode_get_reply(&h, &r, out, n - 1), 0);
 	CU_ASSERT_EQUAL(bep44_encode_get_reply(&h, &r, out, n), n);
+	size_t fewer = bep44_encode_get_reply(&h, &r, out, n - 1);
+	CU_ASSERT_TRUE(fewer > KRPC_MAX_OUT && fewer + 26 + 38 == n);
 
-	/* 600 bytes fit 1024 without the nodes: they are dropped, 1024 holds */
+	/* 600 bytes fit 1024 with fewer nodes: the farthest are dropped,
+	 * 1024 holds */
 	it.v_len = text_value(v, 600);
 	n = bep44_encode_get_reply(&h, &r, out, sizeof(out));
 	CU_ASSERT_TRUE_FATAL(n > 0 && n <= KRPC_MAX_OUT);
 	parse_ok(out, n, &d, toks, 64);
 	rr = benc_dict_get(&d, 0, "r");
-	CU_ASSERT_TRUE(benc_dict_get(&d, (size_t)rr, "nodes") < 0 &&
-	    benc_dict_get(&d, (size_t)rr, "v") >= 0);
+	CU_ASSERT_TRUE(benc_dict_get(&d, (size_t)rr, "v") >= 0);
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "nodes"), &p, &len) &&
+	    len > 0 && len < sizeof(n4) && memcmp(p, n4, len) == 0);
+	CU_ASSERT_TRUE(n + 26 + 38 + 2 > KRPC_MAX_OUT);
+	/* 750 bytes fit 1024 alone: no node at all, but not past 1024 */
+	it.v_len = text_value(v, 750);
+	n = bep44_encode_get_reply(&h, &r, out, sizeof(out));
+	CU_ASSERT_TRUE_FATAL(n > 0 && n <= KRPC_MAX_OUT);
+	CU_ASSERT_FALSE(has(out, n, "5:nodes"));
+	CU_ASSERT_TRUE(has(out, n, "1:v746:"));
 	/* 100 bytes: value and nodes together, within 1024 */
 	it.v_len = text_value(v, 100);
 	n = bep44_encode_get_reply(&h, &r, out, sizeof(out));
