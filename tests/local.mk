@@ -508,3 +508,7 @@ tests_unit_test_session_tracker_SOURCES = tests/unit/test_session_tracker.c
 tests_unit_test_session_tracker_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_session_tracker_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_session_tracker
+
+# BEP 44 values of the largest size (1000 bytes) between real processes
+TESTS += tests/integration/dht_item_big.sh
+EXTRA_DIST += tests/integration/dht_item_big.sh

@@ -3,8 +3,9 @@
 # processes on 127.0.0.2..13; `dht keygen` makes a key (mode 0600, no
 # overwrite); a mutable `dht put` through one node is read back by
 # `dht get` through another, a higher --seq replaces it, a lower one does
-# not; an immutable put comes back by its target. Bounded, loopback only,
-# every process stopped by PID.
+# not (the put fails, naming error 302); an immutable put comes back by its
+# target; a put reports "stored on N of M nodes" from the nodes' answers.
+# Bounded, loopback only, every process stopped by PID.
 set -euo pipefail
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/dht_nodes.sh"
 start_nodes 2 13
@@ -21,6 +22,7 @@ get() { timeout 20 "$bin" dht get "$@" --timeout 15; }
 
 put --key "$key" --salt s1 --seq 1 "hello" --bind 127.0.0.40 --bootstrap 127.0.0.5:$port \
 	|| fail "mutable put"
+grep -Eq "^stored on [1-8] of [1-8] nodes$" "$dir/put.out" || fail "put did not report its nodes"
 get "$pk" --salt s1 --bind 127.0.0.41 --bootstrap 127.0.0.9:$port >"$dir/get1.out" 2>&1 \
 	|| fail "mutable get"
 grep -qx "v: 5:hello" "$dir/get1.out" && grep -qx "seq: 1" "$dir/get1.out" || fail "get 1 output"
@@ -31,8 +33,13 @@ get "$pk" --salt s1 --json --bind 127.0.0.43 --bootstrap 127.0.0.11:$port >"$dir
 	|| fail "get seq 2"
 grep -q '"v":"5:world","seq":2' "$dir/get2.out" || fail "get 2 did not return seq 2"
 
-# a lower seq is refused by the storing nodes: seq 2 stays
-put --key "$key" --salt s1 --seq 1 "stale" --bind 127.0.0.44 --bootstrap 127.0.0.7:$port || true
+# a lower seq is refused by the storing nodes: seq 2 stays, the put fails
+if timeout 20 "$bin" dht put --key "$key" --salt s1 --seq 1 "stale" --json --bind 127.0.0.44 \
+	--bootstrap 127.0.0.7:$port --timeout 15 >"$dir/stale.out" 2>&1; then
+	fail "a put that no node stored exited 0"
+fi
+grep -q '"ok":false,"stored":0,"sent":[1-8],"errors":\[{"code":302,' "$dir/stale.out" \
+	|| fail "the stale put did not report error 302"
 get "$pk" --salt s1 --bind 127.0.0.45 --bootstrap 127.0.0.12:$port >"$dir/get3.out" 2>&1 \
 	|| fail "get after stale put"
 grep -qx "seq: 2" "$dir/get3.out" || fail "a stale seq replaced the item"
@@ -45,4 +52,4 @@ want=$(printf '15:immutable value' | sha1sum | cut -c1-40)
 get "$target" --bind 127.0.0.47 --bootstrap 127.0.0.13:$port >"$dir/get4.out" 2>&1 \
 	|| fail "immutable get"
 grep -qx "v: 15:immutable value" "$dir/get4.out" || fail "immutable get output"
-echo "PASS: mutable put/get with seq 1 -> 2 (stale 1 refused), immutable put/get"
+echo "PASS: mutable put/get with seq 1 -> 2 (stale 1 refused with 302), immutable put/get"
