@@ -348,7 +348,7 @@ static uint32_t pw_new_id(struct dht *d)
 	return d->next_search_id;
 }
 
-/* Report the put of op (search search_id) and free op. */
+/* Report the put of op (search search_id) to its callback. */
 static void put_report(const struct bep44_op *op, uint32_t search_id,
     const struct dht_put_report *rep)
 {
@@ -760,8 +760,8 @@ static void answer_bep44(struct dht *d, struct fam *f, const struct krpc_msg *m,
 		r.nodes6_len = nodes_blob(d, f6, &q.target, now_ms, n6);
 	}
 	dht_token_make(&d->tokens, from, &q.target, tok);
-	/* nodes are dropped before the value; KRPC_MAX_OUT_ITEM only for a
-	 * value that does not fit 1024 bytes alone (bep44.c) */
+	/* the farthest nodes are dropped to fit 1024 bytes; KRPC_MAX_OUT_ITEM
+	 * only for a value that does not fit 1024 alone (bep44.c) */
 	send_to(d, from, bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out)));
 }
 

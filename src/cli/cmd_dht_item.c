@@ -100,7 +100,9 @@ static void item_usage(FILE *f)
 	    "options: --bootstrap HOST:PORT (repeatable), --bind ADDR, --port PORT, --json,\n"
 	    "         --timeout SEC (default 30)\n"
 	    "TARGET is 40 hex digits, PUBKEY 64. keygen writes the 32-byte ed25519 seed as\n"
-	    "hex with mode 0600 (default FILE: dht.key) and refuses to overwrite.\n");
+	    "hex with mode 0600 (default FILE: dht.key) and refuses to overwrite. put prints\n"
+	    "the target, then \"stored on N of M nodes\" and the error codes of refusals on\n"
+	    "stderr, and fails when no node stored the item.\n");
 }
 
 static int parse_item_args(int argc, char **argv, struct item_opts *o)
