@@ -15,7 +15,7 @@ key=$dir/k.key
 pk=$("$bin" dht keygen -o "$key") || fail "keygen"
 value() { head -c 1200 /dev/urandom | base64 -w0 | head -c 996; } # "996:" + 996 = 1000
 salt=$(printf 's%.0s' $(seq 1 64))
-put() { timeout 20 "$bin" dht put "$@" --timeout 15; }
+put() { timeout 30 "$bin" dht put "$@" --timeout 25; }
 get() { timeout 20 "$bin" dht get "$@" --timeout 15; }
 
 v1=$(value)
