@@ -1,8 +1,9 @@
 /* test_sim_items.c: BEP 44 on the simulator: among 1,000 nodes, a mutable
  * item put by one node is read back by others, a higher seq replaces it,
  * a stale cas and a lower seq are refused by the storing nodes (the put
- * reports 301 and 302 from them and stored on none), and an immutable
- * item comes back by its hash; 1000-byte values (the BEP 44 maximum),
+ * reports 301 and 302 from them and stored on none), an immutable item
+ * comes back by its hash, and a put cancelled while it waits for answers
+ * calls nothing; 1000-byte values (the BEP 44 maximum),
  * mutable and immutable, go both ways, every datagram staying within
  * 1024 bytes except those carrying such a value (within 1452); BEP 33:
  * after 500 announces
@@ -188,6 +189,25 @@ static void test_immutable(void)
 	target.b[0] ^= 1;
 	get(601, &target, NULL, &g);
 	CU_ASSERT_FALSE(g.has_item);
+
+	/* cancelled while the put waits for answers (its lookup is over):
+	 * no callback, and the id is gone */
+	struct dht_item other = { .v = (const uint8_t *)"5:other", .v_len = 7 };
+	struct dht *d = sim_dht(net, 4);
+	uint32_t id;
+	memset(&g, 0, sizeof(g));
+	CU_ASSERT_EQUAL_FATAL(dht_put_item(d, &other, AF_INET, item_cb, &g, sim_now_ms(net), &id),
+	    DHT_OK);
+	struct dht_stats st = { .searches = 1 };
+	for (int i = 0; i < 3000 && st.searches > 0 && !g.is_done; i++) {
+		sim_run_for(net, 1);
+		dht_get_stats(d, &st);
+	}
+	CU_ASSERT_TRUE_FATAL(st.searches == 0 && !g.is_done);
+	CU_ASSERT_EQUAL(dht_search_cancel(d, id), DHT_OK);
+	sim_run_for(net, 6000);
+	CU_ASSERT_FALSE(g.is_done);
+	CU_ASSERT_EQUAL(dht_search_cancel(d, id), DHT_ENOTFOUND);
 }
 
 /* A 1000-byte bencoded value: "996:" and 996 bytes of tag-numbered text. */
