@@ -1,14 +1,13 @@
 /* test_sim_items.c: BEP 44 on the simulator: among 1,000 nodes, a mutable
  * item put by one node is read back by others, a higher seq replaces it,
  * a stale cas and a lower seq are refused by the storing nodes (the put
- * reports 301 and 302 from them and stored on none), an immutable item
- * comes back by its hash, and a put cancelled while it waits for answers
- * calls nothing; 1000-byte values (the BEP 44 maximum),
- * mutable and immutable, go both ways, every datagram staying within
- * 1024 bytes except those carrying such a value (within 1452); BEP 33:
- * after 500 announces
- * (200 of them seeds) a scrape estimates both counts within 10 %, and a
- * BEP 51 walk toward the infohash samples it within its query bound. */
+ * reports their 301 and 302), an immutable item comes back by its hash,
+ * and a put cancelled while it waits for answers calls nothing;
+ * 1000-byte values (the BEP 44 maximum), mutable and immutable, go both
+ * ways, every datagram staying within 1024 bytes except those carrying
+ * such a value (within 1452); BEP 33: after 500 announces (200 of them
+ * seeds) a scrape estimates both counts within 10 %, and a BEP 51 walk
+ * toward the infohash samples it within its query bound. */
 #include "tests/unit/cutest.h"
 
 #include <sodium.h>
