@@ -12,6 +12,8 @@
 #include "dht/addr.h"
 #include "dht/benc.h"
 
+_Static_assert(KRPC_MAX_OUT_ITEM <= KRPC_MAX_IN, "we accept the largest datagram we send");
+
 /* v may nest one level below the argument dictionary (krpc_decode's depth
  * cap lets nothing deeper through anyway). */
 #define BEP44_MAX_DEPTH KRPC_MAX_DEPTH
@@ -443,13 +445,29 @@ void bep44_store_expire(struct bep44_store *s, int64_t now_ms)
 
 /* ---- get reply ---- */
 
-size_t bep44_encode_get_reply(const struct krpc_hdr *h, const struct bep44_reply *r, uint8_t *out,
-    size_t cap)
+static size_t min_cap(size_t cap, size_t bound)
 {
+	return cap < bound ? cap : bound;
+}
+
+/* Whether a get reply carries the item's value (k, v, sig). */
+static bool reply_has_value(const struct bep44_reply *r)
+{
+	const struct bep44_item *it = r->item;
+	return it && !(it->is_mutable && r->has_seq && it->seq <= r->seq);
+}
+
+/* The get reply with at most k entries of nodes and of nodes6 into
+ * out[0..cap). */
+static size_t get_reply_at(const struct krpc_hdr *h, const struct bep44_reply *r, size_t k,
+    uint8_t *out, size_t cap)
+{
+	size_t n4 = r->nodes_len < k * DHT_COMPACT_NODE4 ? r->nodes_len : k * DHT_COMPACT_NODE4;
+	size_t n6 = r->nodes6_len < k * DHT_COMPACT_NODE6 ? r->nodes6_len : k * DHT_COMPACT_NODE6;
 	struct benc_w w;
 	const struct bep44_item *it = r->item;
-	bool has_value = it && !(it->is_mutable && r->has_seq && it->seq <= r->seq);
-	benc_w_init_fixed(&w, out, cap < KRPC_MAX_OUT ? cap : KRPC_MAX_OUT);
+	bool has_value = reply_has_value(r);
+	benc_w_init_fixed(&w, out, cap);
 	benc_w_dict(&w);
 	if (h->ip) {
 		uint8_t c[DHT_COMPACT_PEER6];
@@ -464,13 +482,13 @@ size_t bep44_encode_get_reply(const struct krpc_hdr *h, const struct bep44_reply
 		benc_w_cstr(&w, "k");
 		benc_w_str(&w, it->k, BEP44_KEY_LEN);
 	}
-	if (r->nodes_len) {
+	if (n4) {
 		benc_w_cstr(&w, "nodes");
-		benc_w_str(&w, r->nodes, r->nodes_len);
+		benc_w_str(&w, r->nodes, n4);
 	}
-	if (r->nodes6_len) {
+	if (n6) {
 		benc_w_cstr(&w, "nodes6");
-		benc_w_str(&w, r->nodes6, r->nodes6_len);
+		benc_w_str(&w, r->nodes6, n6);
 	}
 	/* seq is always sent for a mutable item so that a reader holding
 	 * a newer one can tell; k, v and sig only when it is news. */
@@ -501,6 +519,34 @@ size_t bep44_encode_get_reply(const struct krpc_hdr *h, const struct bep44_reply
 	benc_w_cstr(&w, "r");
 	benc_w_end(&w);
 	return w.err ? 0 : w.len;
+}
+
+/* The get reply within cap with as many nodes as fit. A large value and
+ * nodes do not fit together: the value is what the reader came for, so
+ * the farthest nodes go first (the lists are closest first), but as many
+ * as fit stay: without them a lookup cannot get past the nodes that hold
+ * the value. */
+static size_t get_reply_fit(const struct krpc_hdr *h, const struct bep44_reply *r, uint8_t *out,
+    size_t cap)
+{
+	size_t most = r->nodes_len / DHT_COMPACT_NODE4;
+	if (r->nodes6_len / DHT_COMPACT_NODE6 > most)
+		most = r->nodes6_len / DHT_COMPACT_NODE6;
+	for (size_t k = most + 1; k-- > 0;) {
+		size_t n = get_reply_at(h, r, k, out, cap);
+		if (n > 0)
+			return n;
+	}
+	return 0;
+}
+
+size_t bep44_encode_get_reply(const struct krpc_hdr *h, const struct bep44_reply *r, uint8_t *out,
+    size_t cap)
+{
+	size_t n = get_reply_fit(h, r, out, min_cap(cap, KRPC_MAX_OUT));
+	if (n == 0 && reply_has_value(r))
+		n = get_reply_fit(h, r, out, min_cap(cap, KRPC_MAX_OUT_ITEM));
+	return n;
 }
 
 /* ---- client ---- */
@@ -619,7 +665,7 @@ size_t bep44_encode_get(const struct krpc_hdr *h, const struct dht_id *id,
     const struct dht_id *target, uint8_t *out, size_t cap)
 {
 	struct benc_w w;
-	benc_w_init_fixed(&w, out, cap < KRPC_MAX_OUT ? cap : KRPC_MAX_OUT);
+	benc_w_init_fixed(&w, out, min_cap(cap, KRPC_MAX_OUT));
 	benc_w_dict(&w);
 	benc_w_cstr(&w, "a");
 	benc_w_dict(&w);
@@ -632,11 +678,12 @@ size_t bep44_encode_get(const struct krpc_hdr *h, const struct dht_id *id,
 	return w.err ? 0 : w.len;
 }
 
-size_t bep44_encode_put(const struct krpc_hdr *h, const struct dht_id *id,
-    const struct bep44_op *op, const uint8_t *token, size_t token_len, uint8_t *out, size_t cap)
+/* The put query into out[0..cap). */
+static size_t put_at(const struct krpc_hdr *h, const struct dht_id *id, const struct bep44_op *op,
+    const uint8_t *token, size_t token_len, uint8_t *out, size_t cap)
 {
 	struct benc_w w;
-	benc_w_init_fixed(&w, out, cap < KRPC_MAX_OUT ? cap : KRPC_MAX_OUT);
+	benc_w_init_fixed(&w, out, cap);
 	benc_w_dict(&w);
 	benc_w_cstr(&w, "a");
 	benc_w_dict(&w);
@@ -665,4 +712,34 @@ size_t bep44_encode_put(const struct krpc_hdr *h, const struct dht_id *id,
 	benc_w_end(&w);
 	query_tail(&w, h, "put");
 	return w.err ? 0 : w.len;
+}
+
+size_t bep44_encode_put(const struct krpc_hdr *h, const struct dht_id *id,
+    const struct bep44_op *op, const uint8_t *token, size_t token_len, uint8_t *out, size_t cap)
+{
+	size_t n = put_at(h, id, op, token, token_len, out, min_cap(cap, KRPC_MAX_OUT));
+	if (n == 0)
+		n = put_at(h, id, op, token, token_len, out, min_cap(cap, KRPC_MAX_OUT_ITEM));
+	return n;
+}
+
+void bep44_report_add(struct dht_put_report *r, int64_t code)
+{
+	if (code < 0)
+		return;
+	if (code == 0) {
+		r->stored++;
+		return;
+	}
+	r->errors++;
+	size_t i = 0;
+	while (i < r->ncodes && r->codes[i].code != code)
+		i++;
+	if (i == DHT_PUT_MAX_CODES)
+		return;
+	if (i == r->ncodes) {
+		r->codes[i].code = code > INT32_MAX ? INT32_MAX : (int)code;
+		r->ncodes++;
+	}
+	r->codes[i].count++;
 }

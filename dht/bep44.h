@@ -172,8 +172,14 @@ struct bep44_reply {
 	int64_t seq;
 };
 
-/* Encode a get reply (keys sorted) into out[0..cap). Returns the length, or
- * 0 when it does not fit KRPC_MAX_OUT. */
+/*
+ * Encode a get reply (keys sorted) into out[0..cap). It is kept within
+ * KRPC_MAX_OUT, dropping the farthest entries of nodes and nodes6 when
+ * they and the value do not fit together; only a reply whose value alone
+ * does not fit 1024 bytes may take up to KRPC_MAX_OUT_ITEM (and cap),
+ * again with as many of the closest nodes as fit. Returns the length, or
+ * 0 when it does not fit.
+ */
 size_t bep44_encode_get_reply(const struct krpc_hdr *h, const struct bep44_reply *r, uint8_t *out,
     size_t cap);
 
@@ -214,10 +220,19 @@ void bep44_op_item(const struct bep44_op *op, struct dht_item *out);
 bool bep44_op_offer(struct bep44_op *op, const uint8_t *p, size_t len, bep44_sha1_fn sha1,
     void *ud);
 
-/* Encode our get query (id, target) and put query (id, op's item, token). */
+/* Encode our get query (id, target; within KRPC_MAX_OUT) and put query
+ * (id, op's item, token: within KRPC_MAX_OUT when it fits, else within
+ * KRPC_MAX_OUT_ITEM). Return the length, or 0 when it does not fit cap. */
 size_t bep44_encode_get(const struct krpc_hdr *h, const struct dht_id *id,
     const struct dht_id *target, uint8_t *out, size_t cap);
 size_t bep44_encode_put(const struct krpc_hdr *h, const struct dht_id *id,
     const struct bep44_op *op, const uint8_t *token, size_t token_len, uint8_t *out, size_t cap);
+
+/*
+ * Count one answer to a put in r: code 0 is a reply (stored), a BEP 5/44
+ * error code an error (kept per code, the first DHT_PUT_MAX_CODES distinct
+ * codes), -1 no answer (counted in neither).
+ */
+void bep44_report_add(struct dht_put_report *r, int64_t code);
 
 #endif

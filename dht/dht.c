@@ -10,8 +10,8 @@
  * that did not decode, and no reply we did not ask for is used.
  *
  * Answering a query costs no allocation: the message is decoded into a
- * struct on the stack and the reply is encoded into a fixed 1024-byte
- * buffer inside the instance.
+ * struct on the stack and the reply is encoded into a fixed buffer inside
+ * the instance (1024 bytes; 1452 for BEP 44 values, krpc.h).
  *
  * Single thread per instance; no global state.
  */
@@ -84,6 +84,17 @@ struct own_item {
 	int64_t next_ms;
 };
 
+/* A put sent to the closest nodes, waiting for their answers. Its queries
+ * carry id, an id of its own (a get reply of the finished lookup arriving
+ * late is not an answer to the put); the callback gets search_id. */
+struct put_wait {
+	uint32_t id;
+	uint32_t search_id;
+	struct bep44_op *op;
+	size_t outstanding;
+	struct dht_put_report rep;
+};
+
 struct fam {
 	bool is_on;
 	int af;
@@ -105,6 +116,8 @@ struct dht {
 	struct dht_store store;
 	struct bep44_store items; /* BEP 44 items stored for others */
 	struct own_item *own;     /* BEP 44 items we put, re-put hourly */
+	struct put_wait *pw;      /* BEP 44 puts waiting for answers */
+	size_t npw;
 	struct {                  /* BEP 51: no resampling before this time */
 		struct dht_addr addr;
 		int64_t until_ms;
@@ -133,7 +146,7 @@ struct dht {
 	int32_t verify_tokens;
 	int64_t now_ms;     /* latest time passed in, for state queries */
 	struct dht_stats st;
-	uint8_t out[KRPC_MAX_OUT];
+	uint8_t out[KRPC_MAX_OUT_ITEM]; /* encoders keep all but BEP 44 values to 1024 */
 };
 
 /* ---- small helpers ---- */
@@ -177,7 +190,7 @@ static void send_to(struct dht *d, const struct dht_addr *to, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = dht_addr_to_sa(to, &ss);
-	if (len == 0 || len > KRPC_MAX_OUT)
+	if (len == 0 || len > KRPC_MAX_OUT_ITEM)
 		return;
 	if (d->cfg.send(d->cfg.ud, (const struct sockaddr *)&ss, sl, d->out, len) == 0) {
 		d->st.packets_out++;
@@ -311,30 +324,104 @@ static int send_item_get(struct dht *d, const struct lookup *lk, const struct lk
 	    bep44_encode_get(&h, id, &lk->target, d->out, sizeof(d->out)));
 }
 
-/* The lookup of a get or put is over: put to the closest with tokens,
- * then report. */
-static void item_done(struct dht *d, struct lookup *lk, int64_t now_ms)
+static struct lookup *lk_find(struct dht *d, uint32_t id, size_t *idx_out);
+
+static struct put_wait *pw_find(struct dht *d, uint32_t id, bool by_search_id, size_t *idx_out)
+{
+	for (size_t i = 0; i < d->npw; i++) {
+		if ((by_search_id ? d->pw[i].search_id : d->pw[i].id) == id) {
+			if (idx_out)
+				*idx_out = i;
+			return &d->pw[i];
+		}
+	}
+	return NULL;
+}
+
+/* A fresh id for the queries of a put: no lookup or put wait has it. */
+static uint32_t pw_new_id(struct dht *d)
+{
+	do
+		d->next_search_id++;
+	while (d->next_search_id == 0 || lk_find(d, d->next_search_id, NULL) ||
+	    pw_find(d, d->next_search_id, false, NULL));
+	return d->next_search_id;
+}
+
+/* Report the put of op (search search_id) to its callback. */
+static void put_report(const struct bep44_op *op, uint32_t search_id,
+    const struct dht_put_report *rep)
+{
+	struct dht_item it;
+	bep44_op_item(op, &it);
+	if (op->cb)
+		op->cb(op->ud, search_id, &op->target, &it, rep);
+}
+
+/* An answer to a put query of wait id: code 0 stored, > 0 an error
+ * code, -1 none (timeout, garbage). The last one reports. */
+static void put_answered(struct dht *d, uint32_t id, int64_t code)
+{
+	size_t idx;
+	struct put_wait *w = id ? pw_find(d, id, false, &idx) : NULL;
+	if (!w)
+		return;
+	bep44_report_add(&w->rep, code);
+	if (--w->outstanding > 0)
+		return;
+	struct put_wait done = *w;
+	d->pw[idx] = d->pw[--d->npw]; /* removed before the callback, which may call in */
+	put_report(done.op, done.search_id, &done.rep);
+	free(done.op);
+}
+
+/* The lookup of a put is over: send the put to the closest nodes that
+ * gave a token and wait for their answers (a re-put, with no callback,
+ * does not wait). Takes lk->item. */
+static void put_send(struct dht *d, struct lookup *lk, int64_t now_ms)
 {
 	struct bep44_op *op = lk->item;
 	const struct lk_cand *t[LK_K];
+	struct fam *f = fam_of(d, lk->af);
+	struct put_wait w = { .search_id = lk->id, .op = op };
+	struct put_wait *grown = op->cb ? realloc(d->pw, (d->npw + 1) * sizeof(*grown)) : NULL;
+	if (grown) {
+		d->pw = grown;
+		w.id = pw_new_id(d);
+	}
+	size_t nt = lookup_announce_targets(lk, t);
+	for (size_t i = 0; i < nt; i++) {
+		uint8_t tid[4];
+		struct krpc_hdr h;
+		struct pending *p = pend_open(d, tid, &h);
+		size_t len = p ? bep44_encode_put(&h, &f->id, op, t[i]->token, t[i]->token_len, d->out,
+		    sizeof(d->out)) : 0;
+		if (p && pend_send(d, p, &t[i]->addr, &t[i]->id, KRPC_UNKNOWN, w.id, now_ms, len) == 0)
+			w.rep.sent++;
+	}
+	lk->item = NULL;
+	w.outstanding = w.rep.sent;
+	if (w.id && w.outstanding) {
+		d->pw[d->npw++] = w;
+		return;
+	}
+	put_report(op, lk->id, &w.rep); /* none sent, or no room to wait: as it stands */
+	free(op);
+}
+
+/* The lookup of a get or put is over: put to the closest with tokens,
+ * or report the item found. */
+static void item_done(struct dht *d, struct lookup *lk, int64_t now_ms)
+{
+	struct bep44_op *op = lk->item;
 	struct dht_item it;
-	size_t n = 0;
 	if (op->is_put) {
-		struct fam *f = fam_of(d, lk->af);
-		size_t nt = lookup_announce_targets(lk, t);
-		for (size_t i = 0; i < nt; i++) {
-			uint8_t tid[4];
-			struct krpc_hdr h;
-			struct pending *p = pend_open(d, tid, &h);
-			size_t len = p ? bep44_encode_put(&h, &f->id, op, t[i]->token, t[i]->token_len,
-			    d->out, sizeof(d->out)) : 0;
-			if (p && pend_send(d, p, &t[i]->addr, &t[i]->id, KRPC_UNKNOWN, 0, now_ms, len) == 0)
-				n++;
-		}
+		put_send(d, lk, now_ms);
+		return;
 	}
 	bep44_op_item(op, &it);
 	if (op->cb)
-		op->cb(op->ud, lk->id, &lk->target, op->has_item ? &it : NULL, n);
+		op->cb(op->ud, lk->id, &lk->target, op->has_item ? &it : NULL, NULL);
 }
 
 static void reput_own(struct dht *d, int64_t now_ms);
@@ -673,14 +760,9 @@ static void answer_bep44(struct dht *d, struct fam *f, const struct krpc_msg *m,
 		r.nodes6_len = nodes_blob(d, f6, &q.target, now_ms, n6);
 	}
 	dht_token_make(&d->tokens, from, &q.target, tok);
-	size_t len = bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out));
-	if (len == 0) {
-		/* a large value and nodes do not fit 1024 bytes: the value
-		 * is what the reader came for */
-		r.nodes_len = r.nodes6_len = 0;
-		len = bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out));
-	}
-	send_to(d, from, len);
+	/* the farthest nodes are dropped to fit 1024 bytes; KRPC_MAX_OUT_ITEM
+	 * only for a value that does not fit 1024 alone (bep44.c) */
+	send_to(d, from, bep44_encode_get_reply(&h, &r, d->out, sizeof(d->out)));
 }
 
 static void answer(struct dht *d, struct fam *f, const struct krpc_msg *m,
@@ -921,6 +1003,7 @@ static void on_reply(struct dht *d, const struct krpc_msg *m, const struct dht_a
 		return;
 	if (m->type == KRPC_ERROR) {
 		d->st.errors_in++;
+		put_answered(d, search_id, m->err_code > 0 ? m->err_code : KRPC_ERR_GENERIC);
 		struct lookup *lk = search_id ? lk_find(d, search_id, NULL) : NULL;
 		if (lk) {
 			lookup_failed(lk, from);
@@ -939,6 +1022,7 @@ static void on_reply(struct dht *d, const struct krpc_msg *m, const struct dht_a
 	}
 	if (search_id)
 		on_lookup_reply(d, search_id, m, from, now_ms);
+	put_answered(d, search_id, 0);
 	start_queued(d, f->af, now_ms);
 }
 
@@ -973,6 +1057,7 @@ int dht_input(struct dht *d, const struct sockaddr *from, socklen_t fromlen, con
 				struct lookup *lk = p->search_id ? lk_find(d, p->search_id, NULL) : NULL;
 				uint32_t sid = p->search_id;
 				pend_free(d, p);
+				put_answered(d, sid, -1);
 				if (d->has_limiter)
 					limiter_blacklist(&d->lim, &a, now_ms);
 				if (lk) {
@@ -1013,6 +1098,7 @@ static void expire_pending(struct dht *d, int64_t now_ms)
 		struct lookup *lk = sid ? lk_find(d, sid, NULL) : NULL;
 		if (lk)
 			lookup_failed(lk, &to);
+		put_answered(d, sid, -1);
 	}
 }
 
@@ -1194,6 +1280,9 @@ void dht_free(struct dht *d)
 		lk_free(d->lk[i]);
 	free(d->lk);
 	free(d->own);
+	for (size_t i = 0; i < d->npw; i++)
+		free(d->pw[i].op);
+	free(d->pw);
 	free(d->pend);
 	free(d);
 }
@@ -1304,6 +1393,9 @@ static void keep_own(struct dht *d, const struct bep44_op *op, int af, int64_t n
 	}
 	d->own[i].op = *op;
 	d->own[i].op.cb = NULL;
+	/* once stored, the seq held is the item's own: a re-put naming the
+	 * old cas would be refused (301) by every node and let it expire */
+	d->own[i].op.has_cas = false;
 	d->own[i].af = af;
 	d->own[i].next_ms = now_ms + BEP44_REPUT_MS;
 }
@@ -1373,6 +1465,12 @@ int dht_search_cancel(struct dht *d, uint32_t search_id)
 {
 	size_t idx;
 	struct lookup *lk = d ? lk_find(d, search_id, &idx) : NULL;
+	struct put_wait *w = d && !lk ? pw_find(d, search_id, true, &idx) : NULL;
+	if (w) {
+		free(w->op);
+		d->pw[idx] = d->pw[--d->npw];
+		return DHT_OK;
+	}
 	if (!lk)
 		return DHT_ENOTFOUND;
 	lk_remove(d, idx);

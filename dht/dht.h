@@ -114,7 +114,10 @@ struct dht_config {
 	uint8_t version[4];           /* "v" field; all zero = "TL" 0 1 */
 
 	/*
-	 * Send one datagram (len ≤ 1024) to `to`. Returns 0 on success or -1
+	 * Send one datagram to `to`: len ≤ 1024 (BEP 32), except a BEP 44
+	 * get reply carrying a value or a BEP 44 put query whose value does
+	 * not fit 1024 bytes, which may be up to 1452 (KRPC_MAX_OUT_ITEM:
+	 * one datagram at a 1500-byte MTU over IPv6). Returns 0 on success or -1
 	 * when the datagram was dropped; the library does not retry a failed
 	 * send other than by its own timeouts. Required.
 	 */
@@ -300,14 +303,36 @@ struct dht_item {
 };
 
 /*
+ * The outcome of a put: of the `sent` closest nodes that gave a write
+ * token and were sent the put, `stored` answered with a reply and
+ * `errors` with a KRPC error; the rest did not answer within 5 s. codes
+ * holds the distinct error codes seen (the first DHT_PUT_MAX_CODES) with
+ * how many nodes sent each: 301 cas mismatch, 302 seq not newer than the
+ * stored one, 205 v too big, 206 bad signature, 207 salt too big, 203
+ * protocol error (e.g. a bad token), 202 server error.
+ */
+#define DHT_PUT_MAX_CODES 8u
+struct dht_put_report {
+	size_t sent;
+	size_t stored;
+	size_t errors;
+	size_t ncodes;
+	struct {
+		int code;
+		size_t count;
+	} codes[DHT_PUT_MAX_CODES];
+};
+
+/*
  * Item callback, called exactly once when the get or put is over. get:
  * item is the verified item with the highest seq (immutable: the value
- * whose hash is the target), or NULL when none was found. put: item is
- * what was put; nodes is how many of the closest nodes it was sent to
- * (0 = none gave a token). Pointers are valid during the call only.
+ * whose hash is the target), or NULL when none was found; put is NULL.
+ * put: item is what was put and put the report, given once every node
+ * sent the put has answered or timed out (sent == 0: none gave a token).
+ * Pointers are valid during the call only.
  */
 typedef void (*dht_item_fn)(void *ud, uint32_t search_id, const struct dht_id *target,
-    const struct dht_item *item, size_t nodes);
+    const struct dht_item *item, const struct dht_put_report *put);
 
 /*
  * Sign a mutable item with a libsodium ed25519 secret key (seed || public
@@ -335,8 +360,12 @@ DHT_API int dht_get_item(struct dht *dht, const struct dht_id *target, const uin
  * target that gave a write token, found by an iterative get. The item is
  * copied and re-put every hour while the instance runs (up to
  * DHT_MAX_OWN_ITEMS items; a new seq of the same target replaces the
- * old). Same returns as dht_search, plus DHT_EINVAL for an item over the
- * caps or with a bad signature.
+ * old). The callback comes when every node the put was sent to has
+ * answered or timed out, with the count of nodes that stored it and the
+ * error codes of those that refused (struct dht_put_report);
+ * dht_search_cancel of search_id until then drops the callback. Same
+ * returns as dht_search, plus DHT_EINVAL for an item over the caps or with
+ * a bad signature.
  */
 #define DHT_MAX_OWN_ITEMS 64u
 DHT_API int dht_put_item(struct dht *dht, const struct dht_item *item, int af, dht_item_fn cb,

@@ -27,15 +27,19 @@
 #include <event2/util.h>
 #include <sodium.h>
 
+#include "dht/krpc.h"
+
 /* BEP 32 caps what nodes send at 1024 bytes but asks receivers to accept
- * more; anything past a full Ethernet frame is not a DHT message. */
-#define DHT_EV_MAX_DATAGRAM 1500
+ * more (BEP 44 values make up to KRPC_MAX_OUT_ITEM = 1452 bytes, ours and
+ * libtorrent's); anything past a full Ethernet frame is not a DHT
+ * message. */
+#define DHT_EV_MAX_DATAGRAM KRPC_MAX_IN
 /* Datagrams read per recvmmsg call, and per read callback (so one busy
  * socket cannot starve the timer and the other socket). */
 #define DHT_EV_BATCH 32
-/* The core never sends more than 1024 bytes (BEP 32); a larger datagram
- * bypasses the send queue. */
-#define DHT_EV_MAX_OUT 1024
+/* The core sends at most 1024 bytes (BEP 32), or KRPC_MAX_OUT_ITEM for a
+ * BEP 44 value (krpc.h); a larger datagram would bypass the send queue. */
+#define DHT_EV_MAX_OUT KRPC_MAX_OUT_ITEM
 #define DHT_EV_READS_PER_CB 256
 /* Saved nodes get this long to fill the table before the built-in
  * routers are asked. A table that is not ready (fewer than 8 good nodes:

@@ -14,6 +14,8 @@
  * The encoders write canonical bencode (sorted keys) into caller storage of
  * at most KRPC_MAX_OUT bytes (BEP 32: never send more than 1024 bytes) and
  * return 0 when it would not fit, so an oversized datagram is never built.
+ * The one exception, BEP 44 messages carrying a value, is encoded by
+ * dht/bep44.c within KRPC_MAX_OUT_ITEM.
  *
  * Pure functions, no state; any thread.
  */
@@ -29,6 +31,22 @@
 
 /* BEP 32: a DHT datagram we send is at most 1024 bytes. */
 #define KRPC_MAX_OUT 1024u
+/*
+ * BEP 44 allows a bencoded `v` of up to 1000 bytes; with k (32), sig
+ * (64), seq, salt (up to 64), a token and the KRPC envelope, a value over
+ * about 810 bytes cannot fit 1024. So the two messages that carry `v` (a
+ * get reply with a value, a put query) may grow to this bound, and only
+ * when the value alone does not fit KRPC_MAX_OUT (nodes and nodes6 are
+ * dropped from a get reply first; within this bound it again carries as
+ * many of the closest nodes as fit, or a lookup could not get past the
+ * nodes holding the value). 1452 = a 1500-byte MTU minus the IPv6
+ * (40) and UDP (8) headers: still one unfragmented datagram over IPv4 and
+ * IPv6. libtorrent, too, sends these messages above 1024 bytes. Every
+ * other message stays within KRPC_MAX_OUT. The largest message we build
+ * (a mutable put with cas, a 64-byte salt, a 40-byte token and a
+ * 1000-byte v) is 1361 bytes.
+ */
+#define KRPC_MAX_OUT_ITEM 1452u
 /* BEP 51: samples in one reply (20 x 20 bytes keeps it under 1024). */
 #define KRPC_MAX_SAMPLES 20u
 /* Datagrams we decode: a UDP payload over an Ethernet MTU is not KRPC. */

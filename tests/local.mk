@@ -524,3 +524,7 @@ tests_bench_svc_shim_so_SOURCES = tests/bench/svc_shim.c tests/bench/svc_hist.h
 tests_bench_svc_shim_so_CFLAGS = $(AM_CFLAGS) -fPIC
 tests_bench_svc_shim_so_LDFLAGS = -shared
 tests_bench_svc_shim_so_LDADD = -ldl
+
+# BEP 44 values of the largest size (1000 bytes) between real processes
+TESTS += tests/integration/dht_item_big.sh
+EXTRA_DIST += tests/integration/dht_item_big.sh

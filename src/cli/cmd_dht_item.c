@@ -8,7 +8,10 @@
  *   put [--key FILE [--salt S] [--seq N]] VALUE
  *                             store VALUE (as a bencoded string): immutable
  *                             without a key, else mutable (seq defaults to
- *                             the current time in seconds); prints the target
+ *                             the current time in seconds); prints the target,
+ *                             and "stored on N of M nodes" (N: nodes that
+ *                             answered the put without error) with the error
+ *                             codes of the others on stderr; fails when N = 0
  *   get TARGET|PUBKEY [--salt S]
  *                             fetch and print the item (value and, for a
  *                             mutable one, seq)
@@ -68,6 +71,7 @@ struct item_run {
 	bool is_done;
 	bool has_item;
 	size_t nodes;
+	struct dht_put_report put; /* put: the answers */
 	struct dht_id target;
 	int64_t seq;
 	bool is_mutable;
@@ -96,7 +100,9 @@ static void item_usage(FILE *f)
 	    "options: --bootstrap HOST:PORT (repeatable), --bind ADDR, --port PORT, --json,\n"
 	    "         --timeout SEC (default 30)\n"
 	    "TARGET is 40 hex digits, PUBKEY 64. keygen writes the 32-byte ed25519 seed as\n"
-	    "hex with mode 0600 (default FILE: dht.key) and refuses to overwrite.\n");
+	    "hex with mode 0600 (default FILE: dht.key) and refuses to overwrite. put prints\n"
+	    "the target, then \"stored on N of M nodes\" and the error codes of refusals on\n"
+	    "stderr, and fails when no node stored the item.\n");
 }
 
 static int parse_item_args(int argc, char **argv, struct item_opts *o)
@@ -241,13 +247,14 @@ static void item_sha1(void *ud, uint8_t out[20], const void *p, size_t n)
 }
 
 static void item_cb(void *ud, uint32_t sid, const struct dht_id *target,
-    const struct dht_item *item, size_t nodes)
+    const struct dht_item *item, const struct dht_put_report *put)
 {
 	struct item_run *r = ud;
 	(void)sid;
 	r->is_done = true;
 	r->target = *target;
-	r->nodes = nodes;
+	if (put)
+		r->put = *put;
 	r->has_item = item != NULL;
 	if (item) {
 		r->is_mutable = item->is_mutable;
@@ -353,12 +360,73 @@ static void item_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* What a BEP 5/44 error code of a put answer means. */
+static const char *put_code_name(int code)
+{
+	switch (code) {
+	case 201: return "generic error";
+	case 202: return "server error";
+	case 203: return "protocol error";
+	case 204: return "method unknown";
+	case 205: return "v too big";
+	case 206: return "bad signature";
+	case 207: return "salt too big";
+	case 301: return "cas mismatch";
+	case 302: return "seq not newer";
+	}
+	return "other";
+}
+
+/* put, not --json: "stored on N of M nodes", then the refusals. */
+static void print_put_outcome(const struct item_run *r)
+{
+	const struct dht_put_report *p = &r->put;
+	if (!r->is_done) {
+		fprintf(stderr, "trackless dht put: not done within --timeout\n");
+		return;
+	}
+	if (p->sent == 0) {
+		fprintf(stderr, "trackless dht put: no node gave a write token\n");
+		return;
+	}
+	fprintf(stderr, "%sstored on %zu of %zu nodes", p->stored ? "" : "trackless dht put: ",
+	    p->stored, p->sent);
+	for (size_t i = 0; i < p->ncodes; i++)
+		fprintf(stderr, "%s%d %s x%zu", i ? ", " : "; refused: ", p->codes[i].code,
+		    put_code_name(p->codes[i].code), p->codes[i].count);
+	if (p->sent > p->stored + p->errors)
+		fprintf(stderr, "; %zu did not answer", p->sent - p->stored - p->errors);
+	fputc('\n', stderr);
+}
+
+/* The put's counts and error codes as JSON members. */
+static void json_put(struct tl_json *j, const struct dht_put_report *p)
+{
+	tl_json_key(j, "stored");
+	tl_json_int(j, (int64_t)p->stored);
+	tl_json_key(j, "sent");
+	tl_json_int(j, (int64_t)p->sent);
+	tl_json_key(j, "errors");
+	tl_json_begin_array(j);
+	for (size_t i = 0; i < p->ncodes; i++) {
+		tl_json_begin_object(j);
+		tl_json_key(j, "code");
+		tl_json_int(j, p->codes[i].code);
+		tl_json_key(j, "message");
+		tl_json_string(j, put_code_name(p->codes[i].code));
+		tl_json_key(j, "nodes");
+		tl_json_int(j, (int64_t)p->codes[i].count);
+		tl_json_end_object(j);
+	}
+	tl_json_end_array(j);
+}
+
 /* Print the outcome; returns the exit code. */
 static int report(const struct item_run *r, bool is_put)
 {
 	char hex[41];
 	tl_hex(r->target.b, 20, hex);
-	bool ok = r->is_done && (is_put ? r->nodes > 0 : r->has_item);
+	bool ok = r->is_done && (is_put ? r->put.stored > 0 : r->has_item);
 	if (r->o->is_json) {
 		struct tl_json j;
 		tl_json_init(&j);
@@ -367,10 +435,8 @@ static int report(const struct item_run *r, bool is_put)
 		tl_json_string(&j, hex);
 		tl_json_key(&j, "ok");
 		tl_json_bool(&j, ok);
-		if (is_put) {
-			tl_json_key(&j, "nodes");
-			tl_json_int(&j, (int64_t)r->nodes);
-		}
+		if (is_put)
+			json_put(&j, &r->put);
 		if (r->has_item) {
 			tl_json_key(&j, "v");
 			tl_json_string_n(&j, r->v, r->v_len);
@@ -385,8 +451,8 @@ static int report(const struct item_run *r, bool is_put)
 		free(s);
 	} else if (is_put) {
 		printf("%s\n", hex);
-		if (!ok)
-			fprintf(stderr, "trackless dht put: no node took the item\n");
+		fflush(stdout);
+		print_put_outcome(r);
 	} else if (ok) {
 		printf("v: %.*s\n", (int)r->v_len, (const char *)r->v);
 		if (r->is_mutable)

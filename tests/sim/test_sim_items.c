@@ -1,13 +1,18 @@
 /* test_sim_items.c: BEP 44 on the simulator: among 1,000 nodes, a mutable
  * item put by one node is read back by others, a higher seq replaces it,
- * a stale cas and a lower seq are refused by the storing nodes, and an
- * immutable item comes back by its hash; BEP 33: after 500 announces
- * (200 of them seeds) a scrape estimates both counts within 10 %, and a
- * BEP 51 walk toward the infohash samples it within its query bound. */
+ * a stale cas and a lower seq are refused by the storing nodes (the put
+ * reports their 301 and 302), an immutable item comes back by its hash,
+ * and a put cancelled while it waits for answers calls nothing;
+ * 1000-byte values (the BEP 44 maximum), mutable and immutable, go both
+ * ways, every datagram staying within 1024 bytes except those carrying
+ * such a value (within 1452); BEP 33: after 500 announces (200 of them
+ * seeds) a scrape estimates both counts within 10 %, and a BEP 51 walk
+ * toward the infohash samples it within its query bound. */
 #include "tests/unit/cutest.h"
 
 #include <sodium.h>
 
+#include "dht/krpc.h"
 #include "digest.h"
 #include "sim.h"
 #include "sim_scenario.h"
@@ -22,8 +27,32 @@ struct got {
 	int64_t seq;
 	size_t v_len;
 	uint8_t v[DHT_ITEM_MAX_V];
-	size_t nodes;
+	bool has_put;
+	struct dht_put_report put;
 };
+
+/* Datagrams over 1024 bytes: how many, the largest, and how many of them
+ * did not carry (the first big_v_len bytes of) the large value of the
+ * test (must stay 0). */
+static struct {
+	const uint8_t *big_v;
+	size_t big_v_len;
+	size_t over, max_len, stray;
+} sizes;
+
+static void size_observer(void *ud, struct sim *s, uint32_t from, uint32_t to, const uint8_t *p,
+    size_t len)
+{
+	(void)ud, (void)s, (void)from, (void)to;
+	if (len > sizes.max_len)
+		sizes.max_len = len;
+	if (len <= KRPC_MAX_OUT)
+		return;
+	sizes.over++;
+	if (len > KRPC_MAX_OUT_ITEM || !sizes.big_v ||
+	    !memmem(p, len, sizes.big_v, sizes.big_v_len))
+		sizes.stray++;
+}
 
 static void sha1_hook(void *ud, uint8_t out[20], const void *p, size_t n)
 {
@@ -32,12 +61,15 @@ static void sha1_hook(void *ud, uint8_t out[20], const void *p, size_t n)
 }
 
 static void item_cb(void *ud, uint32_t sid, const struct dht_id *target,
-    const struct dht_item *item, size_t nodes)
+    const struct dht_item *item, const struct dht_put_report *put)
 {
 	struct got *g = ud;
 	(void)sid, (void)target;
+	CU_ASSERT_FALSE(g->is_done); /* exactly once */
 	g->is_done = true;
-	g->nodes = nodes;
+	g->has_put = put != NULL;
+	if (put)
+		g->put = *put;
 	g->has_item = item != NULL;
 	if (item) {
 		g->seq = item->seq;
@@ -54,13 +86,26 @@ static void wait_done(struct got *g)
 	CU_ASSERT_TRUE_FATAL(g->is_done);
 }
 
+/* The put is reported once every node it went to answered (or after
+ * their 5 s timeout): by then it has landed. */
 static void put(uint32_t node, struct dht_item *it, struct got *g)
 {
 	memset(g, 0, sizeof(*g));
 	CU_ASSERT_EQUAL_FATAL(dht_put_item(sim_dht(net, node), it, AF_INET, item_cb, g,
 	    sim_now_ms(net), NULL), DHT_OK);
 	wait_done(g);
-	sim_run_for(net, 2000); /* the puts land */
+	CU_ASSERT_TRUE(g->has_put);
+	CU_ASSERT_TRUE(g->put.stored + g->put.errors <= g->put.sent && g->put.sent <= 8);
+}
+
+/* The count of error code in g's put report. */
+static size_t refused(const struct got *g, int code)
+{
+	for (size_t i = 0; i < g->put.ncodes; i++) {
+		if (g->put.codes[i].code == code)
+			return g->put.codes[i].count;
+	}
+	return 0;
 }
 
 static void get(uint32_t node, const struct dht_id *t, const char *salt, struct got *g)
@@ -69,6 +114,7 @@ static void get(uint32_t node, const struct dht_id *t, const char *salt, struct 
 	CU_ASSERT_EQUAL_FATAL(dht_get_item(sim_dht(net, node), t, (const uint8_t *)salt,
 	    salt ? strlen(salt) : 0, AF_INET, item_cb, g, sim_now_ms(net), NULL), DHT_OK);
 	wait_done(g);
+	CU_ASSERT_FALSE(g->has_put);
 }
 
 static void signed_item(struct dht_item *it, const uint8_t *pk, const uint8_t *sk, uint8_t *sig,
@@ -84,17 +130,25 @@ static void signed_item(struct dht_item *it, const uint8_t *pk, const uint8_t *s
 	CU_ASSERT_EQUAL_FATAL(dht_item_sign(it, sk, sig), DHT_OK);
 }
 
+/* A key from the test seed, so a run repeats with its TL_TEST_SEED. */
+static void test_key(uint8_t pk[32], uint8_t sk[64])
+{
+	uint8_t seed[32];
+	sim_rng_bytes(sim_rng(net), seed, sizeof(seed));
+	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
 static void test_mutable(void)
 {
 	uint8_t pk[32], sk[64], sig[64];
 	struct dht_item it;
 	struct dht_id target;
 	struct got g;
-	crypto_sign_keypair(pk, sk);
+	test_key(pk, sk);
 	signed_item(&it, pk, sk, sig, "5:first", 1);
 	CU_ASSERT_EQUAL_FATAL(dht_item_target(sim_dht(net, 10), &it, &target), DHT_OK);
 	put(10, &it, &g);
-	CU_ASSERT_TRUE(g.nodes >= 6);
+	CU_ASSERT_TRUE(g.put.stored >= 6 && g.put.errors == 0);
 	get(500, &target, "sim", &g);
 	CU_ASSERT_TRUE(g.has_item && g.seq == 1 && g.v_len == 7 && memcmp(g.v, "5:first", 7) == 0);
 	/* without the salt the reply does not hash to the target: nothing */
@@ -112,9 +166,11 @@ static void test_mutable(void)
 	signed_item(&it, pk, sk, sig, "5:third", 3);
 	it.has_cas = true;
 	it.cas = 1;
-	put(30, &it, &g);
+	put(20, &it, &g); /* from where seq 2 went: the nodes that hold it */
+	CU_ASSERT_TRUE(g.put.sent >= 6 && g.put.stored == 0 && refused(&g, 301) >= 6);
 	signed_item(&it, pk, sk, sig, "3:old", 1);
 	put(40, &it, &g);
+	CU_ASSERT_TRUE(g.put.sent >= 6 && g.put.stored <= 2 && refused(&g, 302) >= 6);
 	get(900, &target, "sim", &g);
 	CU_ASSERT_TRUE(g.has_item && g.seq == 2 && memcmp(g.v, "6:second", 8) == 0);
 }
@@ -126,12 +182,102 @@ static void test_immutable(void)
 	struct got g;
 	CU_ASSERT_EQUAL_FATAL(dht_item_target(sim_dht(net, 3), &it, &target), DHT_OK);
 	put(3, &it, &g);
-	CU_ASSERT_TRUE(g.nodes >= 6);
+	CU_ASSERT_TRUE(g.put.stored >= 6);
 	get(600, &target, NULL, &g);
 	CU_ASSERT_TRUE(g.has_item && g.v_len == 15 && memcmp(g.v, "12:Hello World!", 15) == 0);
 	target.b[0] ^= 1;
 	get(601, &target, NULL, &g);
 	CU_ASSERT_FALSE(g.has_item);
+
+	/* cancelled while the put waits for answers (its lookup is over):
+	 * no callback, and the id is gone */
+	struct dht_item other = { .v = (const uint8_t *)"5:other", .v_len = 7 };
+	struct dht *d = sim_dht(net, 4);
+	uint32_t id;
+	memset(&g, 0, sizeof(g));
+	CU_ASSERT_EQUAL_FATAL(dht_put_item(d, &other, AF_INET, item_cb, &g, sim_now_ms(net), &id),
+	    DHT_OK);
+	struct dht_stats st = { .searches = 1 };
+	for (int i = 0; i < 3000 && st.searches > 0 && !g.is_done; i++) {
+		sim_run_for(net, 1);
+		dht_get_stats(d, &st);
+	}
+	CU_ASSERT_TRUE_FATAL(st.searches == 0 && !g.is_done);
+	CU_ASSERT_EQUAL(dht_search_cancel(d, id), DHT_OK);
+	sim_run_for(net, 6000);
+	CU_ASSERT_FALSE(g.is_done);
+	CU_ASSERT_EQUAL(dht_search_cancel(d, id), DHT_ENOTFOUND);
+}
+
+/* A 1000-byte bencoded value: "996:" and 996 bytes of tag-numbered text. */
+static void big_value(uint8_t v[DHT_ITEM_MAX_V], char tag)
+{
+	memcpy(v, "996:", 4);
+	for (size_t i = 4; i < DHT_ITEM_MAX_V; i++)
+		v[i] = i % 61 == 0 ? (uint8_t)tag : (uint8_t)('a' + i % 26);
+}
+
+static void test_big_values(void)
+{
+	uint8_t vm[DHT_ITEM_MAX_V], vi[DHT_ITEM_MAX_V], pk[32], sk[64], sig[64];
+	struct dht_item it;
+	struct dht_id target;
+	struct got g;
+	sizes.over = sizes.stray = 0;
+	sim_set_observer(net, size_observer, NULL);
+
+	/* mutable: 1000-byte v, a 64-byte salt, cas: the largest put */
+	big_value(vm, 'M');
+	sizes.big_v = vm + 4;
+	sizes.big_v_len = 400; /* the part no new seq changes */
+	test_key(pk, sk);
+	char salt[DHT_ITEM_MAX_SALT + 1];
+	memset(salt, 'z', DHT_ITEM_MAX_SALT);
+	salt[DHT_ITEM_MAX_SALT] = '\0';
+	memset(&it, 0, sizeof(it));
+	it.k = pk;
+	it.salt = (const uint8_t *)salt;
+	it.salt_len = DHT_ITEM_MAX_SALT;
+	it.seq = 9;
+	it.v = vm;
+	it.v_len = DHT_ITEM_MAX_V;
+	CU_ASSERT_EQUAL_FATAL(dht_item_sign(&it, sk, sig), DHT_OK);
+	CU_ASSERT_EQUAL_FATAL(dht_item_target(sim_dht(net, 50), &it, &target), DHT_OK);
+	put(50, &it, &g);
+	CU_ASSERT_TRUE(g.put.stored >= 6 && g.put.errors == 0);
+	get(550, &target, salt, &g);
+	CU_ASSERT_TRUE(g.has_item && g.seq == 9 && g.v_len == DHT_ITEM_MAX_V &&
+	    memcmp(g.v, vm, DHT_ITEM_MAX_V) == 0);
+	/* a newer seq with cas of the stored one replaces it */
+	vm[500] = 'N';
+	it.seq = 10;
+	it.has_cas = true;
+	it.cas = 9;
+	CU_ASSERT_EQUAL_FATAL(dht_item_sign(&it, sk, sig), DHT_OK);
+	put(51, &it, &g);
+	CU_ASSERT_TRUE(g.put.stored >= 6 && g.put.errors == 0);
+	get(551, &target, salt, &g);
+	CU_ASSERT_TRUE(g.has_item && g.seq == 10 && memcmp(g.v, vm, DHT_ITEM_MAX_V) == 0);
+
+	/* immutable */
+	big_value(vi, 'I');
+	sizes.big_v = vi + 4;
+	memset(&it, 0, sizeof(it));
+	it.v = vi;
+	it.v_len = DHT_ITEM_MAX_V;
+	CU_ASSERT_EQUAL_FATAL(dht_item_target(sim_dht(net, 60), &it, &target), DHT_OK);
+	put(60, &it, &g);
+	CU_ASSERT_TRUE(g.put.stored >= 6 && g.put.errors == 0);
+	get(660, &target, NULL, &g);
+	CU_ASSERT_TRUE(g.has_item && g.v_len == DHT_ITEM_MAX_V &&
+	    memcmp(g.v, vi, DHT_ITEM_MAX_V) == 0);
+
+	sim_set_observer(net, NULL, NULL);
+	printf("big values: %zu datagrams over 1024 bytes, largest %zu\n", sizes.over,
+	    sizes.max_len);
+	CU_ASSERT_TRUE(sizes.over >= 3 * 6); /* the puts at least */
+	CU_ASSERT_TRUE(sizes.max_len <= KRPC_MAX_OUT_ITEM);
+	CU_ASSERT_EQUAL(sizes.stray, 0);
 }
 
 static void announced(void *ud, uint32_t sid, const struct dht_id *ih, int af,
@@ -238,6 +384,7 @@ int main(void)
 	CU_TestInfo tests[] = {
 		TL_TEST(test_mutable),
 		TL_TEST(test_immutable),
+		TL_TEST(test_big_values),
 		TL_TEST(test_scrape),
 		CU_TEST_INFO_NULL,
 	};

@@ -1,10 +1,13 @@
 /* test_bep44.c: BEP 44 vectors (signature buffers, signatures made with
  * the BEP's expanded key, targets), every error code of put, the store's
- * seq/cas/expiry/capacity rules, and the get reply's omissions. */
+ * seq/cas/expiry/capacity rules, the get reply's omissions, get replies
+ * and put queries with 1000-byte values (within 1452 bytes, nodes dropped
+ * first, everything else kept), and the tally of put answers. */
 #include "cutest.h"
 
 #include <sodium.h>
 
+#include "dht/addr.h"
 #include "dht/bep44.h"
 #include "dht/benc.h"
 #include "digest.h"
@@ -381,6 +384,195 @@ static void test_store_caps(void)
 	bep44_store_clear(&st);
 }
 
+/* A bencoded string value of exactly len bytes ("<n>:" + text). */
+static size_t text_value(uint8_t *v, size_t len)
+{
+	int h = snprintf((char *)v, 8, "%zu:", len - (len >= 104 ? 4 : len >= 13 ? 3 : 2));
+	CU_ASSERT_TRUE_FATAL(h > 0);
+	for (size_t i = (size_t)h; i < len; i++)
+		v[i] = (uint8_t)('a' + i % 26);
+	return len;
+}
+
+/* Parse a message we encoded: canonical, sorted, within bounds. */
+static void parse_ok(const uint8_t *p, size_t n, struct benc_doc *d, struct benc_tok *toks,
+    size_t ntok)
+{
+	CU_ASSERT_EQUAL_FATAL(benc_parse(p, n, toks, ntok, KRPC_MAX_DEPTH, BENC_F_SORTED, d, NULL), 0);
+}
+
+static void test_big_get_reply(void)
+{
+	uint8_t seed[32], kpk[32], ksk[64], v[BEP44_MAX_V], out[KRPC_MAX_OUT_ITEM + 100];
+	uint8_t n4[8 * 26], n6[8 * 38], tid[16];
+	memset(seed, 3, sizeof(seed));
+	crypto_sign_seed_keypair(kpk, ksk, seed);
+	for (size_t i = 0; i < sizeof(n4); i++)
+		n4[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(n6); i++)
+		n6[i] = (uint8_t)(i * 7);
+	memset(tid, 't', sizeof(tid));
+	struct dht_addr ip6;
+	uint8_t ip6c[18] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1, [16] = 0x1a, [17] = 0xe1 };
+	CU_ASSERT_EQUAL_FATAL(dht_addr_get_compact(AF_INET6, ip6c, 18, &ip6), 0);
+	/* the largest header: a 16-byte echoed tid, v, an IPv6 ip */
+	struct krpc_hdr h = { .tid = tid, .tid_len = 16, .v = (const uint8_t *)"TL01", .ip = &ip6 };
+	struct dht_id id;
+	memset(id.b, 'i', 20);
+	struct bep44_item it = { .is_mutable = true, .seq = INT64_MAX, .v = v };
+	memcpy(it.k, kpk, 32);
+	memset(it.sig, 's', 64);
+	struct bep44_reply r = { .id = &id, .token = (const uint8_t *)"tokentok", .token_len = 8,
+		.nodes = n4, .nodes_len = sizeof(n4), .nodes6 = n6, .nodes6_len = sizeof(n6),
+		.item = &it };
+	struct benc_tok toks[64];
+	struct benc_doc d;
+	const uint8_t *p;
+	size_t len;
+
+	/* 1000 bytes: over 1024 even alone; every field, within 1452, with
+	 * the closest nodes that fit */
+	it.v_len = text_value(v, BEP44_MAX_V);
+	size_t n = bep44_encode_get_reply(&h, &r, out, sizeof(out));
+	CU_ASSERT_TRUE_FATAL(n > KRPC_MAX_OUT && n <= KRPC_MAX_OUT_ITEM);
+	parse_ok(out, n, &d, toks, 64);
+	long rr = benc_dict_get(&d, 0, "r");
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "nodes"), &p, &len) &&
+	    len > 0 && len < sizeof(n4) && len % 26 == 0 && memcmp(p, n4, len) == 0);
+	size_t k4 = len / 26;
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "nodes6"), &p, &len) &&
+	    len == k4 * 38 && memcmp(p, n6, len) == 0);
+	/* one more of each would not fit */
+	CU_ASSERT_TRUE(n + 26 + 38 + 2 > KRPC_MAX_OUT_ITEM);
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "k"), &p, &len) && len == 32 &&
+	    memcmp(p, kpk, 32) == 0);
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "sig"), &p, &len) && len == 64);
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "token"), &p, &len) &&
+	    len == 8);
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "id"), &p, &len) && len == 20);
+	int64_t seq;
+	CU_ASSERT_TRUE(benc_get_int(&d, benc_dict_get(&d, (size_t)rr, "seq"), &seq) &&
+	    seq == INT64_MAX);
+	benc_raw(&d, (size_t)benc_dict_get(&d, (size_t)rr, "v"), &p, &len);
+	CU_ASSERT_TRUE(len == BEP44_MAX_V && memcmp(p, v, BEP44_MAX_V) == 0);
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, 0, "ip"), &p, &len) && len == 18);
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, 0, "t"), &p, &len) && len == 16);
+	/* the caller's buffer still bounds it */
+	CU_ASSERT_EQUAL(bep44_encode_get_reply(&h, &r, out, KRPC_MAX_OUT), 0);
+	CU_ASSERT_EQUAL(bep44_encode_get_reply(&h, &r, out, n), n);
+	size_t fewer = bep44_encode_get_reply(&h, &r, out, n - 1);
+	CU_ASSERT_TRUE(fewer > KRPC_MAX_OUT && fewer + 26 + 38 == n);
+
+	/* 600 bytes fit 1024 with fewer nodes: the farthest are dropped,
+	 * 1024 holds */
+	it.v_len = text_value(v, 600);
+	n = bep44_encode_get_reply(&h, &r, out, sizeof(out));
+	CU_ASSERT_TRUE_FATAL(n > 0 && n <= KRPC_MAX_OUT);
+	parse_ok(out, n, &d, toks, 64);
+	rr = benc_dict_get(&d, 0, "r");
+	CU_ASSERT_TRUE(benc_dict_get(&d, (size_t)rr, "v") >= 0);
+	CU_ASSERT_TRUE(benc_get_str(&d, benc_dict_get(&d, (size_t)rr, "nodes"), &p, &len) &&
+	    len > 0 && len < sizeof(n4) && memcmp(p, n4, len) == 0);
+	CU_ASSERT_TRUE(n + 26 + 38 + 2 > KRPC_MAX_OUT);
+	/* 750 bytes fit 1024 alone: no node at all, but not past 1024 */
+	it.v_len = text_value(v, 750);
+	n = bep44_encode_get_reply(&h, &r, out, sizeof(out));
+	CU_ASSERT_TRUE_FATAL(n > 0 && n <= KRPC_MAX_OUT);
+	CU_ASSERT_FALSE(has(out, n, "5:nodes"));
+	CU_ASSERT_TRUE(has(out, n, "1:v746:"));
+	/* 100 bytes: value and nodes together, within 1024 */
+	it.v_len = text_value(v, 100);
+	n = bep44_encode_get_reply(&h, &r, out, sizeof(out));
+	CU_ASSERT_TRUE_FATAL(n > 0 && n <= KRPC_MAX_OUT);
+	CU_ASSERT_TRUE(has(out, n, "5:nodes208:") && has(out, n, "6:nodes6304:"));
+	/* no value sent (the reader has seq): never past 1024, nodes kept
+	 * when they fit */
+	it.v_len = text_value(v, BEP44_MAX_V);
+	r.has_seq = true;
+	r.seq = INT64_MAX;
+	n = bep44_encode_get_reply(&h, &r, out, sizeof(out));
+	CU_ASSERT_TRUE(n > 0 && n <= KRPC_MAX_OUT && has(out, n, "5:nodes208:") &&
+	    !has(out, n, "1:v1000:"));
+}
+
+static void test_big_put(void)
+{
+	uint8_t seed[32], kpk[32], ksk[64], v[BEP44_MAX_V], out[KRPC_MAX_OUT_ITEM + 100];
+	uint8_t token[KRPC_MAX_TOKEN], tid[4] = { 1, 2, 3, 4 };
+	memset(seed, 5, sizeof(seed));
+	memset(token, 'k', sizeof(token));
+	crypto_sign_seed_keypair(kpk, ksk, seed);
+	struct dht_id id;
+	memset(id.b, 'i', 20);
+	struct krpc_hdr h = { .tid = tid, .tid_len = 4, .v = (const uint8_t *)"TL01",
+		.is_read_only = true };
+	struct bep44_op *op = calloc(1, sizeof(*op));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	uint8_t salt[BEP44_MAX_SALT], sig[64];
+	memset(salt, 'z', sizeof(salt));
+	struct dht_item item = { .is_mutable = true, .v = v, .v_len = text_value(v, BEP44_MAX_V),
+		.k = kpk, .sig = sig, .salt = salt, .salt_len = sizeof(salt), .seq = INT64_MAX,
+		.has_cas = true, .cas = INT64_MAX - 1 };
+	CU_ASSERT_EQUAL_FATAL(bep44_sign(ksk, salt, sizeof(salt), item.seq, v, item.v_len, sig), 0);
+	CU_ASSERT_EQUAL_FATAL(bep44_op_set(op, &item), 0);
+	/* the largest put: every field, a 40-byte token */
+	size_t n = bep44_encode_put(&h, &id, op, token, sizeof(token), out, sizeof(out));
+	CU_ASSERT_TRUE_FATAL(n > KRPC_MAX_OUT && n <= KRPC_MAX_OUT_ITEM);
+	CU_ASSERT_EQUAL(n, 1361); /* the figure krpc.h gives */
+	struct benc_tok toks[64];
+	struct benc_doc d;
+	parse_ok(out, n, &d, toks, 64);
+	struct krpc_msg *m = malloc(sizeof(*m));
+	const char *why;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(krpc_decode(out, n, m, &why), 0);
+	free(m);
+	/* what a storing node decodes: every field, a valid signature */
+	struct bep44_query q;
+	CU_ASSERT_EQUAL(bep44_method(out, n), 2);
+	CU_ASSERT_EQUAL_FATAL(bep44_decode(out, n, sha1_hook, NULL, &q, &why), BEP44_OK);
+	CU_ASSERT_TRUE(q.is_mutable && q.seq == INT64_MAX && q.has_cas && q.cas == INT64_MAX - 1);
+	CU_ASSERT_TRUE(q.salt_len == sizeof(salt) && memcmp(q.salt, salt, sizeof(salt)) == 0);
+	CU_ASSERT_TRUE(q.v_len == BEP44_MAX_V && memcmp(q.v, v, BEP44_MAX_V) == 0);
+	CU_ASSERT_TRUE(q.token_len == sizeof(token) && memcmp(q.k, kpk, 32) == 0);
+	CU_ASSERT_TRUE(has(out, n, "2:roi1e"));
+	CU_ASSERT_EQUAL(bep44_encode_put(&h, &id, op, token, sizeof(token), out, KRPC_MAX_OUT), 0);
+	/* a small item stays within 1024 */
+	struct dht_item small = { .v = HELLO, .v_len = HELLO_LEN };
+	memset(op, 0, sizeof(*op));
+	CU_ASSERT_EQUAL_FATAL(bep44_op_set(op, &small), 0);
+	n = bep44_encode_put(&h, &id, op, token, sizeof(token), out, sizeof(out));
+	CU_ASSERT_TRUE(n > 0 && n <= KRPC_MAX_OUT);
+	CU_ASSERT_EQUAL_FATAL(bep44_decode(out, n, sha1_hook, NULL, &q, &why), BEP44_OK);
+	CU_ASSERT_FALSE(q.is_mutable);
+	free(op);
+}
+
+static void test_put_report(void)
+{
+	struct dht_put_report r = { .sent = 8 };
+	bep44_report_add(&r, 0);
+	bep44_report_add(&r, 0);
+	bep44_report_add(&r, -1); /* no answer */
+	bep44_report_add(&r, BEP44_E_SEQ);
+	bep44_report_add(&r, BEP44_E_CAS);
+	bep44_report_add(&r, BEP44_E_SEQ);
+	CU_ASSERT_TRUE(r.stored == 2 && r.errors == 3 && r.ncodes == 2);
+	CU_ASSERT_TRUE(r.codes[0].code == 302 && r.codes[0].count == 2);
+	CU_ASSERT_TRUE(r.codes[1].code == 301 && r.codes[1].count == 1);
+	/* distinct codes past DHT_PUT_MAX_CODES are counted, not listed */
+	for (int c = 0; c < 20; c++)
+		bep44_report_add(&r, 400 + c);
+	CU_ASSERT_EQUAL(r.ncodes, DHT_PUT_MAX_CODES);
+	CU_ASSERT_EQUAL(r.errors, 23);
+	size_t listed = 0;
+	for (size_t i = 0; i < r.ncodes; i++)
+		listed += r.codes[i].count;
+	CU_ASSERT_EQUAL(listed, 3 + DHT_PUT_MAX_CODES - 2);
+	bep44_report_add(&r, INT64_MAX);
+	CU_ASSERT_EQUAL(r.errors, 24);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -393,6 +585,9 @@ int main(void)
 		TL_TEST(test_get_decode),
 		TL_TEST(test_store_rules),
 		TL_TEST(test_store_caps),
+		TL_TEST(test_big_get_reply),
+		TL_TEST(test_big_put),
+		TL_TEST(test_put_report),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("bep44", tests);

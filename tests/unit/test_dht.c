@@ -2,7 +2,9 @@
  * queue of datagrams and a fake clock): ping, table filling, announce
  * through one node and get_peers through another, queued searches,
  * read-only nodes, malformed and unexpected input, bad tokens, the
- * 1024-byte cap on every datagram, and save/load. */
+ * 1024-byte cap on every datagram, save/load, and BEP 44 items: a put
+ * reported once its nodes answered, re-put hourly while the instance
+ * runs, gone 2 hours after its owner stopped. */
 #include "cutest.h"
 
 #include <arpa/inet.h>
@@ -13,7 +15,11 @@
 #include "dht/dht.h"
 #include "dht/krpc.h"
 
+#include <sodium.h>
+
 #define MAX_NODES 128
+/* 2.5 hours: past an item's 2-hour life, across two hourly re-puts. */
+#define BEP44_TEST_HOURS_MS (150 * 60 * 1000)
 #define MAX_Q 8192
 
 struct pkt {
@@ -827,6 +833,115 @@ static void test_hundred_nodes(void)
 	reset();
 }
 
+/* ---- BEP 44 items ---- */
+
+/* Any 20-byte hash does for targets here, as long as every node uses it. */
+static void fake_sha1(void *ud, uint8_t out[20], const void *p, size_t n)
+{
+	(void)ud;
+	crypto_generichash(out, 20, p, n, NULL, 0);
+}
+
+struct item_got {
+	int done;
+	bool has_item;
+	int64_t seq;
+	bool has_put;
+	struct dht_put_report put;
+	uint32_t id;
+};
+
+static void on_item(void *ud, uint32_t sid, const struct dht_id *target,
+    const struct dht_item *item, const struct dht_put_report *put)
+{
+	struct item_got *g = ud;
+	(void)target;
+	CU_ASSERT_EQUAL(sid, g->id);
+	g->done++;
+	g->has_item = item != NULL;
+	g->seq = item ? item->seq : -1;
+	g->has_put = put != NULL;
+	if (put)
+		g->put = *put;
+}
+
+static bool item_there(struct node *n, const struct dht_id *t, const char *salt, int64_t *seq_out)
+{
+	struct item_got g = { 0 };
+	CU_ASSERT_EQUAL(dht_get_item(n->d, t, (const uint8_t *)salt, salt ? strlen(salt) : 0,
+	    AF_INET, on_item, &g, now, &g.id), DHT_OK);
+	run(6000);
+	CU_ASSERT_EQUAL(g.done, 1);
+	CU_ASSERT_FALSE(g.has_put);
+	*seq_out = g.seq;
+	return g.has_item;
+}
+
+/* Put it from n; the report comes after the answers: all 8 stored it. */
+static void put_ok(struct node *n, const struct dht_item *it)
+{
+	struct item_got g = { 0 };
+	CU_ASSERT_EQUAL(dht_put_item(n->d, it, AF_INET, on_item, &g, now, &g.id), DHT_OK);
+	for (int i = 0; i < 600 && !g.done; i++)
+		run(10);
+	CU_ASSERT_EQUAL(g.done, 1);
+	CU_ASSERT_TRUE(g.has_put && g.has_item);
+	CU_ASSERT_TRUE(g.put.sent == 8 && g.put.stored == 8 && g.put.errors == 0);
+}
+
+static void test_items_reput(void)
+{
+	enum { N = 12 };
+	struct node *n[N];
+	struct dht_config c = base_cfg();
+	c.sha1 = fake_sha1;
+	for (int i = 0; i < N; i++)
+		n[i] = add(60 + i, &c);
+	for (int i = 1; i < N; i++)
+		link_to(n[i], n[0]);
+	run(20000);
+	uint8_t seed[32], pk[32], sk[64], sig1[64], sig2[64];
+	memset(seed, 1, sizeof(seed));
+	crypto_sign_seed_keypair(pk, sk, seed);
+	struct dht_item mut = { .v = (const uint8_t *)"3:one", .v_len = 5, .k = pk,
+		.salt = (const uint8_t *)"r", .salt_len = 1, .seq = 1 };
+	CU_ASSERT_EQUAL_FATAL(dht_item_sign(&mut, sk, sig1), DHT_OK);
+	struct dht_id tm, ti, tgone;
+	CU_ASSERT_EQUAL_FATAL(dht_item_target(n[1]->d, &mut, &tm), DHT_OK);
+	put_ok(n[1], &mut);
+	/* seq 2 with cas 1 replaces it; the hourly re-put must not send
+	 * that cas again (the stored seq is 2 by then: 301 everywhere) */
+	mut.v = (const uint8_t *)"3:two";
+	mut.seq = 2;
+	mut.has_cas = true;
+	mut.cas = 1;
+	CU_ASSERT_EQUAL_FATAL(dht_item_sign(&mut, sk, sig2), DHT_OK);
+	put_ok(n[1], &mut);
+	struct dht_item imm = { .v = (const uint8_t *)"4:kept", .v_len = 6 };
+	CU_ASSERT_EQUAL_FATAL(dht_item_target(n[1]->d, &imm, &ti), DHT_OK);
+	put_ok(n[1], &imm);
+	/* an item whose owner stops: nobody re-puts it */
+	struct dht_item gone = { .v = (const uint8_t *)"4:gone", .v_len = 6 };
+	CU_ASSERT_EQUAL_FATAL(dht_item_target(n[2]->d, &gone, &tgone), DHT_OK);
+	put_ok(n[2], &gone);
+	n[2]->is_down = true;
+	int64_t seq;
+	CU_ASSERT_TRUE(item_there(n[5], &tgone, NULL, &seq));
+
+	/* 2.5 hours later: ours are still there (re-put at 1 h and 2 h), the
+	 * stopped owner's expired at 2 h */
+	run(BEP44_TEST_HOURS_MS);
+	CU_ASSERT_TRUE(item_there(n[7], &tm, "r", &seq));
+	CU_ASSERT_EQUAL(seq, 2);
+	CU_ASSERT_TRUE(item_there(n[8], &ti, NULL, &seq));
+	CU_ASSERT_FALSE(item_there(n[9], &tgone, NULL, &seq));
+	struct dht_stats st;
+	dht_get_stats(n[1]->d, &st);
+	CU_ASSERT_EQUAL(st.errors_in, 0); /* no re-put was refused */
+	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
 int main(void)
 {
 	/* Fixed network randomness unless TL_TEST_SEED asks for another. */
@@ -850,6 +965,7 @@ int main(void)
 		TL_TEST(test_reply_endpoint),
 		TL_TEST(test_enforce_bep42),
 		TL_TEST(test_hundred_nodes),
+		TL_TEST(test_items_reput),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("dht", tests);
