@@ -34,6 +34,7 @@
 struct event;
 struct event_base;
 struct bufferevent;
+struct bufferevent_rate_limit_group;
 struct evbuffer;
 struct tl_peer;
 struct tl_pex_state;
@@ -84,6 +85,10 @@ void tl_peer_closeq_clear(struct tl_peer_closeq *q);
 struct tl_peer {
 	enum tl_peer_state state;
 	struct bufferevent *bev;
+	struct event *rev;        /* own reads of the socket (see peer.c) */
+	bool is_bev_read;         /* the bufferevent reads instead (rate limit) */
+	int read_timeout_s;
+	size_t read_max;          /* input bytes buffered at most */
 	struct tl_peer_closeq *closeq;
 	const struct tl_peer_ops *ops;
 	void *owner;              /* the torrent (or the session before attach) */
@@ -154,6 +159,11 @@ void tl_peer_attach(struct tl_peer *p, const struct tl_handshake *local,
 /* Set the torrent shape once known (before ACTIVE). */
 void tl_peer_set_limits(struct tl_peer *p, uint32_t npieces, uint32_t piece_len,
     uint32_t last_piece_len);
+
+/* Put p in a rate-limit group (a session's --upload/--download-limit):
+ * from then on the bufferevent reads the socket, so the group's read
+ * bucket applies. */
+void tl_peer_set_rate_group(struct tl_peer *p, struct bufferevent_rate_limit_group *g);
 
 /* Close: mark CLOSING, call ops->on_close, queue for freeing. Idempotent;
  * reason is a static string for the log. */
