@@ -204,26 +204,19 @@ void tl_peer_send_bitfield(struct tl_peer *p, const struct tl_bitfield *bf)
 	send_bytes(p, tl_bitfield_bytes(bf), m.payload_len);
 }
 
-static void free_block_cb(const void *data, size_t len, void *arg)
-{
-	(void)len;
-	(void)arg;
-	free((void *)data);
-}
-
-void tl_peer_send_block_take(struct tl_peer *p, uint32_t index, uint32_t begin, uint8_t *data,
-    uint32_t len)
+void tl_peer_send_block_ref(struct tl_peer *p, uint32_t index, uint32_t begin,
+    const uint8_t *data, uint32_t len, tl_peer_unref_fn unref, void *arg)
 {
 	if (p->state == TL_PEER_ST_CLOSING) {
-		free(data);
+		unref(data, len, arg);
 		return;
 	}
 	struct tl_wire_msg m = { .id = TL_WIRE_PIECE, .index = index, .begin = begin,
 		.payload_len = len };
 	tl_peer_send(p, &m);
-	/* Zero copy: the evbuffer references the read buffer and frees it
-	 * once the bytes are on the socket. */
-	evbuffer_add_reference(bufferevent_get_output(p->bev), data, len, free_block_cb, NULL);
+	/* Zero copy: the output references the bytes until they are written. */
+	if (evbuffer_add_reference(bufferevent_get_output(p->bev), data, len, unref, arg) != 0)
+		abort(); /* out of memory */
 	p->up_bytes += len;
 }
 
