@@ -32,6 +32,9 @@
 /* Uploads: queued output per peer; idle pieces kept read for uploads. */
 #define MAX_OUT_BYTES (4u * 1024 * 1024)
 #define UCACHE_BYTES (8u * 1024 * 1024)
+/* Piece buffers kept for reuse (at most this many pieces' worth of
+ * memory over max_inflight while downloading). */
+#define SPARE_BUFS 4u
 /* A peer that sent data of this many failed pieces is banned. */
 #define BAN_HASH_FAILS 3u
 /* No block for this long with requests out: snubbed. */
@@ -129,7 +132,7 @@ static struct active_piece *start_piece(struct tl_torrent *t, uint32_t index)
 	ap->t = t;
 	ap->index = index;
 	ap->len = tl_layout_piece_len(&t->l, index);
-	ap->buf = tl_malloc(ap->len);
+	ap->buf = t->nspare > 0 ? t->spare_bufs[--t->nspare] : tl_malloc(t->l.piece_len);
 	ap->next = t->active;
 	t->active = ap;
 	t->inflight_bytes += ap->len;
@@ -144,7 +147,10 @@ static void free_piece(struct tl_torrent *t, struct active_piece *ap)
 			break;
 		}
 	t->inflight_bytes -= ap->len;
-	free(ap->buf);
+	if (t->nspare < SPARE_BUFS)
+		t->spare_bufs[t->nspare++] = ap->buf;
+	else
+		free(ap->buf);
 	free(ap);
 }
 
@@ -939,6 +945,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		if (!tl_bitfield_get(&t->wanted, i))
 			tl_picker_set_piece_priority(t->picker, i, TL_PICKER_PRIO_SKIP);
 	tl_bitfield_init(&t->scratch, t->l.npieces);
+	t->spare_bufs = tl_calloc(SPARE_BUFS, sizeof(*t->spare_bufs));
 	t->check_jobs = tl_calloc(TL_TORRENT_CHECK_INFLIGHT, sizeof(*t->check_jobs));
 	t->store = tl_disk_store_new(t->mi, &t->l, t->dir, !opts->is_read_only, 128, why_out);
 	if (!t->store)
@@ -978,6 +985,9 @@ void tl_torrent_free(struct tl_torrent *t)
 		free_piece(t, t->active);
 	while (t->ucache)
 		upiece_evict(t, t->ucache);
+	while (t->nspare > 0)
+		free(t->spare_bufs[--t->nspare]);
+	free(t->spare_bufs);
 	tl_disk_store_free(t->store);
 	tl_bitfield_clear(&t->have);
 	tl_bitfield_clear(&t->wanted);

@@ -88,6 +88,10 @@ struct tl_torrent {
 	uint64_t wanted_bytes, have_bytes;
 	struct active_piece *active;
 	uint64_t inflight_bytes;
+	/* piece_len buffers of finished pieces, reused by the next ones: a
+	 * fresh buffer costs a page fault per 4 KiB as its blocks arrive */
+	uint8_t **spare_bufs;
+	size_t nspare;
 	struct upload_piece *ucache; /* pieces read for uploads */
 	uint64_t ucache_bytes, ucache_clock;
 	struct tl_peer *peers;
