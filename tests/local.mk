@@ -508,3 +508,7 @@ tests_unit_test_session_tracker_SOURCES = tests/unit/test_session_tracker.c
 tests_unit_test_session_tracker_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_session_tracker_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_session_tracker
+
+# peer engine throughput: session rate limits
+TESTS += tests/integration/rate_limit.sh
+EXTRA_DIST += tests/integration/rate_limit.sh
