@@ -51,6 +51,10 @@ struct tl_disk_store {
 	int root_fd;
 	bool is_writable;
 	char **paths;           /* relative to root_fd, '/'-joined sanitised components */
+	/* Held around a WRITE's pwrites: two workers writing one file at once
+	 * contend on the inode lock in the kernel, which spins. One writes
+	 * while the other hashes its piece. */
+	pthread_mutex_t write_mu;
 	pthread_mutex_t mu;     /* guards everything below */
 	struct open_file *files; /* nfiles entries; fd -1 when closed */
 	bool *is_dirty;         /* written since the last SYNC */
@@ -306,25 +310,29 @@ static enum tl_disk_status do_write(struct tl_disk_job *j)
 	struct tl_layout_seg seg;
 	tl_layout_iter_init(&it, s->l, j->piece, 0, j->len);
 	const uint8_t *p = j->buf;
-	while (tl_layout_iter_next(&it, &seg)) {
+	enum tl_disk_status st = TL_DISK_OK;
+	pthread_mutex_lock(&s->write_mu);
+	while (st == TL_DISK_OK && tl_layout_iter_next(&it, &seg)) {
 		if (!seg.is_pad) {
 			int fd = acquire_fd(s, seg.file, true);
 			if (fd < 0) {
 				tl_warn("disk: open %s for writing: %s", s->paths[seg.file],
 				    strerror(errno));
-				return TL_DISK_IO_ERROR;
+				st = TL_DISK_IO_ERROR;
+				break;
 			}
 			int rc = pwrite_all(fd, p, seg.len, seg.file_off);
 			int saved = errno;
 			release_fd(s, seg.file);
 			if (rc != 0) {
 				tl_warn("disk: write %s: %s", s->paths[seg.file], strerror(saved));
-				return TL_DISK_IO_ERROR;
+				st = TL_DISK_IO_ERROR;
 			}
 		}
 		p += seg.len;
 	}
-	return TL_DISK_OK;
+	pthread_mutex_unlock(&s->write_mu);
+	return st;
 }
 
 static enum tl_disk_status do_verify(struct tl_disk_job *j)
@@ -565,6 +573,7 @@ struct tl_disk_store *tl_disk_store_new(const struct tl_metainfo *mi, const stru
 	s->is_dirty = tl_calloc(l->nfiles, sizeof(*s->is_dirty));
 	s->open_list = tl_calloc(s->max_open + 64, sizeof(*s->open_list));
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->write_mu, NULL);
 	for (size_t i = 0; i < l->nfiles; i++) {
 		s->files[i].fd = -1;
 		const char *path = mi->files[i].path;
@@ -592,6 +601,7 @@ void tl_disk_store_free(struct tl_disk_store *s)
 	for (size_t i = 0; i < s->l->nfiles; i++)
 		free(s->paths[i]);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->write_mu);
 	close(s->root_fd);
 	free(s->paths);
 	free(s->files);
