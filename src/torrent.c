@@ -35,6 +35,7 @@
 /* Piece buffers kept for reuse (at most this many pieces' worth of
  * memory over max_inflight while downloading). */
 #define SPARE_BUFS 4u
+#define PIECE_BUF_ALIGN 4096u
 /* A peer that sent data of this many failed pieces is banned. */
 #define BAN_HASH_FAILS 3u
 /* No block for this long with requests out: snubbed. */
@@ -126,13 +127,23 @@ static void remove_req(struct tl_peer *p, uint32_t index, uint32_t begin)
 		}
 }
 
+/* A piece buffer aligned for O_DIRECT writes (see diskio.c); free() frees
+ * it. */
+static uint8_t *piece_buf_new(size_t len)
+{
+	void *b = NULL;
+	if (posix_memalign(&b, PIECE_BUF_ALIGN, len) != 0)
+		abort(); /* out of memory, as tl_malloc */
+	return b;
+}
+
 static struct active_piece *start_piece(struct tl_torrent *t, uint32_t index)
 {
 	struct active_piece *ap = tl_calloc(1, sizeof(*ap));
 	ap->t = t;
 	ap->index = index;
 	ap->len = tl_layout_piece_len(&t->l, index);
-	ap->buf = t->nspare > 0 ? t->spare_bufs[--t->nspare] : tl_malloc(t->l.piece_len);
+	ap->buf = t->nspare > 0 ? t->spare_bufs[--t->nspare] : piece_buf_new(t->l.piece_len);
 	ap->next = t->active;
 	t->active = ap;
 	t->inflight_bytes += ap->len;
