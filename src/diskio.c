@@ -19,6 +19,10 @@
 #include "mem.h"
 #include "metainfo.h"
 
+/* O_DIRECT: offsets, lengths and buffers aligned to this (a page; the
+ * logical block size of common file systems divides it). */
+#define DIRECT_ALIGN 4096u
+
 struct job_list {
 	struct tl_disk_job *head;
 	struct tl_disk_job *tail;
@@ -41,6 +45,7 @@ struct tl_disk {
 
 struct open_file {
 	int fd;
+	int direct_fd;   /* O_DIRECT, for aligned writes; -1: not open, -2: unsupported */
 	unsigned users;  /* workers using fd right now: never evicted while > 0 */
 	uint64_t stamp;  /* LRU clock at the last use */
 };
@@ -51,6 +56,10 @@ struct tl_disk_store {
 	int root_fd;
 	bool is_writable;
 	char **paths;           /* relative to root_fd, '/'-joined sanitised components */
+	/* Held around a WRITE's pwrites: two workers writing one file at once
+	 * contend on the inode lock in the kernel, which spins. One writes
+	 * while the other hashes its piece. */
+	pthread_mutex_t write_mu;
 	pthread_mutex_t mu;     /* guards everything below */
 	struct open_file *files; /* nfiles entries; fd -1 when closed */
 	bool *is_dirty;         /* written since the last SYNC */
@@ -178,8 +187,12 @@ static int acquire_fd(struct tl_disk_store *s, size_t i, bool for_write)
 					best = k;
 			}
 			if (best != SIZE_MAX) {
-				close(s->files[s->open_list[best]].fd);
-				s->files[s->open_list[best]].fd = -1;
+				struct open_file *o = &s->files[s->open_list[best]];
+				close(o->fd);
+				o->fd = -1;
+				if (o->direct_fd >= 0)
+					close(o->direct_fd);
+				o->direct_fd = -1;
 				s->open_list[best] = s->open_list[--s->nopen];
 			}
 		}
@@ -208,6 +221,46 @@ static int acquire_fd(struct tl_disk_store *s, size_t i, bool for_write)
 	int fd = f->fd;
 	pthread_mutex_unlock(&s->mu);
 	return fd;
+}
+
+/*
+ * For a write of file i already acquired (acquire_fd): a descriptor opened
+ * with O_DIRECT, or -1 when the file system refuses it. Verified pieces go
+ * to the disk without a copy into the page cache: buffered, a download
+ * costs a page-cache copy of every byte, and on a VM whose freed memory
+ * goes back to the host (free page reporting) each fresh page-cache page
+ * also costs a host fault (writing 1 GiB: 1.7 s of CPU buffered, 0.11 s
+ * with O_DIRECT, dd on this kind of machine). The kernel keeps the page
+ * cache coherent (a direct write drops cached pages of its range).
+ */
+static int acquire_direct_fd(struct tl_disk_store *s, size_t i)
+{
+	pthread_mutex_lock(&s->mu);
+	struct open_file *f = &s->files[i];
+	if (f->direct_fd == -1) {
+		const char *leaf;
+		int dfd = open_parent(s->root_fd, s->paths[i], false, &leaf);
+		int fd = dfd < 0 ? -1 :
+		    openat(dfd, leaf, O_WRONLY | O_DIRECT | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd >= 0)
+			close(dfd);
+		f->direct_fd = fd >= 0 ? fd : -2;
+	}
+	int fd = f->direct_fd;
+	pthread_mutex_unlock(&s->mu);
+	return fd;
+}
+
+/* File i's O_DIRECT writes failed (EINVAL: an alignment the file system
+ * wants bigger than a page): write it buffered from now on. */
+static void direct_unsupported(struct tl_disk_store *s, size_t i)
+{
+	pthread_mutex_lock(&s->mu);
+	struct open_file *f = &s->files[i];
+	if (f->direct_fd >= 0)
+		close(f->direct_fd);
+	f->direct_fd = -2;
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void release_fd(struct tl_disk_store *s, size_t i)
@@ -306,25 +359,39 @@ static enum tl_disk_status do_write(struct tl_disk_job *j)
 	struct tl_layout_seg seg;
 	tl_layout_iter_init(&it, s->l, j->piece, 0, j->len);
 	const uint8_t *p = j->buf;
-	while (tl_layout_iter_next(&it, &seg)) {
+	enum tl_disk_status st = TL_DISK_OK;
+	pthread_mutex_lock(&s->write_mu);
+	while (st == TL_DISK_OK && tl_layout_iter_next(&it, &seg)) {
 		if (!seg.is_pad) {
 			int fd = acquire_fd(s, seg.file, true);
 			if (fd < 0) {
 				tl_warn("disk: open %s for writing: %s", s->paths[seg.file],
 				    strerror(errno));
-				return TL_DISK_IO_ERROR;
+				st = TL_DISK_IO_ERROR;
+				break;
 			}
-			int rc = pwrite_all(fd, p, seg.len, seg.file_off);
+			bool is_aligned = seg.file_off % DIRECT_ALIGN == 0 &&
+			    seg.len % DIRECT_ALIGN == 0 && (uintptr_t)p % DIRECT_ALIGN == 0;
+			int dfd = is_aligned ? acquire_direct_fd(s, seg.file) : -1;
+			int rc = -1;
+			if (dfd >= 0) {
+				rc = pwrite_all(dfd, p, seg.len, seg.file_off);
+				if (rc != 0 && errno == EINVAL)
+					direct_unsupported(s, seg.file);
+			}
+			if (rc != 0)
+				rc = pwrite_all(fd, p, seg.len, seg.file_off);
 			int saved = errno;
 			release_fd(s, seg.file);
 			if (rc != 0) {
 				tl_warn("disk: write %s: %s", s->paths[seg.file], strerror(saved));
-				return TL_DISK_IO_ERROR;
+				st = TL_DISK_IO_ERROR;
 			}
 		}
 		p += seg.len;
 	}
-	return TL_DISK_OK;
+	pthread_mutex_unlock(&s->write_mu);
+	return st;
 }
 
 static enum tl_disk_status do_verify(struct tl_disk_job *j)
@@ -565,8 +632,10 @@ struct tl_disk_store *tl_disk_store_new(const struct tl_metainfo *mi, const stru
 	s->is_dirty = tl_calloc(l->nfiles, sizeof(*s->is_dirty));
 	s->open_list = tl_calloc(s->max_open + 64, sizeof(*s->open_list));
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->write_mu, NULL);
 	for (size_t i = 0; i < l->nfiles; i++) {
 		s->files[i].fd = -1;
+		s->files[i].direct_fd = -1;
 		const char *path = mi->files[i].path;
 		size_t n = strlen(path) + (mi->is_multi_file ? strlen(mi->name) + 1 : 0);
 		if (n > TL_MAX_PATH) {
@@ -587,11 +656,15 @@ void tl_disk_store_free(struct tl_disk_store *s)
 {
 	if (!s)
 		return;
-	for (size_t k = 0; k < s->nopen; k++)
+	for (size_t k = 0; k < s->nopen; k++) {
 		close(s->files[s->open_list[k]].fd);
+		if (s->files[s->open_list[k]].direct_fd >= 0)
+			close(s->files[s->open_list[k]].direct_fd);
+	}
 	for (size_t i = 0; i < s->l->nfiles; i++)
 		free(s->paths[i]);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->write_mu);
 	close(s->root_fd);
 	free(s->paths);
 	free(s->files);

@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,14 @@
 
 /* Input we buffer per peer: a few blocks, and always the largest message. */
 #define READ_HIGH_WM (TL_WIRE_MAX_MSG_LEN + 256u * 1024)
+/* Bytes one read or write system call may move. libevent's bufferevent
+ * writes at most 16 KiB a call, and evbuffer_read (libevent 2.1) reads at
+ * most 4 KiB: a read, an ioctl and an epoll_wait per 4 KiB of blocks. So
+ * the peer reads its socket itself (sock_read_cb) into the bufferevent's
+ * input, and raises the write size. Under a download limit the
+ * bufferevent reads instead: its rate-limit group meters only its own
+ * reads. */
+#define MAX_SINGLE_IO (256u * 1024)
 /* Ask the owner for more uploads below this much queued output. */
 #define WRITE_LOW_WM (256u * 1024)
 /* Seconds: connect and handshake, then idle (BEP 3 keep-alives come every
@@ -50,7 +59,27 @@ static void set_state(struct tl_peer *p, enum tl_peer_state st)
 static void set_timeouts(struct tl_peer *p, int read_s, int write_s)
 {
 	struct timeval r = { read_s, 0 }, w = { write_s, 0 };
-	bufferevent_set_timeouts(p->bev, &r, &w);
+	p->read_timeout_s = read_s;
+	bufferevent_set_timeouts(p->bev, p->is_bev_read ? &r : NULL, &w);
+	if (!p->is_bev_read && event_pending(p->rev, EV_READ, NULL))
+		event_add(p->rev, &r);
+}
+
+static void set_read_max(struct tl_peer *p, size_t max)
+{
+	p->read_max = max;
+	bufferevent_setwatermark(p->bev, EV_READ, 0, max);
+}
+
+/* Start reading the socket (connected, or accepted). */
+static void reading_start(struct tl_peer *p)
+{
+	if (p->is_bev_read) {
+		bufferevent_enable(p->bev, EV_READ);
+	} else {
+		struct timeval r = { p->read_timeout_s, 0 };
+		event_add(p->rev, &r);
+	}
 }
 
 /* ---- close queue ---- */
@@ -63,6 +92,8 @@ static void peer_free(struct tl_peer *p)
 		evbuffer_remove_cb(bufferevent_get_output(p->bev), out_drained_cb, p);
 		bufferevent_free(p->bev);
 	}
+	if (p->rev)
+		event_free(p->rev);
 	tl_bitfield_clear(&p->have);
 	free(p->reqs);
 	free(p->in_reqs);
@@ -108,6 +139,7 @@ void tl_peer_close(struct tl_peer *p, const char *reason)
 	set_state(p, TL_PEER_ST_CLOSING);
 	bufferevent_disable(p->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(p->bev, NULL, NULL, NULL, NULL);
+	event_del(p->rev);
 	if (p->ops->on_close)
 		p->ops->on_close(p, reason);
 	p->close_next = p->closeq->head;
@@ -172,26 +204,19 @@ void tl_peer_send_bitfield(struct tl_peer *p, const struct tl_bitfield *bf)
 	send_bytes(p, tl_bitfield_bytes(bf), m.payload_len);
 }
 
-static void free_block_cb(const void *data, size_t len, void *arg)
-{
-	(void)len;
-	(void)arg;
-	free((void *)data);
-}
-
-void tl_peer_send_block_take(struct tl_peer *p, uint32_t index, uint32_t begin, uint8_t *data,
-    uint32_t len)
+void tl_peer_send_block_ref(struct tl_peer *p, uint32_t index, uint32_t begin,
+    const uint8_t *data, uint32_t len, tl_peer_unref_fn unref, void *arg)
 {
 	if (p->state == TL_PEER_ST_CLOSING) {
-		free(data);
+		unref(data, len, arg);
 		return;
 	}
 	struct tl_wire_msg m = { .id = TL_WIRE_PIECE, .index = index, .begin = begin,
 		.payload_len = len };
 	tl_peer_send(p, &m);
-	/* Zero copy: the evbuffer references the read buffer and frees it
-	 * once the bytes are on the socket. */
-	evbuffer_add_reference(bufferevent_get_output(p->bev), data, len, free_block_cb, NULL);
+	/* Zero copy: the output references the bytes until they are written. */
+	if (evbuffer_add_reference(bufferevent_get_output(p->bev), data, len, unref, arg) != 0)
+		abort(); /* out of memory */
 	p->up_bytes += len;
 }
 
@@ -219,8 +244,10 @@ static void become_active(struct tl_peer *p)
 	set_state(p, TL_PEER_ST_ACTIVE);
 	p->was_active = true;
 	set_timeouts(p, IDLE_TIMEOUT, WRITE_TIMEOUT);
-	bufferevent_setwatermark(p->bev, EV_READ, 0, READ_HIGH_WM);
+	set_read_max(p, READ_HIGH_WM);
 	bufferevent_setwatermark(p->bev, EV_WRITE, WRITE_LOW_WM, 0);
+	bufferevent_set_max_single_read(p->bev, MAX_SINGLE_IO);
+	bufferevent_set_max_single_write(p->bev, MAX_SINGLE_IO);
 	p->ops->on_ready(p);
 }
 
@@ -349,6 +376,62 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		;
 }
 
+/* The socket is readable (or idle too long): read up to MAX_SINGLE_IO
+ * bytes, within read_max, into the input, then frame as read_cb does. */
+static void sock_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tl_peer *p = arg;
+	if (what & EV_TIMEOUT) {
+		tl_peer_close(p, p->state == TL_PEER_ST_ACTIVE ? "idle timeout" : "handshake timeout");
+		return;
+	}
+	struct evbuffer *in = bufferevent_get_input(p->bev);
+	size_t have = evbuffer_get_length(in);
+	if (have >= p->read_max) {
+		/* Framing consumes every whole message, and one fits. */
+		tl_peer_close(p, "input buffer full");
+		return;
+	}
+	size_t want = p->read_max - have;
+	if (want > MAX_SINGLE_IO)
+		want = MAX_SINGLE_IO;
+	/* The bufferevent keeps its input's end frozen outside its own reads. */
+	evbuffer_unfreeze(in, 0);
+	struct evbuffer_iovec v[2];
+	int nv = evbuffer_reserve_space(in, (ev_ssize_t)want, v, 2);
+	if (nv <= 0)
+		abort(); /* out of memory */
+	struct iovec iov[2];
+	size_t room = want;
+	int niov = 0;
+	for (int i = 0; i < nv && room > 0; i++, niov++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len < room ? v[i].iov_len : room;
+		room -= iov[i].iov_len;
+	}
+	ssize_t n = readv(fd, iov, niov);
+	int saved = errno;
+	if (n <= 0) {
+		evbuffer_commit_space(in, v, 0);
+		evbuffer_freeze(in, 0);
+		errno = saved;
+		if (n == 0)
+			tl_peer_close(p, "connection closed by peer");
+		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			tl_peer_close(p, strerror(errno));
+		return;
+	}
+	size_t left = (size_t)n;
+	int used = 0;
+	for (; used < niov && left > 0; used++) {
+		v[used].iov_len = iov[used].iov_len < left ? iov[used].iov_len : left;
+		left -= v[used].iov_len;
+	}
+	evbuffer_commit_space(in, v, used);
+	evbuffer_freeze(in, 0);
+	read_cb(p->bev, p);
+}
+
 static void write_cb(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
@@ -366,6 +449,7 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		setsockopt(bufferevent_getfd(p->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		set_state(p, TL_PEER_ST_HANDSHAKE);
 		send_handshake(p);
+		reading_start(p);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)
@@ -406,6 +490,9 @@ static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *
 		free(p);
 		return NULL;
 	}
+	p->rev = event_new(base, bufferevent_getfd(p->bev), EV_READ | EV_PERSIST, sock_read_cb, p);
+	if (!p->rev)
+		abort();
 	p->closeq = q;
 	p->ops = ops;
 	p->owner = owner;
@@ -421,7 +508,7 @@ static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *
 	evbuffer_add_cb(bufferevent_get_output(p->bev), out_drained_cb, p);
 	set_timeouts(p, HANDSHAKE_TIMEOUT, HANDSHAKE_TIMEOUT);
 	/* Before the handshake only the handshake may be buffered. */
-	bufferevent_setwatermark(p->bev, EV_READ, 0, TL_HANDSHAKE_LEN);
+	set_read_max(p, TL_HANDSHAKE_LEN);
 	return p;
 }
 
@@ -455,7 +542,7 @@ struct tl_peer *tl_peer_connect(struct event_base *base, struct tl_peer_closeq *
 		return NULL;
 	p->local = *local;
 	p->state = TL_PEER_ST_CONNECTING;
-	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(p->bev, EV_WRITE);
 	if (bufferevent_socket_connect(p->bev, addr, (int)addrlen) != 0) {
 		tl_info("peer %s: connect failed", p->name);
 		peer_free(p);
@@ -475,8 +562,23 @@ struct tl_peer *tl_peer_accept(struct event_base *base, struct tl_peer_closeq *q
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	p->is_incoming = true;
 	p->state = TL_PEER_ST_HANDSHAKE;
-	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(p->bev, EV_WRITE);
+	reading_start(p);
 	return p;
+}
+
+void tl_peer_set_rate_group(struct tl_peer *p, struct bufferevent_rate_limit_group *g)
+{
+	bufferevent_add_to_rate_limit_group(p->bev, g);
+	if (p->is_bev_read)
+		return;
+	bool was_reading = event_pending(p->rev, EV_READ, NULL);
+	event_del(p->rev);
+	p->is_bev_read = true;
+	set_timeouts(p, p->read_timeout_s, p->state == TL_PEER_ST_ACTIVE ? WRITE_TIMEOUT :
+	    HANDSHAKE_TIMEOUT);
+	if (was_reading)
+		bufferevent_enable(p->bev, EV_READ);
 }
 
 void tl_peer_attach(struct tl_peer *p, const struct tl_handshake *local,

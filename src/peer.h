@@ -34,6 +34,7 @@
 struct event;
 struct event_base;
 struct bufferevent;
+struct bufferevent_rate_limit_group;
 struct evbuffer;
 struct tl_peer;
 struct tl_pex_state;
@@ -84,6 +85,10 @@ void tl_peer_closeq_clear(struct tl_peer_closeq *q);
 struct tl_peer {
 	enum tl_peer_state state;
 	struct bufferevent *bev;
+	struct event *rev;        /* own reads of the socket (see peer.c) */
+	bool is_bev_read;         /* the bufferevent reads instead (rate limit) */
+	int read_timeout_s;
+	size_t read_max;          /* input bytes buffered at most */
 	struct tl_peer_closeq *closeq;
 	const struct tl_peer_ops *ops;
 	void *owner;              /* the torrent (or the session before attach) */
@@ -110,7 +115,6 @@ struct tl_peer {
 	/* requests the peer made of us, served in order */
 	struct tl_peer_req *in_reqs;
 	size_t nin_reqs;
-	size_t nreads;            /* uploads being read from disk */
 	/* counters and rates (bytes, bytes/s) */
 	uint64_t down_bytes, up_bytes;
 	uint64_t down_tick, up_tick; /* bytes since the last rate tick (up: sent) */
@@ -158,6 +162,11 @@ void tl_peer_attach(struct tl_peer *p, const struct tl_handshake *local,
 void tl_peer_set_limits(struct tl_peer *p, uint32_t npieces, uint32_t piece_len,
     uint32_t last_piece_len);
 
+/* Put p in a rate-limit group (a session's --upload/--download-limit):
+ * from then on the bufferevent reads the socket, so the group's read
+ * bucket applies. */
+void tl_peer_set_rate_group(struct tl_peer *p, struct bufferevent_rate_limit_group *g);
+
 /* Close: mark CLOSING, call ops->on_close, queue for freeing. Idempotent;
  * reason is a static string for the log. */
 void tl_peer_close(struct tl_peer *p, const char *reason);
@@ -171,10 +180,15 @@ void tl_peer_send_req(struct tl_peer *p, int id, uint32_t index, uint32_t begin,
 void tl_peer_send_raw(struct tl_peer *p, const void *b, size_t n);
 /* Send a bitfield (bits are copied). */
 void tl_peer_send_bitfield(struct tl_peer *p, const struct tl_bitfield *bf);
-/* Send a PIECE message; data (len bytes, tl_malloc'd) is taken and freed
- * once written. */
-void tl_peer_send_block_take(struct tl_peer *p, uint32_t index, uint32_t begin, uint8_t *data,
-    uint32_t len);
+/* Called once the len bytes at data given to tl_peer_send_block_ref have
+ * left for the socket (or the peer is freed); same shape as libevent's
+ * evbuffer_ref_cleanup_cb. Loop thread. */
+typedef void (*tl_peer_unref_fn)(const void *data, size_t len, void *arg);
+/* Send a PIECE message whose payload is referenced, not copied: data must
+ * stay valid until unref(data, len, arg) runs. If the peer is closing,
+ * unref runs at once. */
+void tl_peer_send_block_ref(struct tl_peer *p, uint32_t index, uint32_t begin,
+    const uint8_t *data, uint32_t len, tl_peer_unref_fn unref, void *arg);
 /* Send a BEP 10 extended message: ext_id, then a[0..alen) and b[0..blen)
  * (both copied; b may be NULL). */
 void tl_peer_send_ext(struct tl_peer *p, uint8_t ext_id, const void *a, size_t alen, const void *b, size_t blen);

@@ -135,7 +135,7 @@ static void accept_cb(int fd, const struct sockaddr *addr, socklen_t len, void *
 	if (!p)
 		return;
 	if (s->rate_group)
-		bufferevent_add_to_rate_limit_group(p->bev, s->rate_group);
+		tl_peer_set_rate_group(p, s->rate_group);
 	p->next = s->incoming;
 	s->incoming = p;
 }

@@ -29,9 +29,13 @@
 /* BEP 3 choking: four regular unchokes plus one optimistic. */
 #define UNCHOKE_SLOTS 4u
 #define CHOKE_INTERVAL_S 10u
-/* Uploads: disk reads in flight and queued output per peer. */
-#define MAX_READS_PER_PEER 32u
+/* Uploads: queued output per peer; idle pieces kept read for uploads. */
 #define MAX_OUT_BYTES (4u * 1024 * 1024)
+#define UCACHE_BYTES (8u * 1024 * 1024)
+/* Piece buffers kept for reuse (at most this many pieces' worth of
+ * memory over max_inflight while downloading). */
+#define SPARE_BUFS 4u
+#define PIECE_BUF_ALIGN 4096u
 /* A peer that sent data of this many failed pieces is banned. */
 #define BAN_HASH_FAILS 3u
 /* No block for this long with requests out: snubbed. */
@@ -123,13 +127,23 @@ static void remove_req(struct tl_peer *p, uint32_t index, uint32_t begin)
 		}
 }
 
+/* A piece buffer aligned for O_DIRECT writes (see diskio.c); free() frees
+ * it. */
+static uint8_t *piece_buf_new(size_t len)
+{
+	void *b = NULL;
+	if (posix_memalign(&b, PIECE_BUF_ALIGN, len) != 0)
+		abort(); /* out of memory, as tl_malloc */
+	return b;
+}
+
 static struct active_piece *start_piece(struct tl_torrent *t, uint32_t index)
 {
 	struct active_piece *ap = tl_calloc(1, sizeof(*ap));
 	ap->t = t;
 	ap->index = index;
 	ap->len = tl_layout_piece_len(&t->l, index);
-	ap->buf = tl_malloc(ap->len);
+	ap->buf = t->nspare > 0 ? t->spare_bufs[--t->nspare] : piece_buf_new(t->l.piece_len);
 	ap->next = t->active;
 	t->active = ap;
 	t->inflight_bytes += ap->len;
@@ -144,7 +158,10 @@ static void free_piece(struct tl_torrent *t, struct active_piece *ap)
 			break;
 		}
 	t->inflight_bytes -= ap->len;
-	free(ap->buf);
+	if (t->nspare < SPARE_BUFS)
+		t->spare_bufs[t->nspare++] = ap->buf;
+	else
+		free(ap->buf);
 	free(ap);
 }
 
@@ -284,46 +301,134 @@ static void piece_received(struct tl_torrent *t, struct active_piece *ap)
 
 static void serve(struct tl_torrent *t, struct tl_peer *p);
 
-static void upload_done(struct tl_disk_job *job)
+static void serve_all(struct tl_torrent *t)
 {
-	struct upload *u = (struct upload *)job;
-	struct tl_torrent *t = u->t;
-	t->jobs--;
-	struct tl_peer *p = find_serial(t, u->serial);
-	if (p)
-		p->nreads--;
-	if (p && p->state == TL_PEER_ST_ACTIVE && !p->am_choking && job->status == TL_DISK_OK) {
-		tl_peer_send_block_take(p, job->piece, job->begin, job->buf, job->len);
-		t->uploaded += job->len;
-	} else {
-		free(job->buf);
-	}
-	free(u);
-	if (p && p->state == TL_PEER_ST_ACTIVE)
+	for (struct tl_peer *p = t->peers; p; p = p->next)
 		serve(t, p);
 }
 
+static void upiece_unref(struct upload_piece *u)
+{
+	if (--u->refs > 0)
+		return;
+	free(u->buf);
+	free(u);
+}
+
+/* A block of u left for the socket (or its peer was freed). */
+static void block_sent(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	upiece_unref(arg);
+}
+
+/* Unlink u from the cache; blocks still queued keep it alive. */
+static void upiece_evict(struct tl_torrent *t, struct upload_piece *u)
+{
+	for (struct upload_piece **pp = &t->ucache; *pp; pp = &(*pp)->next)
+		if (*pp == u) {
+			*pp = u->next;
+			break;
+		}
+	t->ucache_bytes -= u->len;
+	upiece_unref(u);
+}
+
+/* Requests for a piece that cannot be read are refused (BEP 6) or
+ * dropped. */
+static void drop_in_reqs(struct tl_peer *p, uint32_t index)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < p->nin_reqs; i++) {
+		struct tl_peer_req r = p->in_reqs[i];
+		if (r.index != index)
+			p->in_reqs[k++] = r;
+		else if (p->lim.has_fast)
+			tl_peer_send_req(p, TL_WIRE_REJECT, r.index, r.begin, r.len);
+	}
+	p->nin_reqs = k;
+}
+
+static void upiece_read_done(struct tl_disk_job *job)
+{
+	struct upload_piece *u = (struct upload_piece *)job;
+	struct tl_torrent *t = u->t;
+	t->jobs--;
+	u->is_loading = false;
+	if (job->status != TL_DISK_OK) {
+		uint32_t index = u->index;
+		tl_warn("torrent %s: cannot read piece %u to upload it", t->mi->name, index);
+		upiece_evict(t, u);
+		for (struct tl_peer *p = t->peers; p; p = p->next)
+			drop_in_reqs(p, index);
+	}
+	serve_all(t);
+}
+
+/* Piece index from the cache, its read started when absent. Idle pieces
+ * (no block queued) are evicted, least recently used first, to keep the
+ * cache within UCACHE_BYTES; pieces in use are never evicted, so the
+ * cache exceeds it by at most what peers' outputs hold. */
+static struct upload_piece *upiece_get(struct tl_torrent *t, uint32_t index)
+{
+	for (struct upload_piece *u = t->ucache; u; u = u->next)
+		if (u->index == index) {
+			u->stamp = ++t->ucache_clock;
+			return u;
+		}
+	uint32_t len = tl_layout_piece_len(&t->l, index);
+	while (t->ucache && t->ucache_bytes + len > UCACHE_BYTES) {
+		struct upload_piece *victim = NULL;
+		for (struct upload_piece *u = t->ucache; u; u = u->next)
+			if (!u->is_loading && u->refs == 1 && (!victim || u->stamp < victim->stamp))
+				victim = u;
+		if (!victim)
+			break;
+		upiece_evict(t, victim);
+	}
+	struct upload_piece *u = tl_calloc(1, sizeof(*u));
+	u->t = t;
+	u->index = index;
+	u->len = len;
+	u->refs = 1;
+	u->is_loading = true;
+	u->stamp = ++t->ucache_clock;
+	u->buf = tl_malloc(len);
+	u->job.op = TL_DISK_READ;
+	u->job.store = t->store;
+	u->job.piece = index;
+	u->job.begin = 0;
+	u->job.len = len;
+	u->job.buf = u->buf;
+	u->job.done = upiece_read_done;
+	u->next = t->ucache;
+	t->ucache = u;
+	t->ucache_bytes += len;
+	t->jobs++;
+	tl_disk_submit(t->ctx.disk, &u->job);
+	return u;
+}
+
+/* Send p's requests in order while its output has room; a piece still
+ * being read stops the queue until upiece_read_done serves again. */
 static void serve(struct tl_torrent *t, struct tl_peer *p)
 {
-	while (p->state == TL_PEER_ST_ACTIVE && !p->am_choking && p->nin_reqs > 0 &&
-	    p->nreads < MAX_READS_PER_PEER &&
-	    tl_peer_out_len(p) + (size_t)p->nreads * BLOCK < MAX_OUT_BYTES) {
-		struct tl_peer_req r = p->in_reqs[0];
-		memmove(p->in_reqs, p->in_reqs + 1, (p->nin_reqs - 1) * sizeof(*p->in_reqs));
-		p->nin_reqs--;
-		struct upload *u = tl_calloc(1, sizeof(*u));
-		u->t = t;
-		u->serial = p->serial;
-		u->job.op = TL_DISK_READ;
-		u->job.store = t->store;
-		u->job.piece = r.index;
-		u->job.begin = r.begin;
-		u->job.len = r.len;
-		u->job.buf = tl_malloc(r.len);
-		u->job.done = upload_done;
-		p->nreads++;
-		t->jobs++;
-		tl_disk_submit(t->ctx.disk, &u->job);
+	size_t done = 0;
+	while (p->state == TL_PEER_ST_ACTIVE && !p->am_choking && done < p->nin_reqs &&
+	    tl_peer_out_len(p) < MAX_OUT_BYTES) {
+		struct tl_peer_req r = p->in_reqs[done];
+		struct upload_piece *u = upiece_get(t, r.index);
+		if (u->is_loading)
+			break;
+		done++;
+		u->refs++;
+		tl_peer_send_block_ref(p, r.index, r.begin, u->buf + r.begin, r.len, block_sent, u);
+		t->uploaded += r.len;
+	}
+	if (done > 0 && p->state == TL_PEER_ST_ACTIVE) {
+		p->nin_reqs -= done;
+		memmove(p->in_reqs, p->in_reqs + done, p->nin_reqs * sizeof(*p->in_reqs));
 	}
 }
 
@@ -650,7 +755,7 @@ static void link_peer(struct tl_torrent *t, struct tl_peer *p)
 	tl_peer_set_limits(p, t->l.npieces, t->l.piece_len,
 	    tl_layout_piece_len(&t->l, t->l.npieces - 1));
 	if (t->ctx.rate_group)
-		bufferevent_add_to_rate_limit_group(p->bev, t->ctx.rate_group);
+		tl_peer_set_rate_group(p, t->ctx.rate_group);
 	p->next = t->peers;
 	t->peers = p;
 	t->npeers++;
@@ -875,6 +980,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		if (!tl_bitfield_get(&t->wanted, i))
 			tl_picker_set_piece_priority(t->picker, i, TL_PICKER_PRIO_SKIP);
 	tl_bitfield_init(&t->scratch, t->l.npieces);
+	t->spare_bufs = tl_calloc(SPARE_BUFS, sizeof(*t->spare_bufs));
 	t->check_jobs = tl_calloc(TL_TORRENT_CHECK_INFLIGHT, sizeof(*t->check_jobs));
 	t->store = tl_disk_store_new(t->mi, &t->l, t->dir, !opts->is_read_only, 128, why_out);
 	if (!t->store)
@@ -912,6 +1018,11 @@ void tl_torrent_free(struct tl_torrent *t)
 		tl_peer_close(t->peers, "torrent removed");
 	while (t->active)
 		free_piece(t, t->active);
+	while (t->ucache)
+		upiece_evict(t, t->ucache);
+	while (t->nspare > 0)
+		free(t->spare_bufs[--t->nspare]);
+	free(t->spare_bufs);
 	tl_disk_store_free(t->store);
 	tl_bitfield_clear(&t->have);
 	tl_bitfield_clear(&t->wanted);

@@ -49,10 +49,24 @@ struct known_peer {
 	bool is_seed;
 };
 
-struct upload {
-	struct tl_disk_job job;
+/*
+ * A piece read whole for uploads: blocks are sent from it by reference
+ * (tl_peer_send_block_ref), so a piece costs one disk read and no copy
+ * however many blocks of it peers ask for. Reference counted: the cache
+ * holds one reference while the piece is linked in t->ucache, each block
+ * queued in a peer's output holds one; the last one frees it (a peer's
+ * output may outlive the torrent).
+ */
+struct upload_piece {
+	struct tl_disk_job job; /* the read (t valid while is_loading) */
 	struct tl_torrent *t;
-	uint64_t serial;
+	uint32_t index;
+	uint32_t len;
+	unsigned refs;
+	bool is_loading;
+	uint64_t stamp;         /* LRU clock at the last use */
+	uint8_t *buf;
+	struct upload_piece *next;
 };
 
 struct tl_torrent {
@@ -74,6 +88,12 @@ struct tl_torrent {
 	uint64_t wanted_bytes, have_bytes;
 	struct active_piece *active;
 	uint64_t inflight_bytes;
+	/* piece_len buffers of finished pieces, reused by the next ones: a
+	 * fresh buffer costs a page fault per 4 KiB as its blocks arrive */
+	uint8_t **spare_bufs;
+	size_t nspare;
+	struct upload_piece *ucache; /* pieces read for uploads */
+	uint64_t ucache_bytes, ucache_clock;
 	struct tl_peer *peers;
 	unsigned npeers;
 	struct known_peer *known;

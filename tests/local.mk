@@ -528,3 +528,7 @@ tests_bench_svc_shim_so_LDADD = -ldl
 # BEP 44 values of the largest size (1000 bytes) between real processes
 TESTS += tests/integration/dht_item_big.sh
 EXTRA_DIST += tests/integration/dht_item_big.sh
+
+# peer engine throughput: session rate limits
+TESTS += tests/integration/rate_limit.sh
+EXTRA_DIST += tests/integration/rate_limit.sh
