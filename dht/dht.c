@@ -45,7 +45,7 @@
 /* A query unanswered after this has failed. */
 #define PEND_TIMEOUT_MS 5000
 /* Short (stall) timeout bounds and the RTT window behind it. */
-#define SHORT_MIN_MS 200
+#define SHORT_MIN_MS 150
 #define SHORT_MAX_MS 2000
 #define RTT_WINDOW 64u
 /* Maintenance cadence. */
@@ -185,10 +185,11 @@ static void send_to(struct dht *d, const struct dht_addr *to, size_t len)
 	}
 }
 
-static int64_t short_timeout(const struct dht *d)
+/* Quantile q (percent) of the RTT window; -1 with too few samples. */
+static int64_t rtt_quantile(const struct dht *d, unsigned q)
 {
 	if (d->nrtt < 8)
-		return 1000;
+		return -1;
 	uint16_t s[RTT_WINDOW];
 	memcpy(s, d->rtt, d->nrtt * sizeof(s[0]));
 	/* Insertion sort of at most 64 samples, once per call. */
@@ -201,9 +202,36 @@ static int64_t short_timeout(const struct dht *d)
 		}
 		s[j] = x;
 	}
-	int64_t p90 = s[(d->nrtt * 9) / 10 < d->nrtt ? (d->nrtt * 9) / 10 : d->nrtt - 1];
-	int64_t t = 2 * p90;
-	return t < SHORT_MIN_MS ? SHORT_MIN_MS : t > SHORT_MAX_MS ? SHORT_MAX_MS : t;
+	size_t k = (d->nrtt * q) / 100;
+	return s[k < d->nrtt ? k : d->nrtt - 1];
+}
+
+static int64_t clamp_ms(int64_t t, int64_t lo, int64_t hi)
+{
+	return t < lo ? lo : t > hi ? hi : t;
+}
+
+/* The short (stall) timeout: a query unanswered this long frees its
+ * alpha slot and its place among the K closest. About the p70 RTT: most
+ * answers come in time, and a dead node costs little more than a median
+ * RTT. Cheap to get wrong on the short side: a late reply is still used. */
+static int64_t short_timeout(const struct dht *d)
+{
+	int64_t p90 = rtt_quantile(d, 90);
+	if (p90 < 0)
+		return 1000;
+	return clamp_ms(p90 * 3 / 4, SHORT_MIN_MS, SHORT_MAX_MS);
+}
+
+/* The give-up bound: an unanswered query this old no longer holds up the
+ * completion of its lookup. A lookup that stores (announce_peer, BEP 44
+ * put) waits twice as long, so that slow nodes among the closest still
+ * get the value. */
+static int64_t late_timeout(const struct dht *d, const struct lookup *lk)
+{
+	int64_t st = short_timeout(d);
+	bool is_store = lk->announce_port || (lk->item && lk->item->is_put);
+	return clamp_ms(is_store ? st * 3 : st * 3 / 2, st, PEND_TIMEOUT_MS);
 }
 
 static void rtt_sample(struct dht *d, int64_t ms)
@@ -451,7 +479,7 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 			return; /* queued until the table has nodes */
 		lk->started_ms = now_ms;
 	}
-	lookup_tick(lk, now_ms, short_timeout(d));
+	lookup_tick(lk, now_ms, short_timeout(d), late_timeout(d, lk));
 	struct lk_cand *c;
 	bool is_capped = lk->sample_cb && lk->queries >= lk->max_queries;
 	while (!is_capped && (c = lookup_next(lk, now_ms)) != NULL) {
@@ -1058,9 +1086,12 @@ static int64_t next_wakeup(const struct dht *d, int64_t now_ms)
 	int64_t st = short_timeout(d);
 	for (size_t i = 0; i < d->nlk; i++) {
 		const struct lookup *lk = d->lk[i];
+		int64_t lt = late_timeout(d, lk);
 		for (size_t k = 0; k < lk->n; k++) {
-			if (lk->c[k].state == LK_INFLIGHT && lk->c[k].sent_ms + st < next)
-				next = lk->c[k].sent_ms + st;
+			int64_t at = lk->c[k].state == LK_INFLIGHT ? lk->c[k].sent_ms + st :
+			    lk->c[k].state == LK_STALLED ? lk->c[k].sent_ms + lt : INT64_MAX;
+			if (at < next)
+				next = at;
 		}
 	}
 	for (int i = 0; i < 2; i++) {

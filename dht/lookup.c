@@ -44,7 +44,7 @@ void lookup_add(struct lookup *lk, const struct dht_id *id, const struct dht_add
 	lk->n++;
 }
 
-void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms)
+void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms, int64_t late_ms)
 {
 	for (size_t i = 0; i < lk->n; i++) {
 		struct lk_cand *c = &lk->c[i];
@@ -52,6 +52,8 @@ void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms)
 			c->state = LK_STALLED;
 			lk->inflight--;
 		}
+		if (c->state == LK_STALLED && now_ms - c->sent_ms >= late_ms)
+			c->state = LK_LATE;
 	}
 }
 
@@ -60,9 +62,11 @@ struct lk_cand *lookup_next(struct lookup *lk, int64_t now_ms)
 	size_t considered = 0;
 	if (lk->inflight >= LK_ALPHA)
 		return NULL;
+	/* A stalled or late candidate leaves the window, so the next one
+	 * down is asked in its place while its own reply may still come. */
 	for (size_t i = 0; i < lk->n && considered < LK_K; i++) {
 		struct lk_cand *c = &lk->c[i];
-		if (c->state == LK_FAILED)
+		if (c->state == LK_FAILED || c->state == LK_STALLED || c->state == LK_LATE)
 			continue;
 		considered++;
 		if (c->state == LK_NEW) {
@@ -119,22 +123,19 @@ bool lookup_is_done(const struct lookup *lk, int64_t now_ms)
 {
 	if (now_ms - lk->started_ms >= LK_MAX_MS)
 		return true;
-	size_t considered = 0, replied = 0;
-	bool is_busy = false;
-	for (size_t i = 0; i < lk->n; i++) {
+	/* Done when the K closest that are neither failed nor late have all
+	 * replied; a stalled one among them is still waited for (it may be
+	 * slow rather than gone), up to the give-up bound. */
+	size_t considered = 0;
+	for (size_t i = 0; i < lk->n && considered < LK_K; i++) {
 		const struct lk_cand *c = &lk->c[i];
-		if (c->state == LK_INFLIGHT || c->state == LK_STALLED)
-			is_busy = true;
-		if (c->state == LK_FAILED || considered >= LK_K)
+		if (c->state == LK_FAILED || c->state == LK_LATE)
 			continue;
 		considered++;
-		replied += c->state == LK_REPLIED;
-		if (c->state == LK_NEW)
-			is_busy = true;
+		if (c->state != LK_REPLIED)
+			return false;
 	}
-	if (considered > 0 && replied == considered && (considered == LK_K || !is_busy))
-		return true;
-	return !is_busy;
+	return true;
 }
 
 bool lookup_first_seen(struct lookup *lk, const uint8_t *peer, size_t len)
