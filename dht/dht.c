@@ -44,9 +44,14 @@
 #define PEND_MAX 4096u
 /* A query unanswered after this has failed. */
 #define PEND_TIMEOUT_MS 5000
+/* A ping of dht_add_node unanswered after this is sent once more (a
+ * lost datagram must not cost a bootstrap). */
+#define ADD_RETRY_MS 2000
 /* Short (stall) timeout bounds and the RTT window behind it. */
 #define SHORT_MIN_MS 150
 #define SHORT_MAX_MS 2000
+/* The least give-up bound of a lookup that stores (late_timeout). */
+#define STORE_LATE_MS 1000
 #define RTT_WINDOW 64u
 /* Maintenance cadence. */
 #define MAINT_READY_MS 5000
@@ -75,6 +80,7 @@ struct pending {
 	struct dht_id id;
 	int64_t sent_ms;
 	uint32_t search_id;   /* 0 = not part of a lookup */
+	bool is_retried;      /* a ping of dht_add_node: resend once at ADD_RETRY_MS */
 };
 
 /* An item of ours, re-put every BEP44_REPUT_MS. */
@@ -225,13 +231,15 @@ static int64_t short_timeout(const struct dht *d)
 
 /* The give-up bound: an unanswered query this old no longer holds up the
  * completion of its lookup. A lookup that stores (announce_peer, BEP 44
- * put) waits twice as long, so that slow nodes among the closest still
- * get the value. */
+ * put) waits longer, at least STORE_LATE_MS, so that slow nodes among the
+ * closest (and the closer nodes only they know) still get the value. */
 static int64_t late_timeout(const struct dht *d, const struct lookup *lk)
 {
 	int64_t st = short_timeout(d);
 	bool is_store = lk->announce_port || (lk->item && lk->item->is_put);
-	return clamp_ms(is_store ? st * 3 : st * 3 / 2, st, PEND_TIMEOUT_MS);
+	if (is_store)
+		return clamp_ms(st * 3 > STORE_LATE_MS ? st * 3 : STORE_LATE_MS, st, PEND_TIMEOUT_MS);
+	return clamp_ms(st * 3 / 2, st, PEND_TIMEOUT_MS);
 }
 
 static void rtt_sample(struct dht *d, int64_t ms)
@@ -399,15 +407,29 @@ static void lk_free(struct lookup *lk)
 	free(lk);
 }
 
-static void send_ping(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
-    int64_t now_ms)
+/* Ping to (expecting id expect, may be NULL); with is_retried the ping
+ * is sent once more if no answer came within ADD_RETRY_MS. */
+static void send_ping_ex(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
+    bool is_retried, int64_t now_ms)
 {
 	struct fam *f = fam_of(d, to->family);
 	if (!f)
 		return;
 	struct krpc_query q = { .method = KRPC_PING, .id = &f->id };
-	if (send_query(d, to, expect, &q, 0, now_ms) == 0)
-		rtable_pinged(&f->rt, to, now_ms);
+	uint8_t tid[4];
+	struct krpc_hdr h;
+	struct pending *p = pend_open(d, tid, &h);
+	if (!p || pend_send(d, p, to, expect, q.method, 0, now_ms,
+	    krpc_encode_query(&h, &q, d->out, sizeof(d->out))) != 0)
+		return;
+	p->is_retried = is_retried;
+	rtable_pinged(&f->rt, to, now_ms);
+}
+
+static void send_ping(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
+    int64_t now_ms)
+{
+	send_ping_ex(d, to, expect, false, now_ms);
 }
 
 /* ---- lookups ---- */
@@ -447,11 +469,13 @@ static void lk_remove(struct dht *d, size_t idx)
 	d->nlk--;
 }
 
+/* announce_peer to the closest that gave a token; reports how many were
+ * sent (DHT_EV_ANNOUNCED, before the search's done callback). */
 static void lk_announce(struct dht *d, struct lookup *lk, int64_t now_ms)
 {
 	const struct lk_cand *t[LK_K];
 	struct fam *f = fam_of(d, lk->af);
-	size_t n = lookup_announce_targets(lk, t);
+	size_t n = lookup_announce_targets(lk, t), sent = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct krpc_query q = { .method = KRPC_ANNOUNCE_PEER, .id = &f->id,
 			.target = &lk->target, .token = t[i]->token, .token_len = t[i]->token_len,
@@ -459,8 +483,12 @@ static void lk_announce(struct dht *d, struct lookup *lk, int64_t now_ms)
 			.implied_port = lk->announce_port == DHT_IMPLIED_PORT };
 		if (q.implied_port)
 			q.port = 0;
-		(void)send_query(d, &t[i]->addr, &t[i]->id, &q, 0, now_ms);
+		sent += send_query(d, &t[i]->addr, &t[i]->id, &q, 0, now_ms) == 0;
 	}
+	d->st.announces_sent += sent;
+	struct dht_event ev = { .type = DHT_EV_ANNOUNCED, .af = lk->af, .search_id = lk->id,
+		.count = sent };
+	emit(d, &ev);
 }
 
 /* Send what the lookup wants sent; finish it when done. The callback
@@ -1024,6 +1052,13 @@ static void expire_pending(struct dht *d, int64_t now_ms)
 {
 	for (size_t i = 0; i < d->npend; i++) {
 		struct pending *p = &d->pend[i];
+		if (p->is_used && p->is_retried && now_ms - p->sent_ms >= ADD_RETRY_MS) {
+			/* the first ping stays pending: either answer will do */
+			p->is_retried = false;
+			struct dht_addr to = p->to;
+			send_ping_ex(d, &to, NULL, false, now_ms);
+			p = &d->pend[i]; /* the table may have grown */
+		}
 		if (!p->is_used || now_ms - p->sent_ms < PEND_TIMEOUT_MS)
 			continue;
 		struct dht_addr to = p->to;
@@ -1082,6 +1117,9 @@ static int64_t next_wakeup(const struct dht *d, int64_t now_ms)
 	for (size_t i = 0; i < d->npend; i++) {
 		if (d->pend[i].is_used && d->pend[i].sent_ms + PEND_TIMEOUT_MS < next)
 			next = d->pend[i].sent_ms + PEND_TIMEOUT_MS;
+		if (d->pend[i].is_used && d->pend[i].is_retried &&
+		    d->pend[i].sent_ms + ADD_RETRY_MS < next)
+			next = d->pend[i].sent_ms + ADD_RETRY_MS;
 	}
 	int64_t st = short_timeout(d);
 	for (size_t i = 0; i < d->nlk; i++) {
@@ -1237,7 +1275,7 @@ int dht_add_node(struct dht *d, const struct sockaddr *sa, socklen_t salen, int6
 		return DHT_EINVAL;
 	if (now_ms > d->now_ms)
 		d->now_ms = now_ms;
-	send_ping(d, &a, NULL, now_ms);
+	send_ping_ex(d, &a, NULL, true, now_ms);
 	return DHT_OK;
 }
 
