@@ -111,10 +111,10 @@ struct dht {
 	struct dht_store store;
 	struct bep44_store items; /* BEP 44 items stored for others */
 	struct own_item *own;     /* BEP 44 items we put, re-put hourly */
-	struct {                  /* BEP 51: no resampling before this time */
+	struct pace {             /* BEP 51: no resampling before this time */
 		struct dht_addr addr;
 		int64_t until_ms;
-	} pace[PACE_SLOTS];
+	} *pace;                  /* PACE_SLOTS, allocated with the first sample reply */
 	size_t nown;
 	struct dht_limiter lim;
 	bool has_limiter;
@@ -284,6 +284,26 @@ static void pend_free(struct dht *d, struct pending *p)
 	d->pend_used--;
 }
 
+/* Give back the upper half of the table once a burst of queries is over
+ * (at most a quarter in use, none of it in the upper half: a slot number
+ * is part of every outstanding transaction id, so used slots never move). */
+static void pend_shrink(struct dht *d)
+{
+	while (d->npend > PEND_MIN && d->pend_used * 4 <= d->npend) {
+		size_t half = d->npend / 2;
+		for (size_t i = half; i < d->npend; i++) {
+			if (d->pend[i].is_used)
+				return;
+		}
+		struct pending *p = realloc(d->pend, half * sizeof(*p));
+		if (!p)
+			return;
+		d->pend = p;
+		d->npend = half;
+		d->pend_cursor %= half;
+	}
+}
+
 /* Send a query; returns 0, or -1 when no slot was free or it did not fit. */
 /* A pending slot and the 4-byte tid naming it in *h; NULL when full. */
 static struct pending *pend_open(struct dht *d, uint8_t tid[4], struct krpc_hdr *h)
@@ -388,12 +408,14 @@ static size_t pace_slot(const struct dht_addr *a)
 static bool pace_ok(const struct dht *d, const struct dht_addr *a, int64_t now_ms)
 {
 	size_t i = pace_slot(a);
-	return !dht_addr_eq(&d->pace[i].addr, a) || now_ms >= d->pace[i].until_ms;
+	return !d->pace || !dht_addr_eq(&d->pace[i].addr, a) || now_ms >= d->pace[i].until_ms;
 }
 
 static void pace_set(struct dht *d, const struct dht_addr *a, int64_t until_ms)
 {
 	size_t i = pace_slot(a);
+	if (!d->pace && !(d->pace = calloc(PACE_SLOTS, sizeof(*d->pace))))
+		return; /* out of memory: only pacing is forgotten */
 	d->pace[i].addr = *a;
 	d->pace[i].until_ms = until_ms;
 }
@@ -403,6 +425,7 @@ static void lk_free(struct lookup *lk)
 	if (lk) {
 		free(lk->item);
 		free(lk->scrape);
+		lookup_clear(lk);
 	}
 	free(lk);
 }
@@ -1148,6 +1171,7 @@ int64_t dht_periodic(struct dht *d, int64_t now_ms)
 		dht_tokens_rotate(&d->tokens, k, now_ms);
 	}
 	expire_pending(d, now_ms);
+	pend_shrink(d);
 	/* Drive every lookup. One that finishes is replaced in its slot by
 	 * the last one, which is then driven from the same index; a callback
 	 * changing the list at worst delays a lookup to the next call. */
@@ -1264,6 +1288,7 @@ void dht_free(struct dht *d)
 	free(d->lk);
 	free(d->own);
 	free(d->pend);
+	free(d->pace);
 	free(d);
 }
 

@@ -4,6 +4,7 @@
  */
 #include "dht/lookup.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void lookup_init(struct lookup *lk, uint32_t id, int af, const struct dht_id *target,
@@ -14,7 +15,12 @@ void lookup_init(struct lookup *lk, uint32_t id, int af, const struct dht_id *ta
 	lk->af = af;
 	lk->target = *target;
 	lk->started_ms = now_ms;
-	memset(lk->seen, 0, sizeof(lk->seen));
+}
+
+void lookup_clear(struct lookup *lk)
+{
+	free(lk->seen);
+	lk->seen = NULL;
 }
 
 void lookup_add(struct lookup *lk, const struct dht_id *id, const struct dht_addr *addr)
@@ -146,6 +152,8 @@ bool lookup_first_seen(struct lookup *lk, const uint8_t *peer, size_t len)
 	h |= 1;
 	if (lk->nseen >= LK_SEEN / 2)
 		return true; /* set full: deliver rather than guess */
+	if (!lk->seen && !(lk->seen = calloc(LK_SEEN, sizeof(*lk->seen))))
+		return true;
 	size_t i = (size_t)h & (LK_SEEN - 1);
 	while (lk->seen[i]) {
 		if (lk->seen[i] == h)

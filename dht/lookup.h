@@ -21,7 +21,9 @@
  * per /24 (IPv4) or /64 (IPv6), so that one host or network handing out
  * many made-up ids close to the target cannot take over the K closest.
  *
- * Values are de-duplicated within a lookup (LK_SEEN remembered peers).
+ * Values are de-duplicated within a lookup (LK_SEEN remembered peers, in
+ * a set allocated with the first value, so that find_node lookups carry
+ * none).
  * Tokens are kept per candidate for the announce that follows a
  * get_peers. Plain struct, owned by the instance; single thread.
  */
@@ -84,12 +86,15 @@ struct lookup {
 	size_t inflight;         /* INFLIGHT candidates (not STALLED) */
 	uint32_t queries;
 	uint32_t nseen;
+	uint64_t *seen;          /* LK_SEEN value hashes, open addressing, 0 = empty;
+	                            NULL until the first value */
 	struct lk_cand c[LK_MAX_CAND];
-	uint64_t seen[LK_SEEN];  /* open-addressing set of value hashes; 0 = empty */
 };
 
 void lookup_init(struct lookup *lk, uint32_t id, int af, const struct dht_id *target,
     int64_t now_ms);
+/* Free what the lookup allocated (lookup_init again after this). */
+void lookup_clear(struct lookup *lk);
 
 /* Offer a candidate. Ignored when it is already known (by id or by IP),
  * shares a /24 (/64) with a known one (see above), is farther than all
@@ -116,7 +121,9 @@ void lookup_failed(struct lookup *lk, const struct dht_addr *addr);
 /* True when the lookup is complete (see above). */
 bool lookup_is_done(const struct lookup *lk, int64_t now_ms);
 
-/* True the first time this compact peer is seen in this lookup. */
+/* True the first time this compact peer is seen in this lookup (also
+ * when the set is full or cannot be allocated: deliver rather than
+ * guess). */
 bool lookup_first_seen(struct lookup *lk, const uint8_t *peer, size_t len);
 
 /* Up to LK_K closest REPLIED candidates that gave a token (announce). */

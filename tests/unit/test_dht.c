@@ -322,6 +322,46 @@ static void test_add_node_retry(void)
 	reset();
 }
 
+/* The slot of the transaction id of the last query a sent (the pending
+ * table index, tid bytes 0-1); drains the queue. */
+static int last_slot(void)
+{
+	int slot = -1;
+	while (qhead < qtail) {
+		struct krpc_msg m;
+		struct pkt *p = &q[qhead++ % MAX_Q];
+		if (krpc_decode(p->buf, p->len, &m, NULL) == 0 && m.type == KRPC_QUERY && m.tid_len == 4)
+			slot = m.tid[0] << 8 | m.tid[1];
+	}
+	return slot;
+}
+
+/* The table of outstanding queries grows for a burst and gives the
+ * upper half back once it is over. */
+static void test_pending_shrinks(void)
+{
+	struct node *a = add(2, NULL);
+	int top = -1;
+	for (int i = 0; i < 100; i++) {
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(6881) };
+		to.sin_addr.s_addr = htonl(0x7f000100u + (uint32_t)i); /* nobody there */
+		CU_ASSERT_EQUAL(dht_add_node(a->d, (struct sockaddr *)&to, sizeof(to), now), DHT_OK);
+		int s = last_slot();
+		top = s > top ? s : top;
+	}
+	CU_ASSERT_TRUE(top >= 64);
+	run(8000); /* every ping and its retry timed out */
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(6881) };
+	to.sin_addr.s_addr = htonl(0x7f000200u);
+	for (int i = 0; i < 100; i++) {
+		CU_ASSERT_EQUAL(dht_add_node(a->d, (struct sockaddr *)&to, sizeof(to), now), DHT_OK);
+		int s = last_slot();
+		CU_ASSERT_TRUE(s >= 0 && s < 64);
+		run(5010);
+	}
+	reset();
+}
+
 /* Callbacks that re-enter the search API: a chain of searches started
  * from done callbacks, and a search cancelled from its values callback. */
 struct chain {
@@ -905,6 +945,7 @@ int main(void)
 		TL_TEST(test_ping_and_tables),
 		TL_TEST(test_announce_and_find),
 		TL_TEST(test_add_node_retry),
+		TL_TEST(test_pending_shrinks),
 		TL_TEST(test_queued_search),
 		TL_TEST(test_reentrant_callbacks),
 		TL_TEST(test_hostile_input),

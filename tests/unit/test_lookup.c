@@ -139,7 +139,15 @@ static void test_done(void)
 	CU_ASSERT_TRUE(lookup_first_seen(&lk, (const uint8_t *)"abcdef", 6));
 	CU_ASSERT_FALSE(lookup_first_seen(&lk, (const uint8_t *)"abcdef", 6));
 	CU_ASSERT_TRUE(lookup_first_seen(&lk, (const uint8_t *)"abcdeg", 6));
+	/* The set fills up to half its slots; then every value is delivered. */
+	uint8_t v[6] = { 0 };
+	for (unsigned i = 2; i < LK_SEEN / 2; i++) {
+		v[0] = (uint8_t)i, v[1] = (uint8_t)(i >> 8);
+		CU_ASSERT_TRUE(lookup_first_seen(&lk, v, 6));
+	}
+	CU_ASSERT_TRUE(lookup_first_seen(&lk, (const uint8_t *)"abcdef", 6));
 	/* Loopback tests may allow two nodes of a /24 (never of one IP). */
+	lookup_clear(&lk);
 	lookup_init(&lk, 4, AF_INET, &target, 0);
 	lk.allow_same_subnet = true;
 	struct dht_addr s1 = an(7), s2 = an(7);
@@ -150,6 +158,7 @@ static void test_done(void)
 	lookup_add(&lk, &i3, &s2);
 	CU_ASSERT_EQUAL(lk.n, 2);
 	/* A lookup never outlives LK_MAX_MS. */
+	lookup_clear(&lk);
 	lookup_init(&lk, 3, AF_INET, &target, 0);
 	struct dht_id id = idn(1);
 	struct dht_addr a = an(1);
@@ -157,6 +166,7 @@ static void test_done(void)
 	(void)lookup_next(&lk, 0);
 	CU_ASSERT_FALSE(lookup_is_done(&lk, 1000));
 	CU_ASSERT_TRUE(lookup_is_done(&lk, LK_MAX_MS));
+	lookup_clear(&lk);
 }
 
 /* A slow node among the K closest is waited for until the give-up bound:
@@ -192,6 +202,8 @@ static void test_slow_closest(void)
 	CU_ASSERT_EQUAL(lookup_announce_targets(&lk, ann), LK_K);
 	CU_ASSERT_EQUAL(ann[0]->id.b[0], 1);
 	CU_ASSERT_EQUAL(ann[LK_K - 1]->id.b[0], LK_K);
+	CU_ASSERT_PTR_NULL(lk.seen); /* no value, no set */
+	lookup_clear(&lk);
 }
 
 int main(void)
