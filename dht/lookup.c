@@ -63,25 +63,40 @@ void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms, int64_t la
 	}
 }
 
+static bool has_reply(const struct lookup *lk)
+{
+	for (size_t i = 0; i < lk->n; i++) {
+		if (lk->c[i].state == LK_REPLIED)
+			return true;
+	}
+	return false;
+}
+
 struct lk_cand *lookup_next(struct lookup *lk, int64_t now_ms)
 {
 	size_t considered = 0;
-	if (lk->inflight >= LK_ALPHA)
+	bool is_behind = false; /* a candidate closer than c has replied */
+	if (lk->inflight >= LK_ALPHA + LK_BURST)
 		return NULL;
 	/* A stalled or late candidate leaves the window, so the next one
 	 * down is asked in its place while its own reply may still come. */
 	for (size_t i = 0; i < lk->n && considered < LK_K; i++) {
 		struct lk_cand *c = &lk->c[i];
+		is_behind |= c->state == LK_REPLIED;
 		if (c->state == LK_FAILED || c->state == LK_STALLED || c->state == LK_LATE)
 			continue;
 		considered++;
-		if (c->state == LK_NEW) {
-			c->state = LK_INFLIGHT;
-			c->sent_ms = now_ms;
-			lk->inflight++;
-			lk->queries++;
-			return c;
-		}
+		if (c->state != LK_NEW)
+			continue;
+		/* Beyond alpha only for progress: a node closer than every
+		 * one that answered, learnt from an answer. */
+		if (lk->inflight >= LK_ALPHA && (is_behind || !has_reply(lk)))
+			return NULL;
+		c->state = LK_INFLIGHT;
+		c->sent_ms = now_ms;
+		lk->inflight++;
+		lk->queries++;
+		return c;
 	}
 	return NULL;
 }

@@ -5,7 +5,10 @@
  * Candidates are kept sorted by XOR distance to the target (at most
  * LK_MAX_CAND). The driver (dht.c) asks lookup_next() which candidate to
  * query; up to LK_ALPHA queries count as outstanding, all among the
- * LK_K closest candidates that are neither failed nor stalled. A query
+ * LK_K closest candidates that are neither failed nor stalled, plus up to
+ * LK_BURST more for candidates closer than every node that has replied
+ * (the lookup just made progress: asking them at once, rather than one
+ * per later reply, shortens the path to the values). A query
  * unanswered after the short timeout (adaptive, from observed RTTs) is
  * STALLED: it no longer counts toward alpha and leaves the query window,
  * so the next-closest candidate is asked in its place, but a late reply
@@ -42,6 +45,7 @@ struct bep44_op;
 struct bep33_scrape;
 
 #define LK_ALPHA 5u
+#define LK_BURST 2u
 #define LK_K 8u
 #define LK_MAX_CAND 64u
 #define LK_SEEN 512u
@@ -106,8 +110,9 @@ void lookup_add(struct lookup *lk, const struct dht_id *id, const struct dht_add
 void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms, int64_t late_ms);
 
 /* The next candidate to query now, marked INFLIGHT; NULL when alpha
- * queries are outstanding or none of the K closest candidates that are
- * neither failed, stalled nor late needs asking. */
+ * queries are outstanding (alpha + LK_BURST for progress, see above) or
+ * none of the K closest candidates that are neither failed, stalled nor
+ * late needs asking. */
 struct lk_cand *lookup_next(struct lookup *lk, int64_t now_ms);
 
 /* A reply from addr: REPLIED, with its token (token_len 0 = none).

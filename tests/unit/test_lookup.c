@@ -23,6 +23,16 @@ static struct dht_addr an(uint8_t host)
 	return a;
 }
 
+/* Offer nodes lo..hi (id first byte i, address 20.0.i.1). */
+static void add_range(int lo, int hi)
+{
+	for (int i = lo; i <= hi; i++) {
+		struct dht_id id = idn((uint8_t)i);
+		struct dht_addr a = an((uint8_t)i);
+		lookup_add(&lk, &id, &a);
+	}
+}
+
 static void test_order_and_alpha(void)
 {
 	struct dht_id target = idn(0);
@@ -108,11 +118,7 @@ static void test_done(void)
 	struct dht_id target = idn(0);
 	lookup_init(&lk, 2, AF_INET, &target, 0);
 	CU_ASSERT_TRUE(lookup_is_done(&lk, 0)); /* nothing to ask */
-	for (int i = 1; i <= 12; i++) {
-		struct dht_id id = idn((uint8_t)i);
-		struct dht_addr a = an((uint8_t)i);
-		lookup_add(&lk, &id, &a);
-	}
+	add_range(1, 12);
 	int64_t t = 0;
 	struct lk_cand *c;
 	/* Everyone answers at once except node 2, which never does. */
@@ -176,11 +182,7 @@ static void test_slow_closest(void)
 {
 	struct dht_id target = idn(0);
 	lookup_init(&lk, 5, AF_INET, &target, 0);
-	for (int i = 1; i <= 12; i++) {
-		struct dht_id id = idn((uint8_t)i);
-		struct dht_addr a = an((uint8_t)i);
-		lookup_add(&lk, &id, &a);
-	}
+	add_range(1, 12);
 	struct lk_cand *c;
 	while ((c = lookup_next(&lk, 0)) != NULL) {
 		if (c->id.b[0] != 1)
@@ -206,12 +208,44 @@ static void test_slow_closest(void)
 	lookup_clear(&lk);
 }
 
+/* Beyond alpha only for progress: with alpha queries out and no answer
+ * yet, nothing more; once an answer came, a closer node learnt from it
+ * is asked at once (up to LK_BURST extra), a farther one is not. */
+static void test_burst(void)
+{
+	struct dht_id target = idn(0);
+	lookup_init(&lk, 6, AF_INET, &target, 0);
+	add_range(10, 30);
+	struct lk_cand *c;
+	for (unsigned i = 0; i < LK_ALPHA; i++)
+		CU_ASSERT_PTR_NOT_NULL(lookup_next(&lk, 0));
+	CU_ASSERT_PTR_NULL(lookup_next(&lk, 0));
+	/* node 12 answers; nodes farther than it are not worth an extra
+	 * query (node 15 is next in line) */
+	struct dht_addr a12 = an(12);
+	struct dht_id i12 = idn(12);
+	CU_ASSERT_PTR_NOT_NULL(lookup_replied(&lk, &a12, &i12, NULL, 0));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c = lookup_next(&lk, 10));
+	CU_ASSERT_EQUAL(c->id.b[0], 15);
+	CU_ASSERT_PTR_NULL(lookup_next(&lk, 10));
+	/* its answer named nodes closer than anyone who answered */
+	add_range(1, 4);
+	for (unsigned i = 0; i < LK_BURST; i++) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c = lookup_next(&lk, 20));
+		CU_ASSERT_EQUAL(c->id.b[0], i + 1);
+	}
+	CU_ASSERT_PTR_NULL(lookup_next(&lk, 20));
+	CU_ASSERT_EQUAL(lk.inflight, LK_ALPHA + LK_BURST);
+	lookup_clear(&lk);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
 		TL_TEST(test_order_and_alpha),
 		TL_TEST(test_done),
 		TL_TEST(test_slow_closest),
+		TL_TEST(test_burst),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("lookup", tests);
