@@ -44,7 +44,7 @@
 struct bep44_op;
 struct bep33_scrape;
 
-#define LK_ALPHA 5u
+#define LK_ALPHA 4u
 #define LK_BURST 2u
 #define LK_K 8u
 #define LK_MAX_CAND 64u

@@ -221,12 +221,12 @@ static void test_burst(void)
 		CU_ASSERT_PTR_NOT_NULL(lookup_next(&lk, 0));
 	CU_ASSERT_PTR_NULL(lookup_next(&lk, 0));
 	/* node 12 answers; nodes farther than it are not worth an extra
-	 * query (node 15 is next in line) */
+	 * query (node 10 + alpha is next in line) */
 	struct dht_addr a12 = an(12);
 	struct dht_id i12 = idn(12);
 	CU_ASSERT_PTR_NOT_NULL(lookup_replied(&lk, &a12, &i12, NULL, 0));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c = lookup_next(&lk, 10));
-	CU_ASSERT_EQUAL(c->id.b[0], 15);
+	CU_ASSERT_EQUAL(c->id.b[0], 10 + LK_ALPHA);
 	CU_ASSERT_PTR_NULL(lookup_next(&lk, 10));
 	/* its answer named nodes closer than anyone who answered */
 	add_range(1, 4);
