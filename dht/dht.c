@@ -218,9 +218,10 @@ static int64_t clamp_ms(int64_t t, int64_t lo, int64_t hi)
 }
 
 /* The short (stall) timeout: a query unanswered this long frees its
- * alpha slot and its place among the K closest. About the p70 RTT: most
- * answers come in time, and a dead node costs little more than a median
- * RTT. Cheap to get wrong on the short side: a late reply is still used. */
+ * alpha slot and its place among the K closest. 3/4 of the p90 RTT is
+ * about the p80 of a lognormal RTT with sigma 0.6: most answers come in
+ * time, and a dead node costs little more than a median RTT. Cheap to get
+ * wrong on the short side: a late reply is still used. */
 static int64_t short_timeout(const struct dht *d)
 {
 	int64_t p90 = rtt_quantile(d, 90);
@@ -232,10 +233,10 @@ static int64_t short_timeout(const struct dht *d)
 /* The give-up bound: an unanswered query this old no longer holds up the
  * completion of its lookup. A lookup that stores (announce_peer, BEP 44
  * put) waits longer, at least STORE_LATE_MS, so that slow nodes among the
- * closest (and the closer nodes only they know) still get the value. */
-static int64_t late_timeout(const struct dht *d, const struct lookup *lk)
+ * closest (and the closer nodes only they know) still get the value.
+ * st is the short timeout. */
+static int64_t late_timeout(const struct lookup *lk, int64_t st)
 {
-	int64_t st = short_timeout(d);
 	bool is_store = lk->announce_port || (lk->item && lk->item->is_put);
 	if (is_store)
 		return clamp_ms(st * 3 > STORE_LATE_MS ? st * 3 : STORE_LATE_MS, st, PEND_TIMEOUT_MS);
@@ -530,7 +531,8 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 			return; /* queued until the table has nodes */
 		lk->started_ms = now_ms;
 	}
-	lookup_tick(lk, now_ms, short_timeout(d), late_timeout(d, lk));
+	int64_t st = short_timeout(d);
+	lookup_tick(lk, now_ms, st, late_timeout(lk, st));
 	struct lk_cand *c;
 	bool is_capped = lk->sample_cb && lk->queries >= lk->max_queries;
 	while (!is_capped && (c = lookup_next(lk, now_ms)) != NULL) {
@@ -1147,7 +1149,7 @@ static int64_t next_wakeup(const struct dht *d, int64_t now_ms)
 	int64_t st = short_timeout(d);
 	for (size_t i = 0; i < d->nlk; i++) {
 		const struct lookup *lk = d->lk[i];
-		int64_t lt = late_timeout(d, lk);
+		int64_t lt = late_timeout(lk, st);
 		for (size_t k = 0; k < lk->n; k++) {
 			int64_t at = lk->c[k].state == LK_INFLIGHT ? lk->c[k].sent_ms + st :
 			    lk->c[k].state == LK_STALLED ? lk->c[k].sent_ms + lt : INT64_MAX;
