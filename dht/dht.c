@@ -44,9 +44,14 @@
 #define PEND_MAX 4096u
 /* A query unanswered after this has failed. */
 #define PEND_TIMEOUT_MS 5000
+/* A ping of dht_add_node unanswered after this is sent once more (a
+ * lost datagram must not cost a bootstrap). */
+#define ADD_RETRY_MS 2000
 /* Short (stall) timeout bounds and the RTT window behind it. */
-#define SHORT_MIN_MS 200
+#define SHORT_MIN_MS 150
 #define SHORT_MAX_MS 2000
+/* The least give-up bound of a lookup that stores (late_timeout). */
+#define STORE_LATE_MS 1000
 #define RTT_WINDOW 64u
 /* Maintenance cadence. */
 #define MAINT_READY_MS 5000
@@ -75,6 +80,7 @@ struct pending {
 	struct dht_id id;
 	int64_t sent_ms;
 	uint32_t search_id;   /* 0 = not part of a lookup */
+	bool is_retried;      /* a ping of dht_add_node: resend once at ADD_RETRY_MS */
 };
 
 /* An item of ours, re-put every BEP44_REPUT_MS. */
@@ -118,10 +124,10 @@ struct dht {
 	struct own_item *own;     /* BEP 44 items we put, re-put hourly */
 	struct put_wait *pw;      /* BEP 44 puts waiting for answers */
 	size_t npw;
-	struct {                  /* BEP 51: no resampling before this time */
+	struct pace {             /* BEP 51: no resampling before this time */
 		struct dht_addr addr;
 		int64_t until_ms;
-	} pace[PACE_SLOTS];
+	} *pace;                  /* PACE_SLOTS, allocated with the first sample reply */
 	size_t nown;
 	struct dht_limiter lim;
 	bool has_limiter;
@@ -198,10 +204,11 @@ static void send_to(struct dht *d, const struct dht_addr *to, size_t len)
 	}
 }
 
-static int64_t short_timeout(const struct dht *d)
+/* Quantile q (percent) of the RTT window; -1 with too few samples. */
+static int64_t rtt_quantile(const struct dht *d, unsigned q)
 {
 	if (d->nrtt < 8)
-		return 1000;
+		return -1;
 	uint16_t s[RTT_WINDOW];
 	memcpy(s, d->rtt, d->nrtt * sizeof(s[0]));
 	/* Insertion sort of at most 64 samples, once per call. */
@@ -214,9 +221,39 @@ static int64_t short_timeout(const struct dht *d)
 		}
 		s[j] = x;
 	}
-	int64_t p90 = s[(d->nrtt * 9) / 10 < d->nrtt ? (d->nrtt * 9) / 10 : d->nrtt - 1];
-	int64_t t = 2 * p90;
-	return t < SHORT_MIN_MS ? SHORT_MIN_MS : t > SHORT_MAX_MS ? SHORT_MAX_MS : t;
+	size_t k = (d->nrtt * q) / 100;
+	return s[k < d->nrtt ? k : d->nrtt - 1];
+}
+
+static int64_t clamp_ms(int64_t t, int64_t lo, int64_t hi)
+{
+	return t < lo ? lo : t > hi ? hi : t;
+}
+
+/* The short (stall) timeout: a query unanswered this long frees its
+ * alpha slot and its place among the K closest. 3/4 of the p90 RTT is
+ * about the p80 of a lognormal RTT with sigma 0.6: most answers come in
+ * time, and a dead node costs little more than a median RTT. Cheap to get
+ * wrong on the short side: a late reply is still used. */
+static int64_t short_timeout(const struct dht *d)
+{
+	int64_t p90 = rtt_quantile(d, 90);
+	if (p90 < 0)
+		return 1000;
+	return clamp_ms(p90 * 3 / 4, SHORT_MIN_MS, SHORT_MAX_MS);
+}
+
+/* The give-up bound: an unanswered query this old no longer holds up the
+ * completion of its lookup. A lookup that stores (announce_peer, BEP 44
+ * put) waits longer, at least STORE_LATE_MS, so that slow nodes among the
+ * closest (and the closer nodes only they know) still get the value.
+ * st is the short timeout. */
+static int64_t late_timeout(const struct lookup *lk, int64_t st)
+{
+	bool is_store = lk->announce_port || (lk->item && lk->item->is_put);
+	if (is_store)
+		return clamp_ms(st * 3 > STORE_LATE_MS ? st * 3 : STORE_LATE_MS, st, PEND_TIMEOUT_MS);
+	return clamp_ms(st * 3 / 2, st, PEND_TIMEOUT_MS);
 }
 
 static void rtt_sample(struct dht *d, int64_t ms)
@@ -259,6 +296,26 @@ static void pend_free(struct dht *d, struct pending *p)
 {
 	p->is_used = false;
 	d->pend_used--;
+}
+
+/* Give back the upper half of the table once a burst of queries is over
+ * (at most a quarter in use, none of it in the upper half: a slot number
+ * is part of every outstanding transaction id, so used slots never move). */
+static void pend_shrink(struct dht *d)
+{
+	while (d->npend > PEND_MIN && d->pend_used * 4 <= d->npend) {
+		size_t half = d->npend / 2;
+		for (size_t i = half; i < d->npend; i++) {
+			if (d->pend[i].is_used)
+				return;
+		}
+		struct pending *p = realloc(d->pend, half * sizeof(*p));
+		if (!p)
+			return;
+		d->pend = p;
+		d->npend = half;
+		d->pend_cursor %= half;
+	}
 }
 
 /* Send a query; returns 0, or -1 when no slot was free or it did not fit. */
@@ -439,12 +496,14 @@ static size_t pace_slot(const struct dht_addr *a)
 static bool pace_ok(const struct dht *d, const struct dht_addr *a, int64_t now_ms)
 {
 	size_t i = pace_slot(a);
-	return !dht_addr_eq(&d->pace[i].addr, a) || now_ms >= d->pace[i].until_ms;
+	return !d->pace || !dht_addr_eq(&d->pace[i].addr, a) || now_ms >= d->pace[i].until_ms;
 }
 
 static void pace_set(struct dht *d, const struct dht_addr *a, int64_t until_ms)
 {
 	size_t i = pace_slot(a);
+	if (!d->pace && !(d->pace = calloc(PACE_SLOTS, sizeof(*d->pace))))
+		return; /* out of memory: only pacing is forgotten */
 	d->pace[i].addr = *a;
 	d->pace[i].until_ms = until_ms;
 }
@@ -454,19 +513,34 @@ static void lk_free(struct lookup *lk)
 	if (lk) {
 		free(lk->item);
 		free(lk->scrape);
+		lookup_clear(lk);
 	}
 	free(lk);
 }
 
-static void send_ping(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
-    int64_t now_ms)
+/* Ping to (expecting id expect, may be NULL); with is_retried the ping
+ * is sent once more if no answer came within ADD_RETRY_MS. */
+static void send_ping_ex(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
+    bool is_retried, int64_t now_ms)
 {
 	struct fam *f = fam_of(d, to->family);
 	if (!f)
 		return;
 	struct krpc_query q = { .method = KRPC_PING, .id = &f->id };
-	if (send_query(d, to, expect, &q, 0, now_ms) == 0)
-		rtable_pinged(&f->rt, to, now_ms);
+	uint8_t tid[4];
+	struct krpc_hdr h;
+	struct pending *p = pend_open(d, tid, &h);
+	if (!p || pend_send(d, p, to, expect, q.method, 0, now_ms,
+	    krpc_encode_query(&h, &q, d->out, sizeof(d->out))) != 0)
+		return;
+	p->is_retried = is_retried;
+	rtable_pinged(&f->rt, to, now_ms);
+}
+
+static void send_ping(struct dht *d, const struct dht_addr *to, const struct dht_id *expect,
+    int64_t now_ms)
+{
+	send_ping_ex(d, to, expect, false, now_ms);
 }
 
 /* ---- lookups ---- */
@@ -506,11 +580,13 @@ static void lk_remove(struct dht *d, size_t idx)
 	d->nlk--;
 }
 
+/* announce_peer to the closest that gave a token; reports how many were
+ * sent (DHT_EV_ANNOUNCED, before the search's done callback). */
 static void lk_announce(struct dht *d, struct lookup *lk, int64_t now_ms)
 {
 	const struct lk_cand *t[LK_K];
 	struct fam *f = fam_of(d, lk->af);
-	size_t n = lookup_announce_targets(lk, t);
+	size_t n = lookup_announce_targets(lk, t), sent = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct krpc_query q = { .method = KRPC_ANNOUNCE_PEER, .id = &f->id,
 			.target = &lk->target, .token = t[i]->token, .token_len = t[i]->token_len,
@@ -518,8 +594,12 @@ static void lk_announce(struct dht *d, struct lookup *lk, int64_t now_ms)
 			.implied_port = lk->announce_port == DHT_IMPLIED_PORT };
 		if (q.implied_port)
 			q.port = 0;
-		(void)send_query(d, &t[i]->addr, &t[i]->id, &q, 0, now_ms);
+		sent += send_query(d, &t[i]->addr, &t[i]->id, &q, 0, now_ms) == 0;
 	}
+	d->st.announces_sent += sent;
+	struct dht_event ev = { .type = DHT_EV_ANNOUNCED, .af = lk->af, .search_id = lk->id,
+		.count = sent };
+	emit(d, &ev);
 }
 
 /* Send what the lookup wants sent; finish it when done. The callback
@@ -538,7 +618,8 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 			return; /* queued until the table has nodes */
 		lk->started_ms = now_ms;
 	}
-	lookup_tick(lk, now_ms, short_timeout(d));
+	int64_t st = short_timeout(d);
+	lookup_tick(lk, now_ms, st, late_timeout(lk, st));
 	struct lk_cand *c;
 	bool is_capped = lk->sample_cb && lk->queries >= lk->max_queries;
 	while (!is_capped && (c = lookup_next(lk, now_ms)) != NULL) {
@@ -1081,6 +1162,13 @@ static void expire_pending(struct dht *d, int64_t now_ms)
 {
 	for (size_t i = 0; i < d->npend; i++) {
 		struct pending *p = &d->pend[i];
+		if (p->is_used && p->is_retried && now_ms - p->sent_ms >= ADD_RETRY_MS) {
+			/* the first ping stays pending: either answer will do */
+			p->is_retried = false;
+			struct dht_addr to = p->to;
+			send_ping_ex(d, &to, NULL, false, now_ms);
+			p = &d->pend[i]; /* the table may have grown */
+		}
 		if (!p->is_used || now_ms - p->sent_ms < PEND_TIMEOUT_MS)
 			continue;
 		struct dht_addr to = p->to;
@@ -1140,13 +1228,19 @@ static int64_t next_wakeup(const struct dht *d, int64_t now_ms)
 	for (size_t i = 0; i < d->npend; i++) {
 		if (d->pend[i].is_used && d->pend[i].sent_ms + PEND_TIMEOUT_MS < next)
 			next = d->pend[i].sent_ms + PEND_TIMEOUT_MS;
+		if (d->pend[i].is_used && d->pend[i].is_retried &&
+		    d->pend[i].sent_ms + ADD_RETRY_MS < next)
+			next = d->pend[i].sent_ms + ADD_RETRY_MS;
 	}
 	int64_t st = short_timeout(d);
 	for (size_t i = 0; i < d->nlk; i++) {
 		const struct lookup *lk = d->lk[i];
+		int64_t lt = late_timeout(lk, st);
 		for (size_t k = 0; k < lk->n; k++) {
-			if (lk->c[k].state == LK_INFLIGHT && lk->c[k].sent_ms + st < next)
-				next = lk->c[k].sent_ms + st;
+			int64_t at = lk->c[k].state == LK_INFLIGHT ? lk->c[k].sent_ms + st :
+			    lk->c[k].state == LK_STALLED ? lk->c[k].sent_ms + lt : INT64_MAX;
+			if (at < next)
+				next = at;
 		}
 	}
 	for (int i = 0; i < 2; i++) {
@@ -1165,6 +1259,7 @@ int64_t dht_periodic(struct dht *d, int64_t now_ms)
 		dht_tokens_rotate(&d->tokens, k, now_ms);
 	}
 	expire_pending(d, now_ms);
+	pend_shrink(d);
 	/* Drive every lookup. One that finishes is replaced in its slot by
 	 * the last one, which is then driven from the same index; a callback
 	 * changing the list at worst delays a lookup to the next call. */
@@ -1284,6 +1379,7 @@ void dht_free(struct dht *d)
 		free(d->pw[i].op);
 	free(d->pw);
 	free(d->pend);
+	free(d->pace);
 	free(d);
 }
 
@@ -1295,7 +1391,7 @@ int dht_add_node(struct dht *d, const struct sockaddr *sa, socklen_t salen, int6
 		return DHT_EINVAL;
 	if (now_ms > d->now_ms)
 		d->now_ms = now_ms;
-	send_ping(d, &a, NULL, now_ms);
+	send_ping_ex(d, &a, NULL, true, now_ms);
 	return DHT_OK;
 }
 

@@ -73,6 +73,8 @@ enum dht_event_type {
 	DHT_EV_NEW_ID,       /* our id for ev->af changed (BEP 42 external IP) */
 	DHT_EV_EXTERNAL_IP,  /* the external-IP vote settled; addr is set */
 	DHT_EV_READY,        /* the table for ev->af has enough good nodes */
+	DHT_EV_ANNOUNCED,    /* a search's announce_peer went to ev->count nodes
+	                        (ev->search_id; just before its done callback) */
 };
 
 /* Severity of a DHT_EV_LOG event. */
@@ -90,6 +92,8 @@ struct dht_event {
 	int af;                   /* AF_INET or AF_INET6, or 0 */
 	const struct sockaddr *addr; /* DHT_EV_EXTERNAL_IP: the new address (port 0) */
 	socklen_t addrlen;
+	uint32_t search_id;       /* DHT_EV_ANNOUNCED */
+	size_t count;             /* DHT_EV_ANNOUNCED: nodes sent announce_peer */
 };
 
 /*
@@ -151,6 +155,7 @@ struct dht_stats {
 	uint64_t drop_read_only;      /* queries not answered in read-only mode */
 	uint64_t bad_tokens;          /* announce_peer refused with 203 */
 	uint64_t announces_stored;
+	uint64_t announces_sent;      /* announce_peer queries our searches sent */
 	size_t nodes_good[2];         /* index 0 = IPv4, 1 = IPv6 */
 	size_t nodes_dubious[2];
 	size_t nodes_cached[2];       /* replacement-cache entries */

@@ -4,6 +4,7 @@
  */
 #include "dht/lookup.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void lookup_init(struct lookup *lk, uint32_t id, int af, const struct dht_id *target,
@@ -14,7 +15,12 @@ void lookup_init(struct lookup *lk, uint32_t id, int af, const struct dht_id *ta
 	lk->af = af;
 	lk->target = *target;
 	lk->started_ms = now_ms;
-	memset(lk->seen, 0, sizeof(lk->seen));
+}
+
+void lookup_clear(struct lookup *lk)
+{
+	free(lk->seen);
+	lk->seen = NULL;
 }
 
 void lookup_add(struct lookup *lk, const struct dht_id *id, const struct dht_addr *addr)
@@ -44,7 +50,7 @@ void lookup_add(struct lookup *lk, const struct dht_id *id, const struct dht_add
 	lk->n++;
 }
 
-void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms)
+void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms, int64_t late_ms)
 {
 	for (size_t i = 0; i < lk->n; i++) {
 		struct lk_cand *c = &lk->c[i];
@@ -52,26 +58,45 @@ void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms)
 			c->state = LK_STALLED;
 			lk->inflight--;
 		}
+		if (c->state == LK_STALLED && now_ms - c->sent_ms >= late_ms)
+			c->state = LK_LATE;
 	}
+}
+
+static bool has_reply(const struct lookup *lk)
+{
+	for (size_t i = 0; i < lk->n; i++) {
+		if (lk->c[i].state == LK_REPLIED)
+			return true;
+	}
+	return false;
 }
 
 struct lk_cand *lookup_next(struct lookup *lk, int64_t now_ms)
 {
 	size_t considered = 0;
-	if (lk->inflight >= LK_ALPHA)
+	bool is_behind = false; /* a candidate closer than c has replied */
+	if (lk->inflight >= LK_ALPHA + LK_BURST)
 		return NULL;
+	/* A stalled or late candidate leaves the window, so the next one
+	 * down is asked in its place while its own reply may still come. */
 	for (size_t i = 0; i < lk->n && considered < LK_K; i++) {
 		struct lk_cand *c = &lk->c[i];
-		if (c->state == LK_FAILED)
+		is_behind |= c->state == LK_REPLIED;
+		if (c->state == LK_FAILED || c->state == LK_STALLED || c->state == LK_LATE)
 			continue;
 		considered++;
-		if (c->state == LK_NEW) {
-			c->state = LK_INFLIGHT;
-			c->sent_ms = now_ms;
-			lk->inflight++;
-			lk->queries++;
-			return c;
-		}
+		if (c->state != LK_NEW)
+			continue;
+		/* Beyond alpha only for progress: a node closer than every
+		 * one that answered, learnt from an answer. */
+		if (lk->inflight >= LK_ALPHA && (is_behind || !has_reply(lk)))
+			return NULL;
+		c->state = LK_INFLIGHT;
+		c->sent_ms = now_ms;
+		lk->inflight++;
+		lk->queries++;
+		return c;
 	}
 	return NULL;
 }
@@ -119,22 +144,19 @@ bool lookup_is_done(const struct lookup *lk, int64_t now_ms)
 {
 	if (now_ms - lk->started_ms >= LK_MAX_MS)
 		return true;
-	size_t considered = 0, replied = 0;
-	bool is_busy = false;
-	for (size_t i = 0; i < lk->n; i++) {
+	/* Done when the K closest that are neither failed nor late have all
+	 * replied; a stalled one among them is still waited for (it may be
+	 * slow rather than gone), up to the give-up bound. */
+	size_t considered = 0;
+	for (size_t i = 0; i < lk->n && considered < LK_K; i++) {
 		const struct lk_cand *c = &lk->c[i];
-		if (c->state == LK_INFLIGHT || c->state == LK_STALLED)
-			is_busy = true;
-		if (c->state == LK_FAILED || considered >= LK_K)
+		if (c->state == LK_FAILED || c->state == LK_LATE)
 			continue;
 		considered++;
-		replied += c->state == LK_REPLIED;
-		if (c->state == LK_NEW)
-			is_busy = true;
+		if (c->state != LK_REPLIED)
+			return false;
 	}
-	if (considered > 0 && replied == considered && (considered == LK_K || !is_busy))
-		return true;
-	return !is_busy;
+	return true;
 }
 
 bool lookup_first_seen(struct lookup *lk, const uint8_t *peer, size_t len)
@@ -145,6 +167,8 @@ bool lookup_first_seen(struct lookup *lk, const uint8_t *peer, size_t len)
 	h |= 1;
 	if (lk->nseen >= LK_SEEN / 2)
 		return true; /* set full: deliver rather than guess */
+	if (!lk->seen && !(lk->seen = calloc(LK_SEEN, sizeof(*lk->seen))))
+		return true;
 	size_t i = (size_t)h & (LK_SEEN - 1);
 	while (lk->seen[i]) {
 		if (lk->seen[i] == h)

@@ -5,18 +5,28 @@
  * Candidates are kept sorted by XOR distance to the target (at most
  * LK_MAX_CAND). The driver (dht.c) asks lookup_next() which candidate to
  * query; up to LK_ALPHA queries count as outstanding, all among the
- * LK_K closest candidates that have not failed. A query unanswered after
- * the short timeout (adaptive, from observed RTTs) is STALLED: it no
- * longer counts toward alpha, so the lookup moves on, but a late reply is
- * still used; the hard timeout (the instance's pending table) marks it
- * FAILED. The lookup is done when the LK_K closest non-failed candidates
- * have all replied, or when nothing is left to ask.
+ * LK_K closest candidates that are neither failed nor stalled, plus up to
+ * LK_BURST more for candidates closer than every node that has replied
+ * (the lookup just made progress: asking them at once, rather than one
+ * per later reply, shortens the path to the values). A query
+ * unanswered after the short timeout (adaptive, from observed RTTs) is
+ * STALLED: it no longer counts toward alpha and leaves the query window,
+ * so the next-closest candidate is asked in its place, but a late reply
+ * is still used. A query unanswered after the longer give-up bound is
+ * LATE: it no longer holds up completion either (a reply is still used
+ * while the lookup runs). The hard timeout (the instance's pending table)
+ * marks it FAILED. The lookup is done when the LK_K closest candidates
+ * that are neither failed nor late have all replied, or when nothing is
+ * left to ask. So a dead node among the closest costs the give-up bound,
+ * not the hard timeout, and its replacement is usually already asked.
  *
  * Candidates are diverse: one per IP, and unless allow_same_subnet one
  * per /24 (IPv4) or /64 (IPv6), so that one host or network handing out
  * many made-up ids close to the target cannot take over the K closest.
  *
- * Values are de-duplicated within a lookup (LK_SEEN remembered peers).
+ * Values are de-duplicated within a lookup (LK_SEEN remembered peers, in
+ * a set allocated with the first value, so that find_node lookups carry
+ * none).
  * Tokens are kept per candidate for the announce that follows a
  * get_peers. Plain struct, owned by the instance; single thread.
  */
@@ -34,7 +44,8 @@
 struct bep44_op;
 struct bep33_scrape;
 
-#define LK_ALPHA 3u
+#define LK_ALPHA 4u
+#define LK_BURST 2u
 #define LK_K 8u
 #define LK_MAX_CAND 64u
 #define LK_SEEN 512u
@@ -47,6 +58,7 @@ enum lk_state {
 	LK_STALLED,
 	LK_REPLIED,
 	LK_FAILED,
+	LK_LATE,     /* stalled past the give-up bound: skipped for completion */
 };
 
 struct lk_cand {
@@ -78,23 +90,29 @@ struct lookup {
 	size_t inflight;         /* INFLIGHT candidates (not STALLED) */
 	uint32_t queries;
 	uint32_t nseen;
+	uint64_t *seen;          /* LK_SEEN value hashes, open addressing, 0 = empty;
+	                            NULL until the first value */
 	struct lk_cand c[LK_MAX_CAND];
-	uint64_t seen[LK_SEEN];  /* open-addressing set of value hashes; 0 = empty */
 };
 
 void lookup_init(struct lookup *lk, uint32_t id, int af, const struct dht_id *target,
     int64_t now_ms);
+/* Free what the lookup allocated (lookup_init again after this). */
+void lookup_clear(struct lookup *lk);
 
 /* Offer a candidate. Ignored when it is already known (by id or by IP),
  * shares a /24 (/64) with a known one (see above), is farther than all
  * LK_MAX_CAND kept, or has another family. */
 void lookup_add(struct lookup *lk, const struct dht_id *id, const struct dht_addr *addr);
 
-/* Mark INFLIGHT queries older than short_ms as STALLED. */
-void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms);
+/* Mark INFLIGHT queries older than short_ms as STALLED, and unanswered
+ * ones older than late_ms (>= short_ms) as LATE. */
+void lookup_tick(struct lookup *lk, int64_t now_ms, int64_t short_ms, int64_t late_ms);
 
 /* The next candidate to query now, marked INFLIGHT; NULL when alpha
- * queries are outstanding or none of the K closest needs asking. */
+ * queries are outstanding (alpha + LK_BURST for progress, see above) or
+ * none of the K closest candidates that are neither failed, stalled nor
+ * late needs asking. */
 struct lk_cand *lookup_next(struct lookup *lk, int64_t now_ms);
 
 /* A reply from addr: REPLIED, with its token (token_len 0 = none).
@@ -108,7 +126,9 @@ void lookup_failed(struct lookup *lk, const struct dht_addr *addr);
 /* True when the lookup is complete (see above). */
 bool lookup_is_done(const struct lookup *lk, int64_t now_ms);
 
-/* True the first time this compact peer is seen in this lookup. */
+/* True the first time this compact peer is seen in this lookup (also
+ * when the set is full or cannot be allocated: deliver rather than
+ * guess). */
 bool lookup_first_seen(struct lookup *lk, const uint8_t *peer, size_t len);
 
 /* Up to LK_K closest REPLIED candidates that gave a token (announce). */

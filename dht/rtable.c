@@ -132,7 +132,9 @@ static int grow(struct rt_bucket *b)
 {
 	if (b->n < b->alloc)
 		return 0;
-	uint16_t na = b->alloc ? (uint16_t)(b->alloc * 2) : 8;
+	/* RT_K at a time: the far buckets fill slowly and are rarely full,
+	 * and doubling would leave up to half of a 128-entry bucket unused. */
+	uint16_t na = (uint16_t)(b->alloc + RT_K);
 	if (na > b->cap)
 		na = b->cap;
 	struct rt_node *p = realloc(b->nodes, na * sizeof(*p));

@@ -20,6 +20,7 @@
 struct opts {
 	bool is_bench;
 	bool is_core_only;
+	bool has_rate_limit;
 	size_t nodes;
 	size_t lookups;
 	uint64_t seed;
@@ -31,12 +32,13 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: dht-sim --bench [--nodes N] [--lookups N] [--seed S] [--rtt MS] [--sigma S]\n"
 		   "               [--loss P] [--nat P] [--dead P] [--join-s S] [--settle-s S]\n"
-		   "               [--core-only]\n"
+		   "               [--core-only] [--rate-limit]\n"
 		   "Simulates N DHT nodes running the real core in virtual time and measures\n"
 		   "lookups. Defaults: 10000 nodes, 500 lookups, 100 ms RTT median, sigma 0.6,\n"
 		   "1%% loss, 30%% NAT, 20%% unresponsive, seed from TL_TEST_SEED or the clock.\n"
 		   "Nodes follow the libevent adapter's join policy; --core-only leaves out its\n"
-		   "join refresh to measure the core alone.\n");
+		   "join refresh to measure the core alone. The per-source query limiter is off\n"
+		   "(as in load tests: about 100 KiB per node) unless --rate-limit.\n");
 }
 
 static bool parse_num(const char *s, double lo, double hi, double *out)
@@ -59,7 +61,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "loss", required_argument, NULL, 'o' }, { "nat", required_argument, NULL, 'a' },
 		{ "dead", required_argument, NULL, 'd' }, { "join-s", required_argument, NULL, 'j' },
 		{ "settle-s", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
-		{ "core-only", no_argument, NULL, 'c' },
+		{ "core-only", no_argument, NULL, 'c' }, { "rate-limit", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("TL_TEST_SEED");
@@ -73,6 +75,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 'b': o->is_bench = true; break;
 		case 'c': o->is_core_only = true; break;
+		case 'R': o->has_rate_limit = true; break;
 		case 'n': ok = parse_num(optarg, 2, 1e6, &v); o->nodes = (size_t)v; break;
 		case 'l': ok = parse_num(optarg, 1, 1e6, &v); o->lookups = (size_t)v; break;
 		case 's': o->seed = strtoull(optarg, NULL, 0); break;
@@ -164,12 +167,14 @@ int main(int argc, char **argv)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("dht-sim: seed %llu, %zu nodes, RTT median %.0f ms sigma %.2f, loss %.1f%%, "
-	       "NAT %.0f%%, unresponsive %.0f%%, %zu lookups%s\n",
+	       "NAT %.0f%%, unresponsive %.0f%%, %zu lookups%s%s\n",
 	    (unsigned long long)o.seed, o.nodes, o.rtt, o.sigma, o.loss * 100, o.nat * 100,
-	    o.dead * 100, o.lookups, o.is_core_only ? ", core only (no join refresh)" : "");
+	    o.dead * 100, o.lookups, o.is_core_only ? ", core only (no join refresh)" : "",
+	    o.has_rate_limit ? ", per-source rate limit" : "");
 	struct sim_config c = { .seed = o.seed, .rtt_median_ms = o.rtt,
 		.rtt_sigma = o.sigma > 0 ? o.sigma : -1, .loss = o.loss, .nat_fraction = o.nat,
 		.no_join_refresh = o.is_core_only };
+	c.dht.no_rate_limit = !o.has_rate_limit;
 	struct sim *s = sim_new(&c);
 	if (!s)
 		return 1;

@@ -5,6 +5,11 @@
  *   - 200 announces, then 200 get_peers from other random nodes: the
  *     announcer is found in >= 99.5 % of lookups;
  *   - lookups reach >= 6 of the true 8 closest live nodes in >= 99 %;
+ *   - then, with 20 % of the nodes silenced (still in routing tables),
+ *     lookups stay fast: first values p50 <= 250 ms and p90 <= 400 ms,
+ *     completion p50 <= 1 s and p90 <= 1.5 s, <= 20 RPCs at p50 (a lookup
+ *     that waited for every dead node among the closest until the hard
+ *     timeout took over 5 s);
  *   - (test_sim_join, built from this file with TL_SIM_JOIN) a node
  *     joining through one bootstrap node has >= 30 good nodes after 5
  *     simulated seconds.
@@ -197,6 +202,46 @@ static void test_announce_then_get_peers(void)
 	scen_round_clear(&r);
 }
 
+/* Quantile q of the column the lookups' results give, in ms or counts. */
+static double round_q(const struct scen_round *r, int what, double q)
+{
+	double v[256];
+	size_t n = 0;
+	for (size_t i = 0; i < r->n && n < 256; i++) {
+		const struct sim_lookup_result *x = &r->lookups[i].r;
+		if (what == 0 && x->first_values_ms >= 0)
+			v[n++] = (double)(x->first_values_ms - x->start_ms);
+		else if (what == 1)
+			v[n++] = x->done_ms >= 0 ? (double)(x->done_ms - x->start_ms) : 1e9;
+		else if (what == 2)
+			v[n++] = x->rpcs;
+	}
+	return n ? scen_quantile(v, n, q) : 1e9;
+}
+
+static void test_latency_with_unresponsive(void)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(net);
+	scen_kill(net, 0.2);
+	struct scen_round r;
+	CU_ASSERT_EQUAL_FATAL(scen_round_run(net, track, 200, 50, 30000, &r), 0);
+	size_t found = 0;
+	for (size_t i = 0; i < r.n; i++)
+		found += r.lookups[i].is_found;
+	double v50 = round_q(&r, 0, 0.5), v90 = round_q(&r, 0, 0.9);
+	double d50 = round_q(&r, 1, 0.5), d90 = round_q(&r, 1, 0.9);
+	double rpc50 = round_q(&r, 2, 0.5);
+	printf("\n  20%% unresponsive: first values p50 %.0f p90 %.0f ms, completion p50 %.0f "
+	       "p90 %.0f ms, RPCs p50 %.0f, found %zu/%zu\n", v50, v90, d50, d90, rpc50, found, r.n);
+	CU_ASSERT_TRUE(found * 100 >= r.n * 99);
+	CU_ASSERT_TRUE(v50 <= 250);
+	CU_ASSERT_TRUE(v90 <= 400);
+	CU_ASSERT_TRUE(d50 <= 1000);
+	CU_ASSERT_TRUE(d90 <= 1500);
+	CU_ASSERT_TRUE(rpc50 <= 20);
+	scen_round_clear(&r);
+}
+
 #else
 static void test_join_through_one_node(void)
 {
@@ -245,6 +290,7 @@ int main(void)
 		TL_TEST(test_loss_and_nat),
 		TL_TEST(test_silence),
 		TL_TEST(test_announce_then_get_peers),
+		TL_TEST(test_latency_with_unresponsive),
 		CU_TEST_INFO_NULL,
 	};
 	int rc = tl_test_run("sim", tests);

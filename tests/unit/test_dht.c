@@ -212,11 +212,33 @@ static void test_ping_and_tables(void)
 	reset();
 }
 
+/* DHT_EV_ANNOUNCED as seen by test_announce_and_find. */
+static struct {
+	int events;
+	uint32_t sid;
+	size_t count;
+	const struct found *f; /* the search's state, to check the order */
+	int done_before;
+} announced;
+
+static void on_announced(void *ud, const struct dht_event *ev)
+{
+	(void)ud;
+	if (ev->type != DHT_EV_ANNOUNCED)
+		return;
+	announced.events++;
+	announced.sid = ev->search_id;
+	announced.count = ev->count;
+	announced.done_before = announced.f ? announced.f->done : -1;
+}
+
 static void test_announce_and_find(void)
 {
 	struct node *n[12];
+	struct dht_config ec = base_cfg();
+	ec.event = on_announced;
 	for (int i = 0; i < 12; i++)
-		n[i] = add(10 + i, NULL);
+		n[i] = add(10 + i, i == 3 ? &ec : NULL);
 	for (int i = 1; i < 12; i++)
 		link_to(n[i], n[0]);
 	run(20000);
@@ -229,6 +251,7 @@ static void test_announce_and_find(void)
 	struct dht_id ih;
 	memset(ih.b, 0x5a, 20);
 	struct found fa = { 0 }, fb = { 0 };
+	announced.f = &fa;
 	CU_ASSERT_EQUAL(dht_search(n[3]->d, &ih, AF_INET, 7000, false, on_peers, &fa, now, &fa.id),
 	    DHT_OK);
 	run(3000);
@@ -241,6 +264,17 @@ static void test_announce_and_find(void)
 		stored += s.peers;
 	}
 	CU_ASSERT_TRUE(stored >= 8);
+	/* The announcer is told how many nodes it announced to, before the
+	 * search's done callback, and counts them in its stats. */
+	struct dht_stats s3;
+	dht_get_stats(n[3]->d, &s3);
+	CU_ASSERT_EQUAL(announced.events, 1);
+	CU_ASSERT_EQUAL(announced.sid, fa.id);
+	CU_ASSERT_EQUAL(announced.count, 8);
+	CU_ASSERT_EQUAL(announced.done_before, 0);
+	CU_ASSERT_EQUAL(s3.announces_sent, 8);
+	CU_ASSERT_EQUAL(stored, 8);
+	announced.f = NULL;
 	CU_ASSERT_EQUAL(dht_search(n[9]->d, &ih, AF_INET, 0, false, on_peers, &fb, now, &fb.id), DHT_OK);
 	run(3000);
 	CU_ASSERT_EQUAL(fb.done, 1);
@@ -259,6 +293,78 @@ static void test_announce_and_find(void)
 	CU_ASSERT_EQUAL(fc.done, 1);
 	CU_ASSERT_EQUAL(fc.values, 1);
 	CU_ASSERT_EQUAL(oversize, 0);
+	reset();
+}
+
+/* dht_add_node pings once more when the first ping went unanswered, and
+ * only once. */
+static void test_add_node_retry(void)
+{
+	struct node *a = add(2, NULL), *b = add(3, NULL);
+	b->is_down = true;
+	link_to(a, b);
+	struct dht_stats sa, sb;
+	run(1900);
+	dht_get_stats(a->d, &sa);
+	CU_ASSERT_EQUAL(sa.queries_out, 1);
+	run(200);
+	dht_get_stats(a->d, &sa);
+	CU_ASSERT_EQUAL(sa.queries_out, 2);
+	run(10000);
+	dht_get_stats(a->d, &sa);
+	CU_ASSERT_EQUAL(sa.queries_out, 2);
+	CU_ASSERT_EQUAL(sa.nodes_good[0], 0);
+	/* c is up only after the first ping to it was lost: the retry joins */
+	struct node *c = add(4, NULL);
+	c->is_down = true;
+	link_to(a, c);
+	run(1000);
+	c->is_down = false;
+	run(2000);
+	dht_get_stats(c->d, &sb);
+	CU_ASSERT_TRUE(sb.queries_in[0] >= 1);
+	dht_get_stats(a->d, &sa);
+	CU_ASSERT_EQUAL(sa.nodes_good[0], 1);
+	reset();
+}
+
+/* The slot of the transaction id of the last query a sent (the pending
+ * table index, tid bytes 0-1); drains the queue. */
+static int last_slot(void)
+{
+	int slot = -1;
+	while (qhead < qtail) {
+		struct krpc_msg m;
+		struct pkt *p = &q[qhead++ % MAX_Q];
+		if (krpc_decode(p->buf, p->len, &m, NULL) == 0 && m.type == KRPC_QUERY && m.tid_len == 4)
+			slot = m.tid[0] << 8 | m.tid[1];
+	}
+	return slot;
+}
+
+/* The table of outstanding queries grows for a burst and gives the
+ * upper half back once it is over. */
+static void test_pending_shrinks(void)
+{
+	struct node *a = add(2, NULL);
+	int top = -1;
+	for (int i = 0; i < 100; i++) {
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(6881) };
+		to.sin_addr.s_addr = htonl(0x7f000100u + (uint32_t)i); /* nobody there */
+		CU_ASSERT_EQUAL(dht_add_node(a->d, (struct sockaddr *)&to, sizeof(to), now), DHT_OK);
+		int s = last_slot();
+		top = s > top ? s : top;
+	}
+	CU_ASSERT_TRUE(top >= 64);
+	run(8000); /* every ping and its retry timed out */
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(6881) };
+	to.sin_addr.s_addr = htonl(0x7f000200u);
+	for (int i = 0; i < 100; i++) {
+		CU_ASSERT_EQUAL(dht_add_node(a->d, (struct sockaddr *)&to, sizeof(to), now), DHT_OK);
+		int s = last_slot();
+		CU_ASSERT_TRUE(s >= 0 && s < 64);
+		run(5010);
+	}
 	reset();
 }
 
@@ -953,6 +1059,8 @@ int main(void)
 	CU_TestInfo tests[] = {
 		TL_TEST(test_ping_and_tables),
 		TL_TEST(test_announce_and_find),
+		TL_TEST(test_add_node_retry),
+		TL_TEST(test_pending_shrinks),
 		TL_TEST(test_queued_search),
 		TL_TEST(test_reentrant_callbacks),
 		TL_TEST(test_hostile_input),
