@@ -61,6 +61,7 @@ struct tl_disk_store {
 	const struct tl_layout *l;
 	int root_fd;
 	bool is_writable;
+	bool is_direct; /* O_DIRECT for writes of DIRECT_MIN bytes or more */
 	char **paths;           /* relative to root_fd, '/'-joined sanitised components */
 	/* Held around a WRITE's pwrites: two workers writing one file at once
 	 * contend on the inode lock in the kernel, which spins. One writes
@@ -376,7 +377,8 @@ static enum tl_disk_status do_write(struct tl_disk_job *j)
 				st = TL_DISK_IO_ERROR;
 				break;
 			}
-			bool is_direct = seg.len >= DIRECT_MIN && seg.file_off % DIRECT_ALIGN == 0 &&
+			bool is_direct = s->is_direct && seg.len >= DIRECT_MIN &&
+			    seg.file_off % DIRECT_ALIGN == 0 &&
 			    seg.len % DIRECT_ALIGN == 0 && (uintptr_t)p % DIRECT_ALIGN == 0;
 			int dfd = is_direct ? acquire_direct_fd(s, seg.file) : -1;
 			int rc = -1;
@@ -632,6 +634,7 @@ struct tl_disk_store *tl_disk_store_new(const struct tl_metainfo *mi, const stru
 	s->l = l;
 	s->root_fd = root;
 	s->is_writable = is_writable;
+	s->is_direct = true;
 	s->max_open = max_open ? max_open : 1;
 	s->paths = tl_calloc(l->nfiles, sizeof(*s->paths));
 	s->files = tl_calloc(l->nfiles, sizeof(*s->files));
@@ -656,6 +659,11 @@ struct tl_disk_store *tl_disk_store_new(const struct tl_metainfo *mi, const stru
 			snprintf(s->paths[i], n + 1, "%s", path);
 	}
 	return s;
+}
+
+void tl_disk_store_set_direct(struct tl_disk_store *s, bool is_direct)
+{
+	s->is_direct = is_direct;
 }
 
 void tl_disk_store_free(struct tl_disk_store *s)

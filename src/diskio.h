@@ -101,6 +101,11 @@ struct tl_disk_store *tl_disk_store_new(const struct tl_metainfo *mi, const stru
     const char *dir, bool is_writable, unsigned max_open, const char **why_out);
 /* Close the files. No job for the store may be pending. NULL is a no-op. */
 void tl_disk_store_free(struct tl_disk_store *s);
+/* Whether verified pieces of 256 KiB or more are written with O_DIRECT,
+ * bypassing the page cache (the default; smaller writes, and file systems
+ * that refuse O_DIRECT, always go through the cache). Call before the
+ * first job. */
+void tl_disk_store_set_direct(struct tl_disk_store *s, bool is_direct);
 
 /*
  * Size and modification time (ns since the epoch) of file i, or -1 when it

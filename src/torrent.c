@@ -985,6 +985,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	t->store = tl_disk_store_new(t->mi, &t->l, t->dir, !opts->is_read_only, 128, why_out);
 	if (!t->store)
 		goto fail;
+	tl_disk_store_set_direct(t->store, !opts->is_buffered_io);
 	if (opts->state_dir) {
 		char hex[41];
 		tl_hex(t->mi->infohash.b, 20, hex);

@@ -63,6 +63,7 @@ struct tl_torrent_opts {
 	const char *state_dir; /* resume files go to STATE_DIR/resume; NULL: none */
 	bool is_read_only;     /* seeding existing data: never write */
 	bool is_sequential;    /* pieces in order (streaming) instead of rarest first */
+	bool is_buffered_io;   /* no O_DIRECT writes (tl_disk_store_set_direct) */
 	const char *only;      /* file selection (layout.h); NULL: all */
 	const char *skip;
 	unsigned max_peers;    /* per torrent; 0: 50 */

@@ -522,6 +522,7 @@ static bool start_torrent(struct run *r, struct tl_metainfo *mi_take)
 		.state_dir = r->state,
 		.is_read_only = o->is_read_only,
 		.is_sequential = o->is_sequential,
+		.is_buffered_io = o->is_buffered_io,
 		.only = o->only ? o->only : r->mg ? r->mg->select_only : NULL,
 		.skip = o->skip,
 		.max_peers = o->max_peers,
@@ -785,6 +786,9 @@ int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o)
 		return 1;
 	case TL_OPT_NO_DHT:
 		o->is_no_dht = true;
+		return 1;
+	case TL_OPT_NO_DIRECT_IO:
+		o->is_buffered_io = true;
 		return 1;
 	case TL_OPT_DHT_PORT:
 		v = strtoul(arg, &end, 10);

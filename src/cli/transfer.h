@@ -29,6 +29,7 @@ struct tl_transfer_opts {
 	const char *only, *skip;
 	bool is_no_seed, is_sequential, is_quiet, is_json;
 	bool is_read_only; /* seed: never write to the data */
+	bool is_buffered_io; /* --no-direct-io: every write through the page cache */
 	bool is_seed_cmd;  /* exit status does not depend on completion */
 	/* DHT */
 	bool is_no_dht;
@@ -57,6 +58,7 @@ enum {
 	TL_OPT_DHT_PORT,
 	TL_OPT_NO_TRACKERS,
 	TL_OPT_TRACKER_CA,
+	TL_OPT_NO_DIRECT_IO,
 };
 
 #define TL_TRANSFER_LONGOPTS \
@@ -76,7 +78,8 @@ enum {
 	{ "dht-port", required_argument, NULL, TL_OPT_DHT_PORT }, \
 	{ "tracker", required_argument, NULL, 't' }, \
 	{ "no-trackers", no_argument, NULL, TL_OPT_NO_TRACKERS }, \
-	{ "tracker-ca", required_argument, NULL, TL_OPT_TRACKER_CA }
+	{ "tracker-ca", required_argument, NULL, TL_OPT_TRACKER_CA }, \
+	{ "no-direct-io", no_argument, NULL, TL_OPT_NO_DIRECT_IO }
 
 #define TL_TRANSFER_COMMON_HELP \
 	"      --peer HOST:PORT   connect to this peer (repeatable)\n" \
@@ -93,6 +96,8 @@ enum {
 	"      --max-peers N      connections at most (default 200)\n" \
 	"      --upload-limit R   bytes/s (K, M, G suffixes); default unlimited\n" \
 	"      --download-limit R bytes/s\n" \
+	"      --no-direct-io     write pieces through the page cache (default: pieces of\n" \
+	"                         256 KiB or more go straight to the disk, O_DIRECT)\n" \
 	"  -q, --quiet            only errors\n" \
 	"  -v, --verbose          log connections and pieces\n" \
 	"      --log-level L      error|warn|info|debug\n" \

@@ -6,6 +6,7 @@
 #include "engine_fixture.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,6 +89,80 @@ static off_t file_size(const char *dir, const char *rel)
 	struct stat st;
 	snprintf(p, sizeof(p), "%s/%s", dir, rel);
 	return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+/* Pages of the first len bytes of dir/rel that are in the page cache. */
+static size_t cached_pages(const char *dir, const char *rel, size_t len)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	int fd = open(p, O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	CU_ASSERT_FATAL(m != MAP_FAILED);
+	unsigned char vec[256];
+	size_t n = len / 4096, cached = 0;
+	CU_ASSERT_FATAL(n <= sizeof(vec));
+	CU_ASSERT_EQUAL_FATAL(mincore(m, len, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		cached += vec[i] & 1;
+	munmap(m, len);
+	close(fd);
+	return cached;
+}
+
+/* Whether dir's file system takes O_DIRECT (tmpfs does not). */
+static bool takes_direct(const char *dir)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/probe", dir);
+	int fd = open(p, O_WRONLY | O_CREAT | O_DIRECT, 0600);
+	if (fd >= 0)
+		close(fd);
+	unlink(p);
+	return fd >= 0;
+}
+
+/* A verified 256 KiB piece goes to the disk past the page cache, unless
+ * the store is told otherwise (--no-direct-io); a 16 KiB piece always goes
+ * through the cache. mincore tells which pages are cached. */
+static void test_direct_writes(void)
+{
+	static const struct fx_file big[] = { { "big.bin", 2 * 262144, false } };
+	static const struct fx_file small[] = { { "small.bin", 2 * 16384, false } };
+	struct { const struct fx_file *f; uint32_t plen; bool is_direct, is_cached; } cases[] = {
+		{ big, 262144, true, false },
+		{ big, 262144, false, true },
+		{ small, 16384, true, true },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct fx x;
+		fx_open(&x, cases[c].f, 1, cases[c].plen);
+		tl_disk_store_set_direct(x.store, cases[c].is_direct);
+		void *buf = NULL;
+		CU_ASSERT_EQUAL_FATAL(posix_memalign(&buf, 4096, cases[c].plen), 0);
+		memcpy(buf, x.pieces[0], x.lens[0]);
+		struct tl_disk_job j;
+		ndone = 0;
+		submit(&x, &j, TL_DISK_WRITE, 0, buf);
+		tl_disk_flush(x.disk);
+		CU_ASSERT_EQUAL(ndone, 1);
+		CU_ASSERT_EQUAL(j.status, TL_DISK_OK);
+		char rel[64];
+		snprintf(rel, sizeof(rel), "tor/%s", cases[c].f[0].path);
+		size_t cached = cached_pages(x.dir, rel, cases[c].plen);
+		if (cases[c].is_cached) {
+			CU_ASSERT_EQUAL(cached, cases[c].plen / 4096);
+		} else if (takes_direct(x.dir)) {
+			CU_ASSERT_EQUAL(cached, 0);
+		}
+		/* either way the bytes are there */
+		submit(&x, &j, TL_DISK_VERIFY, 0, NULL);
+		tl_disk_flush(x.disk);
+		CU_ASSERT_EQUAL(j.status, TL_DISK_OK);
+		free(buf);
+		fx_close(&x);
+	}
 }
 
 static const struct fx_file three[] = { { "a.bin", 40000, false }, { "sub/b.bin", 5000, false },
@@ -271,6 +346,6 @@ int main(void)
 	evthread_use_pthreads();
 	CU_TestInfo tests[] = { TL_TEST(test_write_read_verify),
 		TL_TEST(test_hash_failure_writes_nothing), TL_TEST(test_symlink_not_followed),
-		TL_TEST(test_many_files_small_cache), CU_TEST_INFO_NULL };
+		TL_TEST(test_many_files_small_cache), TL_TEST(test_direct_writes), CU_TEST_INFO_NULL };
 	return tl_test_run("diskio", tests);
 }
