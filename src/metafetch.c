@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mem.h"
 #include "peer.h"
+#include "sockaddr.h"
 #include "torrent.h"
 #include "torrent_ext.h"
 #include "ut_metadata.h"
@@ -85,19 +86,6 @@ static struct cand *cand_of(struct tl_metafetch *mf, const struct tl_peer *p)
 		if (mf->c[i].p == p)
 			return &mf->c[i];
 	return NULL;
-}
-
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b, socklen_t len)
-{
-	if (a->ss_family != b->sa_family)
-		return false;
-	if (b->sa_family == AF_INET) {
-		const struct sockaddr_in *x = (const struct sockaddr_in *)a, *y = (const struct sockaddr_in *)b;
-		return len >= sizeof(*y) && x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
-	return len >= sizeof(*y) && x->sin6_port == y->sin6_port &&
-	    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
 }
 
 static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -316,7 +304,7 @@ static void learn_listen_port(struct tl_metafetch *mf, struct cand *c, uint16_t 
 	else
 		((struct sockaddr_in6 *)&a)->sin6_port = htons(port);
 	for (size_t i = 0; i < mf->n; i++)
-		if (&mf->c[i] != c && same_addr(&mf->c[i].addr, (struct sockaddr *)&a, c->len))
+		if (&mf->c[i] != c && tl_sockaddr_same((const struct sockaddr *)&mf->c[i].addr, (const struct sockaddr *)&a))
 			return;
 	c->addr = a;
 	c->is_incoming = false;
@@ -453,10 +441,12 @@ static struct cand *new_cand(struct tl_metafetch *mf, const struct sockaddr *sa,
 
 void tl_mf_add_peer(struct tl_metafetch *mf, const struct sockaddr *sa, socklen_t len)
 {
-	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) || len > sizeof(struct sockaddr_storage))
+	socklen_t need = sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) || len < need ||
+	    len > sizeof(struct sockaddr_storage))
 		return;
 	for (size_t i = 0; i < mf->n; i++)
-		if (same_addr(&mf->c[i].addr, sa, len))
+		if (tl_sockaddr_same((const struct sockaddr *)&mf->c[i].addr, sa))
 			return;
 	if (mf->n == TL_MF_MAX_CANDIDATES)
 		return;

@@ -22,6 +22,7 @@
 #include "peer.h"
 #include "picker.h"
 #include "resume.h"
+#include "sockaddr.h"
 #include "torrent_ext.h"
 #include "wire.h"
 
@@ -809,12 +810,6 @@ void tl_torrent_dial_known(struct tl_torrent *t)
 	}
 }
 
-static uint16_t port_of(const struct sockaddr_storage *a)
-{
-	return a->ss_family == AF_INET ? ((const struct sockaddr_in *)a)->sin_port
-	                               : ((const struct sockaddr_in6 *)a)->sin6_port;
-}
-
 void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len)
 {
 	if (len > sizeof(struct sockaddr_storage))
@@ -827,7 +822,7 @@ void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, sock
 	 * A fresh report of one we failed to reach is worth a try now. */
 	for (size_t i = 0; i < t->nknown; i++) {
 		struct known_peer *k = &t->known[i];
-		if (same_host(&k->addr, &a) && port_of(&k->addr) == port_of(&a)) {
+		if (tl_sockaddr_same((const struct sockaddr *)&k->addr, (const struct sockaddr *)&a)) {
 			if (!k->serial && k->fails > 0) {
 				k->next_try_ms = 0;
 				tl_torrent_dial_known(t);

@@ -29,6 +29,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "mem.h"
+#include "sockaddr.h"
 
 /* BEP 15: a client may use a connection id for one minute. */
 #define CONN_ID_TTL_MS 60000u
@@ -120,25 +121,12 @@ static uint32_t random_u32(void)
 	return v;
 }
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-	return x->sin6_port == y->sin6_port &&
-	    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
-}
-
 /* ---- connection id cache ---- */
 
 static struct conn_cache *cache_find(struct tl_tracker_udp *c, const struct sockaddr_storage *a)
 {
 	for (size_t i = 0; i < c->ncache; i++)
-		if (same_addr(&c->cache[i].addr, a))
+		if (tl_sockaddr_same((const struct sockaddr *)&c->cache[i].addr, (const struct sockaddr *)a))
 			return &c->cache[i];
 	return NULL;
 }
@@ -303,7 +291,7 @@ static void handle_packet(struct tl_tracker_udp *c, const uint8_t *p, size_t len
 	struct tl_tracker_udp_req *r = c->reqs;
 	for (; r; r = r->next)
 		if ((r->state == REQ_CONNECTING || r->state == REQ_REQUESTING) &&
-		    same_addr(&r->addr, from) && len >= 8 &&
+		    tl_sockaddr_same((const struct sockaddr *)&r->addr, (const struct sockaddr *)from) && len >= 8 &&
 		    ((uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7]) == r->tid)
 			break;
 	if (!r)

@@ -33,6 +33,7 @@
 #include "session.h"
 #include "session_dht.h"
 #include "session_tracker.h"
+#include "sockaddr.h"
 #include "torrent.h"
 
 #define MAX_PEER_ARGS 256
@@ -107,18 +108,6 @@ static void print_json_sources(struct run *r, struct tl_json *j, const struct tl
 	tl_strk_json(j, r->trk, tl_tracker_now_ms());
 }
 
-static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-	return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-}
-
 /* Our own listening address as the tracker may hand it back to us. */
 static bool is_self(struct run *r, const struct sockaddr_storage *a)
 {
@@ -128,7 +117,7 @@ static bool is_self(struct run *r, const struct sockaddr_storage *a)
 	char spec[80];
 	if (r->o->bind) {
 		snprintf(spec, sizeof(spec), strchr(r->o->bind, ':') ? "[%s]:%u" : "%s:%u", r->o->bind, port);
-		if (tl_session_parse_addr(spec, &me, &len) == TL_OK && same_endpoint(a, &me))
+		if (tl_session_parse_addr(spec, &me, &len) == TL_OK && tl_sockaddr_same((const struct sockaddr *)a, (const struct sockaddr *)&me))
 			return true;
 	}
 	if (!tl_tracker_external_ip(r->trk, &me))
@@ -137,7 +126,7 @@ static bool is_self(struct run *r, const struct sockaddr_storage *a)
 		((struct sockaddr_in *)&me)->sin_port = htons(port);
 	else
 		((struct sockaddr_in6 *)&me)->sin6_port = htons(port);
-	return same_endpoint(a, &me);
+	return tl_sockaddr_same((const struct sockaddr *)a, (const struct sockaddr *)&me);
 }
 
 static void trk_peers_cb(void *arg, const struct sockaddr_storage *peers, size_t n)
