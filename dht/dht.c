@@ -676,10 +676,6 @@ static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_
 	}
 	if (now_ms > d->now_ms)
 		d->now_ms = now_ms;
-	if (announce_port && d->cfg.is_read_only) {
-		rc = DHT_EREADONLY;
-		goto out;
-	}
 	if (d->nlk >= d->cfg.max_searches + 2 * MAX_INTERNAL_LOOKUPS) {
 		rc = DHT_EFULL;
 		goto out;
@@ -1512,8 +1508,6 @@ int dht_put_item(struct dht *d, const struct dht_item *item, int af, dht_item_fn
 	struct bep44_op op;
 	if (!d || !item || !d->cfg.sha1)
 		return DHT_EINVAL;
-	if (d->cfg.is_read_only)
-		return DHT_EREADONLY;
 	memset(&op, 0, sizeof(op));
 	if (bep44_op_set(&op, item) != 0 || dht_item_target(d, item, &op.target) != DHT_OK)
 		return DHT_EINVAL;

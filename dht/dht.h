@@ -221,8 +221,9 @@ typedef void (*dht_peers_fn)(void *ud, uint32_t search_id, const struct dht_id *
  * when announce_port is DHT_IMPLIED_PORT), with seed=1 when is_seed. If the
  * table has no nodes yet, the search waits until it has some. cb may be
  * NULL (announce only). On success *search_id_out (may be NULL) is set.
- * Returns DHT_OK, DHT_EINVAL, DHT_EFULL (too many searches), DHT_ENOMEM or
- * DHT_EREADONLY (announce requested by a read-only node).
+ * Returns DHT_OK, DHT_EINVAL, DHT_EFULL (too many searches) or DHT_ENOMEM.
+ * A read-only node (BEP 43) announces too: the peers it names are reached
+ * over TCP, and the storing nodes answer its queries as anyone's.
  */
 DHT_API int dht_search(struct dht *dht, const struct dht_id *infohash, int af,
     uint16_t announce_port, bool is_seed, dht_peers_fn cb, void *ud, int64_t now_ms,

@@ -6,7 +6,8 @@
  *   stats                       runs a node for --duration s, prints counters
  *   node                        runs a node until SIGINT/SIGTERM
  * Everything except ping runs a libdht instance under its libevent adapter
- * (dht/dht_event.h) on one event_base. Exit codes: 0 something was found
+ * (dht/dht_event.h) on one event_base; get-peers and announce run it
+ * read-only (BEP 43), being gone within seconds. Exit codes: 0 something was found
  * or answered, 1 nothing within --timeout (or a run-time failure), 2 usage.
  */
 #include "cli/cli.h"
@@ -394,6 +395,7 @@ struct run {
 	struct dht_ev *ev;
 	int searches_left;
 	size_t npeers;
+	bool is_start_failed; /* a search did not start: nothing to report */
 	bool is_timed_out;
 	struct event *ready_timer;
 	double t0;
@@ -514,6 +516,9 @@ static int start_node(struct run *r)
 	c.dht.sha1 = sha1_hook;
 	c.dht.event = log_hook;
 	c.dht.ud = r;
+	/* A one-shot lookup is gone in seconds: it asks, but joins read-only
+	 * (BEP 43) so that no node keeps it in its routing table. */
+	c.dht.is_read_only = o->cmd == CMD_GET_PEERS || o->cmd == CMD_ANNOUNCE;
 	c.port = o->port;
 	c.bootstrap = o->bootstrap;
 	c.n_bootstrap = o->n_bootstrap;
@@ -614,8 +619,10 @@ static void ready_cb(evutil_socket_t fd, short what, void *arg)
 	if (!is_ready && now_s() - r->t0 < DHT_CLI_JOIN_WAIT_S && now_s() - r->t0 < r->o->timeout_s / 2)
 		return;
 	event_del(r->ready_timer);
-	if (start_searches(r) != 0)
+	if (start_searches(r) != 0) {
+		r->is_start_failed = true;
 		event_base_loopbreak(r->base);
+	}
 }
 
 static int finish_search(struct run *r, double elapsed)
@@ -623,6 +630,12 @@ static int finish_search(struct run *r, double elapsed)
 	const struct dht_opts *o = r->o;
 	char hex[41];
 	tl_hex(o->infohash.b, 20, hex);
+	if (r->is_start_failed) {
+		if (o->is_json)
+			printf("],\"infohash\":\"%s\",\"complete\":false,"
+			       "\"error\":\"the search did not start\"}\n", hex);
+		return TL_EXIT_FAIL;
+	}
 	bool ok = o->cmd == CMD_ANNOUNCE ? !r->is_timed_out : r->npeers > 0;
 	if (o->is_json) {
 		printf("],\"infohash\":\"%s\",\"elapsed_ms\":%.0f,\"complete\":%s", hex, elapsed * 1000,

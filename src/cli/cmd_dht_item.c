@@ -20,7 +20,8 @@
  *                             infohashes sampled by the nodes of a walk
  *                             (BEP 51), each printed once
  *
- * Each runs a short-lived node (libevent adapter) with the usual
+ * Each runs a short-lived, read-only (BEP 43) node (libevent adapter): it
+ * asks, and no node adds it to its routing table. The usual
  * --bootstrap/--bind/--port/--json/--timeout options. Main thread only.
  */
 #include "cli/cli.h"
@@ -539,6 +540,9 @@ static int run_item(const struct item_opts *o)
 	/* loopback tests: every node shares one /24 */
 	c.dht.allow_same_subnet = o->bind && (strncmp(o->bind, "127.", 4) == 0 || strcmp(o->bind, "::1") == 0);
 	c.dht.sha1 = item_sha1;
+	/* Gone in seconds: read-only (BEP 43), so no node keeps it in its
+	 * routing table to hand out to others' lookups. */
+	c.dht.is_read_only = true;
 	c.port = o->port;
 	c.bootstrap = o->bootstrap;
 	c.n_bootstrap = o->n_bootstrap;

@@ -636,9 +636,14 @@ static void test_read_only(void)
 	CU_ASSERT_EQUAL(poke(ro, ping, sizeof(ping) - 1, r), 0);
 	dht_get_stats(ro->d, &sr);
 	CU_ASSERT_TRUE(sr.drop_read_only >= 1);
+	/* It still announces (BEP 43 only stops it answering): b stores the
+	 * peer, and still does not add ro. */
 	struct dht_id ih = { { 0 } };
-	CU_ASSERT_EQUAL(dht_search(ro->d, &ih, AF_INET, 6881, false, NULL, NULL, now, NULL),
-	    DHT_EREADONLY);
+	CU_ASSERT_EQUAL(dht_search(ro->d, &ih, AF_INET, 6881, false, NULL, NULL, now, NULL), DHT_OK);
+	run(3000);
+	dht_get_stats(b->d, &sb);
+	CU_ASSERT_EQUAL(sb.peers, 1);
+	CU_ASSERT_EQUAL(sb.nodes_good[0] + sb.nodes_dubious[0] + sb.nodes_cached[0], 0);
 	reset();
 }
 
