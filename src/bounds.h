@@ -83,4 +83,12 @@
 /* A resume file we will read: 1M files at ~30 bytes each plus the bitfield. */
 #define TL_MAX_RESUME_FILE (64u * 1024 * 1024)
 
+/* ---- magnet handover: piece sets kept before the piece count is known
+ * (src/early_have.h) ---- */
+/* Pieces an info dictionary of TL_MAX_METADATA_SIZE bytes can name: 20
+ * bytes of "pieces" each (BEP 3, BEP 9). */
+#define TL_EARLY_MAX_PIECES (TL_MAX_METADATA_SIZE / 20u)
+/* The longest BITFIELD a peer of such a torrent sends (BEP 3). */
+#define TL_EARLY_MAX_BITFIELD_LEN ((TL_EARLY_MAX_PIECES + 7u) / 8u)
+
 #endif

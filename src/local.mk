@@ -58,6 +58,7 @@ trackless_SOURCES += src/cli/cmd_dht_item.c
 src_libtrackless_a_SOURCES += src/session_dht.c src/session_dht.h
 src_libtrackless_a_SOURCES += src/torrent_ext.c src/torrent_ext.h
 src_libtrackless_a_SOURCES += src/metafetch.c src/metafetch.h
+src_libtrackless_a_SOURCES += src/early_have.c src/early_have.h
 trackless_SOURCES += src/cli/fetch.c src/cli/fetch.h
 
 # -- session trackers

@@ -8,6 +8,7 @@
 #include <event2/buffer.h>
 
 #include "bounds.h"
+#include "early_have.h"
 #include "err.h"
 #include "ext.h"
 #include "handshake.h"
@@ -28,6 +29,7 @@ enum cand_state {
 	C_NO_UTM,     /* no extension protocol or no ut_metadata */
 	C_BANNED,     /* sent bad metadata */
 	C_GONE,       /* connected to us and left; its address is not a listener */
+	C_HANDED,     /* its connection went to the torrent (tl_mf_handover) */
 };
 
 struct mf_req {
@@ -47,6 +49,7 @@ struct cand {
 	size_t nreqs;
 	bool is_benched;     /* no more requests: other metadata_size, or it rejected */
 	bool is_incoming;    /* it connected to us: addr has its outgoing port */
+	struct tl_early_have eh; /* what it said it has (while p is set) */
 };
 
 struct tl_metafetch {
@@ -96,6 +99,15 @@ static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_stor
 		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
 	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
 	           sizeof(struct in6_addr)) == 0;
+}
+
+/* a is on the host of a candidate banned for bad metadata. */
+static bool is_banned_host(const struct tl_metafetch *mf, const struct sockaddr_storage *a)
+{
+	for (size_t i = 0; i < mf->n; i++)
+		if (mf->c[i].st == C_BANNED && same_ip(&mf->c[i].addr, a))
+			return true;
+	return false;
 }
 
 static void drop_reqs(struct tl_metafetch *mf, struct cand *c)
@@ -287,6 +299,10 @@ static void mf_ready(struct tl_peer *p)
 	}
 	c->st = C_ACTIVE;
 	c->fails = 0;
+	/* BEP 6: exactly one of BITFIELD, HAVE_ALL, HAVE_NONE, first. The
+	 * torrent that takes this connection sends HAVEs from then on. */
+	if (p->lim.has_fast)
+		tl_peer_send_simple(p, TL_WIRE_HAVE_NONE);
 	tl_tx_send_hs(p, 0, mf->ctx->listen_port);
 	if ((p->features & TL_HS_F_DHT) && mf->ctx->dht_port) {
 		struct tl_wire_msg m = { .id = TL_WIRE_PORT, .port = mf->ctx->dht_port };
@@ -315,6 +331,49 @@ static void pex_cb(void *arg, const struct sockaddr *sa, socklen_t len)
 	tl_mf_add_peer(arg, sa, len);
 }
 
+/*
+ * A BEP 3 / BEP 6 message before the piece count is known: what the peer
+ * has is kept (bounded) and its choke and interest tracked, so the
+ * torrent can take the connection over as it stands; a request is
+ * refused (we choke everyone while fetching the metadata).
+ */
+static void on_wire(struct cand *c, const struct tl_wire_msg *m, const uint8_t *payload)
+{
+	struct tl_peer *p = c->p;
+	const char *why = NULL;
+	int rc = TL_OK;
+	switch (m->id) {
+	case TL_WIRE_CHOKE:
+	case TL_WIRE_UNCHOKE:
+		p->peer_choking = m->id == TL_WIRE_CHOKE;
+		break;
+	case TL_WIRE_INTERESTED:
+	case TL_WIRE_NOT_INTERESTED:
+		p->peer_interested = m->id == TL_WIRE_INTERESTED;
+		break;
+	case TL_WIRE_BITFIELD:
+		rc = tl_early_have_bitfield(&c->eh, payload, m->payload_len, &why);
+		break;
+	case TL_WIRE_HAVE_ALL:
+		tl_early_have_all(&c->eh);
+		break;
+	case TL_WIRE_HAVE_NONE:
+		tl_early_have_none(&c->eh);
+		break;
+	case TL_WIRE_HAVE:
+		rc = tl_early_have_have(&c->eh, m->index, &why);
+		break;
+	case TL_WIRE_REQUEST:
+		if (p->lim.has_fast)
+			tl_peer_send_req(p, TL_WIRE_REJECT, m->index, m->begin, m->length);
+		break;
+	default:
+		break; /* cancel, reject, suggest, allowed fast: nothing asked */
+	}
+	if (rc != TL_OK)
+		tl_peer_close(p, why);
+}
+
 static void mf_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload)
 {
 	struct tl_metafetch *mf = p->owner;
@@ -331,8 +390,10 @@ static void mf_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 		mf->ctx->on_dht_node(mf->ctx->dht_arg, (struct sockaddr *)&ss, p->addrlen);
 		return;
 	}
-	if (m->id != TL_WIRE_EXTENDED)
-		return; /* bitfield, have, ...: the torrent will ask again later */
+	if (m->id != TL_WIRE_EXTENDED) {
+		on_wire(c, m, payload);
+		return;
+	}
 	switch (m->ext_id) {
 	case 0:
 		if (tl_tx_parse_hs(p, payload, m->payload_len, &why) != TL_OK) {
@@ -374,6 +435,7 @@ static void mf_close(struct tl_peer *p, const char *reason)
 		return;
 	tl_debug("metadata: %s closed: %s", p->name, reason);
 	drop_reqs(mf, c);
+	tl_early_have_clear(&c->eh);
 	c->p = NULL;
 	if (c->is_incoming && (c->st == C_DIALING || c->st == C_ACTIVE)) {
 		c->st = C_GONE;
@@ -406,7 +468,9 @@ struct tl_metafetch *tl_mf_new(const struct tl_torrent_ctx *ctx, const struct tl
 	mf->ih = *ih;
 	mf->fn = fn;
 	mf->arg = arg;
-	tl_handshake_reserved(TL_HS_F_EXTENDED | (ctx->dht_port ? TL_HS_F_DHT : 0), mf->hs.reserved);
+	/* The torrent's bits: a connection handed over keeps what it
+	 * negotiated (BEP 6 REJECT and HAVE_ALL included). */
+	tl_handshake_reserved(TL_HS_F_FAST | TL_HS_F_EXTENDED | (ctx->dht_port ? TL_HS_F_DHT : 0), mf->hs.reserved);
 	mf->hs.infohash = *ih;
 	mf->hs.peer_id = ctx->peer_id;
 	return mf;
@@ -416,9 +480,11 @@ void tl_mf_free(struct tl_metafetch *mf)
 {
 	if (!mf)
 		return;
-	for (size_t i = 0; i < mf->n; i++)
+	for (size_t i = 0; i < mf->n; i++) {
 		if (mf->c[i].p)
 			tl_peer_close(mf->c[i].p, "metadata fetch over");
+		tl_early_have_clear(&mf->c[i].eh);
+	}
 	tl_utm_asm_free(mf->a);
 	free(mf->c);
 	free(mf);
@@ -494,9 +560,8 @@ int tl_mf_take_incoming(struct tl_metafetch *mf, struct tl_peer *p)
 	if (mf->is_done || count_busy(mf, true) >= TL_MF_MAX_CONNS || mf->n == TL_MF_MAX_CANDIDATES ||
 	    (p->addr.ss_family != AF_INET && p->addr.ss_family != AF_INET6))
 		return -1;
-	for (size_t i = 0; i < mf->n; i++)
-		if (mf->c[i].st == C_BANNED && same_ip(&mf->c[i].addr, &p->addr))
-			return -1;
+	if (is_banned_host(mf, &p->addr))
+		return -1;
 	struct cand *c = new_cand(mf, (const struct sockaddr *)&p->addr, p->addrlen);
 	c->is_incoming = true;
 	c->st = C_DIALING; /* until both handshakes are done, as when we dial */
@@ -584,4 +649,28 @@ size_t tl_mf_good_peers(const struct tl_metafetch *mf, struct sockaddr_storage *
 			lens[k++] = mf->c[i].len;
 		}
 	return k;
+}
+
+size_t tl_mf_handover(struct tl_metafetch *mf, struct tl_torrent *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < mf->n; i++) {
+		struct cand *c = &mf->c[i];
+		struct tl_peer *p = c->p;
+		if (c->st != C_ACTIVE || !p || p->state != TL_PEER_ST_ACTIVE || is_banned_host(mf, &c->addr))
+			continue;
+		/* Unlinked first: from here on p's callbacks go to the torrent,
+		 * and a close below finds no candidate. */
+		drop_reqs(mf, c);
+		c->p = NULL;
+		c->st = C_HANDED;
+		const char *why = NULL;
+		if (tl_torrent_adopt(t, p, &c->eh, &why) == 0)
+			n++;
+		else
+			tl_peer_close(p, why);
+		tl_early_have_clear(&c->eh);
+	}
+	tl_info("metadata: %zu connection%s carried on into the download", n, n == 1 ? "" : "s");
+	return n;
 }

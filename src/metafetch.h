@@ -15,8 +15,17 @@
  * The scheduling rules (which peer gets which piece, what a timeout does)
  * are the assembler's (ut_metadata.h) plus the pure tl_mf_pick_dial().
  *
- * Owns its peers (through their ops) and the assembler; the done callback
- * must not free the fetcher (defer it). Thread: the loop thread.
+ * Handover: we send HAVE_NONE first (BEP 6, the same handshake bits as a
+ * torrent) and keep what each peer says it has before the piece count is
+ * known (early_have.h) and its choke/interest state, so that once the
+ * metadata is in its connection goes to the torrent as it stands
+ * (tl_mf_handover) rather than being closed and dialed again: a peer
+ * that reached us from behind a NAT stays, and no source costs a second
+ * handshake.
+ *
+ * Owns its peers (through their ops) until they are handed over, and the
+ * assembler; the done callback must not free the fetcher (defer it).
+ * Thread: the loop thread.
  */
 #ifndef TL_METAFETCH_H
 #define TL_METAFETCH_H
@@ -30,6 +39,7 @@
 
 struct tl_metafetch;
 struct tl_peer;
+struct tl_torrent;
 struct tl_torrent_ctx;
 
 /* Connections at once, requests in flight per peer, request timeout. */
@@ -76,6 +86,20 @@ void tl_mf_stats(const struct tl_metafetch *mf, struct tl_mf_stats *out);
  * or -1 without a DHT.
  */
 const char *tl_mf_stuck_reason(const struct tl_mf_stats *st, long dht_nodes);
+
+/*
+ * The metadata is verified and t is the torrent made of it (started):
+ * hand t every ACTIVE connection (dialed or incoming) through
+ * tl_torrent_adopt, with what each peer said it has so far, instead of
+ * closing them; a connection the torrent refuses is closed with its
+ * reason. Connections still connecting or in the handshake stay here
+ * (tl_mf_free closes them; tl_mf_good_peers still names their
+ * addresses). None on the host of a peer banned for bad metadata is
+ * handed over. Call it outside the fetcher's callbacks, before
+ * tl_mf_good_peers (so the torrent knows which addresses it holds).
+ * Returns how many connections t took.
+ */
+size_t tl_mf_handover(struct tl_metafetch *mf, struct tl_torrent *t);
 
 /* Copy up to max candidate addresses that were not banned (for the
  * torrent once the metadata is in). Returns how many. */

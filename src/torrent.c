@@ -13,6 +13,7 @@
 #include "bounds.h"
 #include "choker.h"
 #include "diskio.h"
+#include "early_have.h"
 #include "err.h"
 #include "ext.h"
 #include "layout.h"
@@ -86,7 +87,10 @@ static bool is_banned(const struct tl_torrent *t, const struct sockaddr_storage 
 
 static void update_interest(struct tl_torrent *t, struct tl_peer *p)
 {
-	if (p->state != TL_PEER_ST_ACTIVE)
+	/* While the startup check runs only peers handed over by the
+	 * metadata fetch are here; they hear of our pieces once it is done
+	 * (tl_torrent_checked_peers), and we want nothing before. */
+	if (p->state != TL_PEER_ST_ACTIVE || t->is_checking)
 		return;
 	/* Seeding existing data never writes: nothing to want. */
 	bool want = !t->opts.is_read_only && p->have.bits &&
@@ -175,7 +179,7 @@ static void free_piece(struct tl_torrent *t, struct active_piece *ap)
 static void fill_requests(struct tl_torrent *t, struct tl_peer *p)
 {
 	if (p->state != TL_PEER_ST_ACTIVE || p->peer_choking || !p->am_interested ||
-	    t->is_stopping || t->is_failed)
+	    t->is_stopping || t->is_failed || t->is_checking)
 		return;
 	while (p->nreqs < p->max_reqs) {
 		const struct tl_bitfield *has = &p->have;
@@ -547,6 +551,23 @@ static bool initiator_lower(const struct tl_torrent *t, const struct tl_peer *a)
 	return memcmp(id->b, other->b, 20) < 0;
 }
 
+/* Another ACTIVE connection to p's peer id: close one. True when p was
+ * the one closed. */
+static bool close_duplicate(struct tl_torrent *t, struct tl_peer *p)
+{
+	for (struct tl_peer *o = t->peers; o; o = o->next) {
+		if (o == p || o->state != TL_PEER_ST_ACTIVE ||
+		    memcmp(o->remote.peer_id.b, p->remote.peer_id.b, 20) != 0)
+			continue;
+		/* Both sides keep the connection dialed by the lower peer id
+		 * (or the older one when the same side dialed both). */
+		bool keep_new = o->is_incoming != p->is_incoming && initiator_lower(t, p);
+		tl_peer_close(keep_new ? o : p, "duplicate connection");
+		return !keep_new;
+	}
+	return false;
+}
+
 static void on_ready(struct tl_peer *p)
 {
 	struct tl_torrent *t = p->owner;
@@ -560,18 +581,8 @@ static void on_ready(struct tl_peer *p)
 			t->known[i].id = p->remote.peer_id;
 			t->known[i].fails = 0;
 		}
-	for (struct tl_peer *o = t->peers; o; o = o->next) {
-		if (o == p || o->state != TL_PEER_ST_ACTIVE ||
-		    memcmp(o->remote.peer_id.b, p->remote.peer_id.b, 20) != 0)
-			continue;
-		/* Both sides keep the connection dialed by the lower peer id
-		 * (or the older one when the same side dialed both). */
-		bool keep_new = o->is_incoming != p->is_incoming && initiator_lower(t, p);
-		tl_peer_close(keep_new ? o : p, "duplicate connection");
-		if (!keep_new)
-			return;
-		break;
-	}
+	if (close_duplicate(t, p))
+		return;
 	tl_info("peer %s: connected (%s)", p->name, p->is_incoming ? "incoming" : "outgoing");
 	if (p->lim.has_fast && t->have.count == t->have.n)
 		tl_peer_send_simple(p, TL_WIRE_HAVE_ALL);
@@ -810,26 +821,18 @@ void tl_torrent_dial_known(struct tl_torrent *t)
 	}
 }
 
-void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len)
+/* The entry of addr (len <= sizeof(struct sockaddr_storage)), added when
+ * absent (*is_new_out says which). Valid until the next addition. */
+static struct known_peer *known_get(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len,
+    bool *is_new_out)
 {
-	if (len > sizeof(struct sockaddr_storage))
-		return;
 	struct sockaddr_storage a;
 	memset(&a, 0, sizeof(a));
 	memcpy(&a, addr, len);
-	/* Every DHT round, PEX message and tracker reply names the same
-	 * peers again: one entry each, or a connected peer is dialed twice.
-	 * A fresh report of one we failed to reach is worth a try now. */
-	for (size_t i = 0; i < t->nknown; i++) {
-		struct known_peer *k = &t->known[i];
-		if (tl_sockaddr_same((const struct sockaddr *)&k->addr, (const struct sockaddr *)&a)) {
-			if (!k->serial && k->fails > 0) {
-				k->next_try_ms = 0;
-				tl_torrent_dial_known(t);
-			}
-			return;
-		}
-	}
+	*is_new_out = false;
+	for (size_t i = 0; i < t->nknown; i++)
+		if (tl_sockaddr_same((const struct sockaddr *)&t->known[i].addr, (const struct sockaddr *)&a))
+			return &t->known[i];
 	if (t->nknown == t->known_cap) {
 		t->known_cap = t->known_cap ? t->known_cap * 2 : 8;
 		t->known = tl_reallocarray(t->known, t->known_cap, sizeof(*t->known));
@@ -838,7 +841,108 @@ void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, sock
 	memset(k, 0, sizeof(*k));
 	memcpy(&k->addr, addr, len);
 	k->len = len;
+	*is_new_out = true;
+	return k;
+}
+
+void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len)
+{
+	if (len > sizeof(struct sockaddr_storage))
+		return;
+	/* Every DHT round, PEX message and tracker reply names the same
+	 * peers again: one entry each, or a connected peer is dialed twice.
+	 * A fresh report of one we failed to reach is worth a try now. */
+	bool is_new;
+	struct known_peer *k = known_get(t, addr, len, &is_new);
+	if (!is_new && (k->serial || k->fails == 0))
+		return;
+	k->next_try_ms = 0;
 	tl_torrent_dial_known(t);
+}
+
+/* ---- connections handed over by the metadata fetch ---- */
+
+/* The address p accepts connections on: where it was dialed, or an
+ * incoming peer's IP with the "p" of its extension handshake. */
+static bool listen_addr(const struct tl_peer *p, struct sockaddr_storage *out)
+{
+	*out = p->addr;
+	if (!p->is_incoming)
+		return true;
+	if (!p->ext_port)
+		return false;
+	if (out->ss_family == AF_INET)
+		((struct sockaddr_in *)out)->sin_port = htons(p->ext_port);
+	else if (out->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)out)->sin6_port = htons(p->ext_port);
+	else
+		return false;
+	return true;
+}
+
+/* p never heard of our pieces (its connection began before we had the
+ * metadata, and a BITFIELD is only valid first, BEP 3): a HAVE for each,
+ * then interest as for any peer. */
+static void announce_to(struct tl_torrent *t, struct tl_peer *p)
+{
+	for (uint32_t i = tl_bitfield_next_set(&t->have, 0); i < t->have.n;
+	    i = tl_bitfield_next_set(&t->have, i + 1))
+		tl_peer_send_have(p, i);
+	update_interest(t, p);
+	fill_requests(t, p);
+}
+
+void tl_torrent_checked_peers(struct tl_torrent *t)
+{
+	for (struct tl_peer *p = t->peers, *next; p; p = next) {
+		next = p->next;
+		if (p->state == TL_PEER_ST_ACTIVE)
+			announce_to(t, p);
+	}
+}
+
+int tl_torrent_adopt(struct tl_torrent *t, struct tl_peer *p, const struct tl_early_have *eh, const char **why_out)
+{
+	if (t->is_stopping || t->is_failed || !t->is_started || t->npeers >= t->opts.max_peers ||
+	    *t->ctx.total_peers >= t->ctx.max_total_peers || is_banned(t, &p->addr)) {
+		*why_out = "the torrent takes no more peers";
+		return -1;
+	}
+	struct tl_bitfield have;
+	tl_bitfield_init(&have, t->l.npieces);
+	if (tl_early_have_apply(eh, &have, why_out) != TL_OK) {
+		tl_bitfield_clear(&have);
+		return -1;
+	}
+	tl_peer_attach(p, &t->hs, &torrent_ops, t);
+	link_peer(t, p);
+	tl_bitfield_clear(&p->have);
+	p->have = have;
+	tl_picker_peer_bitfield(t->picker, &p->have);
+	/* Its listen address is held: not dialed while this lasts. */
+	struct sockaddr_storage la;
+	if (listen_addr(p, &la)) {
+		bool is_new;
+		struct known_peer *k = known_get(t, (const struct sockaddr *)&la, p->addrlen, &is_new);
+		k->serial = p->serial;
+		k->has_id = true;
+		k->id = p->remote.peer_id;
+		k->fails = 0;
+	}
+	tl_info("peer %s: carried on from the metadata fetch (%s, %u pieces)", p->name,
+	    p->is_incoming ? "incoming" : "outgoing", p->have.count);
+	if (close_duplicate(t, p))
+		return 0;
+	tl_tx_adopted(t, p);
+	if (t->is_complete && tl_bitfield_all(&p->have)) {
+		tl_peer_close(p, "both complete");
+		return 0;
+	}
+	if (p->peer_interested && count_unchoked(t) < UNCHOKE_SLOTS + 1)
+		set_choke(p, false);
+	if (!t->is_checking)
+		announce_to(t, p);
+	return 0;
 }
 
 void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len,

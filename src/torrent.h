@@ -12,6 +12,9 @@
  * hashed write) are bounded by max_inflight bytes; once reached no new
  * piece is started, so a fast peer cannot make us buffer without limit.
  *
+ * Peers: dialed from known addresses, taken from the listener, or
+ * handed over ACTIVE by the magnet metadata fetch (tl_torrent_adopt).
+ *
  * Data path: a block moves from the socket buffer into its piece buffer
  * (one copy); a complete piece goes to a disk worker that hashes it and
  * writes it only when it matches; the loop then marks it verified, sends
@@ -35,6 +38,7 @@
 struct event_base;
 struct bufferevent_rate_limit_group;
 struct tl_disk;
+struct tl_early_have;
 struct tl_metainfo;
 struct tl_peer;
 struct tl_peer_closeq;
@@ -115,6 +119,23 @@ void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr,
 /* An incoming peer whose handshake names this torrent: take it or refuse
  * (returns -1 when over the peer caps or the address is banned). */
 int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p);
+/*
+ * A connection of the magnet metadata fetch, ACTIVE, handed over
+ * (metafetch.h tl_mf_handover) once t was made from the metadata and
+ * started. eh is what the peer said it has before the piece count was
+ * known; it is checked as a BITFIELD would be. The peer's extension
+ * handshake was parsed into p already; ours is sent again with our
+ * metadata_size (BEP 10 allows repeating it). No BITFIELD is sent (the
+ * fetcher sent HAVE_NONE first): a HAVE for each piece we have, now or
+ * once the startup check is done, then INTERESTED as the picker says.
+ * Its listen address (where it was dialed, or its "p") becomes a known
+ * address held by this connection, so it is not dialed again.
+ * Returns 0 when taken (the torrent may still close it at once: a
+ * duplicate, or both complete); -1 with a static *why_out when refused
+ * (over the peer caps, stopping, banned, or eh does not fit the piece
+ * count): the caller closes it.
+ */
+int tl_torrent_adopt(struct tl_torrent *t, struct tl_peer *p, const struct tl_early_have *eh, const char **why_out);
 /* Close every peer, write a last checkpoint, then report TL_TEV_STOPPED. */
 void tl_torrent_stop(struct tl_torrent *t);
 /* Once a second from the session: rates, choker, dialing, checkpoints. */

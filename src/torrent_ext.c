@@ -108,20 +108,31 @@ int tl_tx_pex_each(const uint8_t *payload, size_t len,
 	return TL_OK;
 }
 
+/* Our BEP 10 handshake as a torrent's: with metadata_size; PEX soon. */
+static void send_torrent_hs(struct tl_torrent *t, struct tl_peer *p)
+{
+	if (!p->lim.has_extended)
+		return;
+	tl_tx_send_hs(p, (uint32_t)tl_torrent_metainfo(t)->info_len, tl_torrent_context(t)->listen_port);
+	p->pex_next_ms = tl_now_ms() + TL_TX_PEX_FIRST_MS;
+}
+
 void tl_tx_ready(struct tl_torrent *t, struct tl_peer *p)
 {
 	const struct tl_torrent_ctx *ctx = tl_torrent_context(t);
 	if (p->state != TL_PEER_ST_ACTIVE)
 		return;
-	if (p->lim.has_extended) {
-		const struct tl_metainfo *mi = tl_torrent_metainfo(t);
-		tl_tx_send_hs(p, (uint32_t)mi->info_len, ctx->listen_port);
-		p->pex_next_ms = tl_now_ms() + TL_TX_PEX_FIRST_MS;
-	}
+	send_torrent_hs(t, p);
 	if ((p->features & TL_HS_F_DHT) && ctx->dht_port) {
 		struct tl_wire_msg m = { .id = TL_WIRE_PORT, .port = ctx->dht_port };
 		tl_peer_send(p, &m);
 	}
+}
+
+void tl_tx_adopted(struct tl_torrent *t, struct tl_peer *p)
+{
+	if (p->state == TL_PEER_ST_ACTIVE)
+		send_torrent_hs(t, p);
 }
 
 /* BEP 9: answer a request with the piece of our info dictionary. */

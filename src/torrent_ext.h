@@ -30,6 +30,10 @@ struct tl_wire_msg;
 
 /* A peer became ACTIVE: send our extension handshake and PORT. */
 void tl_tx_ready(struct tl_torrent *t, struct tl_peer *p);
+/* A peer handed over by the metadata fetcher (tl_torrent_adopt): it got
+ * our handshake without metadata_size and a PORT already; send the
+ * handshake again with metadata_size and schedule PEX. */
+void tl_tx_adopted(struct tl_torrent *t, struct tl_peer *p);
 /* An EXTENDED message m with payload (m->payload_len bytes after the id). */
 void tl_tx_on_ext(struct tl_torrent *t, struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload);
 /* A BEP 5 PORT message. */

@@ -125,6 +125,9 @@ void tl_torrent_emit(struct tl_torrent *t, enum tl_torrent_event ev);
 void tl_torrent_set_have(struct tl_torrent *t, uint32_t index);
 /* Report TL_TEV_COMPLETE once every wanted piece is in. */
 void tl_torrent_check_complete(struct tl_torrent *t);
+/* The startup check is done: tell the peers handed over meanwhile
+ * (tl_torrent_adopt) what we have, and show interest. */
+void tl_torrent_checked_peers(struct tl_torrent *t);
 /* Dial the known addresses that are due. */
 void tl_torrent_dial_known(struct tl_torrent *t);
 /* Start a checkpoint (SYNC, then the resume file) unless one runs. */

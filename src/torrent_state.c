@@ -148,6 +148,7 @@ static void check_more(struct tl_torrent *t)
 	tl_torrent_emit(t, TL_TEV_CHECKED);
 	tl_torrent_checkpoint(t);
 	tl_torrent_check_complete(t);
+	tl_torrent_checked_peers(t);
 	tl_torrent_dial_known(t);
 }
 

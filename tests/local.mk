@@ -534,3 +534,13 @@ EXTRA_DIST += tests/integration/dht_item_big.sh
 # peer engine throughput: session rate limits
 TESTS += tests/integration/rate_limit.sh
 EXTRA_DIST += tests/integration/rate_limit.sh
+
+# magnet handover: piece sets kept before the metadata, the connections
+# of the metadata fetch carried on into the download
+check_PROGRAMS += tests/unit/test_early_have
+tests_unit_test_early_have_SOURCES = tests/unit/test_early_have.c
+tests_unit_test_early_have_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_early_have_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_early_have
+TESTS += tests/integration/magnet_handover.sh
+EXTRA_DIST += tests/integration/magnet_handover.sh

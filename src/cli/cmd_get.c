@@ -501,8 +501,10 @@ static void print_started(struct run *r, const char *magnet)
 	print_json(&j);
 }
 
-/* Add the torrent of mi (taken); false when it could not start. */
-static bool start_torrent(struct run *r, struct tl_metainfo *mi_take)
+/* Add the torrent of mi (taken); false when it could not start. A fetch
+ * that got the metadata (else NULL) hands its live connections over
+ * before any address is dialed. */
+static bool start_torrent(struct run *r, struct tl_metainfo *mi_take, struct tl_fetch *from)
 {
 	const struct tl_transfer_opts *o = r->o;
 	const char *why = NULL;
@@ -529,6 +531,8 @@ static bool start_torrent(struct run *r, struct tl_metainfo *mi_take)
 	}
 	print_started(r, link);
 	free(link);
+	if (from)
+		tl_fetch_handover(from, r->t);
 	for (size_t i = 0; i < o->npeers; i++) {
 		struct sockaddr_storage a;
 		socklen_t len;
@@ -550,9 +554,10 @@ static void fetched(void *arg, struct tl_metainfo *mi_take, const struct sockadd
 		fputc('\n', stderr);
 		r->printed_line = false;
 	}
-	tl_fetch_free(r->fetch);
+	struct tl_fetch *f = r->fetch;
 	r->fetch = NULL;
 	if (!mi_take) {
+		tl_fetch_free(f);
 		r->had_error = true;
 		tl_session_break(r->s);
 		return;
@@ -564,7 +569,9 @@ static void fetched(void *arg, struct tl_metainfo *mi_take, const struct sockadd
 	} else if (!r->o->is_quiet) {
 		fprintf(stderr, "trackless: metadata received after %.1f s: %s\n", secs, mi_take->name);
 	}
-	if (!start_torrent(r, mi_take)) {
+	bool is_started = start_torrent(r, mi_take, f);
+	tl_fetch_free(f); /* closes what was not handed over */
+	if (!is_started) {
 		r->had_error = true;
 		tl_session_break(r->s);
 		return;
@@ -687,7 +694,7 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 		goto out;
 	}
 	if (mi_take) {
-		if (!start_torrent(&r, mi_take)) {
+		if (!start_torrent(&r, mi_take, NULL)) {
 			rc = r.rc_usage ? r.rc_usage : TL_EXIT_FAIL;
 			goto out;
 		}

@@ -161,6 +161,11 @@ static int incoming_cb(void *arg, struct tl_peer *p)
 	return tl_mf_take_incoming(f->mf, p);
 }
 
+size_t tl_fetch_handover(struct tl_fetch *f, struct tl_torrent *t)
+{
+	return tl_mf_handover(f->mf, t);
+}
+
 void tl_fetch_add_peer(struct tl_fetch *f, const struct sockaddr *sa, socklen_t len)
 {
 	tl_mf_add_peer(f->mf, sa, len);

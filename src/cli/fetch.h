@@ -3,7 +3,8 @@
  * infohash (DHT watch, x.pe, --peer, PEX), fetch and verify the metadata
  * (metafetch.h), save it as STATE_DIR/torrents/HEX.torrent so a restart
  * does not fetch it again, then hand the metainfo and the peers found to
- * the caller, which starts the torrent. Front-end code (L5).
+ * the caller, which starts the torrent and takes over the fetch's live
+ * connections (tl_fetch_handover). Front-end code (L5).
  */
 #ifndef TL_CLI_FETCH_H
 #define TL_CLI_FETCH_H
@@ -15,6 +16,7 @@ struct tl_magnet;
 struct tl_metainfo;
 struct tl_session;
 struct tl_fetch;
+struct tl_torrent;
 
 /* The metadata is in: mi (taken) and n peer addresses (borrowed during
  * the call). Called from a fresh event; the fetch may be freed in it. */
@@ -29,6 +31,11 @@ struct tl_metainfo *tl_fetch_load_saved(const char *state_dir, const struct tl_m
 struct tl_fetch *tl_fetch_new(struct tl_session *s, const struct tl_magnet *mg, const char *state_dir,
     const char *const *extra, size_t nextra, tl_fetch_done_fn fn, void *arg);
 void tl_fetch_free(struct tl_fetch *f);
+/* From the done callback, once t was made from the metadata and
+ * started: t takes the live connections of the fetch (metafetch.h
+ * tl_mf_handover) instead of their being closed by tl_fetch_free. Call it
+ * before adding the peer addresses to t. Returns how many it took. */
+size_t tl_fetch_handover(struct tl_fetch *f, struct tl_torrent *t);
 /* One more peer to ask for the metadata (a tracker's reply); borrowed. */
 void tl_fetch_add_peer(struct tl_fetch *f, const struct sockaddr *sa, socklen_t len);
 /* One status line ("metadata: ..."), into out[0..n). */
