@@ -12,7 +12,11 @@
 # A second run starts with the first part of the data on disk: the getter
 # verifies it while holding the handed-over connection, then tells the
 # seeder with one HAVE per piece (no second BITFIELD), so the seeder hears
-# of every piece exactly once and only the rest is downloaded.
+# of its pieces before any request, and only the rest is downloaded.
+# Then hostile_peer.py tells, before the metadata, a piece set that does
+# not fit the torrent (a BITFIELD too long or with a spare bit set, a HAVE
+# past the last piece): the handover closes it with that reason, and the
+# download completes over the honest seeder's handed-over connection.
 set -uo pipefail
 . "${top_srcdir:-.}/tests/integration/magnet_lib.sh"
 
@@ -106,5 +110,49 @@ b=$(grep -n "pieces verified" "$work/partial-get.err" | head -1 | cut -d: -f1)
 down=$(json_field "$work/partial-get.out" complete downloaded)
 [ -n "$down" ] && [ "$down" -lt $((size * 3 / 4)) ] ||
 	fail "partial: downloaded ${down:-?} bytes of $size with half on disk"
+
+# A peer whose piece set, told before the metadata, does not fit the
+# torrent is closed at the handover with the reason a torrent gives; the
+# honest seeder's connection (it connects to the getter once the hostile
+# one is established) is handed over and the download completes over it.
+if [ "$npieces" -gt 0 ] && [ $((npieces % 8)) -ne 0 ]; then
+	ih=$(sed -n 's/.*"infohash":"\([0-9a-f]*\)".*/\1/p' <<<"$info")
+	msize=$(/usr/bin/python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); print(len(d) - d.index(b"4:info") - 7)' "$work/p.torrent")
+	k=0
+	for mode in "bitfield:bitfield length does not match the piece count" \
+		"spare:bitfield has spare bits set" "have:have index out of range"; do
+		k=$((k + 1))
+		m=${mode%%:*}
+		why=${mode#*:}
+		Q=$((port_base + 50 + 3 * k))
+		timeout 45 /usr/bin/python3 "$top_srcdir/tests/integration/hostile_peer.py" 127.0.0.5 "$Q" "$ih" \
+			"$msize" "$m:$npieces" >"$work/h-$m-peer.out" 2>&1 &
+		pids+=($!)
+		timeout 30 "$bin" get "magnet:?xt=urn:btih:$ih&x.pe=127.0.0.5:$Q" -o "$work/h-$m" --bind 127.0.0.4 \
+			--port $((Q + 2)) --no-dht --state-dir "$work/state-h-$m" --no-seed --json --log-level info \
+			>"$work/h-$m-get.out" 2>"$work/h-$m-get.err" &
+		gpid=$!
+		pids+=($gpid)
+		# the getter holds the hostile connection, ACTIVE, before the
+		# seeder (which connects to it) can bring the metadata
+		for _ in $(seq 100); do grep -q rejected "$work/h-$m-peer.out" 2>/dev/null && break; sleep 0.1; done
+		timeout 30 "$bin" seed "$work/p.torrent" "$work/data" --bind 127.0.0.3 --port $((Q + 1)) --no-dht \
+			--peer "127.0.0.4:$((Q + 2))" --state-dir "$work/state-hseed-$m" --json \
+			>"$work/h-$m-seed.out" 2>"$work/h-$m-seed.err" &
+		spid=$!
+		pids+=($spid)
+		wait "$gpid"
+		rc=$?
+		kill -TERM "$spid" 2>/dev/null
+		[ $rc -eq 0 ] || { fail "$m: get exited $rc"; tail -5 "$work/h-$m-get.err"; }
+		cmp -s "$work/data/payload.bin" "$work/h-$m/payload.bin" || fail "$m: data differs"
+		# (only the handover knows the piece count these reasons need)
+		grep -q "1 connection carried on" "$work/h-$m-get.err" || fail "$m: the honest connection not handed over"
+		grep -q "peer 127.0.0.5:$Q: closed: $why" "$work/h-$m-get.err" ||
+			{ fail "$m: the peer was not closed for \"$why\""; grep "127.0.0.5" "$work/h-$m-get.err" | tail -5; }
+	done
+else
+	fail "the test needs a piece count that is not a multiple of 8 (got $npieces)"
+fi
 [ $fails -eq 0 ] || exit 1
-echo "ok: the metadata connection carried the download (fresh, and after a check)"
+echo "ok: the metadata connection carried the download (fresh, after a check; bad piece sets refused)"
