@@ -8,7 +8,10 @@
  *
  * Called by torrent.c from its peer callbacks and tick; uses the torrent
  * only through torrent.h. The helpers for the handshake itself are shared
- * with the magnet metadata fetcher (metafetch.c).
+ * with the magnet metadata fetcher (metafetch.c), which sends our
+ * handshake without metadata_size; a connection it hands to the torrent
+ * gets it again with metadata_size (tl_tx_adopted; BEP 10 allows
+ * repeating the handshake).
  *
  * Owns nothing beyond the per-peer PEX state it hangs on struct tl_peer.
  * Thread: the loop thread.

@@ -1,8 +1,9 @@
 /*
  * torrent_state.c: a torrent's state on disk: the startup check (what the
  * resume file lets us trust, what must be verified) and the checkpoints
- * that record verified pieces once their data reached the disk. See
- * torrent.h and resume.h. Loop thread only; disk work runs on the pool.
+ * that record verified pieces once their data reached the disk. Peers
+ * handed over by the metadata fetch during the check hear of our pieces
+ * when it ends (tl_torrent_checked_peers). See torrent.h and resume.h. Loop thread only; disk work runs on the pool.
  */
 #include "torrent_int.h"
 

@@ -5,6 +5,8 @@
  * with the resume file saved, a second stops at once).
  *
  * Peers come from --peer, the DHT, PEX, trackers and incoming connections.
+ * For a magnet link the connections that brought the metadata are handed
+ * to the torrent (tl_fetch_handover) before any address is dialed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
