@@ -544,3 +544,16 @@ tests_unit_test_early_have_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_early_have
 TESTS += tests/integration/magnet_handover.sh
 EXTRA_DIST += tests/integration/magnet_handover.sh
+FUZZ_TARGETS += early_have
+check_PROGRAMS += tests/fuzz/replay_early_have
+tests_fuzz_replay_early_have_SOURCES = tests/fuzz/fuzz_early_have.c tests/fuzz/replay.c
+tests_fuzz_replay_early_have_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"early_have"'
+tests_fuzz_replay_early_have_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_early_have
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_early_have
+tests_fuzz_fuzz_early_have_SOURCES = tests/fuzz/fuzz_early_have.c
+tests_fuzz_fuzz_early_have_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_early_have_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_early_have_LDADD = $(TEST_LIBS)
+endif
