@@ -3,7 +3,8 @@
  * resume file lets us trust, what must be verified) and the checkpoints
  * that record verified pieces once their data reached the disk. Peers
  * handed over by the metadata fetch during the check hear of our pieces
- * when it ends (tl_torrent_checked_peers). See torrent.h and resume.h. Loop thread only; disk work runs on the pool.
+ * when it ends (tl_torrent_checked_peers). See torrent.h and resume.h.
+ * Loop thread only; disk work runs on the pool.
  */
 #include "torrent_int.h"
 
