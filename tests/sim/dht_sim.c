@@ -160,6 +160,31 @@ static void report(const struct scen_round *r, const struct opts *o)
 	free(v);
 }
 
+/* Good nodes per table, the share of them behind NAT (the simulator's
+ * ground truth: such entries cannot answer anyone they did not contact
+ * first), and tables with no good node at all. */
+static void table_report(struct sim *s)
+{
+	enum { MAX_NODES = 1024 };
+	struct sockaddr_storage *ss = calloc(MAX_NODES, sizeof(*ss));
+	size_t good = 0, nated = 0, empty = 0, n = sim_count(s);
+	for (uint32_t i = 0; i < n && ss; i++) {
+		struct dht *d = sim_dht(s, i);
+		size_t k = d ? dht_nodes(d, AF_INET, ss, MAX_NODES) : 0;
+		empty += d && k == 0;
+		good += k;
+		for (size_t j = 0; j < k; j++) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss[j];
+			uint32_t x = sim_find(s, sin->sin_addr.s_addr, sin->sin_port);
+			nated += x != SIM_NONE && sim_is_nat(s, x);
+		}
+	}
+	free(ss);
+	printf("tables: %.1f good nodes per node on average, %.1f%% of them behind NAT; "
+	       "%zu nodes without a good node\n",
+	    (double)good / (double)n, good ? 100.0 * (double)nated / (double)good : 0.0, empty);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -196,13 +221,8 @@ int main(int argc, char **argv)
 	    (unsigned long long)st.sent);
 	printf("memory: %.1f KiB heap per simulated node (core + simulator)\n",
 	    (double)(m1.uordblks - m0.uordblks) / (double)o.nodes / 1024.0);
-	size_t good = 0, alive = 0;
-	for (uint32_t i = 0; i < sim_count(s); i++) {
-		struct dht_stats ds;
-		dht_get_stats(sim_dht(s, i), &ds);
-		good += ds.nodes_good[0];
-	}
-	printf("tables: %.1f good nodes per node on average\n", (double)good / (double)o.nodes);
+	size_t alive = 0;
+	table_report(s);
 	scen_kill(s, o.dead);
 	for (uint32_t i = 0; i < sim_count(s); i++)
 		alive += sim_is_alive(s, i);

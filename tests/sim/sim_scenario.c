@@ -17,14 +17,17 @@ static uint32_t random_live(struct sim *s, uint32_t except)
 	}
 }
 
-/* A live node with a usable table, as a real bootstrap contact is; while
- * the network is too young for that, the first node (which then plays
- * the part of a bootstrap router, so the young network is one piece). */
+/* A live node with a usable table that is not behind NAT, as a real
+ * bootstrap contact is (routers hand out nodes they verified after the
+ * NAT pinholes closed; a NATed contact would drop the joiner's queries,
+ * so the joiner could never join); while the network is too young for
+ * that, the first node (which then plays the part of a bootstrap router,
+ * so the young network is one piece). */
 static uint32_t random_ready(struct sim *s)
 {
 	for (int tries = 0; tries < 64; tries++) {
 		uint32_t i = random_live(s, SIM_NONE);
-		if (dht_is_ready(sim_dht(s, i), AF_INET))
+		if (!sim_is_nat(s, i) && dht_is_ready(sim_dht(s, i), AF_INET))
 			return i;
 	}
 	return sim_is_alive(s, 0) ? 0 : random_live(s, SIM_NONE);
