@@ -577,7 +577,8 @@ static void lk_seed(struct dht *d, struct lookup *lk, int64_t now_ms)
 	struct rt_node near[LK_MAX_CAND / 2];
 	/* Reachable members first: one behind NAT answers only while the
 	 * pinhole it opened towards us lasts. */
-	size_t n = rtable_closest_reachable(&f->rt, &lk->target, LK_MAX_CAND / 2, now_ms, near);
+	size_t n = rtable_closest_reachable(&f->rt, &lk->target, LK_MAX_CAND / 2, false, now_ms,
+	    near);
 	for (size_t i = 0; i < n; i++)
 		lookup_add(lk, &near[i].id, &near[i].addr);
 }
@@ -790,7 +791,7 @@ static size_t nodes_blob(struct dht *d, struct fam *f, const struct dht_id *targ
 	struct rt_node near[REPLY_NODES];
 	/* Not a node that has only been seen through its own pinhole
 	 * (rtable.h): to anyone else it would not answer. */
-	size_t n = rtable_closest_reachable(&f->rt, target, REPLY_NODES, now_ms, near);
+	size_t n = rtable_closest_reachable(&f->rt, target, REPLY_NODES, false, now_ms, near);
 	return put_nodes(near, n, out);
 }
 
@@ -1604,8 +1605,9 @@ void dht_get_stats(const struct dht *d, struct dht_stats *out)
 	}
 }
 
-/* Our good nodes of af closest to our id (heap array, caller frees);
- * NULL when af is not served or out of memory. */
+/* Our good nodes of af closest to our id, reachable ones first (they are
+ * saved and handed to other programs; heap array, caller frees); NULL
+ * when af is not served or out of memory. */
 static struct rt_node *good_near(const struct dht *d, int af, size_t max, size_t *n_out)
 {
 	const struct fam *f = fam_of((struct dht *)d, af);
@@ -1614,7 +1616,7 @@ static struct rt_node *good_near(const struct dht *d, int af, size_t max, size_t
 		return NULL;
 	struct rt_node *near = malloc(max * sizeof(*near));
 	if (near)
-		*n_out = rtable_closest(&f->rt, &f->id, max, true, d->now_ms, near);
+		*n_out = rtable_closest_reachable(&f->rt, &f->id, max, true, d->now_ms, near);
 	return near;
 }
 

@@ -182,9 +182,15 @@ static struct rt_node *cache_put(struct rt_bucket *b, const struct rt_node *n)
 		b->cache[b->ncache] = *n;
 		return &b->cache[b->ncache++];
 	}
+	/* The stalest goes: unverified before verified, and among those
+	 * the one heard from longest ago (a node that contacted us lately
+	 * is kept, so that its answers are known to come through a pinhole
+	 * perhaps, rtable.h). */
 	size_t worst = 0;
 	for (size_t k = 1; k < b->ncache; k++) {
-		if (b->cache[k].last_reply_ms < b->cache[worst].last_reply_ms)
+		const struct rt_node *x = &b->cache[k], *w = &b->cache[worst];
+		if (x->last_reply_ms < w->last_reply_ms ||
+		    (x->last_reply_ms == w->last_reply_ms && x->last_heard_ms < w->last_heard_ms))
 			worst = k;
 	}
 	if (b->cache[worst].last_reply_ms > n->last_reply_ms)
@@ -494,30 +500,23 @@ static void topk_add(const struct dht_id *target, struct rt_node *out, size_t *c
 		(*cnt)++;
 }
 
-/* Which non-bad members a closest-k search takes. */
-enum pick {
-	PICK_ANY,
-	PICK_GOOD,
-	PICK_REACHABLE,
-	PICK_UNREACHABLE,
+/* Which non-bad members a closest-k search takes (flags). */
+enum {
+	PICK_GOOD = 1,        /* good ones only */
+	PICK_REACHABLE = 2,   /* reachable ones only */
+	PICK_UNREACHABLE = 4, /* not reachable ones only */
 };
 
-static bool picked(const struct rt_node *n, enum pick p, int64_t now_ms)
+static bool picked(const struct rt_node *n, unsigned p, int64_t now_ms)
 {
-	switch (p) {
-	case PICK_GOOD:
-		return rtable_is_good(n, now_ms);
-	case PICK_REACHABLE:
-		return n->is_reachable;
-	case PICK_UNREACHABLE:
-		return !n->is_reachable;
-	case PICK_ANY:
-		break;
-	}
-	return true;
+	if ((p & PICK_REACHABLE) && !n->is_reachable)
+		return false;
+	if ((p & PICK_UNREACHABLE) && n->is_reachable)
+		return false;
+	return !(p & PICK_GOOD) || rtable_is_good(n, now_ms);
 }
 
-static void add_bucket(const struct rt_bucket *b, const struct dht_id *target, enum pick p,
+static void add_bucket(const struct rt_bucket *b, const struct dht_id *target, unsigned p,
     int64_t now_ms, struct rt_node *out, size_t *cnt, size_t k)
 {
 	for (size_t i = 0; i < b->n; i++) {
@@ -528,7 +527,7 @@ static void add_bucket(const struct rt_bucket *b, const struct dht_id *target, e
 	}
 }
 
-static size_t closest(const struct rtable *t, const struct dht_id *target, size_t k, enum pick p,
+static size_t closest(const struct rtable *t, const struct dht_id *target, size_t k, unsigned p,
     int64_t now_ms, struct rt_node *out)
 {
 	size_t cnt = 0;
@@ -553,15 +552,16 @@ static size_t closest(const struct rtable *t, const struct dht_id *target, size_
 size_t rtable_closest(const struct rtable *t, const struct dht_id *target, size_t k,
     bool only_good, int64_t now_ms, struct rt_node *out)
 {
-	return closest(t, target, k, only_good ? PICK_GOOD : PICK_ANY, now_ms, out);
+	return closest(t, target, k, only_good ? PICK_GOOD : 0, now_ms, out);
 }
 
 size_t rtable_closest_reachable(const struct rtable *t, const struct dht_id *target, size_t k,
-    int64_t now_ms, struct rt_node *out)
+    bool only_good, int64_t now_ms, struct rt_node *out)
 {
-	size_t n = closest(t, target, k, PICK_REACHABLE, now_ms, out);
+	unsigned g = only_good ? PICK_GOOD : 0;
+	size_t n = closest(t, target, k, g | PICK_REACHABLE, now_ms, out);
 	if (n < k)
-		n += closest(t, target, k - n, PICK_UNREACHABLE, now_ms, out + n);
+		n += closest(t, target, k - n, g | PICK_UNREACHABLE, now_ms, out + n);
 	return n;
 }
 

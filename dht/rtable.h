@@ -143,10 +143,10 @@ size_t rtable_closest(const struct rtable *t, const struct dht_id *target, size_
     bool only_good, int64_t now_ms, struct rt_node *out);
 
 /* The same for handing out to other nodes: the k closest reachable
- * non-bad members, topped up with the closest other non-bad members when
- * fewer than k are reachable (a young table). */
+ * members, topped up with the closest other ones when fewer than k are
+ * reachable (a young table); reachable ones come first in out[]. */
 size_t rtable_closest_reachable(const struct rtable *t, const struct dht_id *target, size_t k,
-    int64_t now_ms, struct rt_node *out);
+    bool only_good, int64_t now_ms, struct rt_node *out);
 
 /* Node states. */
 bool rtable_is_good(const struct rt_node *n, int64_t now_ms);

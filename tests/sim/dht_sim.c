@@ -162,27 +162,17 @@ static void report(const struct scen_round *r, const struct opts *o)
 
 /* Good nodes per table, the share of them behind NAT (the simulator's
  * ground truth: such entries cannot answer anyone they did not contact
- * first), and tables with no good node at all. */
+ * first), the same for the 8 a node hands out first, and tables with no
+ * good node at all. */
 static void table_report(struct sim *s)
 {
-	enum { MAX_NODES = 1024 };
-	struct sockaddr_storage *ss = calloc(MAX_NODES, sizeof(*ss));
-	size_t good = 0, nated = 0, empty = 0, n = sim_count(s);
-	for (uint32_t i = 0; i < n && ss; i++) {
-		struct dht *d = sim_dht(s, i);
-		size_t k = d ? dht_nodes(d, AF_INET, ss, MAX_NODES) : 0;
-		empty += d && k == 0;
-		good += k;
-		for (size_t j = 0; j < k; j++) {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss[j];
-			uint32_t x = sim_find(s, sin->sin_addr.s_addr, sin->sin_port);
-			nated += x != SIM_NONE && sim_is_nat(s, x);
-		}
-	}
-	free(ss);
-	printf("tables: %.1f good nodes per node on average, %.1f%% of them behind NAT; "
-	       "%zu nodes without a good node\n",
-	    (double)good / (double)n, good ? 100.0 * (double)nated / (double)good : 0.0, empty);
+	size_t good, nated, given, given_nated, empty, n = sim_count(s);
+	scen_count_nodes(s, 1024, &good, &nated, &empty);
+	scen_count_nodes(s, 8, &given, &given_nated, NULL);
+	printf("tables: %.1f good nodes per node on average, %.1f%% of them behind NAT "
+	       "(%.1f%% of the first 8); %zu nodes without a good node\n",
+	    (double)good / (double)n, good ? 100.0 * (double)nated / (double)good : 0.0,
+	    given ? 100.0 * (double)given_nated / (double)given : 0.0, empty);
 }
 
 int main(int argc, char **argv)
