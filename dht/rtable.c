@@ -559,9 +559,26 @@ size_t rtable_closest_reachable(const struct rtable *t, const struct dht_id *tar
     bool only_good, int64_t now_ms, struct rt_node *out)
 {
 	unsigned g = only_good ? PICK_GOOD : 0;
-	size_t n = closest(t, target, k, g | PICK_REACHABLE, now_ms, out);
-	if (n < k)
-		n += closest(t, target, k - n, g | PICK_UNREACHABLE, now_ms, out + n);
+	struct rt_node win[2 * RT_K];
+	/* Proven ones from a window of the 2k closest: a far proven node
+	 * does not displace a near one not yet proven (a node that keeps
+	 * contacting its neighbours is proven late, and the closest nodes
+	 * to a target must stay findable); a NATed member, once silent,
+	 * fails its proof ping and drops out. Many (search seeds): the k
+	 * closest proven, topped up. */
+	if (k > RT_K) {
+		size_t n = closest(t, target, k, g | PICK_REACHABLE, now_ms, out);
+		if (n < k)
+			n += closest(t, target, k - n, g | PICK_UNREACHABLE, now_ms, out + n);
+		return n;
+	}
+	size_t w = closest(t, target, 2 * k, g, now_ms, win), n = 0;
+	for (size_t i = 0; i < w && n < k; i++)
+		if (win[i].is_reachable)
+			out[n++] = win[i];
+	for (size_t i = 0; i < w && n < k; i++)
+		if (!win[i].is_reachable)
+			out[n++] = win[i];
 	return n;
 }
 

@@ -26,11 +26,10 @@
  * NAT answers whoever it contacted recently (its NAT keeps a mapping open
  * for that peer) and nobody else: it queries us, answers our verifying
  * ping through that pinhole, and is good by BEP 5, yet handed out to
- * others in "nodes" it would cost each of them a timeout. Only reachable
- * members are handed out while there are enough of them
- * (rtable_closest_reachable); the others are still used for our own
- * queries, and maintenance pings them once they have been silent for
- * RT_PINHOLE_MS, which proves them or, after RT_MAX_FAILS, drops them.
+ * others in "nodes" it would cost each of them a timeout. Reachable
+ * members are handed out first (rtable_closest_reachable); maintenance
+ * pings the others once they have been silent for RT_PINHOLE_MS, which
+ * proves them or, after RT_MAX_FAILS, drops them.
  * bootstrap-dht applies the same idea by pinging nodes 15 minutes after
  * they contacted it.
  *
@@ -142,9 +141,10 @@ void rtable_pinged(struct rtable *t, const struct dht_addr *addr, int64_t now_ms
 size_t rtable_closest(const struct rtable *t, const struct dht_id *target, size_t k,
     bool only_good, int64_t now_ms, struct rt_node *out);
 
-/* The same for handing out to other nodes: the k closest reachable
- * members, topped up with the closest other ones when fewer than k are
- * reachable (a young table); reachable ones come first in out[]. */
+/* The same for handing out to other nodes: for k <= RT_K, the reachable
+ * members among the 2k closest, topped up with the closest others of
+ * them; for larger k, the k closest reachable, topped up with the closest
+ * others (a young table). Reachable ones come first in out[]. */
 size_t rtable_closest_reachable(const struct rtable *t, const struct dht_id *target, size_t k,
     bool only_good, int64_t now_ms, struct rt_node *out);
 

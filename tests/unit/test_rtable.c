@@ -474,7 +474,7 @@ static void test_reachable(void)
 	CU_ASSERT_EQUAL(rtable_closest(&t, &s, RT_K, true, 200, out), 2);
 	CU_ASSERT_TRUE(listed(out, 2, &sa));
 	CU_ASSERT_FALSE(out[0].is_reachable && out[1].is_reachable);
-	/* Handed out only to top up a table short of reachable nodes. */
+	/* Handed out after the proven ones only. */
 	CU_ASSERT_EQUAL(rtable_closest_reachable(&t, &s, 1, false, 200, out), 1);
 	CU_ASSERT_TRUE(dht_addr_eq(&out[0].addr, &aa));
 	CU_ASSERT_EQUAL(rtable_closest_reachable(&t, &s, RT_K, false, 200, out), 2);
