@@ -68,6 +68,11 @@
 #define VERIFY_BURST 50
 /* BEP 51: how often the advertised sample of infohashes is redrawn. */
 #define SAMPLE_INTERVAL_S 3600
+/* Pings that prove members reachable (rtable.h): at most PROOF_PINGS
+ * every PROOF_EVERY_MS. Each member needs one, RT_PINHOLE_MS after it
+ * last contacted us, and is handed out to others only after it. */
+#define PROOF_PINGS 4
+#define PROOF_EVERY_MS 1000
 /* Internal (maintenance) lookups running at once per family. */
 #define MAX_INTERNAL_LOOKUPS 2u
 
@@ -112,6 +117,7 @@ struct fam {
 	bool was_ready;
 	int64_t next_bootstrap_ms;
 	int64_t next_maint_ms;
+	int64_t next_proof_ms;
 };
 
 struct dht {
@@ -569,7 +575,10 @@ static void lk_seed(struct dht *d, struct lookup *lk, int64_t now_ms)
 {
 	struct fam *f = fam_of(d, lk->af);
 	struct rt_node near[LK_MAX_CAND / 2];
-	size_t n = rtable_closest(&f->rt, &lk->target, LK_MAX_CAND / 2, false, now_ms, near);
+	/* Reachable members first: one behind NAT answers only while the
+	 * pinhole it opened towards us lasts. */
+	size_t n = rtable_closest_reachable(&f->rt, &lk->target, LK_MAX_CAND / 2, false, now_ms,
+	    near);
 	for (size_t i = 0; i < n; i++)
 		lookup_add(lk, &near[i].id, &near[i].addr);
 }
@@ -780,7 +789,9 @@ static size_t nodes_blob(struct dht *d, struct fam *f, const struct dht_id *targ
     int64_t now_ms, uint8_t *out)
 {
 	struct rt_node near[REPLY_NODES];
-	size_t n = rtable_closest(&f->rt, target, REPLY_NODES, false, now_ms, near);
+	/* Not a node that has only been seen through its own pinhole
+	 * (rtable.h): to anyone else it would not answer. */
+	size_t n = rtable_closest_reachable(&f->rt, target, REPLY_NODES, false, now_ms, near);
 	return put_nodes(near, n, out);
 }
 
@@ -1196,10 +1207,15 @@ static void maintain(struct dht *d, struct fam *f, int64_t now_ms)
 		emit(d, &ev);
 	}
 	f->was_ready = is_ready;
+	struct rt_node n;
+	if (now_ms >= f->next_proof_ms) {
+		f->next_proof_ms = now_ms + PROOF_EVERY_MS;
+		for (int i = 0; i < PROOF_PINGS && rtable_next_proof(&f->rt, now_ms, &n) == 1; i++)
+			send_ping(d, &n.addr, &n.id, now_ms);
+	}
 	if (now_ms < f->next_maint_ms)
 		return;
 	f->next_maint_ms = now_ms + (is_ready ? MAINT_READY_MS : MAINT_BOOT_MS);
-	struct rt_node n;
 	if (rtable_next_ping(&f->rt, now_ms, &n) == 1)
 		send_ping(d, &n.addr, &n.id, now_ms);
 	if (good + dubious == 0 || lk_internal_count(d, f->af) >= MAX_INTERNAL_LOOKUPS)
@@ -1589,8 +1605,9 @@ void dht_get_stats(const struct dht *d, struct dht_stats *out)
 	}
 }
 
-/* Our good nodes of af closest to our id (heap array, caller frees);
- * NULL when af is not served or out of memory. */
+/* Our good nodes of af closest to our id, reachable ones first (they are
+ * saved and handed to other programs; heap array, caller frees); NULL
+ * when af is not served or out of memory. */
 static struct rt_node *good_near(const struct dht *d, int af, size_t max, size_t *n_out)
 {
 	const struct fam *f = fam_of((struct dht *)d, af);
@@ -1599,7 +1616,7 @@ static struct rt_node *good_near(const struct dht *d, int af, size_t max, size_t
 		return NULL;
 	struct rt_node *near = malloc(max * sizeof(*near));
 	if (near)
-		*n_out = rtable_closest(&f->rt, &f->id, max, true, d->now_ms, near);
+		*n_out = rtable_closest_reachable(&f->rt, &f->id, max, true, d->now_ms, near);
 	return near;
 }
 

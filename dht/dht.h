@@ -249,8 +249,11 @@ DHT_API int dht_search_cancel(struct dht *dht, uint32_t search_id);
 DHT_API void dht_get_stats(const struct dht *dht, struct dht_stats *out);
 
 /*
- * Copy up to max good nodes of family af into out (closest to our id
- * first). Returns how many were written.
+ * Copy up to max good nodes of family af into out: first those proven
+ * reachable (they answered a query of ours at a time they had not
+ * contacted us for 2 minutes, so no NAT pinhole carried the answer),
+ * then the others, each group closest to our id first. Returns how many
+ * were written.
  */
 DHT_API size_t dht_nodes(const struct dht *dht, int af, struct sockaddr_storage *out, size_t max);
 

@@ -69,6 +69,14 @@ bool rtable_is_good(const struct rt_node *n, int64_t now_ms)
 	return now_ms - n->last_reply_ms < RT_GOOD_MS || now_ms - n->last_query_ms < RT_GOOD_MS;
 }
 
+/* Whether an answer now from the node recorded as r (NULL: never heard
+ * from) proves it reachable: it had sent us nothing for RT_PINHOLE_MS, so
+ * no NAT mapping it opened towards us can have let our query in. */
+static bool proves_reachable(const struct rt_node *r, int64_t now_ms)
+{
+	return !r || r->last_heard_ms == 0 || now_ms - r->last_heard_ms >= RT_PINHOLE_MS;
+}
+
 static struct rt_node *find_id(struct rt_bucket *b, const struct dht_id *id)
 {
 	for (size_t i = 0; i < b->n; i++) {
@@ -155,9 +163,14 @@ static struct rt_node *cache_put(struct rt_bucket *b, const struct rt_node *n)
 			c->id = n->id;
 			c->is_bep42 = n->is_bep42;
 			c->last_reply_ms = 0;
+			c->is_reachable = false;
 		}
-		if (n->last_reply_ms)
+		if (n->last_reply_ms) {
 			c->last_reply_ms = n->last_reply_ms;
+			c->is_reachable |= n->is_reachable;
+		}
+		if (n->last_heard_ms > c->last_heard_ms)
+			c->last_heard_ms = n->last_heard_ms;
 		return c;
 	}
 	if (!b->cache) {
@@ -169,9 +182,15 @@ static struct rt_node *cache_put(struct rt_bucket *b, const struct rt_node *n)
 		b->cache[b->ncache] = *n;
 		return &b->cache[b->ncache++];
 	}
+	/* The stalest goes: unverified before verified, and among those
+	 * the one heard from longest ago (a node that contacted us lately
+	 * is kept, so that its answers are known to come through a pinhole
+	 * perhaps, rtable.h). */
 	size_t worst = 0;
 	for (size_t k = 1; k < b->ncache; k++) {
-		if (b->cache[k].last_reply_ms < b->cache[worst].last_reply_ms)
+		const struct rt_node *x = &b->cache[k], *w = &b->cache[worst];
+		if (x->last_reply_ms < w->last_reply_ms ||
+		    (x->last_reply_ms == w->last_reply_ms && x->last_heard_ms < w->last_heard_ms))
 			worst = k;
 	}
 	if (b->cache[worst].last_reply_ms > n->last_reply_ms)
@@ -314,6 +333,7 @@ int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_add
 		if (!dht_addr_eq(&n->addr, addr))
 			return 0; /* an id claimed from another endpoint: keep the first */
 		if (kind == RT_REPLIED) {
+			n->is_reachable |= proves_reachable(n, now_ms);
 			n->last_reply_ms = now_ms;
 			n->fails = 0;
 			n->pinged_ms = 0;
@@ -321,6 +341,7 @@ int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_add
 		} else {
 			n->last_query_ms = now_ms;
 		}
+		n->last_heard_ms = now_ms;
 		return 0;
 	}
 	size_t ob;
@@ -335,24 +356,35 @@ int rtable_heard(struct rtable *t, const struct dht_id *id, const struct dht_add
 	bool ok42 = bep42_check(id, addr);
 	if (t->enforce_bep42 && !ok42)
 		return 0;
-	struct rt_node nn = { .id = *id, .addr = *addr, .is_bep42 = ok42 };
+	struct rt_node nn = { .id = *id, .addr = *addr, .is_bep42 = ok42, .last_heard_ms = now_ms };
+	struct rt_node *c = cache_find(b, addr);
 	if (kind == RT_REPLIED) {
+		/* A candidate we know to have contacted us lately answered
+		 * through its pinhole, perhaps; a node never heard from did not. */
+		nn.is_reachable = proves_reachable(c, now_ms) || (c && c->is_reachable);
 		nn.last_reply_ms = now_ms;
+		if (c && dht_addr_eq(&c->addr, addr))
+			nn.last_query_ms = c->last_query_ms;
 		return insert(t, &nn, now_ms, ping_out);
 	}
 	/* A stranger that queried us: verify it with a ping before it can
 	 * enter, if its bucket could take it. */
 	nn.last_query_ms = now_ms;
+	if (c) {
+		c->last_heard_ms = now_ms;
+		c->last_query_ms = now_ms;
+	} else {
+		/* Recorded even when its bucket is full, so that an answer of
+		 * its through the pinhole is not taken for reachability. */
+		c = cache_put(b, &nn);
+	}
 	bool has_room = b->n < b->cap || (bi == t->nb - 1 && t->nb < RT_MAX_BUCKETS);
 	if (!has_room && !pick_questionable(b, now_ms))
 		return 0;
 	if (!has_room && subnet_taken(t, b, addr, NULL))
 		return 0;
-	struct rt_node *c = cache_find(b, addr);
 	if (c && c->pinged_ms && now_ms - c->pinged_ms < RT_PING_GAP_MS)
 		return 0;
-	if (!c)
-		c = cache_put(b, &nn);
 	if (!ping_out)
 		return 0;
 	/* Not cached (the cache holds verified candidates): still worth a
@@ -468,19 +500,35 @@ static void topk_add(const struct dht_id *target, struct rt_node *out, size_t *c
 		(*cnt)++;
 }
 
-static void add_bucket(const struct rt_bucket *b, const struct dht_id *target, bool only_good,
+/* Which non-bad members a closest-k search takes (flags). */
+enum {
+	PICK_GOOD = 1,        /* good ones only */
+	PICK_REACHABLE = 2,   /* reachable ones only */
+	PICK_UNREACHABLE = 4, /* not reachable ones only */
+};
+
+static bool picked(const struct rt_node *n, unsigned p, int64_t now_ms)
+{
+	if ((p & PICK_REACHABLE) && !n->is_reachable)
+		return false;
+	if ((p & PICK_UNREACHABLE) && n->is_reachable)
+		return false;
+	return !(p & PICK_GOOD) || rtable_is_good(n, now_ms);
+}
+
+static void add_bucket(const struct rt_bucket *b, const struct dht_id *target, unsigned p,
     int64_t now_ms, struct rt_node *out, size_t *cnt, size_t k)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rt_node *n = &b->nodes[i];
-		if (rtable_is_bad(n) || (only_good && !rtable_is_good(n, now_ms)))
+		if (rtable_is_bad(n) || !picked(n, p, now_ms))
 			continue;
 		topk_add(target, out, cnt, k, n);
 	}
 }
 
-size_t rtable_closest(const struct rtable *t, const struct dht_id *target, size_t k,
-    bool only_good, int64_t now_ms, struct rt_node *out)
+static size_t closest(const struct rtable *t, const struct dht_id *target, size_t k, unsigned p,
+    int64_t now_ms, struct rt_node *out)
 {
 	size_t cnt = 0;
 	if (k == 0 || t->nb == 0)
@@ -491,14 +539,47 @@ size_t rtable_closest(const struct rtable *t, const struct dht_id *target, size_
 	 * the shallower buckets in order; later groups are only needed
 	 * when the earlier ones hold fewer than k. */
 	size_t bt = bucket_of(t, target);
-	add_bucket(&t->b[bt], target, only_good, now_ms, out, &cnt, k);
+	add_bucket(&t->b[bt], target, p, now_ms, out, &cnt, k);
 	if (cnt < k) {
 		for (size_t j = bt + 1; j < t->nb; j++)
-			add_bucket(&t->b[j], target, only_good, now_ms, out, &cnt, k);
+			add_bucket(&t->b[j], target, p, now_ms, out, &cnt, k);
 	}
 	for (size_t i = bt; i-- > 0 && cnt < k;)
-		add_bucket(&t->b[i], target, only_good, now_ms, out, &cnt, k);
+		add_bucket(&t->b[i], target, p, now_ms, out, &cnt, k);
 	return cnt;
+}
+
+size_t rtable_closest(const struct rtable *t, const struct dht_id *target, size_t k,
+    bool only_good, int64_t now_ms, struct rt_node *out)
+{
+	return closest(t, target, k, only_good ? PICK_GOOD : 0, now_ms, out);
+}
+
+size_t rtable_closest_reachable(const struct rtable *t, const struct dht_id *target, size_t k,
+    bool only_good, int64_t now_ms, struct rt_node *out)
+{
+	unsigned g = only_good ? PICK_GOOD : 0;
+	struct rt_node win[2 * RT_K];
+	/* Proven ones from a window of the 2k closest: a far proven node
+	 * does not displace a near one not yet proven (a node that keeps
+	 * contacting its neighbours is proven late, and the closest nodes
+	 * to a target must stay findable); a NATed member, once silent,
+	 * fails its proof ping and drops out. Many (search seeds): the k
+	 * closest proven, topped up. */
+	if (k > RT_K) {
+		size_t n = closest(t, target, k, g | PICK_REACHABLE, now_ms, out);
+		if (n < k)
+			n += closest(t, target, k - n, g | PICK_UNREACHABLE, now_ms, out + n);
+		return n;
+	}
+	size_t w = closest(t, target, 2 * k, g, now_ms, win), n = 0;
+	for (size_t i = 0; i < w && n < k; i++)
+		if (win[i].is_reachable)
+			out[n++] = win[i];
+	for (size_t i = 0; i < w && n < k; i++)
+		if (!win[i].is_reachable)
+			out[n++] = win[i];
+	return n;
 }
 
 void rtable_count(const struct rtable *t, int64_t now_ms, size_t *good_out, size_t *dubious_out,
@@ -544,6 +625,22 @@ int rtable_next_ping(const struct rtable *t, int64_t now_ms, struct rt_node *out
 		return 0;
 	*out = *best;
 	return 1;
+}
+
+int rtable_next_proof(const struct rtable *t, int64_t now_ms, struct rt_node *out)
+{
+	for (size_t i = 0; i < t->nb; i++) {
+		const struct rt_bucket *b = &t->b[i];
+		for (size_t k = 0; k < b->n; k++) {
+			const struct rt_node *n = &b->nodes[k];
+			if (n->is_reachable || rtable_is_bad(n) || !proves_reachable(n, now_ms) ||
+			    (n->pinged_ms && now_ms - n->pinged_ms < RT_PING_GAP_MS))
+				continue;
+			*out = *n;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static bool get_bit(const struct dht_id *id, size_t j)

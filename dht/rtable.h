@@ -21,6 +21,18 @@
  * queried us within 15 minutes; bad = RT_MAX_FAILS failures in a row;
  * questionable otherwise.
  *
+ * Reachability: a member is reachable once it answered a query of ours
+ * at a time when it had sent us nothing for RT_PINHOLE_MS. A node behind
+ * NAT answers whoever it contacted recently (its NAT keeps a mapping open
+ * for that peer) and nobody else: it queries us, answers our verifying
+ * ping through that pinhole, and is good by BEP 5, yet handed out to
+ * others in "nodes" it would cost each of them a timeout. Reachable
+ * members are handed out first (rtable_closest_reachable); maintenance
+ * pings the others once they have been silent for RT_PINHOLE_MS, which
+ * proves them or, after RT_MAX_FAILS, drops them.
+ * bootstrap-dht applies the same idea by pinging nodes 15 minutes after
+ * they contacted it.
+ *
  * Memory: bucket arrays grow on demand to their capacity; the whole table
  * is bounded by the capacities (about 530 entries). Owned by its instance;
  * single thread.
@@ -50,6 +62,12 @@
 #define RT_LEVELS 8u
 /* A node we pinged is not pinged again for this long. */
 #define RT_PING_GAP_MS (10 * 1000)
+/* An answer proves a node reachable only if it had sent us nothing for
+ * this long before: by then a NAT mapping it opened towards us has
+ * expired. RFC 4787 REQ-5 lets a NAT close an idle UDP mapping after 2
+ * minutes (many home gateways close it sooner); a NAT keeping it longer
+ * than this can still pass a node off as reachable. */
+#define RT_PINHOLE_MS (2 * 60 * 1000)
 
 struct rt_node {
 	struct dht_id id;
@@ -57,8 +75,10 @@ struct rt_node {
 	int64_t last_reply_ms; /* 0 = never answered */
 	int64_t last_query_ms; /* last query it sent us */
 	int64_t pinged_ms;     /* our last ping to it, 0 = none */
+	int64_t last_heard_ms; /* last datagram it sent us, 0 = never */
 	uint8_t fails;         /* consecutive unanswered queries */
 	bool is_bep42;         /* id matches its address */
+	bool is_reachable;     /* answered us after RT_PINHOLE_MS of silence */
 };
 
 struct rt_bucket {
@@ -121,6 +141,13 @@ void rtable_pinged(struct rtable *t, const struct dht_addr *addr, int64_t now_ms
 size_t rtable_closest(const struct rtable *t, const struct dht_id *target, size_t k,
     bool only_good, int64_t now_ms, struct rt_node *out);
 
+/* The same for handing out to other nodes: for k <= RT_K, the reachable
+ * members among the 2k closest, topped up with the closest others of
+ * them; for larger k, the k closest reachable, topped up with the closest
+ * others (a young table). Reachable ones come first in out[]. */
+size_t rtable_closest_reachable(const struct rtable *t, const struct dht_id *target, size_t k,
+    bool only_good, int64_t now_ms, struct rt_node *out);
+
 /* Node states. */
 bool rtable_is_good(const struct rt_node *n, int64_t now_ms);
 static inline bool rtable_is_bad(const struct rt_node *n)
@@ -136,6 +163,11 @@ void rtable_count(const struct rtable *t, int64_t now_ms, size_t *good_out, size
  * longest ago that was not pinged within RT_PING_GAP_MS, else an
  * unverified candidate of a bucket with room. Returns 1 and fills *out. */
 int rtable_next_ping(const struct rtable *t, int64_t now_ms, struct rt_node *out);
+
+/* A member not known reachable that has been silent for RT_PINHOLE_MS
+ * and was not pinged within RT_PING_GAP_MS: its answer to a ping now
+ * would prove it reachable. Returns 1 and fills *out. */
+int rtable_next_proof(const struct rtable *t, int64_t now_ms, struct rt_node *out);
 
 /* A bucket not changed for RT_GOOD_MS, or with fewer than RT_K members
  * and not refreshed for RT_UNDERFULL_MS, or a prefix level of the last

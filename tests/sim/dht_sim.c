@@ -160,6 +160,21 @@ static void report(const struct scen_round *r, const struct opts *o)
 	free(v);
 }
 
+/* Good nodes per table, the share of them behind NAT (the simulator's
+ * ground truth: such entries cannot answer anyone they did not contact
+ * first), the same for the 8 a node hands out first, and tables with no
+ * good node at all. */
+static void table_report(struct sim *s)
+{
+	size_t good, nated, given, given_nated, empty, n = sim_count(s);
+	scen_count_nodes(s, 1024, &good, &nated, &empty);
+	scen_count_nodes(s, 8, &given, &given_nated, NULL);
+	printf("tables: %.1f good nodes per node on average, %.1f%% of them behind NAT "
+	       "(%.1f%% of the first 8); %zu nodes without a good node\n",
+	    (double)good / (double)n, good ? 100.0 * (double)nated / (double)good : 0.0,
+	    given ? 100.0 * (double)given_nated / (double)given : 0.0, empty);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -196,13 +211,8 @@ int main(int argc, char **argv)
 	    (unsigned long long)st.sent);
 	printf("memory: %.1f KiB heap per simulated node (core + simulator)\n",
 	    (double)(m1.uordblks - m0.uordblks) / (double)o.nodes / 1024.0);
-	size_t good = 0, alive = 0;
-	for (uint32_t i = 0; i < sim_count(s); i++) {
-		struct dht_stats ds;
-		dht_get_stats(sim_dht(s, i), &ds);
-		good += ds.nodes_good[0];
-	}
-	printf("tables: %.1f good nodes per node on average\n", (double)good / (double)o.nodes);
+	size_t alive = 0;
+	table_report(s);
 	scen_kill(s, o.dead);
 	for (uint32_t i = 0; i < sim_count(s); i++)
 		alive += sim_is_alive(s, i);

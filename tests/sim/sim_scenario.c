@@ -17,16 +17,22 @@ static uint32_t random_live(struct sim *s, uint32_t except)
 	}
 }
 
-/* A live node with a usable table, as a real bootstrap contact is; while
- * the network is too young for that, the first node (which then plays
- * the part of a bootstrap router, so the young network is one piece). */
+/* A live node with a usable table that is not behind NAT, as a real
+ * bootstrap contact is (routers hand out nodes they verified after the
+ * NAT pinholes closed; a NATed contact would drop the joiner's queries,
+ * so the joiner could never join); while the network is too young for
+ * that, the first node not behind NAT (which then plays the part of a
+ * bootstrap router, so the young network is one piece). */
 static uint32_t random_ready(struct sim *s)
 {
 	for (int tries = 0; tries < 64; tries++) {
 		uint32_t i = random_live(s, SIM_NONE);
-		if (dht_is_ready(sim_dht(s, i), AF_INET))
+		if (!sim_is_nat(s, i) && dht_is_ready(sim_dht(s, i), AF_INET))
 			return i;
 	}
+	for (uint32_t i = 0; i < sim_count(s); i++)
+		if (sim_is_alive(s, i) && !sim_is_nat(s, i))
+			return i;
 	return sim_is_alive(s, 0) ? 0 : random_live(s, SIM_NONE);
 }
 
@@ -44,8 +50,41 @@ int scen_grow(struct sim *s, size_t nodes, int64_t join_ms, int64_t settle_ms)
 			return -1;
 		sim_bootstrap(s, n, via);
 	}
+	/* A node that could not join (the first ones, when the contact they
+	 * had was behind NAT) tries another contact, as a client falls back
+	 * on the next bootstrap router it knows. */
+	for (uint32_t i = 0; i < sim_count(s); i++) {
+		if (!sim_is_alive(s, i) || dht_is_ready(sim_dht(s, i), AF_INET))
+			continue;
+		uint32_t via = random_ready(s);
+		if (via != i)
+			sim_bootstrap(s, i, via);
+	}
 	sim_run_for(s, settle_ms);
 	return 0;
+}
+
+void scen_count_nodes(struct sim *s, size_t max, size_t *given_out, size_t *nated_out,
+    size_t *empty_out)
+{
+	struct sockaddr_storage *ss = calloc(max ? max : 1, sizeof(*ss));
+	size_t given = 0, nated = 0, empty = 0;
+	for (uint32_t i = 0; i < sim_count(s) && ss; i++) {
+		struct dht *d = sim_dht(s, i);
+		size_t k = d ? dht_nodes(d, AF_INET, ss, max) : 0;
+		empty += d && k == 0;
+		given += k;
+		for (size_t j = 0; j < k; j++) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss[j];
+			uint32_t x = sim_find(s, sin->sin_addr.s_addr, sin->sin_port);
+			nated += x != SIM_NONE && sim_is_nat(s, x);
+		}
+	}
+	free(ss);
+	*given_out = given;
+	*nated_out = nated;
+	if (empty_out)
+		*empty_out = empty;
 }
 
 void scen_kill(struct sim *s, double fraction)

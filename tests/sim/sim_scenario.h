@@ -16,11 +16,20 @@
 /*
  * Grow s to `nodes` nodes: node 0 first, then one node every
  * join_ms / nodes, each bootstrapped through one random live node that is
- * already there and has a usable table (dht_is_ready), as a bootstrap
- * router would; then run settle_ms more. Returns 0, or -1 when a node
- * could not be created.
+ * already there, not behind NAT and has a usable table (dht_is_ready),
+ * as a bootstrap router would; nodes still without a usable table then
+ * get another such contact (the first nodes may have had a NATed one);
+ * then run settle_ms more. Returns 0, or -1 when a node could not be
+ * created.
  */
 int scen_grow(struct sim *s, size_t nodes, int64_t join_ms, int64_t settle_ms);
+
+/* Over every live node: up to max of its good nodes (dht_nodes, the ones
+ * it would hand out first) in *given_out, how many of those are behind
+ * NAT in *nated_out, and how many nodes have no good node in *empty_out
+ * (may be NULL). */
+void scen_count_nodes(struct sim *s, size_t max, size_t *given_out, size_t *nated_out,
+    size_t *empty_out);
 
 /* Silence a random `fraction` of the live nodes (they stay in tables). */
 void scen_kill(struct sim *s, double fraction);

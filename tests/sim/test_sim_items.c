@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "dht/krpc.h"
+#include "dht/rtable.h"
 #include "digest.h"
 #include "sim.h"
 #include "sim_scenario.h"
@@ -379,7 +380,11 @@ int main(void)
 	c.dht.no_rate_limit = true;
 	c.dht.sha1 = sha1_hook;
 	net = sim_new(&c);
-	if (!net || scen_grow(net, NODES, 30000, 60000) != 0)
+	/* Settled until every node has been proven reachable and is handed
+	 * out in "nodes" (RT_PINHOLE_MS after it last contacted the others,
+	 * dht/rtable.h): before that, lookups from different nodes may end
+	 * on different closest sets. */
+	if (!net || scen_grow(net, NODES, 30000, 60000 + RT_PINHOLE_MS) != 0)
 		return 1;
 	CU_TestInfo tests[] = {
 		TL_TEST(test_mutable),

@@ -1,6 +1,8 @@
 /* test_rtable.c: routing table: bucket sizes and placement, closest-k
  * against a naive sort, one entry per IP, /24 diversity, id change,
- * BEP 42 enforcement, bad-node replacement, refresh targets, re-filing. */
+ * BEP 42 enforcement, bad-node replacement, refresh targets, re-filing,
+ * reachability (an answer right after the node contacted us proves
+ * nothing: a NAT pinhole may have carried it). */
 #include "cutest.h"
 
 #include "dht/bep42.h"
@@ -435,6 +437,97 @@ static void test_learned(void)
 	rtable_clear(&t);
 }
 
+/* Whether addr is among the n nodes of out. */
+static bool listed(const struct rt_node *out, size_t n, const struct dht_addr *addr)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (dht_addr_eq(&out[i].addr, addr))
+			return true;
+	}
+	return false;
+}
+
+static void test_reachable(void)
+{
+	rng = tl_test_seed() | 1;
+	struct rtable t;
+	struct dht_id my;
+	rand_id(&my);
+	rtable_init(&t, AF_INET, &my, false, false, 1);
+	struct rt_node out[RT_K], ping;
+	/* A node first heard from by its answer: reachable at once. */
+	struct dht_id a;
+	rand_id(&a);
+	struct dht_addr aa = addr4(0x14000001, 1000);
+	rtable_heard(&t, &a, &aa, RT_REPLIED, 10, NULL);
+	CU_ASSERT_EQUAL(rtable_closest_reachable(&t, &a, RT_K, false, 10, out), 1);
+	CU_ASSERT_TRUE(out[0].is_reachable);
+	/* A stranger that queries us is pinged and answers through the
+	 * pinhole its query opened: a member, good, but not reachable. */
+	struct dht_id s;
+	rand_id(&s);
+	struct dht_addr sa = addr4(0x15000001, 1000);
+	CU_ASSERT_EQUAL(rtable_heard(&t, &s, &sa, RT_QUERIED, 100, &ping), 1);
+	CU_ASSERT_TRUE(dht_addr_eq(&ping.addr, &sa));
+	rtable_pinged(&t, &sa, 100);
+	CU_ASSERT_EQUAL(rtable_heard(&t, &s, &sa, RT_REPLIED, 200, NULL), 0);
+	CU_ASSERT_EQUAL(rtable_closest(&t, &s, RT_K, true, 200, out), 2);
+	CU_ASSERT_TRUE(listed(out, 2, &sa));
+	CU_ASSERT_FALSE(out[0].is_reachable && out[1].is_reachable);
+	/* Handed out after the proven ones only. */
+	CU_ASSERT_EQUAL(rtable_closest_reachable(&t, &s, 1, false, 200, out), 1);
+	CU_ASSERT_TRUE(dht_addr_eq(&out[0].addr, &aa));
+	CU_ASSERT_EQUAL(rtable_closest_reachable(&t, &s, RT_K, false, 200, out), 2);
+	CU_ASSERT_TRUE(dht_addr_eq(&out[1].addr, &sa));
+	/* No proof ping while it may still have a pinhole open to us; a
+	 * new query of its restarts the wait. */
+	CU_ASSERT_EQUAL(rtable_next_proof(&t, 200 + RT_PINHOLE_MS - 1, &ping), 0);
+	rtable_heard(&t, &s, &sa, RT_QUERIED, 1000, NULL);
+	CU_ASSERT_EQUAL(rtable_next_proof(&t, 200 + RT_PINHOLE_MS, &ping), 0);
+	int64_t at = 1000 + RT_PINHOLE_MS;
+	CU_ASSERT_EQUAL(rtable_next_proof(&t, at, &ping), 1);
+	CU_ASSERT_TRUE(dht_addr_eq(&ping.addr, &sa));
+	rtable_pinged(&t, &sa, at);
+	CU_ASSERT_EQUAL(rtable_next_proof(&t, at + 1, &ping), 0);
+	/* Its answer to that ping proves it. */
+	rtable_heard(&t, &s, &sa, RT_REPLIED, at + 100, NULL);
+	CU_ASSERT_EQUAL(rtable_next_proof(&t, at + RT_PINHOLE_MS, &ping), 0);
+	CU_ASSERT_EQUAL(rtable_closest_reachable(&t, &s, 1, false, at + 100, out), 1);
+	CU_ASSERT_TRUE(dht_addr_eq(&out[0].addr, &sa));
+	CU_ASSERT_TRUE(out[0].is_reachable);
+	/* A NATed one never answers the proof ping: bad after RT_MAX_FAILS
+	 * and no longer listed. */
+	struct dht_id n;
+	rand_id(&n);
+	struct dht_addr na = addr4(0x16000001, 1000);
+	rtable_heard(&t, &n, &na, RT_QUERIED, at, NULL);
+	rtable_heard(&t, &n, &na, RT_REPLIED, at + 100, NULL);
+	int64_t at2 = at + 100 + RT_PINHOLE_MS;
+	for (unsigned i = 0; i < RT_MAX_FAILS; i++) {
+		int64_t when = at2 + (int64_t)i * RT_PING_GAP_MS;
+		CU_ASSERT_EQUAL_FATAL(rtable_next_proof(&t, when, &ping), 1);
+		CU_ASSERT_TRUE(dht_addr_eq(&ping.addr, &na));
+		rtable_pinged(&t, &na, when);
+		rtable_failed(&t, &n, &na, when + 5000, NULL);
+	}
+	CU_ASSERT_EQUAL(rtable_closest(&t, &n, RT_K, false, at2 + 60000, out), 2);
+	CU_ASSERT_FALSE(listed(out, 2, &na));
+	/* A stranger whose query we recorded answers a query of ours soon
+	 * after (it was a lookup candidate): not reachable either. */
+	struct dht_id l;
+	rand_id(&l);
+	struct dht_addr la = addr4(0x17000001, 1000);
+	rtable_heard(&t, &l, &la, RT_QUERIED, at2, NULL);
+	rtable_heard(&t, &l, &la, RT_REPLIED, at2 + 5000, NULL);
+	size_t k = rtable_closest(&t, &l, RT_K, false, at2 + 5000, out);
+	CU_ASSERT_TRUE(listed(out, k, &la));
+	for (size_t i = 0; i < k; i++) {
+		if (dht_addr_eq(&out[i].addr, &la))
+			CU_ASSERT_FALSE(out[i].is_reachable);
+	}
+	rtable_clear(&t);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -445,6 +538,7 @@ int main(void)
 		TL_TEST(test_prefer_bep42),
 		TL_TEST(test_split_overflow),
 		TL_TEST(test_learned),
+		TL_TEST(test_reachable),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("rtable", tests);
