@@ -355,13 +355,59 @@ static void drop_in_reqs(struct tl_peer *p, uint32_t index)
 	p->nin_reqs = k;
 }
 
+/* Seed mode: piece index failed its hash the first time it was read, so
+ * it is no longer had. It was announced, so the requests for it get an
+ * answer: a peer with the fast extension a REJECT for each (BEP 6; later
+ * ones are refused by on_request as for any piece we lack). A peer
+ * without it cannot be told that a request will not be served, and no
+ * message takes back a HAVE: it would wait for those blocks and ask for
+ * the piece again. So such a peer that lacks the piece is closed, as a
+ * client does when it cannot honour what it announced; if it comes back,
+ * our fresh BITFIELD leaves the piece out. */
+static void piece_damaged(struct tl_torrent *t, uint32_t index)
+{
+	tl_bitfield_unset(&t->unverified, index);
+	if (!tl_bitfield_unset(&t->have, index))
+		return;
+	if (tl_bitfield_get(&t->wanted, index) && tl_bitfield_set(&t->need, index))
+		t->have_bytes -= tl_layout_piece_len(&t->l, index);
+	t->is_complete = false;
+	t->is_ckpt_dirty = true;
+	t->damaged++;
+	t->last_damaged = index;
+	struct tl_layout_iter it;
+	struct tl_layout_seg seg;
+	t->last_damaged_file = NULL;
+	tl_layout_iter_init(&it, &t->l, index, 0, tl_layout_piece_len(&t->l, index));
+	while (!t->last_damaged_file && tl_layout_iter_next(&it, &seg))
+		if (!seg.is_pad)
+			t->last_damaged_file = tl_disk_store_path(t->store, seg.file);
+	tl_err("torrent %s: piece %u (in %s) is damaged: its data does not match the torrent; "
+	    "it is not served", t->mi->name, index,
+	    t->last_damaged_file ? t->last_damaged_file : "padding");
+	for (struct tl_peer *p = t->peers; p; p = p->next) {
+		drop_in_reqs(p, index);
+		if (p->state == TL_PEER_ST_ACTIVE && !p->lim.has_fast &&
+		    !(p->have.bits && tl_bitfield_get(&p->have, index)))
+			tl_peer_close(p, "a piece we announced is damaged");
+	}
+	tl_torrent_emit(t, TL_TEV_DAMAGED);
+}
+
 static void upiece_read_done(struct tl_disk_job *job)
 {
 	struct upload_piece *u = (struct upload_piece *)job;
 	struct tl_torrent *t = u->t;
 	t->jobs--;
 	u->is_loading = false;
-	if (job->status != TL_DISK_OK) {
+	if (job->status == TL_DISK_HASH_FAIL) {
+		uint32_t index = u->index;
+		upiece_evict(t, u);
+		piece_damaged(t, index);
+	} else if (job->status == TL_DISK_OK && job->is_hashed) {
+		tl_bitfield_unset(&t->unverified, u->index);
+		t->is_ckpt_dirty = true;
+	} else if (job->status != TL_DISK_OK) {
 		uint32_t index = u->index;
 		tl_warn("torrent %s: cannot read piece %u to upload it", t->mi->name, index);
 		upiece_evict(t, u);
@@ -407,6 +453,7 @@ static struct upload_piece *upiece_get(struct tl_torrent *t, uint32_t index)
 	u->job.len = len;
 	u->job.buf = u->buf;
 	u->job.done = upiece_read_done;
+	u->job.is_hashed = t->unverified.bits && tl_bitfield_get(&t->unverified, index);
 	u->next = t->ucache;
 	t->ucache = u;
 	t->ucache_bytes += len;
@@ -1036,6 +1083,8 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	t->opts.dir = t->dir;
 	t->opts.only = t->opts.skip = NULL;
 	t->opts.state_dir = NULL;
+	if (!t->opts.is_read_only)
+		t->opts.is_no_check = false; /* a download is always checked */
 	if (tl_layout_init(&t->l, t->mi) != TL_OK) {
 		*why_out = "the torrent's files do not add up to its length";
 		goto fail;
@@ -1128,6 +1177,7 @@ void tl_torrent_free(struct tl_torrent *t)
 	tl_bitfield_clear(&t->wanted);
 	tl_bitfield_clear(&t->need);
 	tl_bitfield_clear(&t->to_check);
+	tl_bitfield_clear(&t->unverified);
 	tl_layout_clear(&t->l);
 	tl_metainfo_free(t->mi);
 	tl_picker_free(t->picker);
@@ -1168,6 +1218,10 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 	out->check_done = t->check_done;
 	out->check_total = t->check_total;
 	out->is_complete = t->is_complete;
+	out->unverified_pieces = t->unverified.count;
+	out->damaged_pieces = t->damaged;
+	out->last_damaged = t->last_damaged;
+	out->last_damaged_file = t->last_damaged_file;
 	memcpy(out->peers_from, t->peers_from, sizeof(out->peers_from));
 }
 
