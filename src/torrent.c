@@ -367,6 +367,10 @@ static void drop_in_reqs(struct tl_peer *p, uint32_t index)
 static void piece_damaged(struct tl_torrent *t, uint32_t index)
 {
 	tl_bitfield_unset(&t->unverified, index);
+	/* Requests queued for it, even when found damaged already (by the
+	 * background pass while this read ran), are never served. */
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		drop_in_reqs(p, index);
 	if (!tl_bitfield_unset(&t->have, index))
 		return;
 	if (tl_bitfield_get(&t->wanted, index) && tl_bitfield_set(&t->need, index))
@@ -386,13 +390,14 @@ static void piece_damaged(struct tl_torrent *t, uint32_t index)
 	    "it is not served", t->mi->name, index,
 	    t->last_damaged_file ? t->last_damaged_file : "padding");
 	for (struct tl_peer *p = t->peers; p; p = p->next) {
-		drop_in_reqs(p, index);
 		if (p->state == TL_PEER_ST_ACTIVE && !p->lim.has_fast &&
 		    !(p->have.bits && tl_bitfield_get(&p->have, index)))
 			tl_peer_close(p, "a piece we announced is damaged");
 	}
 	tl_torrent_emit(t, TL_TEV_DAMAGED);
 }
+
+static void bg_verify_more(struct tl_torrent *t);
 
 static void upiece_read_done(struct tl_disk_job *job)
 {
@@ -415,6 +420,52 @@ static void upiece_read_done(struct tl_disk_job *job)
 			drop_in_reqs(p, index);
 	}
 	serve_all(t);
+	bg_verify_more(t);
+}
+
+/* ---- seed mode: the background pass ---- */
+
+static void bg_verify_done(struct tl_disk_job *job)
+{
+	struct tl_torrent *t = job->arg;
+	t->jobs--;
+	t->is_bg_verifying = false;
+	if (t->is_stopping)
+		return;
+	if (job->status == TL_DISK_OK) {
+		tl_bitfield_unset(&t->unverified, job->piece);
+		t->is_ckpt_dirty = true;
+	} else if (job->status == TL_DISK_HASH_FAIL && tl_bitfield_get(&t->unverified, job->piece)) {
+		piece_damaged(t, job->piece);
+	}
+	if (t->unverified.count == 0)
+		tl_info("torrent %s: every piece is verified", t->mi->name);
+	bg_verify_more(t);
+}
+
+/* Seed mode: while pieces are unverified and no upload read is in flight,
+ * verify the next one, one piece at a time (reads go ahead of it in the
+ * disk queue, and it waits for them here), so uploads are not slowed. */
+static void bg_verify_more(struct tl_torrent *t)
+{
+	if (t->is_bg_verifying || t->unverified.count == 0 || t->is_stopping || t->is_checking)
+		return;
+	for (const struct upload_piece *u = t->ucache; u; u = u->next)
+		if (u->is_loading)
+			return; /* tried again when the read is done, or at the next tick */
+	uint32_t i = tl_bitfield_next_set(&t->unverified, t->bg_next);
+	if (i >= t->l.npieces)
+		i = tl_bitfield_next_set(&t->unverified, 0);
+	t->bg_next = i + 1;
+	t->is_bg_verifying = true;
+	memset(&t->bg_job, 0, sizeof(t->bg_job));
+	t->bg_job.op = TL_DISK_VERIFY;
+	t->bg_job.store = t->store;
+	t->bg_job.piece = i;
+	t->bg_job.done = bg_verify_done;
+	t->bg_job.arg = t;
+	t->jobs++;
+	tl_disk_submit(t->ctx.disk, &t->bg_job);
 }
 
 /* Piece index from the cache, its read started when absent. Idle pieces
@@ -1004,6 +1055,7 @@ void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr,
 void tl_torrent_tick(struct tl_torrent *t)
 {
 	t->ticks++;
+	bg_verify_more(t);
 	uint64_t now = tl_now_ms();
 	const double a = 0.5; /* smoothing over about two seconds */
 	t->down_rate = a * (double)t->down_tick + (1 - a) * t->down_rate;

@@ -72,8 +72,10 @@ struct tl_torrent_opts {
 	 * its full size the torrent starts complete; each piece the resume file
 	 * does not vouch for is verified the first time it is read for a peer
 	 * (hashed on the disk worker from the upload read), and a piece whose
-	 * hash fails is never sent: it becomes missing (damaged). A file
-	 * missing or short stops the torrent with TL_TEV_ERROR. */
+	 * hash fails is never sent: it becomes missing (damaged). Meanwhile
+	 * a background pass verifies the others, one piece at a time while no
+	 * upload read is in flight. A file missing or short stops the torrent
+	 * with TL_TEV_ERROR. Ignored unless is_read_only. */
 	bool is_no_check;
 	const char *only;      /* file selection (layout.h); NULL: all */
 	const char *skip;

@@ -111,6 +111,9 @@ struct tl_torrent {
 	uint32_t damaged, last_damaged;
 	const char *last_damaged_file; /* the store's path of its first file */
 	size_t no_check_bad; /* the first file missing or short; nfiles: none */
+	bool is_bg_verifying;        /* bg_job is in flight */
+	uint32_t bg_next;            /* where the background pass looks next */
+	struct tl_disk_job bg_job;
 	/* resume checkpoints */
 	bool is_ckpt_running, is_ckpt_dirty;
 	bool is_ckpt_final;  /* the last one was quiescent: no write can follow it */

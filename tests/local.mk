@@ -561,3 +561,5 @@ endif
 # seed --no-check (seed mode: pieces verified as peers read them)
 TESTS += tests/integration/seed_nocheck.sh
 EXTRA_DIST += tests/integration/seed_nocheck.sh
+TESTS += tests/interop/seed_nocheck_libtorrent.sh
+EXTRA_DIST += tests/interop/seed_nocheck_libtorrent.sh

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # seed_nocheck.sh: `trackless seed --no-check` serves at once and verifies
-# each piece the first time a peer reads it. (1) Intact data: the seeder
+# each piece the first time a peer reads it (or when idle, in the
+# background pass). (1) Intact data: the seeder
 # starts with every piece unverified, a leecher gets it all byte for byte,
 # then nothing is left unverified, and a restart trusts what was hashed
 # (the resume file). (2) A few bytes changed in piece K: piece K is never
-# sent (the leecher does not complete; every other piece arrives intact),
+# sent (the leecher does not complete and sees no hash failure; every
+# other piece arrives intact),
 # the seeder reports it damaged naming the piece and the file, and its
 # have_bytes drop. (3) A missing or short file is refused, exit 1.
 set -uo pipefail
@@ -71,6 +73,7 @@ wait_json "$work/seed2.out" checked 10 || fail "seeder 2 did not start"
 timeout --foreground 12 "$bin" get "$work/t.torrent" -o "$work/dl2" --peer 127.0.0.2:$sport --bind 127.0.0.3 \
 	--state-dir "$work/g2" --no-seed --json >"$work/get2.out" 2>"$work/get2.err"
 grep -q '"complete":true' "$work/get2.out" && fail "the leecher completed from damaged data"
+[ "$(json_last "$work/get2.out" hash_fails)" = 0 ] || fail "the seeder sent data that failed its hash"
 grep -q "piece $k (in big.bin) is damaged" "$work/seed2.err" || fail "the seeder did not log piece $k damaged"
 wait_json "$work/seed2.out" damaged 5 || fail "no damaged JSON event"
 [ "$(json_field "$work/seed2.out" damaged damaged_piece)" = $k ] || fail "damaged_piece is not $k"
