@@ -78,10 +78,19 @@ void tl_torrent_checkpoint(struct tl_torrent *t)
 	t->is_ckpt_final = sv->is_quiescent;
 	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
 	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
-	/* Seed mode: only what was hashed is vouched for. */
-	if (t->unverified.bits)
+	/* Seed mode: only what was hashed is vouched for, and the files that
+	 * hold the rest are recorded as of unknown mtime, so that a start
+	 * with a check verifies those pieces instead of taking them as absent. */
+	if (t->unverified.count > 0) {
 		for (size_t i = 0; i < tl_bitfield_nbytes(t->have.n); i++)
 			sv->have[i] &= (uint8_t)~t->unverified.bits[i];
+		sv->is_unknown = tl_calloc(t->l.nfiles, sizeof(*sv->is_unknown));
+		for (size_t i = 0; i < t->l.nfiles; i++) {
+			const struct tl_layout_file *f = &t->l.files[i];
+			sv->is_unknown[i] = !f->is_pad && f->length > 0 &&
+			    tl_bitfield_next_set(&t->unverified, f->first_piece) <= f->last_piece;
+		}
+	}
 	struct ckpt *c = tl_calloc(1, sizeof(*c));
 	c->t = t;
 	c->sv = sv;

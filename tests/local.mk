@@ -560,6 +560,6 @@ endif
 
 # seed --no-check (seed mode: pieces verified as peers read them)
 TESTS += tests/integration/seed_nocheck.sh
-EXTRA_DIST += tests/integration/seed_nocheck.sh
+EXTRA_DIST += tests/integration/seed_nocheck.sh tests/integration/nocheck_lib.sh
 TESTS += tests/interop/seed_nocheck_libtorrent.sh
 EXTRA_DIST += tests/interop/seed_nocheck_libtorrent.sh

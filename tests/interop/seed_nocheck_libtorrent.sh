@@ -5,6 +5,7 @@
 # every other piece, never piece K, and the seeder reports K damaged.
 set -uo pipefail
 . "${top_srcdir:-.}/tests/integration/engine_lib.sh"
+. "${top_srcdir:-.}/tests/integration/nocheck_lib.sh"
 py=/usr/bin/python3
 lt_peer=${top_srcdir:-.}/tests/interop/lt_peer.py
 $py -c 'import libtorrent' 2>/dev/null || { echo "SKIP: python3-libtorrent is not installed"; exit 77; }
@@ -17,31 +18,20 @@ timeout 20 "$bin" create "$work/data/f.bin" -p 256K -o "$work/t.torrent" >/dev/n
 
 # intact
 sport=$((port_base + 51))
-timeout --foreground 40 "$bin" seed "$work/t.torrent" "$work/data" --no-check --bind 127.0.0.2 \
-	--port $sport --state-dir "$work/s1" --json >"$work/seed1.out" 2>"$work/seed1.err" &
-spid=$!
-pids+=($spid)
-wait_json "$work/seed1.out" checked 10 || fail "seeder did not start"
+nocheck_seed "$work/data" $sport seed1
 [ "$(json_field "$work/seed1.out" checked unverified_pieces)" = $((size / plen)) ] ||
 	fail "the seeder did not start with every piece unverified"
 timeout 30 $py "$lt_peer" get "$work/t.torrent" "$work/lt1" 127.0.0.5 $((port_base + 52)) \
 	127.0.0.2 $sport >"$work/lt1.out" 2>&1 || fail "libtorrent leecher: $(cat "$work/lt1.out")"
 cmp -s "$work/data/f.bin" "$work/lt1/f.bin" || fail "data served to libtorrent differs"
 sleep 1.5
-[ "$(grep '"event"' "$work/seed1.out" | tail -1 | sed -n 's/.*"unverified_pieces":\([0-9]*\).*/\1/p')" = 0 ] ||
-	fail "pieces left unverified"
-kill -TERM $spid
-wait $spid 2>/dev/null
+[ "$(json_last "$work/seed1.out" unverified_pieces)" = 0 ] || fail "pieces left unverified"
+nocheck_stop
 
 # piece k damaged: libtorrent never completes (bounded), never gets piece k
-cp "$work/data/f.bin" "$work/bad/f.bin"
-printf 'XYZ' | dd of="$work/bad/f.bin" bs=1 seek=$((k * plen + 77)) conv=notrunc status=none
+damage "$work/data/f.bin" "$work/bad/f.bin" $((k * plen + 77))
 sport=$((port_base + 53))
-timeout --foreground 40 "$bin" seed "$work/t.torrent" "$work/bad" --no-check --bind 127.0.0.2 \
-	--port $sport --state-dir "$work/s2" --json >"$work/seed2.out" 2>"$work/seed2.err" &
-spid=$!
-pids+=($spid)
-wait_json "$work/seed2.out" checked 10 || fail "seeder 2 did not start"
+nocheck_seed "$work/bad" $sport seed2
 timeout 10 $py "$lt_peer" get "$work/t.torrent" "$work/lt2" 127.0.0.5 $((port_base + 54)) \
 	127.0.0.2 $sport >"$work/lt2.out" 2>&1 && fail "libtorrent completed from damaged data"
 grep -q "piece $k (in f.bin) is damaged" "$work/seed2.err" || fail "the seeder did not log piece $k damaged"
@@ -54,8 +44,7 @@ for i in $(seq 0 $((size / plen - 1))); do
 		fail "piece $i differs at libtorrent"
 	fi
 done
-kill -TERM $spid
-wait $spid 2>/dev/null
+nocheck_stop
 if [ $fails -ne 0 ]; then
 	tail -n 10 "$work"/seed*.err "$work"/lt*.out
 	exit 1
