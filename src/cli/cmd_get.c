@@ -315,8 +315,13 @@ static void print_status_line(struct run *r)
 		}
 		char trk[96];
 		tl_strk_summary(r->trk, trk, sizeof(trk));
-		snprintf(line, sizeof(line), "[%s] %5.1f%%  down %s/s  up %s/s  peers %u  ETA %s%s%s%s",
-		    bar, frac * 100, down, up, st.npeers, eta, st.is_complete ? "  seeding" : "",
+		char nochk[48] = "";
+		if (st.damaged_pieces > 0)
+			snprintf(nochk, sizeof(nochk), "  DAMAGED %u", st.damaged_pieces);
+		else if (st.unverified_pieces > 0)
+			snprintf(nochk, sizeof(nochk), "  unverified %u", st.unverified_pieces);
+		snprintf(line, sizeof(line), "[%s] %5.1f%%  down %s/s  up %s/s  peers %u  ETA %s%s%s%s%s",
+		    bar, frac * 100, down, up, st.npeers, eta, st.is_complete ? "  seeding" : "", nochk,
 		    trk[0] ? "  " : "", trk);
 	}
 	fprintf(stderr, "\r%-78s", line);
