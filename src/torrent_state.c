@@ -197,17 +197,19 @@ static void seed_mode_done(struct tl_disk_job *job)
 	tl_torrent_emit(t, TL_TEV_ERROR);
 }
 
-/* Seed mode: every file (but padding) must exist with at least its full
- * size, or the torrent fails naming the first that does not: data that
- * is not there cannot be vouched for. Then every piece is had and those
- * the resume file does not vouch for (trusted) are unverified. */
+/* Seed mode: every file (but padding and empty ones: no piece reads
+ * them) must exist with at least its full size, or the torrent fails
+ * naming the first that does not: data that is not there cannot be
+ * vouched for. Then every piece is had and those the resume file does
+ * not vouch for (trusted) are unverified. */
 static void seed_mode_plan(struct tl_torrent *t, const uint8_t *trusted,
     const struct tl_resume_file *cur)
 {
 	t->no_check_bad = t->l.nfiles;
 	for (size_t i = 0; i < t->l.nfiles && t->no_check_bad == t->l.nfiles; i++) {
 		const struct tl_layout_file *f = &t->l.files[i];
-		if (f->is_pad || (cur[i].size >= 0 && (uint64_t)cur[i].size >= f->length))
+		if (f->is_pad || f->length == 0 ||
+		    (cur[i].size >= 0 && (uint64_t)cur[i].size >= f->length))
 			continue;
 		t->no_check_bad = i;
 		if (cur[i].size < 0)
