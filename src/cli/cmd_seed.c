@@ -29,11 +29,12 @@ static void seed_usage(FILE *f)
 	    "Serve a torrent whose data is in DIR (default .), or make the torrent of\n"
 	    "PATH (a file or directory), print its magnet link and serve it.\n\n"
 	    "      --torrent-out FILE write the torrent made from PATH here\n"
+	    "                         (-t URL: its trackers, one tier each)\n"
 	    "      --no-check         serve FILE.torrent's data at once, without hashing it\n"
 	    "                         first: every file must exist with its full size; each\n"
-	    "                         piece is verified the first time a peer asks for it,\n"
-	    "                         and a piece that fails is never sent (logged damaged)\n"
-	    "                         (-t URL: its trackers, one tier each)\n"
+	    "                         piece is verified the first time a peer asks for it\n"
+	    "                         (idle pieces in the background), and a piece that\n"
+	    "                         fails is never sent (logged as damaged)\n"
 	    TL_TRANSFER_COMMON_HELP);
 }
 

@@ -12,6 +12,7 @@
 set -uo pipefail
 . "${top_srcdir:-.}/tests/integration/engine_lib.sh"
 . "${top_srcdir:-.}/tests/integration/nocheck_lib.sh"
+"$bin" seed --help | grep -q -- "--no-check" || fail "seed --help does not document --no-check"
 plen=$((256 * 1024))
 k=100
 mkdir -p "$work/data" "$work/bad"
