@@ -446,6 +446,10 @@ static void run_job(struct tl_disk_job *j)
 		j->status = read_range(j->store, j->piece, j->begin, j->len, j->buf, &is_missing);
 		if (j->status == TL_DISK_OK && is_missing)
 			j->status = TL_DISK_IO_ERROR;
+		if (j->status == TL_DISK_OK && j->is_hashed &&
+		    (j->begin != 0 || j->len != tl_layout_piece_len(j->store->l, j->piece) ||
+		    !hash_matches(j->store, j->piece, j->buf, j->len)))
+			j->status = TL_DISK_HASH_FAIL;
 		break;
 	case TL_DISK_VERIFY:
 		j->status = do_verify(j);

@@ -47,7 +47,7 @@ enum tl_disk_op {
 
 enum tl_disk_status {
 	TL_DISK_OK = 0,
-	TL_DISK_HASH_FAIL = 1, /* WRITE: nothing was written; VERIFY: piece absent */
+	TL_DISK_HASH_FAIL = 1, /* WRITE: nothing was written; VERIFY, hashed READ: piece absent */
 	TL_DISK_IO_ERROR = 2,  /* a system call failed; errno was logged */
 };
 
@@ -62,6 +62,8 @@ struct tl_disk_job {
 	uint32_t begin;       /* READ */
 	uint32_t len;         /* READ: bytes to read; WRITE/VERIFY: set by submit */
 	uint8_t *buf;         /* WRITE: piece bytes; READ: len bytes of room; borrowed */
+	bool is_hashed;       /* READ of a whole piece: also check its SHA-1 on the worker,
+	                       * from the bytes just read (HASH_FAIL when it differs) */
 	tl_disk_work_fn work; /* CALL */
 	tl_disk_done_fn done; /* run on the loop thread; may free or resubmit the job */
 	void *arg;            /* for done/work */

@@ -276,6 +276,9 @@ void tl_resume_save_work(struct tl_disk_job *job)
 	for (size_t i = 0; i < sv->nfiles && !sv->is_quiescent; i++)
 		if (cur[i].size >= 0 && now_ns - cur[i].mtime_ns < TL_RESUME_SETTLE_NS)
 			cur[i].mtime_ns = -1;
+	for (size_t i = 0; i < sv->nfiles && sv->is_unknown; i++)
+		if (sv->is_unknown[i] && cur[i].size >= 0)
+			cur[i].mtime_ns = -1;
 	uint8_t *p;
 	size_t len;
 	tl_resume_encode(&sv->infohash, sv->have, sv->npieces, cur, sv->nfiles, &p, &len);
@@ -290,5 +293,6 @@ void tl_resume_save_free(struct tl_resume_save *sv)
 		return;
 	free(sv->path);
 	free(sv->have);
+	free(sv->is_unknown);
 	free(sv);
 }

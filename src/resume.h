@@ -87,6 +87,10 @@ struct tl_resume_save {
 	uint8_t *have;               /* owned snapshot, all synced */
 	uint32_t npieces;
 	bool is_quiescent;           /* no write can follow (stopped, none in flight) */
+	bool *is_unknown;            /* owned, nfiles entries, or NULL: files whose mtime is
+	                              * recorded unknown (-1) anyway, so the pieces the
+	                              * snapshot lacks are verified at the next start
+	                              * (seed mode: files with pieces not yet hashed) */
 	int rc;                      /* result: TL_OK or TL_EIO */
 };
 
@@ -97,7 +101,7 @@ struct tl_resume_save {
 /* TL_DISK_CALL work function: stat the files, encode, write atomically.
  * mtimes of files modified within TL_RESUME_SETTLE_NS are recorded as -1
  * (so their missing pieces are re-verified at the next start) unless
- * sv->is_quiescent. */
+ * sv->is_quiescent; so are those of sv->is_unknown. */
 void tl_resume_save_work(struct tl_disk_job *job);
 /* Free a tl_resume_save and its arrays. NULL is a no-op. */
 void tl_resume_save_free(struct tl_resume_save *sv);

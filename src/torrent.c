@@ -355,13 +355,64 @@ static void drop_in_reqs(struct tl_peer *p, uint32_t index)
 	p->nin_reqs = k;
 }
 
+/* Seed mode: piece index failed its hash the first time it was read, so
+ * it is no longer had. It was announced, so the requests for it get an
+ * answer: a peer with the fast extension a REJECT for each (BEP 6; later
+ * ones are refused by on_request as for any piece we lack). A peer
+ * without it cannot be told that a request will not be served, and no
+ * message takes back a HAVE: it would wait for those blocks and ask for
+ * the piece again. So such a peer that lacks the piece is closed, as a
+ * client does when it cannot honour what it announced; if it comes back,
+ * our fresh BITFIELD leaves the piece out. */
+static void piece_damaged(struct tl_torrent *t, uint32_t index)
+{
+	tl_bitfield_unset(&t->unverified, index);
+	/* Requests queued for it, even when found damaged already (by the
+	 * background pass while this read ran), are never served. */
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		drop_in_reqs(p, index);
+	if (!tl_bitfield_unset(&t->have, index))
+		return;
+	if (tl_bitfield_get(&t->wanted, index) && tl_bitfield_set(&t->need, index))
+		t->have_bytes -= tl_layout_piece_len(&t->l, index);
+	t->is_complete = false;
+	t->is_ckpt_dirty = true;
+	t->damaged++;
+	t->last_damaged = index;
+	struct tl_layout_iter it;
+	struct tl_layout_seg seg;
+	t->last_damaged_file = NULL;
+	tl_layout_iter_init(&it, &t->l, index, 0, tl_layout_piece_len(&t->l, index));
+	while (!t->last_damaged_file && tl_layout_iter_next(&it, &seg))
+		if (!seg.is_pad)
+			t->last_damaged_file = tl_disk_store_path(t->store, seg.file);
+	tl_err("torrent %s: piece %u (in %s) is damaged: its data does not match the torrent; "
+	    "it is not served", t->mi->name, index,
+	    t->last_damaged_file ? t->last_damaged_file : "padding");
+	for (struct tl_peer *p = t->peers; p; p = p->next) {
+		if (p->state == TL_PEER_ST_ACTIVE && !p->lim.has_fast &&
+		    !(p->have.bits && tl_bitfield_get(&p->have, index)))
+			tl_peer_close(p, "a piece we announced is damaged");
+	}
+	tl_torrent_emit(t, TL_TEV_DAMAGED);
+}
+
+static void bg_verify_more(struct tl_torrent *t);
+
 static void upiece_read_done(struct tl_disk_job *job)
 {
 	struct upload_piece *u = (struct upload_piece *)job;
 	struct tl_torrent *t = u->t;
 	t->jobs--;
 	u->is_loading = false;
-	if (job->status != TL_DISK_OK) {
+	if (job->status == TL_DISK_HASH_FAIL) {
+		uint32_t index = u->index;
+		upiece_evict(t, u);
+		piece_damaged(t, index);
+	} else if (job->status == TL_DISK_OK && job->is_hashed) {
+		tl_bitfield_unset(&t->unverified, u->index);
+		t->is_ckpt_dirty = true;
+	} else if (job->status != TL_DISK_OK) {
 		uint32_t index = u->index;
 		tl_warn("torrent %s: cannot read piece %u to upload it", t->mi->name, index);
 		upiece_evict(t, u);
@@ -369,6 +420,52 @@ static void upiece_read_done(struct tl_disk_job *job)
 			drop_in_reqs(p, index);
 	}
 	serve_all(t);
+	bg_verify_more(t);
+}
+
+/* ---- seed mode: the background pass ---- */
+
+static void bg_verify_done(struct tl_disk_job *job)
+{
+	struct tl_torrent *t = job->arg;
+	t->jobs--;
+	t->is_bg_verifying = false;
+	if (t->is_stopping)
+		return;
+	if (job->status == TL_DISK_OK) {
+		tl_bitfield_unset(&t->unverified, job->piece);
+		t->is_ckpt_dirty = true;
+	} else if (job->status == TL_DISK_HASH_FAIL && tl_bitfield_get(&t->unverified, job->piece)) {
+		piece_damaged(t, job->piece);
+	}
+	if (t->unverified.count == 0)
+		tl_info("torrent %s: every piece is verified", t->mi->name);
+	bg_verify_more(t);
+}
+
+/* Seed mode: while pieces are unverified and no upload read is in flight,
+ * verify the next one, one piece at a time (reads go ahead of it in the
+ * disk queue, and it waits for them here), so uploads are not slowed. */
+static void bg_verify_more(struct tl_torrent *t)
+{
+	if (t->is_bg_verifying || t->unverified.count == 0 || t->is_stopping || t->is_checking)
+		return;
+	for (const struct upload_piece *u = t->ucache; u; u = u->next)
+		if (u->is_loading)
+			return; /* tried again when the read is done, or at the next tick */
+	uint32_t i = tl_bitfield_next_set(&t->unverified, t->bg_next);
+	if (i >= t->l.npieces)
+		i = tl_bitfield_next_set(&t->unverified, 0);
+	t->bg_next = i + 1;
+	t->is_bg_verifying = true;
+	memset(&t->bg_job, 0, sizeof(t->bg_job));
+	t->bg_job.op = TL_DISK_VERIFY;
+	t->bg_job.store = t->store;
+	t->bg_job.piece = i;
+	t->bg_job.done = bg_verify_done;
+	t->bg_job.arg = t;
+	t->jobs++;
+	tl_disk_submit(t->ctx.disk, &t->bg_job);
 }
 
 /* Piece index from the cache, its read started when absent. Idle pieces
@@ -407,6 +504,7 @@ static struct upload_piece *upiece_get(struct tl_torrent *t, uint32_t index)
 	u->job.len = len;
 	u->job.buf = u->buf;
 	u->job.done = upiece_read_done;
+	u->job.is_hashed = t->unverified.bits && tl_bitfield_get(&t->unverified, index);
 	u->next = t->ucache;
 	t->ucache = u;
 	t->ucache_bytes += len;
@@ -957,6 +1055,7 @@ void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr,
 void tl_torrent_tick(struct tl_torrent *t)
 {
 	t->ticks++;
+	bg_verify_more(t);
 	uint64_t now = tl_now_ms();
 	const double a = 0.5; /* smoothing over about two seconds */
 	t->down_rate = a * (double)t->down_tick + (1 - a) * t->down_rate;
@@ -1036,6 +1135,8 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	t->opts.dir = t->dir;
 	t->opts.only = t->opts.skip = NULL;
 	t->opts.state_dir = NULL;
+	if (!t->opts.is_read_only)
+		t->opts.is_no_check = false; /* a download is always checked */
 	if (tl_layout_init(&t->l, t->mi) != TL_OK) {
 		*why_out = "the torrent's files do not add up to its length";
 		goto fail;
@@ -1128,6 +1229,7 @@ void tl_torrent_free(struct tl_torrent *t)
 	tl_bitfield_clear(&t->wanted);
 	tl_bitfield_clear(&t->need);
 	tl_bitfield_clear(&t->to_check);
+	tl_bitfield_clear(&t->unverified);
 	tl_layout_clear(&t->l);
 	tl_metainfo_free(t->mi);
 	tl_picker_free(t->picker);
@@ -1168,6 +1270,10 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 	out->check_done = t->check_done;
 	out->check_total = t->check_total;
 	out->is_complete = t->is_complete;
+	out->unverified_pieces = t->unverified.count;
+	out->damaged_pieces = t->damaged;
+	out->last_damaged = t->last_damaged;
+	out->last_damaged_file = t->last_damaged_file;
 	memcpy(out->peers_from, t->peers_from, sizeof(out->peers_from));
 }
 

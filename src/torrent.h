@@ -68,6 +68,15 @@ struct tl_torrent_opts {
 	bool is_read_only;     /* seeding existing data: never write */
 	bool is_sequential;    /* pieces in order (streaming) instead of rarest first */
 	bool is_buffered_io;   /* no O_DIRECT writes (tl_disk_store_set_direct) */
+	/* Seed mode (read-only torrents): no startup check. When every file has
+	 * its full size the torrent starts complete; each piece the resume file
+	 * does not vouch for is verified the first time it is read for a peer
+	 * (hashed on the disk worker from the upload read), and a piece whose
+	 * hash fails is never sent: it becomes missing (damaged). Meanwhile
+	 * a background pass verifies the others, one piece at a time while no
+	 * upload read is in flight. A file missing or short stops the torrent
+	 * with TL_TEV_ERROR. Ignored unless is_read_only. */
+	bool is_no_check;
 	const char *only;      /* file selection (layout.h); NULL: all */
 	const char *skip;
 	unsigned max_peers;    /* per torrent; 0: 50 */
@@ -79,6 +88,7 @@ enum tl_torrent_event {
 	TL_TEV_COMPLETE, /* every wanted piece is verified and on disk */
 	TL_TEV_STOPPED,  /* tl_torrent_stop finished: peers closed, resume saved */
 	TL_TEV_ERROR,    /* a disk error stopped the download */
+	TL_TEV_DAMAGED,  /* opts.is_no_check: a piece failed its hash when read (stats) */
 };
 
 typedef void (*tl_torrent_event_fn)(struct tl_torrent *t, enum tl_torrent_event ev, void *arg);
@@ -95,6 +105,10 @@ struct tl_torrent_stats {
 	bool is_checking;
 	uint32_t check_done, check_total;
 	bool is_complete;
+	uint32_t unverified_pieces; /* is_no_check: pieces served unless damaged, not yet hashed */
+	uint32_t damaged_pieces;    /* is_no_check: pieces whose data failed its hash when read */
+	uint32_t last_damaged;      /* the last of them (when damaged_pieces > 0) */
+	const char *last_damaged_file; /* its first file's path (borrowed from the torrent) */
 	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src (repeats counted) */
 };
 

@@ -78,6 +78,19 @@ void tl_torrent_checkpoint(struct tl_torrent *t)
 	t->is_ckpt_final = sv->is_quiescent;
 	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
 	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
+	/* Seed mode: only what was hashed is vouched for, and the files that
+	 * hold the rest are recorded as of unknown mtime, so that a start
+	 * with a check verifies those pieces instead of taking them as absent. */
+	if (t->unverified.count > 0) {
+		for (size_t i = 0; i < tl_bitfield_nbytes(t->have.n); i++)
+			sv->have[i] &= (uint8_t)~t->unverified.bits[i];
+		sv->is_unknown = tl_calloc(t->l.nfiles, sizeof(*sv->is_unknown));
+		for (size_t i = 0; i < t->l.nfiles; i++) {
+			const struct tl_layout_file *f = &t->l.files[i];
+			sv->is_unknown[i] = !f->is_pad && f->length > 0 &&
+			    tl_bitfield_next_set(&t->unverified, f->first_piece) <= f->last_piece;
+		}
+	}
 	struct ckpt *c = tl_calloc(1, sizeof(*c));
 	c->t = t;
 	c->sv = sv;
@@ -142,7 +155,12 @@ static void check_more(struct tl_torrent *t)
 	if (t->check_inflight > 0 || !t->is_checking)
 		return;
 	t->is_checking = false;
-	tl_info("torrent %s: %u of %u pieces verified", t->mi->name, t->have.count, t->l.npieces);
+	if (t->unverified.count > 0)
+		tl_info("torrent %s: seeding without a check: %u of %u pieces to verify as they are read",
+		    t->mi->name, t->unverified.count, t->l.npieces);
+	else
+		tl_info("torrent %s: %u of %u pieces verified", t->mi->name, t->have.count,
+		    t->l.npieces);
 	if (t->is_stopping) {
 		tl_torrent_finish_stop(t);
 		return;
@@ -152,6 +170,72 @@ static void check_more(struct tl_torrent *t)
 	tl_torrent_check_complete(t);
 	tl_torrent_checked_peers(t);
 	tl_torrent_dial_known(t);
+}
+
+/* ---- seed mode (opts.is_no_check) ---- */
+
+static void no_work(struct tl_disk_job *job)
+{
+	(void)job;
+}
+
+/* The outcome of seed_mode_plan, reported from the loop after one trip
+ * through the pool, as a startup check would (never from inside
+ * tl_torrent_start, before the owner runs its loop). */
+static void seed_mode_done(struct tl_disk_job *job)
+{
+	struct tl_torrent *t = job->arg;
+	t->jobs--;
+	job->op = TL_DISK_VERIFY; /* the slot is free again (see check_more) */
+	job->arg = NULL;
+	if (t->no_check_bad >= t->l.nfiles || t->is_stopping) {
+		check_more(t); /* nothing to check: finishes the "check" */
+		return;
+	}
+	t->is_checking = false;
+	t->is_failed = true;
+	tl_torrent_emit(t, TL_TEV_ERROR);
+}
+
+/* Seed mode: every file (but padding and empty ones: no piece reads
+ * them) must exist with at least its full size, or the torrent fails
+ * naming the first that does not: data that is not there cannot be
+ * vouched for. Then every piece is had and those the resume file does
+ * not vouch for (trusted) are unverified. */
+static void seed_mode_plan(struct tl_torrent *t, const uint8_t *trusted,
+    const struct tl_resume_file *cur)
+{
+	t->no_check_bad = t->l.nfiles;
+	for (size_t i = 0; i < t->l.nfiles && t->no_check_bad == t->l.nfiles; i++) {
+		const struct tl_layout_file *f = &t->l.files[i];
+		if (f->is_pad || f->length == 0 ||
+		    (cur[i].size >= 0 && (uint64_t)cur[i].size >= f->length))
+			continue;
+		t->no_check_bad = i;
+		if (cur[i].size < 0)
+			tl_err("torrent %s: --no-check: %s is missing", t->mi->name,
+			    tl_disk_store_path(t->store, i));
+		else
+			tl_err("torrent %s: --no-check: %s is short (%lld of %llu bytes)", t->mi->name,
+			    tl_disk_store_path(t->store, i), (long long)cur[i].size,
+			    (unsigned long long)f->length);
+	}
+	tl_bitfield_init(&t->unverified, t->l.npieces);
+	tl_bitfield_unset_all(&t->to_check);
+	if (t->no_check_bad == t->l.nfiles)
+		for (uint32_t i = 0; i < t->l.npieces; i++) {
+			tl_torrent_set_have(t, i);
+			if (!(trusted[i >> 3] & (0x80u >> (i & 7))))
+				tl_bitfield_set(&t->unverified, i);
+		}
+	struct tl_disk_job *j = &t->check_jobs[0];
+	memset(j, 0, sizeof(*j));
+	j->op = TL_DISK_CALL;
+	j->work = no_work;
+	j->done = seed_mode_done;
+	j->arg = t;
+	t->jobs++;
+	tl_disk_submit(t->ctx.disk, j);
 }
 
 void tl_torrent_start(struct tl_torrent *t)
@@ -180,6 +264,12 @@ void tl_torrent_start(struct tl_torrent *t)
 	uint8_t *have = tl_calloc(tl_bitfield_nbytes(t->l.npieces), 1);
 	tl_bitfield_init(&t->to_check, t->l.npieces);
 	tl_resume_plan(&t->l, rp, cur, have, t->to_check.bits);
+	if (t->opts.is_no_check) {
+		t->is_checking = true;
+		t->check_next = 0;
+		seed_mode_plan(t, have, cur);
+		goto out;
+	}
 	/* Files that do not exist at all hold no piece: skip checking them. */
 	for (uint32_t i = 0; i < t->l.npieces; i++) {
 		if (have[i >> 3] & (0x80u >> (i & 7)))
@@ -195,12 +285,13 @@ void tl_torrent_start(struct tl_torrent *t)
 		else
 			tl_bitfield_unset(&t->to_check, i);
 	}
-	free(have);
-	free(cur);
-	if (rp)
-		tl_resume_clear(rp);
 	t->is_ckpt_dirty = false;
 	t->is_checking = true;
 	t->check_next = 0;
 	check_more(t);
+out:
+	free(have);
+	free(cur);
+	if (rp)
+		tl_resume_clear(rp);
 }

@@ -564,3 +564,9 @@ tests_fuzz_fuzz_early_have_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_early_have_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_early_have_LDADD = $(TEST_LIBS)
 endif
+
+# seed --no-check (seed mode: pieces verified as peers read them)
+TESTS += tests/integration/seed_nocheck.sh
+EXTRA_DIST += tests/integration/seed_nocheck.sh tests/integration/nocheck_lib.sh
+TESTS += tests/interop/seed_nocheck_libtorrent.sh
+EXTRA_DIST += tests/interop/seed_nocheck_libtorrent.sh

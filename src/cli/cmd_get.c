@@ -274,6 +274,18 @@ static void print_json_status(struct run *r, const char *event)
 	tl_json_bool(&j, st.is_checking);
 	tl_json_key(&j, "complete");
 	tl_json_bool(&j, st.is_complete);
+	if (r->o->is_no_check) {
+		tl_json_key(&j, "unverified_pieces");
+		tl_json_int(&j, st.unverified_pieces);
+		tl_json_key(&j, "damaged_pieces");
+		tl_json_int(&j, st.damaged_pieces);
+		if (st.damaged_pieces > 0) {
+			tl_json_key(&j, "damaged_piece");
+			tl_json_int(&j, st.last_damaged);
+			tl_json_key(&j, "damaged_file");
+			tl_json_string(&j, st.last_damaged_file ? st.last_damaged_file : "");
+		}
+	}
 	print_json_sources(r, &j, &st);
 	tl_json_end_object(&j);
 	print_json(&j);
@@ -303,8 +315,13 @@ static void print_status_line(struct run *r)
 		}
 		char trk[96];
 		tl_strk_summary(r->trk, trk, sizeof(trk));
-		snprintf(line, sizeof(line), "[%s] %5.1f%%  down %s/s  up %s/s  peers %u  ETA %s%s%s%s",
-		    bar, frac * 100, down, up, st.npeers, eta, st.is_complete ? "  seeding" : "",
+		char nochk[48] = "";
+		if (st.damaged_pieces > 0)
+			snprintf(nochk, sizeof(nochk), "  DAMAGED %u", st.damaged_pieces);
+		else if (st.unverified_pieces > 0)
+			snprintf(nochk, sizeof(nochk), "  unverified %u", st.unverified_pieces);
+		snprintf(line, sizeof(line), "[%s] %5.1f%%  down %s/s  up %s/s  peers %u  ETA %s%s%s%s%s",
+		    bar, frac * 100, down, up, st.npeers, eta, st.is_complete ? "  seeding" : "", nochk,
 		    trk[0] ? "  " : "", trk);
 	}
 	fprintf(stderr, "\r%-78s", line);
@@ -389,6 +406,10 @@ static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 			fprintf(stderr, "trackless: %s: complete\n", tl_torrent_metainfo(r->t)->name);
 		if (r->o->is_no_seed)
 			stop(r);
+		break;
+	case TL_TEV_DAMAGED:
+		if (r->o->is_json)
+			print_json_status(r, "damaged");
 		break;
 	case TL_TEV_ERROR:
 		r->had_error = true;
@@ -514,6 +535,7 @@ static bool start_torrent(struct run *r, struct tl_metainfo *mi_take, struct tl_
 		.dir = o->dir,
 		.state_dir = r->state,
 		.is_read_only = o->is_read_only,
+		.is_no_check = o->is_no_check,
 		.is_sequential = o->is_sequential,
 		.is_buffered_io = o->is_buffered_io,
 		.only = o->only ? o->only : r->mg ? r->mg->select_only : NULL,

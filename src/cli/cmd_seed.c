@@ -1,6 +1,7 @@
 /*
  * cmd_seed.c: `trackless seed FILE.torrent [DIR]` serves existing data
- * (verified at start, never written); `trackless seed PATH` makes the
+ * (verified at start, or with --no-check piece by piece as peers read
+ * it; never written); `trackless seed PATH` makes the
  * torrent of PATH first (written next to it as PATH.torrent unless
  * --torrent-out says otherwise) and prints its magnet link.
  */
@@ -29,6 +30,11 @@ static void seed_usage(FILE *f)
 	    "PATH (a file or directory), print its magnet link and serve it.\n\n"
 	    "      --torrent-out FILE write the torrent made from PATH here\n"
 	    "                         (-t URL: its trackers, one tier each)\n"
+	    "      --no-check         serve FILE.torrent's data at once, without hashing it\n"
+	    "                         first: every file must exist with its full size; each\n"
+	    "                         piece is verified the first time a peer asks for it\n"
+	    "                         (idle pieces in the background), and a piece that\n"
+	    "                         fails is never sent (logged as damaged)\n"
 	    TL_TRANSFER_COMMON_HELP);
 }
 
@@ -79,9 +85,10 @@ static struct tl_metainfo *make_torrent(const char *path, const char *out_path,
 
 int tl_cmd_seed(int argc, char **argv)
 {
-	enum { O_TORRENT_OUT = 1000 };
+	enum { O_TORRENT_OUT = 1000, O_NO_CHECK };
 	static const struct option longopts[] = {
 		{ "torrent-out", required_argument, NULL, O_TORRENT_OUT },
+		{ "no-check", no_argument, NULL, O_NO_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		TL_TRANSFER_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -103,6 +110,8 @@ int tl_cmd_seed(int argc, char **argv)
 		}
 		if (c == O_TORRENT_OUT) {
 			torrent_out = optarg;
+		} else if (c == O_NO_CHECK) {
+			o.is_no_check = true;
 		} else if (c == 'h') {
 			seed_usage(stdout);
 			rc = TL_EXIT_OK;
@@ -128,6 +137,7 @@ int tl_cmd_seed(int argc, char **argv)
 			goto out;
 		}
 		mi = make_torrent(arg, torrent_out, &o, &dir);
+		o.is_no_check = false; /* making the torrent just hashed every piece */
 	}
 	if (!mi) {
 		rc = TL_EXIT_FAIL;

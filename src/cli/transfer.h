@@ -31,6 +31,7 @@ struct tl_transfer_opts {
 	bool is_read_only; /* seed: never write to the data */
 	bool is_buffered_io; /* --no-direct-io: every write through the page cache */
 	bool is_seed_cmd;  /* exit status does not depend on completion */
+	bool is_no_check;  /* seed --no-check: serve at once, verify pieces as read */
 	/* DHT */
 	bool is_no_dht;
 	uint16_t dht_port;

@@ -1,7 +1,8 @@
 /* test_diskio.c: the disk pool against a real temp dir: a 3-file torrent
  * with a pad file written piece by piece and read back, hash failures that
  * write nothing, rechecks, sparse preallocation, completions through the
- * event loop, and a symlink planted in the tree that must not be followed. */
+ * event loop, reads hashed as they are made (seed mode), and a symlink
+ * planted in the tree that must not be followed. */
 #include "cutest.h"
 #include "engine_fixture.h"
 
@@ -276,6 +277,60 @@ static void test_hash_failure_writes_nothing(void)
 	fx_close(&x);
 }
 
+/* A hashed READ (seed mode) checks the bytes it read: a whole intact
+ * piece passes with its bytes; a byte changed on disk, or a read that is
+ * not the whole piece, is a HASH_FAIL; a plain READ never hashes. */
+static void test_hashed_read(void)
+{
+	struct fx x;
+	fx_open(&x, three, 5, 16384);
+	struct tl_disk_job j;
+	submit(&x, &j, TL_DISK_WRITE, 1, x.pieces[1]);
+	tl_disk_flush(x.disk);
+	CU_ASSERT_EQUAL_FATAL(j.status, TL_DISK_OK);
+	uint8_t *buf = tl_malloc(16384);
+	struct { uint32_t begin, len; bool is_hashed; enum tl_disk_status want; } cases[] = {
+		{ 0, 16384, true, TL_DISK_OK },
+		{ 0, 16000, true, TL_DISK_HASH_FAIL },
+		{ 384, 16000, true, TL_DISK_HASH_FAIL },
+		{ 0, 16384, false, TL_DISK_OK },
+	};
+	for (int damaged = 0; damaged < 2; damaged++) {
+		if (damaged) {
+			char p[4200];
+			snprintf(p, sizeof(p), "%s/tor/a.bin", x.dir);
+			int fd = open(p, O_WRONLY);
+			CU_ASSERT_FATAL(fd >= 0);
+			uint8_t b = (uint8_t)(x.pieces[1][3616] ^ 0x40);
+			CU_ASSERT_EQUAL_FATAL(pwrite(fd, &b, 1, 16384 + 3616), 1);
+			close(fd);
+		}
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			memset(buf, 0, 16384);
+			memset(&j, 0, sizeof(j));
+			j.op = TL_DISK_READ;
+			j.store = x.store;
+			j.piece = 1;
+			j.begin = cases[c].begin;
+			j.len = cases[c].len;
+			j.buf = buf;
+			j.is_hashed = cases[c].is_hashed;
+			j.done = count_done;
+			tl_disk_submit(x.disk, &j);
+			tl_disk_flush(x.disk);
+			enum tl_disk_status want = cases[c].want;
+			if (damaged && cases[c].is_hashed)
+				want = TL_DISK_HASH_FAIL;
+			CU_ASSERT_EQUAL(j.status, want);
+			if (j.status == TL_DISK_OK)
+				CU_ASSERT_EQUAL(memcmp(buf, x.pieces[1] + cases[c].begin, cases[c].len) == 0,
+				    !damaged);
+		}
+	}
+	free(buf);
+	fx_close(&x);
+}
+
 static void test_symlink_not_followed(void)
 {
 	struct fx x;
@@ -345,7 +400,8 @@ int main(void)
 {
 	evthread_use_pthreads();
 	CU_TestInfo tests[] = { TL_TEST(test_write_read_verify),
-		TL_TEST(test_hash_failure_writes_nothing), TL_TEST(test_symlink_not_followed),
+		TL_TEST(test_hash_failure_writes_nothing), TL_TEST(test_hashed_read),
+		TL_TEST(test_symlink_not_followed),
 		TL_TEST(test_many_files_small_cache), TL_TEST(test_direct_writes), CU_TEST_INFO_NULL };
 	return tl_test_run("diskio", tests);
 }

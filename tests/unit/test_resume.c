@@ -103,9 +103,10 @@ static void save_done(struct tl_disk_job *j)
 	(void)j;
 }
 
-/* Save pieces 0 and 3 as verified through a disk job; returns its rc. */
+/* Save pieces 0 and 3 as verified through a disk job, file 0 as of
+ * unknown mtime when is_unknown0; returns its rc. */
 static int save(struct tl_disk *disk, struct tl_disk_store *st, const struct tl_metainfo *mi,
-    const char *path, bool is_quiescent)
+    const char *path, bool is_quiescent, bool is_unknown0)
 {
 	struct tl_resume_save *sv = tl_calloc(1, sizeof(*sv));
 	sv->path = tl_strdup(path);
@@ -116,6 +117,10 @@ static int save(struct tl_disk *disk, struct tl_disk_store *st, const struct tl_
 	sv->have = tl_malloc(1);
 	sv->have[0] = 0x90;
 	sv->is_quiescent = is_quiescent;
+	if (is_unknown0) {
+		sv->is_unknown = tl_calloc(4, sizeof(*sv->is_unknown));
+		sv->is_unknown[0] = true;
+	}
 	struct tl_disk_job j = { .op = TL_DISK_CALL, .work = tl_resume_save_work, .arg = sv,
 		.done = save_done };
 	tl_disk_submit(disk, &j);
@@ -156,7 +161,7 @@ static void test_save_and_load(void)
 	}
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/t.resume", dir);
-	CU_ASSERT_EQUAL(save(disk, st, mi, path, true), TL_OK);
+	CU_ASSERT_EQUAL(save(disk, st, mi, path, true, false), TL_OK);
 
 	uint8_t *p;
 	size_t len;
@@ -181,7 +186,7 @@ static void test_save_and_load(void)
 
 	/* not quiescent: the files just written are recorded as unknown, so
 	 * the next start re-verifies their missing pieces */
-	CU_ASSERT_EQUAL(save(disk, st, mi, path, false), TL_OK);
+	CU_ASSERT_EQUAL(save(disk, st, mi, path, false, false), TL_OK);
 	CU_ASSERT_EQUAL_FATAL(tl_resume_read(path, &p, &len), TL_OK);
 	CU_ASSERT_EQUAL_FATAL(tl_resume_decode(p, len, &mi->infohash, 5, 4, &r, &why), TL_OK);
 	free(p);
@@ -190,6 +195,21 @@ static void test_save_and_load(void)
 	CU_ASSERT_TRUE(tl_resume_plan(&l, &r, cur, have, check));
 	CU_ASSERT_EQUAL(have[0], 0x90);
 	CU_ASSERT_EQUAL(check[0], 0x68); /* pieces 1, 2 (a) and 4 (b, c) */
+	tl_resume_clear(&r);
+
+	/* quiescent, but file 0 holds pieces not yet hashed (seed mode): its
+	 * mtime is unknown, so the next start verifies its missing pieces; the
+	 * other files keep theirs */
+	CU_ASSERT_EQUAL(save(disk, st, mi, path, true, true), TL_OK);
+	CU_ASSERT_EQUAL_FATAL(tl_resume_read(path, &p, &len), TL_OK);
+	CU_ASSERT_EQUAL_FATAL(tl_resume_decode(p, len, &mi->infohash, 5, 4, &r, &why), TL_OK);
+	free(p);
+	CU_ASSERT_EQUAL(r.files[0].mtime_ns, -1);
+	for (size_t i = 1; i < 4; i++)
+		CU_ASSERT(r.files[i].size < 0 || r.files[i].mtime_ns == cur[i].mtime_ns);
+	CU_ASSERT_TRUE(tl_resume_plan(&l, &r, cur, have, check));
+	CU_ASSERT_EQUAL(have[0], 0x90);
+	CU_ASSERT_EQUAL(check[0], 0x60); /* pieces 1, 2 (a) */
 	tl_resume_clear(&r);
 
 	free(buf);
