@@ -220,6 +220,17 @@ void tl_peer_send_block_ref(struct tl_peer *p, uint32_t index, uint32_t begin,
 	p->up_bytes += len;
 }
 
+void tl_peer_send_block(struct tl_peer *p, uint32_t index, uint32_t begin, const uint8_t *data,
+    uint32_t len)
+{
+	struct tl_wire_msg m = { .id = TL_WIRE_PIECE, .index = index, .begin = begin,
+		.payload_len = len };
+	tl_peer_send(p, &m);
+	send_bytes(p, data, len);
+	if (p->state != TL_PEER_ST_CLOSING)
+		p->up_bytes += len;
+}
+
 /* Upload rates count bytes as they leave for the socket, not as they are
  * queued, so they show what the rate limit lets through. */
 static void out_drained_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)

@@ -189,6 +189,9 @@ typedef void (*tl_peer_unref_fn)(const void *data, size_t len, void *arg);
  * unref runs at once. */
 void tl_peer_send_block_ref(struct tl_peer *p, uint32_t index, uint32_t begin,
     const uint8_t *data, uint32_t len, tl_peer_unref_fn unref, void *arg);
+/* Send a PIECE message with a copy of data[0..len). */
+void tl_peer_send_block(struct tl_peer *p, uint32_t index, uint32_t begin, const uint8_t *data,
+    uint32_t len);
 /* Send a BEP 10 extended message: ext_id, then a[0..alen) and b[0..blen)
  * (both copied; b may be NULL). */
 void tl_peer_send_ext(struct tl_peer *p, uint8_t ext_id, const void *a, size_t alen, const void *b, size_t blen);

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@
 #include "peer.h"
 #include "session_dht.h"
 
+/* Seconds between malloc_trim calls (tick_cb). */
+#define TRIM_TICKS 10u
+
 #define MAX_TORRENTS 64u
 
 struct tl_session {
@@ -36,6 +40,7 @@ struct tl_session {
 	struct sockaddr_storage bind_addr;
 	socklen_t bind_len;
 	unsigned total_peers;
+	uint64_t ticks;
 	unsigned max_peers;
 	struct tl_torrent *torrents[MAX_TORRENTS];
 	struct tl_sdht_watch *watches[MAX_TORRENTS]; /* DHT lookups of each torrent */
@@ -149,6 +154,10 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct tl_session *s = arg;
 	for (size_t i = 0; i < s->ntorrents; i++)
 		tl_torrent_tick(s->torrents[i]);
+	/* Output buffers of closed peers are freed in 16 KiB chains, which
+	 * glibc keeps in its heap: hand whole free pages back now and then. */
+	if (++s->ticks % TRIM_TICKS == 0)
+		malloc_trim(0);
 }
 
 static int listen_on(struct tl_session *s, int slot, const struct sockaddr *a, socklen_t len)
@@ -160,6 +169,11 @@ static int listen_on(struct tl_session *s, int slot, const struct sockaddr *a, s
 struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char **why_out)
 {
 	evthread_use_pthreads();
+	/* Piece buffers (256 KiB and up) come straight from mmap, so what a
+	 * torrent or a peer frees goes back to the system: glibc otherwise
+	 * raises its threshold after the first such free and keeps later
+	 * pieces in a heap that seldom shrinks. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	struct tl_session *s = tl_calloc(1, sizeof(*s));
 	s->max_peers = opts->max_peers ? opts->max_peers : 200;
 	s->base = event_base_new();

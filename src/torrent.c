@@ -31,9 +31,16 @@
 /* BEP 3 choking: four regular unchokes plus one optimistic. */
 #define UNCHOKE_SLOTS 4u
 #define CHOKE_INTERVAL_S 10u
-/* Uploads: queued output per peer; idle pieces kept read for uploads. */
+/* Uploads: queued output per peer, in bytes; idle pieces kept read for
+ * uploads; pieces that blocks queued in peers' outputs reference. A
+ * referenced piece lives until the last of its blocks is written, however
+ * slowly its peer reads, so past UPIN_BYTES blocks are copied into the
+ * output instead: a peer that never reads then holds its output and no
+ * more, and pieces pinned by references stay within max(UPIN_BYTES, one
+ * piece) for the whole torrent. */
 #define MAX_OUT_BYTES (4u * 1024 * 1024)
 #define UCACHE_BYTES (8u * 1024 * 1024)
+#define UPIN_BYTES (8u * 1024 * 1024)
 /* Piece buffers kept for reuse (at most this many pieces' worth of
  * memory over max_inflight while downloading). */
 #define SPARE_BUFS 4u
@@ -316,7 +323,13 @@ static void upiece_unref(struct upload_piece *u)
 {
 	if (--u->refs > 0)
 		return;
-	free(u->buf);
+	/* One spare buffer saves the next read its page faults; more would
+	 * only hold memory after a burst of uploads. */
+	struct tl_torrent *t = u->t;
+	if (t && t->nspare == 0)
+		t->spare_bufs[t->nspare++] = u->buf;
+	else
+		free(u->buf);
 	free(u);
 }
 
@@ -325,10 +338,14 @@ static void block_sent(const void *data, size_t len, void *arg)
 {
 	(void)data;
 	(void)len;
-	upiece_unref(arg);
+	struct upload_piece *u = arg;
+	if (--u->nqueued == 0 && u->t)
+		u->t->upinned_bytes -= u->len;
+	upiece_unref(u);
 }
 
-/* Unlink u from the cache; blocks still queued keep it alive. */
+/* Unlink u from the cache; blocks still queued keep it alive, detached
+ * from the torrent (only a torrent being freed evicts such a piece). */
 static void upiece_evict(struct tl_torrent *t, struct upload_piece *u)
 {
 	for (struct upload_piece **pp = &t->ucache; *pp; pp = &(*pp)->next)
@@ -337,6 +354,10 @@ static void upiece_evict(struct tl_torrent *t, struct upload_piece *u)
 			break;
 		}
 	t->ucache_bytes -= u->len;
+	if (u->nqueued > 0) {
+		t->upinned_bytes -= u->len;
+		u->t = NULL;
+	}
 	upiece_unref(u);
 }
 
@@ -496,7 +517,7 @@ static struct upload_piece *upiece_get(struct tl_torrent *t, uint32_t index)
 	u->refs = 1;
 	u->is_loading = true;
 	u->stamp = ++t->ucache_clock;
-	u->buf = tl_malloc(len);
+	u->buf = t->nspare > 0 ? t->spare_bufs[--t->nspare] : piece_buf_new(t->l.piece_len);
 	u->job.op = TL_DISK_READ;
 	u->job.store = t->store;
 	u->job.piece = index;
@@ -525,8 +546,14 @@ static void serve(struct tl_torrent *t, struct tl_peer *p)
 		if (u->is_loading)
 			break;
 		done++;
-		u->refs++;
-		tl_peer_send_block_ref(p, r.index, r.begin, u->buf + r.begin, r.len, block_sent, u);
+		if (u->nqueued > 0 || t->upinned_bytes == 0 || t->upinned_bytes + u->len <= UPIN_BYTES) {
+			if (u->nqueued++ == 0)
+				t->upinned_bytes += u->len;
+			u->refs++;
+			tl_peer_send_block_ref(p, r.index, r.begin, u->buf + r.begin, r.len, block_sent, u);
+		} else {
+			tl_peer_send_block(p, r.index, r.begin, u->buf + r.begin, r.len);
+		}
 		t->uploaded += r.len;
 	}
 	if (done > 0 && p->state == TL_PEER_ST_ACTIVE) {

@@ -52,10 +52,11 @@ struct known_peer {
 /*
  * A piece read whole for uploads: blocks are sent from it by reference
  * (tl_peer_send_block_ref), so a piece costs one disk read and no copy
- * however many blocks of it peers ask for. Reference counted: the cache
- * holds one reference while the piece is linked in t->ucache, each block
- * queued in a peer's output holds one; the last one frees it (a peer's
- * output may outlive the torrent).
+ * however many blocks of it peers ask for, while the pieces referenced
+ * stay within torrent.c's UPIN_BYTES; past it blocks are copied. Reference
+ * counted: the cache holds one reference while the piece is linked in
+ * t->ucache, each block queued in a peer's output holds one; the last one
+ * frees it (a peer's output may outlive the torrent: t is NULL then).
  */
 struct upload_piece {
 	struct tl_disk_job job; /* the read (t valid while is_loading) */
@@ -63,6 +64,7 @@ struct upload_piece {
 	uint32_t index;
 	uint32_t len;
 	unsigned refs;
+	unsigned nqueued;       /* blocks of it in peers' outputs */
 	bool is_loading;
 	uint64_t stamp;         /* LRU clock at the last use */
 	uint8_t *buf;
@@ -94,6 +96,7 @@ struct tl_torrent {
 	size_t nspare;
 	struct upload_piece *ucache; /* pieces read for uploads */
 	uint64_t ucache_bytes, ucache_clock;
+	uint64_t upinned_bytes;      /* pieces with nqueued > 0 */
 	struct tl_peer *peers;
 	unsigned npeers;
 	struct known_peer *known;
