@@ -119,3 +119,22 @@ size_t tl_choker_run(struct tl_choker *c, const struct tl_choker_peer *peers, si
 	}
 	return count;
 }
+
+size_t tl_choker_pick_idle(const struct tl_slot_peer *peers, size_t n, uint64_t now_ms)
+{
+	size_t best = n;
+	uint64_t best_since = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_slot_peer *p = &peers[i];
+		if (p->is_interested || p->am_interested)
+			continue;
+		uint64_t since = p->last_data_ms > p->active_ms ? p->last_data_ms : p->active_ms;
+		if (since > now_ms || now_ms - since < TL_CHOKER_IDLE_MS)
+			continue;
+		if (best == n || since < best_since) {
+			best = i;
+			best_since = since;
+		}
+	}
+	return best;
+}

@@ -55,4 +55,25 @@ void tl_choker_init(struct tl_choker *c, uint64_t seed);
 size_t tl_choker_run(struct tl_choker *c, const struct tl_choker_peer *peers, size_t n, unsigned slots,
     bool is_seeding, uint64_t now_ms, bool *unchoke_out);
 
+/*
+ * Connection slots. A torrent at its peer limit makes room for a new peer
+ * by dropping one that neither wants anything from us nor gives us
+ * anything (as mature clients do), so idle connections cannot keep every
+ * slot. A peer counts as idle once TL_CHOKER_IDLE_MS passed without
+ * either side interested or a block either way (its connection's age
+ * counts as such a time: a new peer has that long to show interest).
+ */
+#define TL_CHOKER_IDLE_MS 10000u
+
+struct tl_slot_peer {
+	bool is_interested;     /* it is interested in our pieces */
+	bool am_interested;     /* we are in its */
+	uint64_t active_ms;     /* when its handshakes completed */
+	uint64_t last_data_ms;  /* its last block either way; 0 none */
+};
+
+/* The index in peers[0..n) of the peer to drop for a newcomer at now_ms:
+ * the idle one quiet longest; n when none is idle. */
+size_t tl_choker_pick_idle(const struct tl_slot_peer *peers, size_t n, uint64_t now_ms);
+
 #endif

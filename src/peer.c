@@ -34,10 +34,17 @@
 /* Ask the owner for more uploads below this much queued output. */
 #define WRITE_LOW_WM (256u * 1024)
 /* Seconds: connect and handshake, then idle (BEP 3 keep-alives come every
- * two minutes), and stalled writes. */
+ * two minutes), and stalled writes. The handshake timeout is a deadline
+ * from the connection's start, not restarted by each byte; so is
+ * MSG_TIMEOUT, counted from the first byte of each message, so a peer
+ * that sends a byte now and then cannot hold a slot (a 16 KiB block in
+ * 40 s is 410 B/s; under a download limit its share may be smaller, and
+ * the deadline is longer). */
 #define HANDSHAKE_TIMEOUT 20
 #define IDLE_TIMEOUT 180
 #define WRITE_TIMEOUT 60
+#define MSG_TIMEOUT 40
+#define MSG_TIMEOUT_LIMITED 160
 
 static uint64_t next_serial = 1;
 
@@ -94,6 +101,8 @@ static void peer_free(struct tl_peer *p)
 	}
 	if (p->rev)
 		event_free(p->rev);
+	if (p->dl_ev)
+		event_free(p->dl_ev);
 	tl_bitfield_clear(&p->have);
 	free(p->reqs);
 	free(p->in_reqs);
@@ -140,6 +149,7 @@ void tl_peer_close(struct tl_peer *p, const char *reason)
 	bufferevent_disable(p->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(p->bev, NULL, NULL, NULL, NULL);
 	event_del(p->rev);
+	event_del(p->dl_ev);
 	if (p->ops->on_close)
 		p->ops->on_close(p, reason);
 	p->close_next = p->closeq->head;
@@ -254,6 +264,8 @@ static void become_active(struct tl_peer *p)
 	p->lim.has_extended = (p->features & TL_HS_F_EXTENDED) != 0;
 	set_state(p, TL_PEER_ST_ACTIVE);
 	p->was_active = true;
+	p->active_ms = tl_now_ms();
+	event_del(p->dl_ev);
 	set_timeouts(p, IDLE_TIMEOUT, WRITE_TIMEOUT);
 	set_read_max(p, READ_HIGH_WM);
 	bufferevent_setwatermark(p->bev, EV_WRITE, WRITE_LOW_WM, 0);
@@ -353,6 +365,7 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 		if (p->state != TL_PEER_ST_ACTIVE)
 			return false;
 		evbuffer_drain(in, used);
+		p->nframes++;
 		return p->state == TL_PEER_ST_ACTIVE;
 	}
 	if (m.id == TL_WIRE_PIECE) {
@@ -360,6 +373,7 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 			return false;
 		evbuffer_drain(in, used);
 		p->nmsgs++;
+		p->nframes++;
 		size_t before = evbuffer_get_length(in);
 		p->ops->on_block(p, &m, in);
 		if (p->state == TL_PEER_ST_ACTIVE && before - evbuffer_get_length(in) != m.payload_len)
@@ -374,7 +388,23 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 	if (p->state != TL_PEER_ST_ACTIVE)
 		return false;
 	evbuffer_drain(in, used);
+	p->nframes++;
 	return true;
+}
+
+/* After framing: a message begun and not complete must be complete by its
+ * deadline, counted from when it became the first in the input. */
+static void time_message(struct tl_peer *p, struct evbuffer *in, bool is_new_head)
+{
+	if (evbuffer_get_length(in) == 0) {
+		if (p->is_msg_timed)
+			event_del(p->dl_ev);
+		p->is_msg_timed = false;
+	} else if (is_new_head || !p->is_msg_timed) {
+		struct timeval tv = { p->is_bev_read ? MSG_TIMEOUT_LIMITED : MSG_TIMEOUT, 0 };
+		event_add(p->dl_ev, &tv);
+		p->is_msg_timed = true;
+	}
 }
 
 static void read_cb(struct bufferevent *bev, void *arg)
@@ -383,8 +413,21 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	if (p->state == TL_PEER_ST_HANDSHAKE && read_handshake(p, in))
 		return;
+	uint64_t frames = p->nframes;
 	while (p->state == TL_PEER_ST_ACTIVE && read_message(p, in))
 		;
+	if (p->state == TL_PEER_ST_ACTIVE)
+		time_message(p, in, p->nframes != frames);
+}
+
+/* The handshake's deadline, or a message's (time_message). */
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct tl_peer *p = arg;
+	tl_peer_close(p, p->state == TL_PEER_ST_ACTIVE ? "a message took too long" :
+	    "handshake timeout");
 }
 
 /* The socket is readable (or idle too long): read up to MAX_SINGLE_IO
@@ -502,7 +545,8 @@ static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *
 		return NULL;
 	}
 	p->rev = event_new(base, bufferevent_getfd(p->bev), EV_READ | EV_PERSIST, sock_read_cb, p);
-	if (!p->rev)
+	p->dl_ev = evtimer_new(base, deadline_cb, p);
+	if (!p->rev || !p->dl_ev)
 		abort();
 	p->closeq = q;
 	p->ops = ops;
@@ -518,6 +562,8 @@ static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *
 	bufferevent_setcb(p->bev, read_cb, write_cb, event_cb, p);
 	evbuffer_add_cb(bufferevent_get_output(p->bev), out_drained_cb, p);
 	set_timeouts(p, HANDSHAKE_TIMEOUT, HANDSHAKE_TIMEOUT);
+	struct timeval hs = { HANDSHAKE_TIMEOUT, 0 };
+	event_add(p->dl_ev, &hs);
 	/* Before the handshake only the handshake may be buffered. */
 	set_read_max(p, TL_HANDSHAKE_LEN);
 	return p;

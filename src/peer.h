@@ -86,6 +86,11 @@ struct tl_peer {
 	enum tl_peer_state state;
 	struct bufferevent *bev;
 	struct event *rev;        /* own reads of the socket (see peer.c) */
+	struct event *dl_ev;      /* the handshake's or the current message's deadline */
+	bool is_msg_timed;        /* dl_ev runs for a message begun */
+	uint64_t nframes;         /* messages framed and consumed */
+	uint64_t active_ms;       /* when the handshakes completed */
+	uint64_t last_data_ms;    /* the owner's: its last block either way; 0 none */
 	bool is_bev_read;         /* the bufferevent reads instead (rate limit) */
 	int read_timeout_s;
 	size_t read_max;          /* input bytes buffered at most */

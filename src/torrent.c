@@ -557,6 +557,7 @@ static void serve(struct tl_torrent *t, struct tl_peer *p)
 		t->uploaded += r.len;
 	}
 	if (done > 0 && p->state == TL_PEER_ST_ACTIVE) {
+		p->last_data_ms = tl_now_ms();
 		p->nin_reqs -= done;
 		memmove(p->in_reqs, p->in_reqs + done, p->nin_reqs * sizeof(*p->in_reqs));
 	}
@@ -846,7 +847,7 @@ static void on_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbu
 	p->down_tick += len;
 	t->downloaded += len;
 	t->down_tick += len;
-	p->last_block_ms = tl_now_ms();
+	p->last_block_ms = p->last_data_ms = tl_now_ms();
 	p->is_snubbed = false;
 	uint64_t cancel[TL_PICKER_ENDGAME_DUP];
 	size_t ncancel = 0;
@@ -899,10 +900,38 @@ static void link_peer(struct tl_torrent *t, struct tl_peer *p)
 	(*t->ctx.total_peers)++;
 }
 
+/* At the peer limit: drop the peer that has been idle longest, if one
+ * is (tl_choker_pick_idle), so the newcomer gets its slot. */
+static bool make_room(struct tl_torrent *t)
+{
+	struct tl_slot_peer *sp = tl_calloc(t->npeers ? t->npeers : 1, sizeof(*sp));
+	struct tl_peer **who = tl_calloc(t->npeers ? t->npeers : 1, sizeof(*who));
+	size_t n = 0;
+	for (struct tl_peer *p = t->peers; p && n < t->npeers; p = p->next) {
+		/* one sending a message is not idle (its deadline bounds it) */
+		if (p->state != TL_PEER_ST_ACTIVE || p->is_msg_timed)
+			continue;
+		sp[n] = (struct tl_slot_peer){ .is_interested = p->peer_interested,
+			.am_interested = p->am_interested, .active_ms = p->active_ms,
+			.last_data_ms = p->last_data_ms };
+		who[n++] = p;
+	}
+	size_t i = tl_choker_pick_idle(sp, n, tl_now_ms());
+	if (i < n)
+		tl_peer_close(who[i], "idle: its slot went to a new peer");
+	free(sp);
+	free(who);
+	return i < n;
+}
+
 int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p)
 {
-	if (t->is_stopping || t->is_checking || !t->is_started || t->npeers >= t->opts.max_peers ||
-	    *t->ctx.total_peers >= t->ctx.max_total_peers || is_banned(t, &p->addr))
+	if (t->is_stopping || t->is_checking || !t->is_started || is_banned(t, &p->addr))
+		return -1;
+	if ((t->npeers >= t->opts.max_peers || *t->ctx.total_peers >= t->ctx.max_total_peers) &&
+	    !make_room(t))
+		return -1;
+	if (t->npeers >= t->opts.max_peers || *t->ctx.total_peers >= t->ctx.max_total_peers)
 		return -1;
 	tl_peer_attach(p, &t->hs, &torrent_ops, t);
 	link_peer(t, p);

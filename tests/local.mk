@@ -421,8 +421,9 @@ tests_fuzz_fuzz_resume_LDADD = $(TEST_LIBS)
 endif
 TESTS += tests/integration/violations.sh
 EXTRA_DIST += tests/integration/violations.sh tests/integration/violations.py
-TESTS += tests/integration/upload_noread.sh
-EXTRA_DIST += tests/integration/upload_noread.sh tests/integration/rogue_peer.py
+TESTS += tests/integration/upload_noread.sh tests/integration/slow_peers.sh
+EXTRA_DIST += tests/integration/upload_noread.sh tests/integration/slow_peers.sh \
+	tests/integration/rogue_peer.py
 TESTS += tests/interop/transfer_transmission.sh
 EXTRA_DIST += tests/interop/transfer_transmission.sh
 

@@ -94,7 +94,8 @@ enum {
 	"      --tracker-ca FILE  PEM file of extra CAs trusted for https trackers\n" \
 	"      --bind ADDR        listen on and connect from ADDR\n" \
 	"      --state-dir DIR    resume files, DHT nodes, fetched metadata (default $XDG_STATE_HOME/trackless)\n" \
-	"      --max-peers N      connections at most (default 200)\n" \
+	"      --max-peers N      connections at most (default 50 per torrent, 200 in all;\n" \
+	"                         idle ones give their slot to newcomers)\n" \
 	"      --upload-limit R   bytes/s (K, M, G suffixes); default unlimited\n" \
 	"      --download-limit R bytes/s\n" \
 	"      --no-direct-io     write pieces through the page cache (default: pieces of\n" \

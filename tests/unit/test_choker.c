@@ -1,5 +1,6 @@
 /* test_choker.c: tit-for-tat while leeching, snubbing, rotation while
- * seeding, the optimistic unchoke and its 30 s rotation. */
+ * seeding, the optimistic unchoke and its 30 s rotation, and which idle
+ * peer gives its slot to a newcomer. */
 #include "cutest.h"
 
 #include "src/choker.h"
@@ -142,6 +143,29 @@ static void test_seeding_rotation(void)
 	CU_ASSERT_TRUE(u[3]);
 }
 
+/* Only a peer idle both ways for TL_CHOKER_IDLE_MS may be dropped, the
+ * one quiet longest first. */
+static void test_pick_idle(void)
+{
+	uint64_t now = 100000;
+	struct tl_slot_peer p[6] = {
+		{ .is_interested = true, .active_ms = 1000 },               /* wants */
+		{ .am_interested = true, .active_ms = 1000 },               /* we want */
+		{ .active_ms = now - TL_CHOKER_IDLE_MS + 1 },               /* too new */
+		{ .active_ms = 1000, .last_data_ms = now - 1000 },          /* data lately */
+		{ .active_ms = 5000 },                                      /* idle since 5 s */
+		{ .active_ms = 2000, .last_data_ms = 3000 },                /* idle since 3 s */
+	};
+	CU_ASSERT_EQUAL(tl_choker_pick_idle(p, 6, now), 5);
+	CU_ASSERT_EQUAL(tl_choker_pick_idle(p, 5, now), 4);
+	CU_ASSERT_EQUAL(tl_choker_pick_idle(p, 4, now), 4); /* none */
+	/* exactly TL_CHOKER_IDLE_MS quiet is idle; a clock behind is not */
+	p[2].active_ms = now - TL_CHOKER_IDLE_MS;
+	CU_ASSERT_EQUAL(tl_choker_pick_idle(p, 3, now), 2);
+	CU_ASSERT_EQUAL(tl_choker_pick_idle(p, 3, 500), 3);
+	CU_ASSERT_EQUAL(tl_choker_pick_idle(p, 0, now), 0);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -149,6 +173,7 @@ int main(void)
 		TL_TEST(test_optimistic_rotation),
 		TL_TEST(test_newcomers_favoured),
 		TL_TEST(test_seeding_rotation),
+		TL_TEST(test_pick_idle),
 		CU_TEST_INFO_NULL,
 	};
 	return tl_test_run("choker", tests);
