@@ -18,6 +18,9 @@
 /* one path component (NAME_MAX on Linux) and a whole relative path. */
 #define TL_MAX_PATH_COMPONENT 255u
 #define TL_MAX_PATH 4096u
+/* torrents in one session: the by-infohash index holds uint32_t indexes;
+ * far above what the memory of a home server holds (~16 KiB each). */
+#define TL_MAX_TORRENTS 1000000u
 /* BEP 3: piece length is a power of two; we accept 16 KiB .. 256 MiB. */
 #define TL_MIN_PIECE_LEN (16u * 1024)
 #define TL_MAX_PIECE_LEN (256u * 1024 * 1024)

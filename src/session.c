@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "bounds.h"
 #include "diskio.h"
 #include "err.h"
 #include "handshake.h"
@@ -26,7 +27,6 @@
 /* Seconds between malloc_trim calls (tick_cb). */
 #define TRIM_TICKS 10u
 
-#define MAX_TORRENTS 64u
 
 struct tl_session {
 	struct event_base *base;
@@ -42,17 +42,19 @@ struct tl_session {
 	unsigned total_peers;
 	uint64_t ticks;
 	unsigned max_peers;
-	struct tl_torrent *torrents[MAX_TORRENTS];
-	struct tl_sdht_watch *watches[MAX_TORRENTS]; /* DHT lookups of each torrent */
-	size_t ntorrents;
+	struct tl_torrent **torrents;        /* in the order added */
+	struct tl_sdht_watch **watches;      /* DHT lookups of each torrent */
+	size_t ntorrents, torrents_cap;
+	uint32_t *by_hash;                   /* open addressing: index + 1 in torrents; 0 empty */
+	size_t hash_cap;                     /* a power of two, at least twice ntorrents */
 	struct tl_sdht *dht;
 	struct tl_peer *incoming; /* accepted, handshake not matched yet */
 	struct incoming_hook {
 		struct tl_infohash ih;
 		tl_session_incoming_fn fn;
 		void *arg;
-	} hooks[MAX_TORRENTS]; /* infohashes without a torrent yet */
-	size_t nhooks;
+	} *hooks; /* infohashes without a torrent yet */
+	size_t nhooks, hooks_cap;
 };
 
 int tl_session_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *len_out)
@@ -105,13 +107,61 @@ static void unlink_incoming(struct tl_session *s, struct tl_peer *p)
 		}
 }
 
+/* ---- torrents by infohash ---- */
+
+static size_t hash_slot(const struct tl_session *s, const struct tl_infohash *ih)
+{
+	uint32_t h;
+	memcpy(&h, ih->b, sizeof(h)); /* SHA-1 output: its bytes are hash enough */
+	return h & (s->hash_cap - 1);
+}
+
+/* The torrent of ih, or NULL. */
+static struct tl_torrent *find_torrent(const struct tl_session *s, const struct tl_infohash *ih)
+{
+	if (!s->hash_cap)
+		return NULL;
+	for (size_t i = hash_slot(s, ih);; i = (i + 1) & (s->hash_cap - 1)) {
+		uint32_t k = s->by_hash[i];
+		if (k == 0)
+			return NULL;
+		if (memcmp(tl_torrent_infohash(s->torrents[k - 1])->b, ih->b, 20) == 0)
+			return s->torrents[k - 1];
+	}
+}
+
+static void hash_insert(struct tl_session *s, size_t index)
+{
+	size_t i = hash_slot(s, tl_torrent_infohash(s->torrents[index]));
+	while (s->by_hash[i])
+		i = (i + 1) & (s->hash_cap - 1);
+	s->by_hash[i] = (uint32_t)index + 1;
+}
+
+/* Room for one more torrent, the index kept at most half full. */
+static void torrents_grow(struct tl_session *s)
+{
+	if (s->ntorrents == s->torrents_cap) {
+		s->torrents_cap = s->torrents_cap ? s->torrents_cap * 2 : 16;
+		s->torrents = tl_reallocarray(s->torrents, s->torrents_cap, sizeof(*s->torrents));
+		s->watches = tl_reallocarray(s->watches, s->torrents_cap, sizeof(*s->watches));
+	}
+	if ((s->ntorrents + 1) * 2 <= s->hash_cap)
+		return;
+	free(s->by_hash);
+	s->hash_cap = s->hash_cap ? s->hash_cap * 2 : 32;
+	s->by_hash = tl_calloc(s->hash_cap, sizeof(*s->by_hash));
+	for (size_t i = 0; i < s->ntorrents; i++)
+		hash_insert(s, i);
+}
+
 static int in_infohash(struct tl_peer *p, const struct tl_infohash *ih)
 {
 	struct tl_session *s = p->owner;
 	unlink_incoming(s, p);
-	for (size_t i = 0; i < s->ntorrents; i++)
-		if (memcmp(tl_torrent_infohash(s->torrents[i])->b, ih->b, 20) == 0)
-			return tl_torrent_take_incoming(s->torrents[i], p);
+	struct tl_torrent *t = find_torrent(s, ih);
+	if (t)
+		return tl_torrent_take_incoming(t, p);
 	for (size_t i = 0; i < s->nhooks; i++)
 		if (memcmp(s->hooks[i].ih.b, ih->b, 20) == 0)
 			return s->hooks[i].fn(s->hooks[i].arg, p);
@@ -294,6 +344,10 @@ void tl_session_free(struct tl_session *s)
 	if (s->rate_cfg)
 		ev_token_bucket_cfg_free(s->rate_cfg);
 	event_base_free(s->base);
+	free(s->torrents);
+	free(s->watches);
+	free(s->by_hash);
+	free(s->hooks);
 	free(s);
 }
 
@@ -312,19 +366,25 @@ static struct tl_sdht_watch *dht_watch(struct tl_session *s, struct tl_torrent *
 struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take,
     const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out)
 {
-	if (s->ntorrents == MAX_TORRENTS) {
+	if (find_torrent(s, &mi_take->infohash)) {
+		*why_out = "the torrent is there already";
+		tl_metainfo_free(mi_take);
+		return NULL;
+	}
+	if (s->ntorrents >= TL_MAX_TORRENTS) {
 		*why_out = "too many torrents";
 		tl_metainfo_free(mi_take);
 		return NULL;
 	}
+	torrents_grow(s);
 	struct tl_torrent_ctx ctx;
 	tl_session_context(s, &ctx);
 	struct tl_torrent *t = tl_torrent_new(&ctx, mi_take, opts, fn, arg, why_out);
 	if (!t)
 		return NULL;
 	s->torrents[s->ntorrents] = t;
-	if (s->dht)
-		s->watches[s->ntorrents] = dht_watch(s, t, opts);
+	s->watches[s->ntorrents] = s->dht ? dht_watch(s, t, opts) : NULL;
+	hash_insert(s, s->ntorrents);
 	s->ntorrents++;
 	tl_torrent_start(t);
 	return t;
@@ -364,8 +424,10 @@ void tl_session_hook_incoming(struct tl_session *s, const struct tl_infohash *ih
     void *arg)
 {
 	tl_session_unhook_incoming(s, arg);
-	if (s->nhooks == MAX_TORRENTS)
-		return; /* such peers are refused, as before any hook */
+	if (s->nhooks == s->hooks_cap) {
+		s->hooks_cap = s->hooks_cap ? s->hooks_cap * 2 : 8;
+		s->hooks = tl_reallocarray(s->hooks, s->hooks_cap, sizeof(*s->hooks));
+	}
 	s->hooks[s->nhooks++] = (struct incoming_hook){ .ih = *ih, .fn = fn, .arg = arg };
 }
 

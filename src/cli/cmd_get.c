@@ -11,14 +11,16 @@
 #include "cli/transfer.h"
 #include "err.h"
 #include "magnet.h"
+#include "mem.h"
 #include "metainfo.h"
 
 static void get_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: trackless get FILE.torrent|MAGNET [-o DIR] [--peer HOST:PORT]... [options]\n\n"
-	    "Download a torrent, verify every piece, then seed on. A magnet link's\n"
-	    "metadata is fetched from peers found over the DHT (and x.pe) first.\n\n"
+	    "usage: trackless get FILE.torrent|MAGNET... [-o DIR] [--peer HOST:PORT]... [options]\n\n"
+	    "Download torrents, verify every piece, then seed on. A magnet link's\n"
+	    "metadata is fetched from peers found over the DHT (and x.pe) first.\n"
+	    "Several inputs share one process, one port and one DHT node.\n\n"
 	    "  -o, --output DIR       download into DIR (default .)\n"
 	    "      --seed-ratio R     stop seeding once uploaded/size reaches R\n"
 	    "      --seed-time SEC    stop seeding after SEC seconds\n"
@@ -27,7 +29,7 @@ static void get_usage(FILE *f)
 	    "      --skip LIST        all files but these\n"
 	    "      --sequential       download pieces in order\n"
 	    TL_TRANSFER_COMMON_HELP
-	    "\nExit status: 0 only when the data is complete and verified.\n");
+	    "\nExit status: 0 only when the data of every input is complete and verified.\n");
 }
 
 int tl_cmd_get(int argc, char **argv)
@@ -48,6 +50,8 @@ int tl_cmd_get(int argc, char **argv)
 	struct tl_transfer_opts o;
 	tl_transfer_opts_init(&o);
 	o.dir = ".";
+	struct tl_transfer_item *items = NULL;
+	struct tl_magnet **mgs = NULL;
 	int c, rc = TL_EXIT_USAGE;
 	char *end;
 	while ((c = getopt_long(argc, argv, "o:t:hqv", longopts, NULL)) != -1) {
@@ -97,27 +101,35 @@ int tl_cmd_get(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind >= argc) {
 		get_usage(stderr);
 		goto out;
 	}
-	const char *arg = argv[optind];
-	if (strncmp(arg, "magnet:", 7) == 0) {
-		struct tl_magnet *mg = NULL;
-		const char *why = NULL;
-		if (tl_magnet_parse(arg, strlen(arg), &mg, &why) != 0) {
-			fprintf(stderr, "trackless get: %s\n", why);
+	size_t n = (size_t)(argc - optind);
+	items = tl_calloc(n, sizeof(*items));
+	mgs = tl_calloc(n, sizeof(*mgs));
+	for (size_t i = 0; i < n; i++) {
+		const char *arg = argv[optind + (int)i];
+		items[i].dir = o.dir;
+		if (strncmp(arg, "magnet:", 7) == 0) {
+			const char *why = NULL;
+			if (tl_magnet_parse(arg, strlen(arg), &mgs[i], &why) != 0) {
+				fprintf(stderr, "trackless get: %s\n", why);
+				goto out;
+			}
+			items[i].mg = mgs[i];
+		} else if (!(items[i].mi = tl_transfer_load(arg))) {
 			goto out;
 		}
-		rc = tl_transfer_run(&o, NULL, mg);
-		tl_magnet_free(mg);
-		goto out;
 	}
-	struct tl_metainfo *mi = tl_transfer_load(arg);
-	if (!mi)
-		goto out;
-	rc = tl_transfer_run(&o, mi, NULL);
+	rc = tl_transfer_run(&o, items, n);
 out:
+	for (size_t i = 0; items && i < (size_t)(argc - optind); i++) {
+		tl_metainfo_free(items[i].mi);
+		tl_magnet_free(mgs[i]);
+	}
+	free(items);
+	free(mgs);
 	tl_transfer_opts_clear(&o);
 	return rc;
 }

@@ -40,22 +40,37 @@
 #include "torrent.h"
 
 
-struct run {
+struct run;
+
+/* The process: one session for every input. */
+struct proc {
 	const struct tl_transfer_opts *o;
 	struct tl_session *s;
-	struct tl_torrent *t;
 	struct event *status_ev, *sigint_ev, *sigterm_ev;
 	unsigned sigints;
-	bool is_done, is_stopping, had_error, printed_line;
-	uint64_t start_ms, complete_ms;
+	bool printed_line;        /* a status line without its newline is on stderr */
+	uint64_t start_ms;
+	char *state;              /* state directory, or NULL */
+	struct run *runs;
+	size_t nruns, nfinished;  /* the loop ends once every run is finished */
+};
+
+/* One input: a torrent, or a magnet link until its metadata arrives. */
+struct run {
+	struct proc *p;
+	const struct tl_transfer_opts *o; /* p->o */
+	struct tl_session *s;             /* p->s */
+	const char *dir;
+	bool is_no_check;
+	struct tl_torrent *t;
+	bool is_done, is_stopping, had_error, is_finished;
+	uint64_t complete_ms;
 	/* trackerless: magnet fetch, DHT self-check */
 	struct tl_fetch *fetch;   /* while the metadata is being fetched */
-	char *state;              /* state directory, or NULL */
 	const struct tl_magnet *mg;
 	struct tl_sdht_watch *self_check;
 	uint64_t self_check_ms;
 	bool is_findable;
-	int rc_usage;             /* a bad --peer value */
 	/* trackers (session_tracker.h) */
 	struct tl_strk *strk;
 	struct tl_tracker *trk;
@@ -196,19 +211,34 @@ static void trk_event(struct run *r, enum tl_torrent_event ev)
 	}
 }
 
-static void trk_stopped_cb(void *arg)
+/* r is over; the loop ends with the last run. */
+static void finished(struct run *r)
 {
-	struct run *r = arg;
-	tl_session_break(r->s);
+	if (r->is_finished)
+		return;
+	r->is_finished = true;
+	if (++r->p->nfinished == r->p->nruns)
+		tl_session_break(r->s);
 }
 
-/* The end of the run: tell the trackers (bounded wait), then leave the loop. */
+static void trk_stopped_cb(void *arg)
+{
+	finished(arg);
+}
+
+/* The end of the run: tell the trackers (bounded wait), then finish. */
 static void finish(struct run *r)
 {
 	if (r->trk && r->is_trk_started)
 		tl_strk_stop(r->strk, r->trk, TL_STRK_STOP_GRACE_MS, trk_stopped_cb, r);
 	else
-		tl_session_break(r->s);
+		finished(r);
+}
+
+/* The infohash of r in hex (41 bytes). */
+static void run_hex(const struct run *r, char *hex)
+{
+	tl_hex(r->t ? tl_torrent_infohash(r->t)->b : r->mg->infohash.b, 20, hex);
 }
 
 /* One JSON line on stdout, flushed so scripts see it at once. */
@@ -228,8 +258,12 @@ static void print_json_status(struct run *r, const char *event)
 	struct tl_json j;
 	tl_json_init(&j);
 	tl_json_begin_object(&j);
+	char hex[41];
+	run_hex(r, hex);
 	tl_json_key(&j, "event");
 	tl_json_string(&j, event);
+	tl_json_key(&j, "infohash");
+	tl_json_string(&j, hex);
 	tl_json_key(&j, "have_bytes");
 	tl_json_int(&j, (int64_t)st.have_bytes);
 	tl_json_key(&j, "wanted_bytes");
@@ -254,7 +288,7 @@ static void print_json_status(struct run *r, const char *event)
 	tl_json_bool(&j, st.is_checking);
 	tl_json_key(&j, "complete");
 	tl_json_bool(&j, st.is_complete);
-	if (r->o->is_no_check) {
+	if (r->is_no_check) {
 		tl_json_key(&j, "unverified_pieces");
 		tl_json_int(&j, st.unverified_pieces);
 		tl_json_key(&j, "damaged_pieces");
@@ -305,37 +339,73 @@ static void print_status_line(struct run *r)
 		    trk[0] ? "  " : "", trk);
 	}
 	fprintf(stderr, "\r%-78s", line);
-	r->printed_line = true;
+	r->p->printed_line = true;
 }
 
 static void stop(struct run *r)
 {
-	if (r->is_stopping)
+	if (r->is_stopping || r->is_finished)
 		return;
 	r->is_stopping = true;
-	if (r->t)
+	if (r->t) {
 		tl_torrent_stop(r->t);
-	else
-		finish(r);
+		return;
+	}
+	tl_fetch_free(r->fetch);
+	r->fetch = NULL;
+	finish(r);
 }
 
 static void fetch_status(struct run *r);
 static void self_check_tick(struct run *r);
 
-static void status_cb(evutil_socket_t fd, short what, void *arg)
+/* Several inputs: one status line for all of them. */
+static void print_summary_line(struct proc *p)
 {
-	(void)fd;
-	(void)what;
-	struct run *r = arg;
+	unsigned fetching = 0, checking = 0, downloading = 0, seeding = 0, failed = 0, npeers = 0;
+	double down = 0, up = 0;
+	for (size_t i = 0; i < p->nruns; i++) {
+		struct run *r = &p->runs[i];
+		if (!r->t) {
+			r->is_finished ? failed++ : fetching++;
+			continue;
+		}
+		struct tl_torrent_stats st;
+		tl_torrent_stats(r->t, &st);
+		if (st.is_checking)
+			checking++;
+		else if (st.is_complete)
+			seeding++;
+		else
+			downloading++;
+		down += st.down_rate;
+		up += st.up_rate;
+		npeers += st.npeers;
+	}
+	char d[32], u[32], line[256];
+	human(down, d, sizeof(d));
+	human(up, u, sizeof(u));
+	snprintf(line, sizeof(line), "%zu torrents: %u metadata, %u checking, %u downloading, "
+	    "%u complete%s  down %s/s  up %s/s  peers %u", p->nruns, fetching, checking,
+	    downloading, seeding, failed ? ", some failed" : "", d, u, npeers);
+	fprintf(stderr, "\r%-78s", line);
+	p->printed_line = true;
+}
+
+static void run_tick(struct run *r)
+{
+	if (r->is_finished)
+		return;
 	if (!r->t) {
-		fetch_status(r);
+		if (r->fetch)
+			fetch_status(r);
 		return;
 	}
 	self_check_tick(r);
 	trk_progress(r);
 	if (r->o->is_json)
 		print_json_status(r, "status");
-	else if (!r->o->is_quiet && isatty(STDERR_FILENO))
+	else if (!r->o->is_quiet && isatty(STDERR_FILENO) && r->p->nruns == 1)
 		print_status_line(r);
 	if (!r->complete_ms || r->is_stopping)
 		return;
@@ -349,26 +419,38 @@ static void status_cb(evutil_socket_t fd, short what, void *arg)
 		stop(r);
 }
 
+static void status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct proc *p = arg;
+	for (size_t i = 0; i < p->nruns; i++)
+		run_tick(&p->runs[i]);
+	if (p->nruns > 1 && !p->o->is_json && !p->o->is_quiet && isatty(STDERR_FILENO))
+		print_summary_line(p);
+}
+
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
-	struct run *r = arg;
-	if (++r->sigints > 1) {
+	struct proc *p = arg;
+	if (++p->sigints > 1) {
 		tl_warn("second signal %d: stopping at once", (int)sig);
-		tl_session_break(r->s);
+		tl_session_break(p->s);
 		return;
 	}
 	tl_info("signal %d: stopping (again to stop at once)", (int)sig);
-	stop(r);
+	for (size_t i = 0; i < p->nruns; i++)
+		stop(&p->runs[i]);
 }
 
 static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 {
 	struct run *r = arg;
 	r->t = t; /* events can come before tl_session_add returns */
-	if (r->printed_line) {
+	if (r->p->printed_line) {
 		fputc('\n', stderr);
-		r->printed_line = false;
+		r->p->printed_line = false;
 	}
 	switch (ev) {
 	case TL_TEV_CHECKED:
@@ -428,8 +510,12 @@ static void fetch_status(struct run *r)
 		const char *why = tl_fetch_stuck(r->fetch);
 		tl_json_init(&j);
 		tl_json_begin_object(&j);
+		char hex[41];
+		run_hex(r, hex);
 		tl_json_key(&j, "event");
 		tl_json_string(&j, "metadata");
+		tl_json_key(&j, "infohash");
+		tl_json_string(&j, hex);
 		tl_json_key(&j, "stuck");
 		if (why)
 			tl_json_string(&j, why);
@@ -439,9 +525,9 @@ static void fetch_status(struct run *r)
 		tl_strk_json(&j, r->trk, tl_tracker_now_ms());
 		tl_json_end_object(&j);
 		print_json(&j);
-	} else if (!r->o->is_quiet && isatty(STDERR_FILENO)) {
+	} else if (!r->o->is_quiet && isatty(STDERR_FILENO) && r->p->nruns == 1) {
 		fprintf(stderr, "\r%-78s", line);
-		r->printed_line = true;
+		r->p->printed_line = true;
 	}
 }
 
@@ -461,18 +547,21 @@ static void self_check_tick(struct run *r)
 	    tl_torrent_metainfo(r->t)->is_private) /* BEP 27: not even a lookup */
 		return;
 	uint64_t now = tl_now_ms();
-	if (!r->self_check && now - r->start_ms >= 5000 && tl_sdht_good_nodes(d) > 0) {
+	if (!r->self_check && now - r->p->start_ms >= 5000 && tl_sdht_good_nodes(d) > 0) {
 		r->self_check = tl_sdht_watch(d, tl_torrent_infohash(r->t), 0, false, self_check_peer, r);
 		r->self_check_ms = now;
 	}
 	if (!r->self_check || (!r->is_findable && now - r->self_check_ms < 15000))
 		return;
-	if (r->printed_line) {
+	if (r->p->printed_line) {
 		fputc('\n', stderr);
-		r->printed_line = false;
+		r->p->printed_line = false;
 	}
 	if (r->o->is_json) {
-		printf("{\"event\":\"self_check\",\"findable\":%s}\n", r->is_findable ? "true" : "false");
+		char hex[41];
+		run_hex(r, hex);
+		printf("{\"event\":\"self_check\",\"findable\":%s,\"infohash\":\"%s\"}\n",
+		    r->is_findable ? "true" : "false", hex);
 		fflush(stdout);
 	} else if (!r->o->is_quiet)
 		fprintf(stderr, "trackless: DHT self-check: %s\n",
@@ -512,10 +601,10 @@ static bool start_torrent(struct run *r, struct tl_metainfo *mi_take, struct tl_
 	const struct tl_transfer_opts *o = r->o;
 	const char *why = NULL;
 	struct tl_torrent_opts to = {
-		.dir = o->dir,
-		.state_dir = r->state,
+		.dir = r->dir,
+		.state_dir = r->p->state,
 		.is_read_only = o->is_read_only,
-		.is_no_check = o->is_no_check,
+		.is_no_check = r->is_no_check,
 		.is_sequential = o->is_sequential,
 		.is_buffered_io = o->is_buffered_io,
 		.only = o->only ? o->only : r->mg ? r->mg->select_only : NULL,
@@ -540,12 +629,8 @@ static bool start_torrent(struct run *r, struct tl_metainfo *mi_take, struct tl_
 	for (size_t i = 0; i < o->npeers; i++) {
 		struct sockaddr_storage a;
 		socklen_t len;
-		if (tl_session_parse_addr(o->peers[i], &a, &len) != TL_OK) {
-			fprintf(stderr, "trackless: --peer %s: expected IP:PORT or [IPv6]:PORT\n", o->peers[i]);
-			r->rc_usage = TL_EXIT_USAGE;
-			return false;
-		}
-		tl_torrent_add_peer_from(r->t, (struct sockaddr *)&a, len, TL_PSRC_GIVEN);
+		if (tl_session_parse_addr(o->peers[i], &a, &len) == TL_OK) /* checked in items_usable */
+			tl_torrent_add_peer_from(r->t, (struct sockaddr *)&a, len, TL_PSRC_GIVEN);
 	}
 	return true;
 }
@@ -554,21 +639,24 @@ static void fetched(void *arg, struct tl_metainfo *mi_take, const struct sockadd
     const socklen_t *lens, size_t n)
 {
 	struct run *r = arg;
-	if (r->printed_line) {
+	if (r->p->printed_line) {
 		fputc('\n', stderr);
-		r->printed_line = false;
+		r->p->printed_line = false;
 	}
 	struct tl_fetch *f = r->fetch;
 	r->fetch = NULL;
 	if (!mi_take) {
 		tl_fetch_free(f);
 		r->had_error = true;
-		tl_session_break(r->s);
+		finish(r);
 		return;
 	}
-	double secs = (double)(tl_now_ms() - r->start_ms) / 1000;
+	double secs = (double)(tl_now_ms() - r->p->start_ms) / 1000;
 	if (r->o->is_json) {
-		printf("{\"event\":\"metadata\",\"stuck\":null,\"received\":true,\"seconds\":%.3f}\n", secs);
+		char hex[41];
+		run_hex(r, hex);
+		printf("{\"event\":\"metadata\",\"infohash\":\"%s\",\"stuck\":null,\"received\":true,"
+		    "\"seconds\":%.3f}\n", hex, secs);
 		fflush(stdout);
 	} else if (!r->o->is_quiet) {
 		fprintf(stderr, "trackless: metadata received after %.1f s: %s\n", secs, mi_take->name);
@@ -577,7 +665,7 @@ static void fetched(void *arg, struct tl_metainfo *mi_take, const struct sockadd
 	tl_fetch_free(f); /* closes what was not handed over */
 	if (!is_started) {
 		r->had_error = true;
-		tl_session_break(r->s);
+		finish(r);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -650,15 +738,76 @@ static void make_dirs(const char *path)
 	free(p);
 }
 
-int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_take, const struct tl_magnet *mg)
+/* Start input it of p: its trackers, then its torrent or its metadata
+ * fetch; false when it could not start (said on stderr). */
+static bool run_start(struct proc *p, struct run *r, const struct tl_transfer_item *it)
 {
-	struct run r = { .o = o, .mg = mg };
+	const struct tl_transfer_opts *o = p->o;
+	*r = (struct run){ .p = p, .o = o, .s = p->s, .dir = it->dir, .is_no_check = it->is_no_check,
+		.mg = it->mg };
+	struct tl_metainfo *mi = it->mi;
+	if (!mi)
+		mi = tl_fetch_load_saved(p->state, it->mg);
+	if (!trk_new(r, mi, it->mg)) {
+		tl_metainfo_free(mi);
+		return false;
+	}
+	if (mi)
+		return start_torrent(r, mi, NULL);
+	if (o->is_no_dht && it->mg->npeers == 0 && o->npeers == 0 && !r->trk)
+		fprintf(stderr, "trackless: --no-dht, no tracker and no peer in the magnet link or --peer: "
+		                "waiting for incoming connections\n");
+	r->fetch = tl_fetch_new(p->s, it->mg, p->state, o->peers, o->npeers, fetched, r);
+	return true;
+}
+
+/* Inputs that cannot run together: a bad --peer, an infohash twice. */
+static bool items_usable(const struct tl_transfer_opts *o, const struct tl_transfer_item *items, size_t n)
+{
+	for (size_t i = 0; i < o->npeers; i++) {
+		struct sockaddr_storage a;
+		socklen_t len;
+		if (tl_session_parse_addr(o->peers[i], &a, &len) != TL_OK) {
+			fprintf(stderr, "trackless: --peer %s: expected IP:PORT or [IPv6]:PORT\n", o->peers[i]);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *a = items[i].mi ? items[i].mi->infohash.b : items[i].mg->infohash.b;
+		for (size_t j = 0; j < i; j++) {
+			const uint8_t *b = items[j].mi ? items[j].mi->infohash.b : items[j].mg->infohash.b;
+			if (memcmp(a, b, 20) == 0) {
+				char hex[41];
+				tl_hex(a, 20, hex);
+				fprintf(stderr, "trackless: the torrent %s is given twice\n", hex);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static void items_free(struct tl_transfer_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		tl_metainfo_free(items[i].mi);
+		items[i].mi = NULL;
+	}
+}
+
+int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *items, size_t n)
+{
+	if (!items_usable(o, items, n)) {
+		items_free(items, n);
+		return TL_EXIT_USAGE;
+	}
+	struct proc p = { .o = o, .nruns = n };
 	const char *why = NULL;
-	r.state = o->state_dir ? tl_strdup(o->state_dir) : default_state_dir();
-	if (r.state)
-		make_dirs(r.state);
-	char *dht_path = state_file(r.state, "dht.state");
-	uint16_t last_port = o->is_port_given ? 0 : saved_port(r.state);
+	p.state = o->state_dir ? tl_strdup(o->state_dir) : default_state_dir();
+	if (p.state)
+		make_dirs(p.state);
+	char *dht_path = state_file(p.state, "dht.state");
+	uint16_t last_port = o->is_port_given ? 0 : saved_port(p.state);
 	struct tl_session_opts so = {
 		.bind = o->bind,
 		.port = o->port ? o->port : last_port,
@@ -672,80 +821,73 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 		.dht_state_path = dht_path,
 	};
 	int rc = TL_EXIT_FAIL;
-	r.s = tl_session_new(&so, &why);
-	if (!r.s && last_port) {
+	p.s = tl_session_new(&so, &why);
+	if (!p.s && last_port) {
 		tl_info("the last run's port %u is not free: taking another", last_port);
 		so.port = 0;
-		r.s = tl_session_new(&so, &why);
+		p.s = tl_session_new(&so, &why);
 	}
 	free(dht_path);
-	if (!r.s) {
+	if (!p.s) {
 		fprintf(stderr, "trackless: %s\n", why);
-		tl_metainfo_free(mi_take);
-		free(r.state);
+		items_free(items, n);
+		free(p.state);
 		return TL_EXIT_FAIL;
 	}
 	if (!o->is_port_given)
-		save_port(r.state, tl_session_port(r.s));
+		save_port(p.state, tl_session_port(p.s));
 	if (!o->is_quiet && !o->is_json)
-		fprintf(stderr, "trackless: listening on port %u\n", tl_session_port(r.s));
-	r.start_ms = tl_now_ms();
-	if (mg && !mi_take)
-		mi_take = tl_fetch_load_saved(r.state, mg);
+		fprintf(stderr, "trackless: listening on port %u\n", tl_session_port(p.s));
+	p.start_ms = tl_now_ms();
 	signal(SIGPIPE, SIG_IGN); /* evhttp (trackers) and peers write to sockets that may close */
-	if (!trk_new(&r, mi_take, mg)) {
-		tl_metainfo_free(mi_take);
-		goto out;
-	}
-	if (mi_take) {
-		if (!start_torrent(&r, mi_take, NULL)) {
-			rc = r.rc_usage ? r.rc_usage : TL_EXIT_FAIL;
-			goto out;
+	p.runs = tl_calloc(n, sizeof(*p.runs));
+	for (size_t i = 0; i < n; i++) {
+		struct tl_transfer_item it = items[i];
+		items[i].mi = NULL; /* taken by run_start */
+		if (!run_start(&p, &p.runs[i], &it)) {
+			p.runs[i].had_error = true;
+			finished(&p.runs[i]);
 		}
-	} else {
-		if (o->is_no_dht && mg->npeers == 0 && o->npeers == 0 && !r.trk)
-			fprintf(stderr, "trackless: --no-dht, no tracker and no peer in the magnet link or --peer: "
-			                "waiting for incoming connections\n");
-		r.fetch = tl_fetch_new(r.s, mg, r.state, o->peers, o->npeers, fetched, &r);
 	}
-	struct event_base *base = tl_session_base(r.s);
-	r.status_ev = event_new(base, -1, EV_PERSIST, status_cb, &r);
+	struct event_base *base = tl_session_base(p.s);
+	p.status_ev = event_new(base, -1, EV_PERSIST, status_cb, &p);
 	struct timeval one = { 1, 0 };
-	event_add(r.status_ev, &one);
-	r.sigint_ev = evsignal_new(base, SIGINT, signal_cb, &r);
-	r.sigterm_ev = evsignal_new(base, SIGTERM, signal_cb, &r);
-	event_add(r.sigint_ev, NULL);
-	event_add(r.sigterm_ev, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	tl_session_run(r.s);
-	if (r.printed_line)
+	event_add(p.status_ev, &one);
+	p.sigint_ev = evsignal_new(base, SIGINT, signal_cb, &p);
+	p.sigterm_ev = evsignal_new(base, SIGTERM, signal_cb, &p);
+	event_add(p.sigint_ev, NULL);
+	event_add(p.sigterm_ev, NULL);
+	if (p.nfinished < p.nruns)
+		tl_session_run(p.s);
+	if (p.printed_line)
 		fputc('\n', stderr);
-	if (r.rc_usage) {
-		rc = r.rc_usage;
-	} else if (!r.t) {
-		rc = TL_EXIT_FAIL;
-	} else {
-		struct tl_torrent_stats st;
-		tl_torrent_stats(r.t, &st);
-		if (o->is_seed_cmd)
-			rc = r.had_error ? TL_EXIT_FAIL : TL_EXIT_OK;
-		else
-			rc = st.is_complete && !r.had_error ? TL_EXIT_OK : TL_EXIT_FAIL;
+	/* seed: every input ran without an error; get: every one completed */
+	rc = TL_EXIT_OK;
+	for (size_t i = 0; i < n; i++) {
+		struct run *r = &p.runs[i];
+		struct tl_torrent_stats st = { 0 };
+		if (r->t)
+			tl_torrent_stats(r->t, &st);
+		if (r->had_error || !r->t || (!o->is_seed_cmd && !st.is_complete))
+			rc = TL_EXIT_FAIL;
 	}
-out:
-	if (r.status_ev)
-		event_free(r.status_ev);
-	if (r.sigint_ev)
-		event_free(r.sigint_ev);
-	if (r.sigterm_ev)
-		event_free(r.sigterm_ev);
-	if (r.sigints > 1)
+	if (p.status_ev)
+		event_free(p.status_ev);
+	if (p.sigint_ev)
+		event_free(p.sigint_ev);
+	if (p.sigterm_ev)
+		event_free(p.sigterm_ev);
+	if (p.sigints > 1)
 		_exit(rc); /* stop at once: leave the rest to the kernel */
-	tl_sdht_unwatch(r.self_check);
-	tl_fetch_free(r.fetch);
-	tl_tracker_free(r.trk);
-	tl_strk_free(r.strk);
-	tl_session_free(r.s);
-	free(r.state);
+	for (size_t i = 0; i < n; i++) {
+		struct run *r = &p.runs[i];
+		tl_sdht_unwatch(r->self_check);
+		tl_fetch_free(r->fetch);
+		tl_tracker_free(r->trk);
+		tl_strk_free(r->strk);
+	}
+	tl_session_free(p.s);
+	free(p.runs);
+	free(p.state);
 	return rc;
 }

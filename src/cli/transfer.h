@@ -111,9 +111,17 @@ void tl_transfer_opts_clear(struct tl_transfer_opts *o);
 int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o);
 /* Read and parse a .torrent (errors printed); NULL on failure. */
 struct tl_metainfo *tl_transfer_load(const char *path);
-/* Run mi (taken) until complete/stopped; returns the exit code. With mi
- * NULL, the metadata of magnet link mg (borrowed) is loaded from the state
- * directory or fetched from peers first. */
-int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_take, const struct tl_magnet *mg);
+/* One input of a transfer: a torrent, or with mi NULL a magnet link whose
+ * metadata is loaded from the state directory or fetched from peers. */
+struct tl_transfer_item {
+	struct tl_metainfo *mi;      /* taken by tl_transfer_run (NULL after) */
+	const struct tl_magnet *mg;  /* borrowed; used when mi is NULL */
+	const char *dir;             /* its data directory (borrowed) */
+	bool is_no_check;            /* seed --no-check for this one */
+};
+/* Run items[0..n) in one session until each is complete (get --no-seed),
+ * stopped or failed; returns the exit code: get 0 only when every input
+ * completed, seed 0 when none failed. */
+int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *items, size_t n);
 
 #endif
