@@ -14,6 +14,11 @@ tests_unit_test_benc_SOURCES = tests/unit/test_benc.c
 tests_unit_test_benc_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_benc_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_benc
+check_PROGRAMS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_log_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_log
 # -- unit: codecs
 check_PROGRAMS += tests/unit/test_create
 tests_unit_test_create_SOURCES = tests/unit/test_create.c
