@@ -434,6 +434,11 @@ tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
 tests_unit_test_peer_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_peer_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_peer
+check_PROGRAMS += tests/unit/test_listener
+tests_unit_test_listener_SOURCES = tests/unit/test_listener.c
+tests_unit_test_listener_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_listener_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_listener
 TESTS += tests/integration/hash_fail.sh
 EXTRA_DIST += tests/integration/hash_fail.sh tests/integration/bad_seeder.py
 # -- trackless-node
