@@ -275,8 +275,13 @@ void tl_session_free(struct tl_session *s)
 	tl_peer_closeq_clear(&s->closeq);
 	if (s->tick_ev)
 		event_free(s->tick_ev);
-	if (s->rate_group)
+	/* A freed bufferevent leaves its rate-limit group only when the loop
+	 * runs its finalizer: the incoming peers closed above never saw the
+	 * loop again. Nothing else is left on the base to run. */
+	if (s->rate_group) {
+		event_base_loop(s->base, EVLOOP_NONBLOCK);
 		bufferevent_rate_limit_group_free(s->rate_group);
+	}
 	if (s->rate_cfg)
 		ev_token_bucket_cfg_free(s->rate_cfg);
 	event_base_free(s->base);
