@@ -83,6 +83,14 @@
 /* A resume file we will read: 1M files at ~30 bytes each plus the bitfield. */
 #define TL_MAX_RESUME_FILE (64u * 1024 * 1024)
 
+/* ---- descriptors (src/fdlimit.h) ---- */
+/* Descriptors kept free below RLIMIT_NOFILE for what must not fail for
+ * want of one: the disk store's files, the temp file and directory of a
+ * resume or state write, the DHT and tracker sockets. The session opens
+ * no peer socket (incoming or outgoing) that would eat into them. At most
+ * half the limit, so that a small limit still leaves room for peers. */
+#define TL_FD_RESERVE 32u
+
 /* ---- magnet handover: piece sets kept before the piece count is known
  * (src/early_have.h) ---- */
 /* Pieces an info dictionary of TL_MAX_METADATA_SIZE bytes can name: 20

@@ -19,6 +19,11 @@ tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_log_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_log
+check_PROGRAMS += tests/unit/test_fdlimit
+tests_unit_test_fdlimit_SOURCES = tests/unit/test_fdlimit.c
+tests_unit_test_fdlimit_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_fdlimit_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_fdlimit
 # -- unit: codecs
 check_PROGRAMS += tests/unit/test_create
 tests_unit_test_create_SOURCES = tests/unit/test_create.c

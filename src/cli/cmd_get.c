@@ -26,6 +26,7 @@
 #include "cli/fetch.h"
 #include "cli/transfer.h"
 #include "err.h"
+#include "fdlimit.h"
 #include "json.h"
 #include "log.h"
 #include "magnet.h"
@@ -674,6 +675,7 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_metainfo *mi_tak
 {
 	struct run r = { .o = o, .mg = mg };
 	const char *why = NULL;
+	tl_fdlimit_raise(); /* a descriptor per peer, file and state write */
 	r.state = o->state_dir ? tl_strdup(o->state_dir) : default_state_dir();
 	if (r.state)
 		make_dirs(r.state);
