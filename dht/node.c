@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -530,6 +531,23 @@ static int start_router(struct node *n)
 	return 0;
 }
 
+/* The soft open-files limit up to the hard one: the stats listener and
+ * the state files must not run short under many HTTP scrapes. An
+ * unlimited hard limit is left alone (setrlimit refuses it as a soft one). */
+static void raise_nofile(struct node *n)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max == RLIM_INFINITY || rl.rlim_cur >= rl.rlim_max)
+		return;
+	unsigned long long old = (unsigned long long)rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		node_log(n, NODE_LOG_INFO, "open files: cannot raise the limit from %llu: %s", old, strerror(errno));
+	else
+		node_log(n, NODE_LOG_INFO, "open files: limit raised from %llu to %llu", old,
+		    (unsigned long long)rl.rlim_max);
+}
+
 int main(int argc, char **argv)
 {
 	struct node *n = &the_node;
@@ -544,6 +562,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (open_log(n) < 0)
 		return 1;
+	raise_nofile(n);
 	if (n->o.state_dir && mkdir(n->o.state_dir, 0700) < 0 && errno != EEXIST) {
 		node_log(n, NODE_LOG_ERROR, "cannot create %s: %s", n->o.state_dir, strerror(errno));
 		return 1;

@@ -86,6 +86,19 @@
 /* A resume file we will read: 1M files at ~30 bytes each plus the bitfield. */
 #define TL_MAX_RESUME_FILE (64u * 1024 * 1024)
 
+/* ---- descriptors and connections (src/fdlimit.h, src/session.c) ---- */
+/* Descriptors kept free below RLIMIT_NOFILE for what must not fail for
+ * want of one: the disk store's files, the temp file and directory of a
+ * resume or state write, the DHT and tracker sockets. The session opens
+ * no peer socket (incoming or outgoing) that would eat into them. At most
+ * half the limit, so that a small limit still leaves room for peers. */
+#define TL_FD_RESERVE 32u
+/* Incoming connections whose handshake has not named a torrent yet; more
+ * are refused at accept. Established peers are bounded by the torrents
+ * (their own cap and --max-peers over all), not here: a torrent at its cap
+ * may make room for a new peer. */
+#define TL_MAX_HALF_OPEN 64u
+
 /* ---- magnet handover: piece sets kept before the piece count is known
  * (src/early_have.h) ---- */
 /* Pieces an info dictionary of TL_MAX_METADATA_SIZE bytes can name: 20

@@ -5,6 +5,7 @@ src_libtrackless_a_SOURCES = \
 	src/err.h src/bounds.h src/rd.h \
 	src/mem.c src/mem.h \
 	src/log.c src/log.h \
+	src/fdlimit.c src/fdlimit.h \
 	src/digest.c src/digest.h
 # -- codecs (metainfo, magnet, create)
 src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h \

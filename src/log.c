@@ -47,3 +47,26 @@ void tl_log(enum tl_log_level level, const char *fmt, ...)
 	va_end(ap);
 	fprintf(g_file ? g_file : stderr, "%s\n", line);
 }
+
+bool tl_log_limit_pass(struct tl_log_limit *l, uint64_t now_ms, uint64_t interval_ms,
+    uint64_t *dropped_out)
+{
+	*dropped_out = 0;
+	if (l->has_logged && now_ms - l->last_ms < interval_ms) {
+		l->dropped++;
+		return false;
+	}
+	*dropped_out = l->dropped;
+	l->dropped = 0;
+	l->last_ms = now_ms;
+	l->has_logged = true;
+	return true;
+}
+
+const char *tl_log_more(uint64_t dropped, char *buf)
+{
+	buf[0] = '\0';
+	if (dropped)
+		snprintf(buf, TL_LOG_MORE_LEN, " (%llu more since the last report)", (unsigned long long)dropped);
+	return buf;
+}

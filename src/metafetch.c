@@ -11,6 +11,7 @@
 #include "early_have.h"
 #include "err.h"
 #include "ext.h"
+#include "fdlimit.h"
 #include "handshake.h"
 #include "log.h"
 #include "mem.h"
@@ -599,8 +600,8 @@ void tl_mf_tick(struct tl_metafetch *mf, uint64_t now_ms)
 	}
 	while (busy < TL_MF_MAX_CONNS) {
 		size_t i = tl_mf_pick_dial(next, ok, mf->n, now_ms);
-		if (i == mf->n)
-			break;
+		if (i == mf->n || !tl_fdlimit_take(mf->ctx->fds))
+			break; /* no one due, or descriptors kept for the disk (fdlimit.h) */
 		ok[i] = false;
 		dial(mf, &mf->c[i]);
 		busy++;

@@ -16,6 +16,7 @@
 #include "bounds.h"
 #include "diskio.h"
 #include "err.h"
+#include "fdlimit.h"
 #include "handshake.h"
 #include "listener.h"
 #include "log.h"
@@ -26,7 +27,8 @@
 
 /* Seconds between malloc_trim calls (tick_cb). */
 #define TRIM_TICKS 10u
-
+/* Connections refused over TL_MAX_HALF_OPEN are logged at most this often. */
+#define HALF_OPEN_LOG_INTERVAL_MS 60000u
 
 struct tl_session {
 	struct event_base *base;
@@ -42,6 +44,7 @@ struct tl_session {
 	unsigned total_peers;
 	uint64_t ticks;
 	unsigned max_peers;
+	struct tl_fdlimit fds;         /* lent to torrents: they dial within it */
 	struct tl_torrent **torrents;        /* in the order added */
 	struct tl_sdht_watch **watches;      /* DHT lookups of each torrent */
 	size_t ntorrents, torrents_cap;
@@ -49,6 +52,8 @@ struct tl_session {
 	size_t hash_cap;                     /* a power of two, at least twice ntorrents */
 	struct tl_sdht *dht;
 	struct tl_peer *incoming; /* accepted, handshake not matched yet */
+	unsigned nincoming;       /* on that list, at most TL_MAX_HALF_OPEN */
+	struct tl_log_limit half_open_log;
 	struct incoming_hook {
 		struct tl_infohash ih;
 		tl_session_incoming_fn fn;
@@ -103,6 +108,7 @@ static void unlink_incoming(struct tl_session *s, struct tl_peer *p)
 		if (*pp == p) {
 			*pp = p->next;
 			p->next = NULL;
+			s->nincoming--;
 			return;
 		}
 }
@@ -179,11 +185,26 @@ static const struct tl_peer_ops incoming_ops = {
 	.on_close = in_close,
 };
 
+/*
+ * Established peers are bounded by their torrent (tl_torrent_take_incoming),
+ * which may make room for a new one; here only connections without a
+ * handshake yet, and descriptors. A refused one is closed at once: the
+ * remote learns sooner than from a backlog that does not drain.
+ */
 static void accept_cb(int fd, const struct sockaddr *addr, socklen_t len, void *arg)
 {
 	struct tl_session *s = arg;
-	if (s->total_peers >= s->max_peers) {
+	if (s->nincoming >= TL_MAX_HALF_OPEN) {
 		close(fd);
+		uint64_t dropped;
+		char more[TL_LOG_MORE_LEN];
+		if (tl_log_limit_pass(&s->half_open_log, tl_now_ms(), HALF_OPEN_LOG_INTERVAL_MS, &dropped))
+			tl_warn("session: %u incoming connections without a handshake: refusing more%s",
+			    s->nincoming, tl_log_more(dropped, more));
+		return;
+	}
+	if (!tl_fdlimit_take(&s->fds)) {
+		close(fd); /* logged by fdlimit */
 		return;
 	}
 	struct tl_peer *p = tl_peer_accept(s->base, &s->closeq, fd, addr, len, &incoming_ops, s);
@@ -193,6 +214,7 @@ static void accept_cb(int fd, const struct sockaddr *addr, socklen_t len, void *
 		tl_peer_set_rate_group(p, s->rate_group);
 	p->next = s->incoming;
 	s->incoming = p;
+	s->nincoming++;
 }
 
 /* ---- life ---- */
@@ -202,6 +224,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct tl_session *s = arg;
+	tl_fdlimit_refresh(&s->fds);
 	for (size_t i = 0; i < s->ntorrents; i++)
 		tl_torrent_tick(s->torrents[i]);
 	/* Output buffers of closed peers are freed in 16 KiB chains, which
@@ -304,6 +327,7 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 		if (!s->dht)
 			goto fail;
 	}
+	tl_fdlimit_init(&s->fds); /* once the listeners and the DHT are open */
 	s->tick_ev = event_new(s->base, -1, EV_PERSIST, tick_cb, s);
 	struct timeval one = { 1, 0 };
 	event_add(s->tick_ev, &one);
@@ -339,8 +363,13 @@ void tl_session_free(struct tl_session *s)
 	tl_peer_closeq_clear(&s->closeq);
 	if (s->tick_ev)
 		event_free(s->tick_ev);
-	if (s->rate_group)
+	/* A freed bufferevent leaves its rate-limit group only when the loop
+	 * runs its finalizer: the incoming peers closed above never saw the
+	 * loop again. Nothing else is left on the base to run. */
+	if (s->rate_group) {
+		event_base_loop(s->base, EVLOOP_NONBLOCK);
 		bufferevent_rate_limit_group_free(s->rate_group);
+	}
 	if (s->rate_cfg)
 		ev_token_bucket_cfg_free(s->rate_cfg);
 	event_base_free(s->base);
@@ -458,6 +487,7 @@ void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out)
 		.listen_port = tl_session_port(s),
 		.total_peers = &s->total_peers,
 		.max_total_peers = s->max_peers,
+		.fds = &s->fds,
 		.dht_port = s->dht ? tl_sdht_port(s->dht) : 0,
 		.on_dht_node = s->dht ? dht_node_cb : NULL,
 		.dht_arg = s->dht,

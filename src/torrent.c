@@ -16,6 +16,7 @@
 #include "early_have.h"
 #include "err.h"
 #include "ext.h"
+#include "fdlimit.h"
 #include "layout.h"
 #include "log.h"
 #include "mem.h"
@@ -971,6 +972,8 @@ void tl_torrent_dial_known(struct tl_torrent *t)
 		    *t->ctx.total_peers >= t->ctx.max_total_peers || (t->is_complete && k->is_seed) ||
 		    (k->has_id && id_connected(t, &k->id)) || is_banned(t, &k->addr))
 			continue;
+		if (!tl_fdlimit_take(t->ctx.fds))
+			break; /* descriptors are kept for the disk (fdlimit.h) */
 		dial(t, k);
 	}
 }

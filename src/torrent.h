@@ -39,6 +39,7 @@ struct event_base;
 struct bufferevent_rate_limit_group;
 struct tl_disk;
 struct tl_early_have;
+struct tl_fdlimit;
 struct tl_metainfo;
 struct tl_peer;
 struct tl_peer_closeq;
@@ -56,6 +57,7 @@ struct tl_torrent_ctx {
 	uint16_t listen_port;             /* told to peers (BEP 10 "p"); 0: unknown */
 	unsigned *total_peers;            /* peers of the whole session */
 	unsigned max_total_peers;
+	struct tl_fdlimit *fds;           /* dial only when it grants a socket; NULL: no check */
 	/* BEP 5 (torrent_ext.c) */
 	uint16_t dht_port;                /* our DHT UDP port for PORT messages; 0: no DHT */
 	void (*on_dht_node)(void *arg, const struct sockaddr *sa, socklen_t len); /* a PORT message */

@@ -26,6 +26,8 @@ struct tl_picker;
 #define TL_TORRENT_CHECK_INFLIGHT 8u
 /* Checkpoint the resume file this often while pieces complete. */
 #define TL_TORRENT_CHECKPOINT_S 5u
+/* Tries of the last checkpoint when stopping, before giving up on it. */
+#define TL_TORRENT_STOP_SAVES 3u
 
 /* A piece being assembled: its buffer, until the hashed write is done. */
 struct active_piece {
@@ -121,6 +123,8 @@ struct tl_torrent {
 	bool is_ckpt_running, is_ckpt_dirty;
 	bool is_ckpt_final;  /* the last one was quiescent: no write can follow it */
 	uint64_t last_ckpt_ms;
+	unsigned ckpt_fails; /* saves failed in a row (the first is logged) */
+	unsigned stop_saves; /* checkpoints started by the stop */
 	/* state */
 	bool is_complete, is_stopping, is_stopped, is_failed;
 	uint64_t ticks;

@@ -32,8 +32,17 @@ static void ckpt_saved(struct tl_disk_job *job)
 	struct ckpt *c = (struct ckpt *)job;
 	struct tl_torrent *t = c->t;
 	t->jobs--;
-	if (c->sv->rc != TL_OK)
-		tl_warn("torrent %s: could not save the resume file", t->mi->name);
+	if (c->sv->rc != TL_OK) {
+		/* Not lost: saved again at the next checkpoint's turn. */
+		t->is_ckpt_dirty = true;
+		t->is_ckpt_final = false;
+		if (t->ckpt_fails++ == 0)
+			tl_warn("torrent %s: could not save the resume file; trying again every %u s",
+			    t->mi->name, TL_TORRENT_CHECKPOINT_S);
+	} else if (t->ckpt_fails > 0) {
+		tl_info("torrent %s: resume file saved after %u failed attempts", t->mi->name, t->ckpt_fails);
+		t->ckpt_fails = 0;
+	}
 	tl_resume_save_free(c->sv);
 	free(c);
 	t->is_ckpt_running = false;
@@ -102,14 +111,21 @@ void tl_torrent_checkpoint(struct tl_torrent *t)
 }
 
 /* Stopping: once no check and no checkpoint runs, save a last one (when
- * anything changed) and report. */
+ * anything changed; up to TL_TORRENT_STOP_SAVES tries) and report. */
 void tl_torrent_finish_stop(struct tl_torrent *t)
 {
 	if (t->is_stopped || t->is_checking || t->is_ckpt_running)
 		return;
 	if (t->is_ckpt_dirty && t->resume_path && t->is_started) {
-		tl_torrent_checkpoint(t);
-		return;
+		/* A failed save is tried again at once: the peers closed by the
+		 * stop gave their descriptors back. */
+		if (t->stop_saves < TL_TORRENT_STOP_SAVES) {
+			t->stop_saves++;
+			tl_torrent_checkpoint(t);
+			return;
+		}
+		tl_warn("torrent %s: resume file not saved (%u attempts): the next start verifies "
+		        "what changed since the last one saved", t->mi->name, t->ckpt_fails);
 	}
 	t->is_stopped = true;
 	tl_torrent_emit(t, TL_TEV_STOPPED);

@@ -27,6 +27,7 @@
 #include "cli/fetch.h"
 #include "cli/transfer.h"
 #include "err.h"
+#include "fdlimit.h"
 #include "json.h"
 #include "log.h"
 #include "magnet.h"
@@ -803,6 +804,7 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 	}
 	struct proc p = { .o = o, .nruns = n };
 	const char *why = NULL;
+	tl_fdlimit_raise(); /* a descriptor per peer, file and state write */
 	p.state = o->state_dir ? tl_strdup(o->state_dir) : default_state_dir();
 	if (p.state)
 		make_dirs(p.state);
