@@ -34,6 +34,7 @@ struct tl_sdht {
 	struct event *pace_ev;   /* the pacing tick: refills the start budget */
 	struct event *now_ev;    /* one-shot: start due lookups without waiting for the tick */
 	unsigned budget;         /* lookups that may still start in this tick */
+	uint32_t announce_ms;    /* the re-announce period */
 	struct tl_sdht_watch *watches;
 	int self_af;             /* the --bind address (0: none): our own announces */
 	uint8_t self_ip[16];
@@ -41,13 +42,15 @@ struct tl_sdht {
 
 static const int families[2] = { AF_INET, AF_INET6 };
 
-uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t rnd)
+uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t announce_ms, uint32_t rnd)
 {
 	if (npeers == 0) {
-		uint32_t span = TL_SDHT_RETRY_MS / 2;
-		return TL_SDHT_RETRY_MS - span / 2 + rnd % (span + 1);
+		uint32_t retry = announce_ms < TL_SDHT_RETRY_MS ? announce_ms : TL_SDHT_RETRY_MS;
+		uint32_t span = retry / 2;
+		return retry - span / 2 + rnd % (span + 1);
 	}
-	return TL_SDHT_ANNOUNCE_MS - TL_SDHT_JITTER_MS + rnd % (2 * TL_SDHT_JITTER_MS + 1);
+	uint32_t jitter = (uint32_t)((uint64_t)announce_ms * TL_SDHT_JITTER_MS / TL_SDHT_ANNOUNCE_MS);
+	return announce_ms - jitter + rnd % (2 * jitter + 1);
 }
 
 static uint64_t now_ms(void)
@@ -151,7 +154,7 @@ static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash
 		if (w->search_id[i] == search_id)
 			w->search_id[i] = 0;
 	if (!running(w)) {
-		w->next_ms = now_ms() + tl_sdht_next_delay(w->found, randombytes_random());
+		w->next_ms = now_ms() + tl_sdht_next_delay(w->found, w->d->announce_ms, randombytes_random());
 		tl_debug("dht: lookup done, %u peers", w->found);
 	}
 }
@@ -163,7 +166,7 @@ static void start_lookup(struct tl_sdht_watch *w)
 	w->found = 0;
 	w->lookups++;
 	/* A failed start (too many searches) is retried at the next round. */
-	w->next_ms = now_ms() + TL_SDHT_RETRY_MS;
+	w->next_ms = now_ms() + tl_sdht_next_delay(0, d->announce_ms, randombytes_random());
 	for (int i = 0; i < 2; i++) {
 		if (!dht_ev_port(d->ev, families[i]))
 			continue;
@@ -229,6 +232,7 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	struct tl_sdht *d = tl_calloc(1, sizeof(*d));
 	d->base = base;
 	d->ev = ev;
+	d->announce_ms = o->announce_ms ? o->announce_ms : TL_SDHT_ANNOUNCE_MS;
 	d->pace_ev = event_new(base, -1, EV_PERSIST, pace_cb, d);
 	d->now_ev = event_new(base, -1, 0, now_cb, d);
 	d->budget = TL_SDHT_STARTS_PER_TICK;

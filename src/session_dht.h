@@ -30,10 +30,14 @@ struct event_base;
 struct tl_sdht;
 struct tl_sdht_watch;
 
-/* Re-announce period and its jitter (BEP 5 peers expire after ~30 min). */
+/* Re-announce period and its jitter (BEP 5 peers expire after ~30 min);
+ * a shorter period set for tests scales the jitter alike. */
 #define TL_SDHT_ANNOUNCE_MS (15u * 60 * 1000)
 #define TL_SDHT_JITTER_MS (2u * 60 * 1000)
-/* Retry period while a lookup found no peer at all. */
+/* The shortest re-announce period that may be set (tests). */
+#define TL_SDHT_ANNOUNCE_MIN_MS (5u * 1000)
+/* Retry period while a lookup found no peer at all (at most the
+ * re-announce period). */
 #define TL_SDHT_RETRY_MS (20u * 1000)
 /* Lookups started per pacing tick, and the tick. */
 #define TL_SDHT_STARTS_PER_TICK 4u
@@ -45,6 +49,8 @@ struct tl_sdht_opts {
 	const char *const *bootstrap;   /* "host:port"; replaces the built-in routers */
 	size_t nbootstrap;
 	const char *state_path;         /* ids and good nodes; NULL: not kept */
+	uint32_t announce_ms;           /* re-announce period, >= TL_SDHT_ANNOUNCE_MIN_MS;
+	                                   0: TL_SDHT_ANNOUNCE_MS */
 };
 
 /* Peers found for a watch: one address at a time (borrowed). */
@@ -90,10 +96,11 @@ void tl_sdht_watch_stats(const struct tl_sdht_watch *w, unsigned *lookups_out, u
 
 /*
  * Pure pacing rule: the delay before the next lookup of a watch after one
- * finished that found npeers peers; rnd is a uniform random number. The
- * announce period with +-jitter when peers were found, the retry period
- * with +-25% otherwise.
+ * finished that found npeers peers, with the re-announce period
+ * announce_ms; rnd is a uniform random number. announce_ms with +-jitter
+ * (TL_SDHT_JITTER_MS per TL_SDHT_ANNOUNCE_MS) when peers were found, the
+ * retry period (at most announce_ms) with +-25% otherwise.
  */
-uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t rnd);
+uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t announce_ms, uint32_t rnd);
 
 #endif
