@@ -8,10 +8,15 @@
  * Torrents register a watch: the watch looks the infohash up (and
  * announces our TCP port when it has one) as soon as it is added, again
  * every TL_SDHT_ANNOUNCE_MS with jitter, sooner while nothing was found.
- * Lookups are paced (at most TL_SDHT_STARTS_PER_TICK started per
- * TL_SDHT_TICK_MS tick) so that any number of torrents can be watched; a
- * new watch starts within the budget at once, not at the next tick. A lookup asked for before
- * the routing table has nodes waits inside libdht until it has some.
+ * Each family (IPv4, IPv6) has its own rounds: a lookup that is slow, or
+ * has no node to ask, in one family never holds up the other's
+ * re-announces. Lookups are paced (at most TL_SDHT_STARTS_PER_TICK
+ * started per TL_SDHT_TICK_MS tick) so that any number of torrents can be
+ * watched; a new watch starts within the budget at once, not at the next
+ * tick. A lookup asked for before the routing table has nodes waits
+ * inside libdht while a node may still come (bootstrap), else it ends at
+ * once (DHT_EV_NO_NODES: a host or bootstrap nodes without that family);
+ * that family then looks again once its table has a node.
  *
  * Owns the dht_ev adapter and the watches; a watch belongs to the caller
  * (tl_sdht_unwatch) but must not outlive the tl_sdht. Thread: the loop.
@@ -91,15 +96,17 @@ struct tl_sdht_watch *tl_sdht_watch(struct tl_sdht *d, const struct tl_infohash 
 void tl_sdht_unwatch(struct tl_sdht_watch *w);
 /* Look up again at once (a magnet fetch that is stuck). */
 void tl_sdht_watch_now(struct tl_sdht_watch *w);
-/* Lookups done by this watch, and peers they returned (repeats counted). */
+/* Lookups started by this watch (one per family a round), and peers they
+ * returned (repeats counted). */
 void tl_sdht_watch_stats(const struct tl_sdht_watch *w, unsigned *lookups_out, unsigned *peers_out);
 
 /*
- * Pure pacing rule: the delay before the next lookup of a watch after one
- * finished that found npeers peers, with the re-announce period
- * announce_ms; rnd is a uniform random number. announce_ms with +-jitter
- * (TL_SDHT_JITTER_MS per TL_SDHT_ANNOUNCE_MS) when peers were found, the
- * retry period (at most announce_ms) with +-25% otherwise.
+ * Pure pacing rule: the delay before the next lookup of a watch's family
+ * after one finished, when npeers peers were found (0: none, or no node
+ * to ask), with the re-announce period announce_ms; rnd is a uniform
+ * random number. announce_ms with +-jitter (TL_SDHT_JITTER_MS per
+ * TL_SDHT_ANNOUNCE_MS) when peers were found, the retry period (at most
+ * announce_ms) with +-25% otherwise.
  */
 uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t announce_ms, uint32_t rnd);
 
