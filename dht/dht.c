@@ -75,6 +75,10 @@
 #define PROOF_EVERY_MS 1000
 /* Internal (maintenance) lookups running at once per family. */
 #define MAX_INTERNAL_LOOKUPS 2u
+/* A lookup with no node to ask waits this long after the instance
+ * started, for bootstrap hosts still being resolved by the caller; past
+ * it, only while a query that may bring a node of its family is out. */
+#define BOOT_GRACE_MS 5000
 
 struct pending {
 	bool is_used;
@@ -151,6 +155,7 @@ struct dht {
 	size_t nrtt, rtt_next;
 
 	int64_t next_expire_ms;
+	int64_t boot_until_ms; /* end of the bootstrap grace (BOOT_GRACE_MS) */
 	uint8_t samples[KRPC_MAX_SAMPLES * 20]; /* BEP 51 sample */
 	size_t nsamples;
 	int64_t samples_ms; /* when drawn; 0 = never */
@@ -611,6 +616,49 @@ static void lk_announce(struct dht *d, struct lookup *lk, int64_t now_ms)
 	emit(d, &ev);
 }
 
+/* Whether a lookup with no node to ask should wait for its family's
+ * table: during the bootstrap grace, or while a query to that family is
+ * out (a bootstrap or saved node, a stranger being verified: an answer
+ * puts a node in the table), never past LK_MAX_MS. Otherwise nothing can
+ * come (a host without that family, IPv4-only bootstrap nodes). */
+static bool lk_may_get_nodes(const struct dht *d, const struct lookup *lk, int64_t now_ms)
+{
+	if (now_ms - lk->started_ms >= LK_MAX_MS)
+		return false;
+	if (now_ms < d->boot_until_ms)
+		return true;
+	for (size_t i = 0; i < d->npend; i++)
+		if (d->pend[i].is_used && d->pend[i].to.family == lk->af)
+			return true;
+	return false;
+}
+
+/* The lookup at idx is over: announce (or report that it had no node
+ * to ask), then tell its owner. Frees lk. */
+static void lk_finish(struct dht *d, size_t idx, struct lookup *lk, int64_t now_ms)
+{
+	if (lk->n == 0) {
+		logf_(d, DHT_LOG_DEBUG, "search %u ended: no IPv%c node to ask", (unsigned)lk->id,
+		    lk->af == AF_INET6 ? '6' : '4');
+		struct dht_event ev = { .type = DHT_EV_NO_NODES, .af = lk->af, .search_id = lk->id };
+		emit(d, &ev);
+	} else if (lk->is_get_peers && lk->announce_port) {
+		lk_announce(d, lk, now_ms);
+	}
+	lk_remove(d, idx);
+	if (lk->item)
+		item_done(d, lk, now_ms);
+	if (lk->scrape && lk->scrape->cb)
+		lk->scrape->cb(lk->scrape->ud, lk->id, &lk->target,
+		    bep33_bloom_count(lk->scrape->bfsd), bep33_bloom_count(lk->scrape->bfpe),
+		    lk->scrape->nodes);
+	if (lk->cb)
+		lk->cb(lk->ud, lk->id, &lk->target, lk->af, NULL, 0, true);
+	if (lk->sample_cb)
+		lk->sample_cb(lk->ud, lk->id, NULL, 0, 0, true);
+	lk_free(lk);
+}
+
 /* Send what the lookup wants sent; finish it when done. The callback
  * may start or cancel searches, so the lookup is looked up again by id
  * after anything that calls out. */
@@ -623,8 +671,11 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 	struct fam *f = fam_of(d, lk->af);
 	if (lk->n == 0) {
 		lk_seed(d, lk, now_ms);
-		if (lk->n == 0)
-			return; /* queued until the table has nodes */
+		if (lk->n == 0) {
+			if (!lk_may_get_nodes(d, lk, now_ms))
+				lk_finish(d, idx, lk, now_ms);
+			return; /* else queued until the table has nodes */
+		}
 		lk->started_ms = now_ms;
 	}
 	int64_t st = short_timeout(d);
@@ -642,22 +693,8 @@ static void lk_drive(struct dht *d, uint32_t search_id, int64_t now_ms)
 		if (rc != 0)
 			lookup_failed(lk, &c->addr);
 	}
-	if (!lookup_is_done(lk, now_ms) && !(is_capped && lk->inflight == 0))
-		return;
-	if (lk->is_get_peers && lk->announce_port)
-		lk_announce(d, lk, now_ms);
-	lk_remove(d, idx);
-	if (lk->item)
-		item_done(d, lk, now_ms);
-	if (lk->scrape && lk->scrape->cb)
-		lk->scrape->cb(lk->scrape->ud, lk->id, &lk->target,
-		    bep33_bloom_count(lk->scrape->bfsd), bep33_bloom_count(lk->scrape->bfpe),
-		    lk->scrape->nodes);
-	if (lk->cb)
-		lk->cb(lk->ud, lk->id, &lk->target, lk->af, NULL, 0, true);
-	if (lk->sample_cb)
-		lk->sample_cb(lk->ud, lk->id, NULL, 0, 0, true);
-	lk_free(lk);
+	if (lookup_is_done(lk, now_ms) || (is_capped && lk->inflight == 0))
+		lk_finish(d, idx, lk, now_ms);
 }
 
 static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_get_peers,
@@ -729,7 +766,11 @@ static int lk_begin(struct dht *d, const struct dht_id *target, int af, bool is_
 	d->lk[d->nlk++] = lk;
 	if (id_out)
 		*id_out = lk->id;
-	lk_drive(d, lk->id, now_ms);
+	/* One with no node to ask is left to dht_periodic, which may end it:
+	 * never a done callback before the caller has the id. */
+	lk_seed(d, lk, now_ms);
+	if (lk->n > 0)
+		lk_drive(d, lk->id, now_ms);
 out:
 	free(item);
 	free(scrape);
@@ -1247,6 +1288,14 @@ static int64_t next_wakeup(const struct dht *d, int64_t now_ms)
 	int64_t st = short_timeout(d);
 	for (size_t i = 0; i < d->nlk; i++) {
 		const struct lookup *lk = d->lk[i];
+		if (lk->n == 0) {
+			/* queued: the grace or its bound ends (lk_may_get_nodes) */
+			int64_t at = now_ms < d->boot_until_ms ? d->boot_until_ms :
+			    lk->started_ms + LK_MAX_MS;
+			if (at < next)
+				next = at;
+			continue;
+		}
 		int64_t lt = late_timeout(lk, st);
 		for (size_t k = 0; k < lk->n; k++) {
 			int64_t at = lk->c[k].state == LK_INFLIGHT ? lk->c[k].sent_ms + st :
@@ -1363,6 +1412,7 @@ struct dht *dht_new(const struct dht_config *cfg, int64_t now_ms, enum dht_err *
 		d->has_limiter = true;
 	}
 	d->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
+	d->boot_until_ms = now_ms + BOOT_GRACE_MS;
 	d->verify_ms = now_ms;
 	d->verify_tokens = VERIFY_BURST;
 	d->now_ms = now_ms;

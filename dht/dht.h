@@ -75,6 +75,9 @@ enum dht_event_type {
 	DHT_EV_READY,        /* the table for ev->af has enough good nodes */
 	DHT_EV_ANNOUNCED,    /* a search's announce_peer went to ev->count nodes
 	                        (ev->search_id; just before its done callback) */
+	DHT_EV_NO_NODES,     /* a search ended with no node to ask: the table of
+	                        ev->af stayed empty (ev->search_id; just before
+	                        its done callback; nothing was announced) */
 };
 
 /* Severity of a DHT_EV_LOG event. */
@@ -92,7 +95,7 @@ struct dht_event {
 	int af;                   /* AF_INET or AF_INET6, or 0 */
 	const struct sockaddr *addr; /* DHT_EV_EXTERNAL_IP: the new address (port 0) */
 	socklen_t addrlen;
-	uint32_t search_id;       /* DHT_EV_ANNOUNCED */
+	uint32_t search_id;       /* DHT_EV_ANNOUNCED, DHT_EV_NO_NODES */
 	size_t count;             /* DHT_EV_ANNOUNCED: nodes sent announce_peer */
 };
 
@@ -219,8 +222,11 @@ typedef void (*dht_peers_fn)(void *ud, uint32_t search_id, const struct dht_id *
  * AF_INET6). When announce_port is not 0, the 8 closest nodes that gave a
  * token are then sent announce_peer for that port (or with implied_port=1
  * when announce_port is DHT_IMPLIED_PORT), with seed=1 when is_seed. If the
- * table has no nodes yet, the search waits until it has some. cb may be
- * NULL (announce only). On success *search_id_out (may be NULL) is set.
+ * table has no nodes yet, the search waits for some while one may still
+ * come (the first 5 s of the instance, or a query to that family is out;
+ * at most 60 s), else it ends with DHT_EV_NO_NODES at a dht_periodic (not
+ * inside this call). cb may be NULL (announce only). On success
+ * *search_id_out (may be NULL) is set.
  * Returns DHT_OK, DHT_EINVAL, DHT_EFULL (too many searches) or DHT_ENOMEM.
  * A read-only node (BEP 43) announces too: the peers it names are reached
  * over TCP, and the storing nodes answer its queries as anyone's.

@@ -317,6 +317,7 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 			.bootstrap = opts->bootstrap,
 			.nbootstrap = opts->nbootstrap,
 			.state_path = opts->dht_state_path,
+			.announce_ms = opts->dht_announce_ms,
 		};
 		s->dht = tl_sdht_new(s->base, &d, why_out);
 		if (!s->dht && !opts->dht_port) {

@@ -36,6 +36,7 @@ struct tl_session_opts {
 	const char *const *bootstrap; /* "host:port"; replace the built-in routers */
 	size_t nbootstrap;
 	const char *dht_state_path;   /* NULL: DHT state not kept */
+	uint32_t dht_announce_ms;     /* re-announce period; 0: TL_SDHT_ANNOUNCE_MS */
 };
 
 /* A session, listening already. NULL with *why_out when it cannot bind. */

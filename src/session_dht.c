@@ -14,6 +14,16 @@
 #include "log.h"
 #include "mem.h"
 
+/* The rounds of one family of a watch. Each family keeps its own, so
+ * that a lookup that is slow or has no node in one family never holds up
+ * the other's re-announces. */
+struct watch_fam {
+	uint64_t next_ms;        /* loop time of the next lookup */
+	uint32_t search_id;      /* the running lookup (0: none) */
+	unsigned found;          /* peers of the running or the last round */
+	bool is_no_nodes;        /* the last lookup had no node to ask */
+};
+
 struct tl_sdht_watch {
 	struct tl_sdht *d;
 	struct tl_infohash ih;
@@ -21,9 +31,7 @@ struct tl_sdht_watch {
 	bool is_seed;
 	tl_sdht_peer_fn fn;
 	void *arg;
-	uint64_t next_ms;        /* loop time of the next lookup */
-	uint32_t search_id[2];   /* running lookups per family (0: none) */
-	unsigned found;          /* peers of the running round */
+	struct watch_fam fam[2]; /* IPv4, IPv6 */
 	unsigned lookups, peers; /* totals */
 	struct tl_sdht_watch *next;
 };
@@ -34,6 +42,7 @@ struct tl_sdht {
 	struct event *pace_ev;   /* the pacing tick: refills the start budget */
 	struct event *now_ev;    /* one-shot: start due lookups without waiting for the tick */
 	unsigned budget;         /* lookups that may still start in this tick */
+	uint32_t announce_ms;    /* the re-announce period */
 	struct tl_sdht_watch *watches;
 	int self_af;             /* the --bind address (0: none): our own announces */
 	uint8_t self_ip[16];
@@ -41,13 +50,15 @@ struct tl_sdht {
 
 static const int families[2] = { AF_INET, AF_INET6 };
 
-uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t rnd)
+uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t announce_ms, uint32_t rnd)
 {
 	if (npeers == 0) {
-		uint32_t span = TL_SDHT_RETRY_MS / 2;
-		return TL_SDHT_RETRY_MS - span / 2 + rnd % (span + 1);
+		uint32_t retry = announce_ms < TL_SDHT_RETRY_MS ? announce_ms : TL_SDHT_RETRY_MS;
+		uint32_t span = retry / 2;
+		return retry - span / 2 + rnd % (span + 1);
 	}
-	return TL_SDHT_ANNOUNCE_MS - TL_SDHT_JITTER_MS + rnd % (2 * TL_SDHT_JITTER_MS + 1);
+	uint32_t jitter = (uint32_t)((uint64_t)announce_ms * TL_SDHT_JITTER_MS / TL_SDHT_ANNOUNCE_MS);
+	return announce_ms - jitter + rnd % (2 * jitter + 1);
 }
 
 static uint64_t now_ms(void)
@@ -57,10 +68,23 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static struct watch_fam *fam_of_search(struct tl_sdht *d, uint32_t search_id)
+{
+	for (struct tl_sdht_watch *w = d->watches; w; w = w->next)
+		for (int i = 0; i < 2; i++)
+			if (w->fam[i].search_id == search_id)
+				return &w->fam[i];
+	return NULL;
+}
+
 static void log_hook(void *ud, const struct dht_event *e)
 {
-	(void)ud;
-	if (e->type == DHT_EV_LOG) {
+	struct tl_sdht *d = ud;
+	if (e->type == DHT_EV_NO_NODES) {
+		struct watch_fam *f = fam_of_search(d, e->search_id);
+		if (f)
+			f->is_no_nodes = true;
+	} else if (e->type == DHT_EV_LOG) {
 		if (e->level >= DHT_LOG_WARN)
 			tl_info("dht: %s", e->msg);
 		else
@@ -101,11 +125,6 @@ bool tl_sdht_config_bind(struct dht_ev_config *c, const char *bind)
 	return c->dht.allow_same_subnet;
 }
 
-static bool running(const struct tl_sdht_watch *w)
-{
-	return w->search_id[0] || w->search_id[1];
-}
-
 /* Our own announce, handed back: the bound address and our port. */
 static bool is_self(const struct tl_sdht_watch *w, int af, const uint8_t *c)
 {
@@ -141,52 +160,72 @@ static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash
 			memcpy(&a->sin6_port, c + 16, 2);
 			len = sizeof(*a);
 		}
-		w->found++;
+		w->fam[af == AF_INET6].found++;
 		w->peers++;
 		w->fn(w->arg, (struct sockaddr *)&ss, len);
 	}
 	if (!is_done)
 		return;
-	for (int i = 0; i < 2; i++)
-		if (w->search_id[i] == search_id)
-			w->search_id[i] = 0;
-	if (!running(w)) {
-		w->next_ms = now_ms() + tl_sdht_next_delay(w->found, randombytes_random());
-		tl_debug("dht: lookup done, %u peers", w->found);
-	}
+	struct watch_fam *f = &w->fam[af == AF_INET6];
+	if (f->search_id != search_id)
+		return;
+	f->search_id = 0;
+	/* Peers found in either family count: the other family's last round
+	 * may have found the swarm. A family with no node at all looks again
+	 * soon, but only once its table has nodes (start_due). */
+	unsigned found = w->fam[0].found + w->fam[1].found;
+	uint32_t delay = tl_sdht_next_delay(f->is_no_nodes ? 0 : found, w->d->announce_ms,
+	    randombytes_random());
+	f->next_ms = now_ms() + delay;
+	tl_debug("dht: IPv%c lookup done, %s%u peers, next in %u s", af == AF_INET6 ? '6' : '4',
+	    f->is_no_nodes ? "no node to ask, " : "", f->found, delay / 1000);
 }
 
-static void start_lookup(struct tl_sdht_watch *w)
+/* Start the lookup of family i of w. */
+static void start_lookup(struct tl_sdht_watch *w, int i)
 {
 	struct tl_sdht *d = w->d;
-	struct dht *dht = dht_ev_dht(d->ev);
-	w->found = 0;
+	struct watch_fam *f = &w->fam[i];
+	f->found = 0;
+	f->is_no_nodes = false;
 	w->lookups++;
 	/* A failed start (too many searches) is retried at the next round. */
-	w->next_ms = now_ms() + TL_SDHT_RETRY_MS;
-	for (int i = 0; i < 2; i++) {
-		if (!dht_ev_port(d->ev, families[i]))
-			continue;
-		uint32_t id = 0;
-		struct dht_id target;
-		memcpy(target.b, w->ih.b, sizeof(target.b));
-		int rc = dht_search(dht, &target, families[i], w->announce_port, w->is_seed,
-		    peers_cb, w, dht_ev_now(d->ev), &id);
-		if (rc == DHT_OK)
-			w->search_id[i] = id;
-		else
-			tl_debug("dht: lookup not started: %s", dht_strerror((enum dht_err)rc));
-	}
+	f->next_ms = now_ms() + tl_sdht_next_delay(0, d->announce_ms, randombytes_random());
+	uint32_t id = 0;
+	struct dht_id target;
+	memcpy(target.b, w->ih.b, sizeof(target.b));
+	int rc = dht_search(dht_ev_dht(d->ev), &target, families[i], w->announce_port, w->is_seed,
+	    peers_cb, w, dht_ev_now(d->ev), &id);
+	if (rc == DHT_OK)
+		f->search_id = id;
+	else
+		tl_debug("dht: lookup not started: %s", dht_strerror((enum dht_err)rc));
 	dht_ev_kick(d->ev);
 }
 
-/* Start the lookups that are due, as many as the tick's budget allows. */
+/* Start the lookups that are due, as many as the tick's budget allows.
+ * A family whose last lookup had no node to ask waits, outside the
+ * budget, until its table has one (an IPv6 socket on a host without
+ * IPv6 routes, IPv4-only bootstrap nodes). */
 static void start_due(struct tl_sdht *d)
 {
 	uint64_t now = now_ms();
+	struct dht_stats st;
+	bool has_st = false;
 	for (struct tl_sdht_watch *w = d->watches; w && d->budget > 0; w = w->next)
-		if (!running(w) && now >= w->next_ms) {
-			start_lookup(w);
+		for (int i = 0; i < 2 && d->budget > 0; i++) {
+			struct watch_fam *f = &w->fam[i];
+			if (!dht_ev_port(d->ev, families[i]) || f->search_id || now < f->next_ms)
+				continue;
+			if (f->is_no_nodes && !has_st) {
+				dht_get_stats(dht_ev_dht(d->ev), &st);
+				has_st = true;
+			}
+			if (f->is_no_nodes && st.nodes_good[i] + st.nodes_dubious[i] == 0) {
+				f->next_ms = now + tl_sdht_next_delay(0, d->announce_ms, randombytes_random());
+				continue;
+			}
+			start_lookup(w, i);
 			d->budget--;
 		}
 }
@@ -207,11 +246,13 @@ static void now_cb(evutil_socket_t fd, short what, void *arg)
 
 struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *o, const char **why_out)
 {
+	struct tl_sdht *d = tl_calloc(1, sizeof(*d));
 	struct dht_ev_config c;
 	memset(&c, 0, sizeof(c));
 	bool is_lo = tl_sdht_config_bind(&c, o->bind);
 	c.dht.sha1 = sha1_hook;
 	c.dht.event = log_hook;
+	c.dht.ud = d;
 	c.port = o->port;
 	c.bootstrap = o->bootstrap;
 	c.n_bootstrap = o->nbootstrap;
@@ -224,11 +265,12 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	if (!ev) {
 		*why_out = err == DHT_EINVAL ? "bad --bootstrap or --bind address for the DHT"
 		                             : "cannot open the DHT's UDP socket (--dht-port in use?)";
+		free(d);
 		return NULL;
 	}
-	struct tl_sdht *d = tl_calloc(1, sizeof(*d));
 	d->base = base;
 	d->ev = ev;
+	d->announce_ms = o->announce_ms ? o->announce_ms : TL_SDHT_ANNOUNCE_MS;
 	d->pace_ev = event_new(base, -1, EV_PERSIST, pace_cb, d);
 	d->now_ev = event_new(base, -1, 0, now_cb, d);
 	d->budget = TL_SDHT_STARTS_PER_TICK;
@@ -284,8 +326,7 @@ struct tl_sdht_watch *tl_sdht_watch(struct tl_sdht *d, const struct tl_infohash 
 	w->is_seed = is_seed;
 	w->fn = fn;
 	w->arg = arg;
-	w->next_ms = 0; /* due now */
-	w->next = d->watches;
+	w->next = d->watches; /* both families due now (next_ms 0) */
 	d->watches = w;
 	/* From the loop, not from here: the caller may not be ready for
 	 * peers yet (they can come from the very first reply). */
@@ -299,8 +340,8 @@ void tl_sdht_unwatch(struct tl_sdht_watch *w)
 		return;
 	struct tl_sdht *d = w->d;
 	for (int i = 0; i < 2; i++)
-		if (w->search_id[i])
-			dht_search_cancel(dht_ev_dht(d->ev), w->search_id[i]);
+		if (w->fam[i].search_id)
+			dht_search_cancel(dht_ev_dht(d->ev), w->fam[i].search_id);
 	for (struct tl_sdht_watch **pp = &d->watches; *pp; pp = &(*pp)->next)
 		if (*pp == w) {
 			*pp = w->next;
@@ -311,10 +352,10 @@ void tl_sdht_unwatch(struct tl_sdht_watch *w)
 
 void tl_sdht_watch_now(struct tl_sdht_watch *w)
 {
-	if (!running(w)) {
-		w->next_ms = 0;
-		event_active(w->d->now_ev, EV_TIMEOUT, 0);
-	}
+	for (int i = 0; i < 2; i++)
+		if (!w->fam[i].search_id)
+			w->fam[i].next_ms = 0;
+	event_active(w->d->now_ev, EV_TIMEOUT, 0);
 }
 
 void tl_sdht_watch_stats(const struct tl_sdht_watch *w, unsigned *lookups_out, unsigned *peers_out)

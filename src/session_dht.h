@@ -8,10 +8,15 @@
  * Torrents register a watch: the watch looks the infohash up (and
  * announces our TCP port when it has one) as soon as it is added, again
  * every TL_SDHT_ANNOUNCE_MS with jitter, sooner while nothing was found.
- * Lookups are paced (at most TL_SDHT_STARTS_PER_TICK started per
- * TL_SDHT_TICK_MS tick) so that any number of torrents can be watched; a
- * new watch starts within the budget at once, not at the next tick. A lookup asked for before
- * the routing table has nodes waits inside libdht until it has some.
+ * Each family (IPv4, IPv6) has its own rounds: a lookup that is slow, or
+ * has no node to ask, in one family never holds up the other's
+ * re-announces. Lookups are paced (at most TL_SDHT_STARTS_PER_TICK
+ * started per TL_SDHT_TICK_MS tick) so that any number of torrents can be
+ * watched; a new watch starts within the budget at once, not at the next
+ * tick. A lookup asked for before the routing table has nodes waits
+ * inside libdht while a node may still come (bootstrap), else it ends at
+ * once (DHT_EV_NO_NODES: a host or bootstrap nodes without that family);
+ * that family then looks again once its table has a node.
  *
  * Owns the dht_ev adapter and the watches; a watch belongs to the caller
  * (tl_sdht_unwatch) but must not outlive the tl_sdht. Thread: the loop.
@@ -30,10 +35,14 @@ struct event_base;
 struct tl_sdht;
 struct tl_sdht_watch;
 
-/* Re-announce period and its jitter (BEP 5 peers expire after ~30 min). */
+/* Re-announce period and its jitter (BEP 5 peers expire after ~30 min);
+ * a shorter period set for tests scales the jitter alike. */
 #define TL_SDHT_ANNOUNCE_MS (15u * 60 * 1000)
 #define TL_SDHT_JITTER_MS (2u * 60 * 1000)
-/* Retry period while a lookup found no peer at all. */
+/* The shortest re-announce period that may be set (tests). */
+#define TL_SDHT_ANNOUNCE_MIN_MS (5u * 1000)
+/* Retry period while a lookup found no peer at all (at most the
+ * re-announce period). */
 #define TL_SDHT_RETRY_MS (20u * 1000)
 /* Lookups started per pacing tick, and the tick. */
 #define TL_SDHT_STARTS_PER_TICK 4u
@@ -45,6 +54,8 @@ struct tl_sdht_opts {
 	const char *const *bootstrap;   /* "host:port"; replaces the built-in routers */
 	size_t nbootstrap;
 	const char *state_path;         /* ids and good nodes; NULL: not kept */
+	uint32_t announce_ms;           /* re-announce period, >= TL_SDHT_ANNOUNCE_MIN_MS;
+	                                   0: TL_SDHT_ANNOUNCE_MS */
 };
 
 /* Peers found for a watch: one address at a time (borrowed). */
@@ -85,15 +96,18 @@ struct tl_sdht_watch *tl_sdht_watch(struct tl_sdht *d, const struct tl_infohash 
 void tl_sdht_unwatch(struct tl_sdht_watch *w);
 /* Look up again at once (a magnet fetch that is stuck). */
 void tl_sdht_watch_now(struct tl_sdht_watch *w);
-/* Lookups done by this watch, and peers they returned (repeats counted). */
+/* Lookups started by this watch (one per family a round), and peers they
+ * returned (repeats counted). */
 void tl_sdht_watch_stats(const struct tl_sdht_watch *w, unsigned *lookups_out, unsigned *peers_out);
 
 /*
- * Pure pacing rule: the delay before the next lookup of a watch after one
- * finished that found npeers peers; rnd is a uniform random number. The
- * announce period with +-jitter when peers were found, the retry period
- * with +-25% otherwise.
+ * Pure pacing rule: the delay before the next lookup of a watch's family
+ * after one finished, when npeers peers were found (0: none, or no node
+ * to ask), with the re-announce period announce_ms; rnd is a uniform
+ * random number. announce_ms with +-jitter (TL_SDHT_JITTER_MS per
+ * TL_SDHT_ANNOUNCE_MS) when peers were found, the retry period (at most
+ * announce_ms) with +-25% otherwise.
  */
-uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t rnd);
+uint32_t tl_sdht_next_delay(unsigned npeers, uint32_t announce_ms, uint32_t rnd);
 
 #endif

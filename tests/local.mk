@@ -382,6 +382,10 @@ tests_bench_dht_load_SOURCES = tests/bench/dht_load.c
 tests_bench_dht_load_LDADD = $(SIM_LIBS)
 TESTS += tests/integration/dht_swarm.sh
 EXTRA_DIST += tests/integration/dht_swarm.sh
+# IPv4-only bootstrap nodes, a dual-stack client: re-announces go on (in a
+# network namespace of its own; skipped where one cannot be made)
+TESTS += tests/integration/dht_v4only.sh
+EXTRA_DIST += tests/integration/dht_v4only.sh
 TESTS += tests/interop/dht_libtorrent.sh
 EXTRA_DIST += tests/interop/dht_libtorrent.sh
 

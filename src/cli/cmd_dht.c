@@ -85,8 +85,8 @@ static void usage(FILE *f)
 	    "  --max-infohashes N   how many infohashes the node stores (default 10000)\n"
 	    "  --json               machine-readable output\n"
 	    "  -v, --verbose        log what the DHT does on stderr\n"
-	    "INFOHASH is 40 hex digits. Exit: 0 found/answered, 1 nothing before the\n"
-	    "timeout, 2 usage error.\n");
+	    "INFOHASH is 40 hex digits. Exit: 0 found/answered (announce: taken by the\n"
+	    "closest nodes of either family), 1 nothing before the timeout, 2 usage error.\n");
 }
 
 /* A positive number (seconds, or a count). */
@@ -389,10 +389,18 @@ out:
 
 /* ---- commands that run a node ---- */
 
+/* What the search of one family came to (get-peers, announce). */
+struct fam_result {
+	bool is_started, is_done;
+	bool is_no_nodes;        /* DHT_EV_NO_NODES: its table stayed empty */
+	size_t announced;        /* DHT_EV_ANNOUNCED: nodes sent announce_peer */
+};
+
 struct run {
 	const struct dht_opts *o;
 	struct event_base *base;
 	struct dht_ev *ev;
+	struct fam_result fam[2]; /* IPv4, IPv6 */
 	int searches_left;
 	size_t npeers;
 	bool is_start_failed; /* a search did not start: nothing to report */
@@ -407,8 +415,12 @@ struct run {
 
 static void log_hook(void *ud, const struct dht_event *e)
 {
-	const struct run *r = ud;
-	if (e->type == DHT_EV_LOG) {
+	struct run *r = ud;
+	if (e->type == DHT_EV_ANNOUNCED) {
+		r->fam[e->af == AF_INET6].announced = e->count;
+	} else if (e->type == DHT_EV_NO_NODES) {
+		r->fam[e->af == AF_INET6].is_no_nodes = true;
+	} else if (e->type == DHT_EV_LOG) {
 		if (e->level >= DHT_LOG_WARN)
 			tl_warn("%s", e->msg);
 		else if (r->o->is_verbose)
@@ -469,7 +481,10 @@ static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash
 	for (size_t i = 0; i < npeers; i++)
 		if (is_new_peer(r, peers + i * plen, plen))
 			print_peer(r, af, peers + i * plen);
-	if (is_done && --r->searches_left == 0)
+	if (!is_done)
+		return;
+	r->fam[af == AF_INET6].is_done = true;
+	if (--r->searches_left == 0)
 		event_base_loopbreak(r->base);
 }
 
@@ -597,6 +612,7 @@ static int start_searches(struct run *r)
 			fprintf(stderr, "trackless dht: search: %s\n", dht_strerror(rc));
 			return -1;
 		}
+		r->fam[i].is_started = true;
 		r->searches_left++;
 	}
 	dht_ev_kick(r->ev);
@@ -625,10 +641,50 @@ static void ready_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* What the search of one family came to, as a JSON string value: "off"
+ * (no socket of that family), "no_nodes" (its table stayed empty),
+ * "timeout" (cut off by --timeout), "announced" (to f->announced nodes),
+ * "no_token" (an announce no node took) or "done". */
+static const char *fam_state(const struct run *r, const struct fam_result *f)
+{
+	if (!f->is_started)
+		return "off";
+	if (f->is_no_nodes)
+		return "no_nodes";
+	if (!f->is_done)
+		return "timeout";
+	if (r->o->cmd != CMD_ANNOUNCE)
+		return "done";
+	return f->announced ? "announced" : "no_token";
+}
+
+/* The same for people: "IPv4: 3 nodes; IPv6: no node to ask". */
+static void fam_text(const struct run *r, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (int i = 0; i < 2 && n < cap; i++) {
+		const struct fam_result *f = &r->fam[i];
+		if (!f->is_started)
+			continue;
+		const char *st = fam_state(r, f);
+		char what[48];
+		if (strcmp(st, "announced") == 0)
+			snprintf(what, sizeof(what), "%zu node%s", f->announced, f->announced == 1 ? "" : "s");
+		else
+			snprintf(what, sizeof(what), "%s",
+			    strcmp(st, "no_nodes") == 0 ? "no node to ask" :
+			    strcmp(st, "timeout") == 0 ? "cut off by --timeout" :
+			    strcmp(st, "no_token") == 0 ? "no node gave a token" : "done");
+		int k = snprintf(out + n, cap - n, "%sIPv%c: %s", n ? "; " : "", i ? '6' : '4', what);
+		n = k < 0 ? cap : n + (size_t)k;
+	}
+}
+
 static int finish_search(struct run *r, double elapsed)
 {
 	const struct dht_opts *o = r->o;
-	char hex[41];
+	char hex[41], fams[128];
 	tl_hex(o->infohash.b, 20, hex);
 	if (r->is_start_failed) {
 		if (o->is_json)
@@ -636,18 +692,33 @@ static int finish_search(struct run *r, double elapsed)
 			       "\"error\":\"the search did not start\"}\n", hex);
 		return TL_EXIT_FAIL;
 	}
-	bool ok = o->cmd == CMD_ANNOUNCE ? !r->is_timed_out : r->npeers > 0;
+	/* An announce succeeded when one family's closest nodes took it: on
+	 * a host (or with bootstrap nodes) of one family the other has no
+	 * node to ask. */
+	bool ok = o->cmd == CMD_ANNOUNCE ? r->fam[0].announced + r->fam[1].announced > 0 :
+					   r->npeers > 0;
+	fam_text(r, fams, sizeof(fams));
 	if (o->is_json) {
 		printf("],\"infohash\":\"%s\",\"elapsed_ms\":%.0f,\"complete\":%s", hex, elapsed * 1000,
 		    r->is_timed_out ? "false" : "true");
 		if (o->cmd == CMD_ANNOUNCE)
 			printf(",\"announced_port\":%u", o->announce_port);
-		printf("}\n");
+		printf(",\"families\":{");
+		for (int i = 0; i < 2; i++) {
+			printf("%s\"ipv%c\":{\"state\":\"%s\"", i ? "," : "", i ? '6' : '4',
+			    fam_state(r, &r->fam[i]));
+			if (o->cmd == CMD_ANNOUNCE && r->fam[i].is_done && !r->fam[i].is_no_nodes)
+				printf(",\"nodes\":%zu", r->fam[i].announced);
+			printf("}");
+		}
+		printf("}}\n");
 	} else if (o->cmd == CMD_ANNOUNCE) {
 		if (ok)
-			printf("announced %s port %u in %.1f s\n", hex, o->announce_port, elapsed);
+			printf("announced %s port %u in %.1f s (%s)\n", hex, o->announce_port, elapsed, fams);
+		else if (r->is_timed_out)
+			printf("announce of %s did not complete within %.1f s (%s)\n", hex, o->timeout_s, fams);
 		else
-			printf("announce of %s did not complete within %.1f s\n", hex, o->timeout_s);
+			printf("announce of %s failed after %.1f s (%s)\n", hex, elapsed, fams);
 	} else if (r->npeers > 0) {
 		printf("found %zu peer(s) for %s in %.1f s%s\n", r->npeers, hex, elapsed,
 		    r->is_timed_out ? " (lookup cut off by --timeout)" : "");

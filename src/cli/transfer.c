@@ -821,6 +821,7 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 		.bootstrap = o->bootstrap,
 		.nbootstrap = o->nbootstrap,
 		.dht_state_path = dht_path,
+		.dht_announce_ms = o->dht_announce_ms,
 	};
 	int rc = TL_EXIT_FAIL;
 	p.s = tl_session_new(&so, &why);

@@ -35,6 +35,7 @@ struct tl_transfer_opts {
 	/* DHT */
 	bool is_no_dht;
 	uint16_t dht_port;
+	uint32_t dht_announce_ms; /* --dht-announce-interval; 0: the default */
 	const char **bootstrap; /* --bootstrap values (borrowed from argv) */
 	size_t nbootstrap;
 	/* trackers */
@@ -60,6 +61,7 @@ enum {
 	TL_OPT_NO_TRACKERS,
 	TL_OPT_TRACKER_CA,
 	TL_OPT_NO_DIRECT_IO,
+	TL_OPT_DHT_ANNOUNCE_INTERVAL,
 };
 
 #define TL_TRANSFER_LONGOPTS \
@@ -77,6 +79,7 @@ enum {
 	{ "bootstrap", required_argument, NULL, TL_OPT_BOOTSTRAP }, \
 	{ "no-dht", no_argument, NULL, TL_OPT_NO_DHT }, \
 	{ "dht-port", required_argument, NULL, TL_OPT_DHT_PORT }, \
+	{ "dht-announce-interval", required_argument, NULL, TL_OPT_DHT_ANNOUNCE_INTERVAL }, \
 	{ "tracker", required_argument, NULL, 't' }, \
 	{ "no-trackers", no_argument, NULL, TL_OPT_NO_TRACKERS }, \
 	{ "tracker-ca", required_argument, NULL, TL_OPT_TRACKER_CA }, \
@@ -88,6 +91,8 @@ enum {
 	"                         the last run with this state directory, else any)\n" \
 	"      --bootstrap H:P    DHT entry node (repeatable; replaces the built-in routers)\n" \
 	"      --dht-port PORT    DHT UDP port (default: the same number as --port)\n" \
+	"      --dht-announce-interval SEC  look up and announce again every SEC\n" \
+	"                         seconds (default 900; 5 at least; short ones for tests)\n" \
 	"      --no-dht           no DHT: peers only from trackers, --peer and incoming connections\n" \
 	"  -t, --tracker URL      announce to this tracker too (repeatable; http, https, udp)\n" \
 	"      --no-trackers      never contact a tracker (the torrent's or the magnet link's)\n" \

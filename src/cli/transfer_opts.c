@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mem.h"
 #include "metainfo.h"
+#include "session_dht.h"
 
 #define MAX_PEER_ARGS 256
 
@@ -81,6 +82,12 @@ int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o)
 		if (*end || v > 65535)
 			return -1;
 		o->dht_port = (uint16_t)v;
+		return 1;
+	case TL_OPT_DHT_ANNOUNCE_INTERVAL:
+		v = strtoul(arg, &end, 10);
+		if (*end || *arg == '\0' || v < TL_SDHT_ANNOUNCE_MIN_MS / 1000 || v > 24 * 3600)
+			return -1;
+		o->dht_announce_ms = (uint32_t)v * 1000;
 		return 1;
 	case 't':
 		if (o->ntrackers == MAX_PEER_ARGS)

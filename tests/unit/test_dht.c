@@ -1,10 +1,11 @@
 /* test_dht.c: whole instances in one process over a fake network (a
  * queue of datagrams and a fake clock): ping, table filling, announce
  * through one node and get_peers through another, queued searches,
- * read-only nodes, malformed and unexpected input, bad tokens, the
- * 1024-byte cap on every datagram, save/load, and BEP 44 items: a put
- * reported once its nodes answered, re-put hourly while the instance
- * runs, gone 2 hours after its owner stopped. */
+ * searches of a family whose table never gets a node, read-only nodes,
+ * malformed and unexpected input, bad tokens, the 1024-byte cap on every
+ * datagram, save/load, and BEP 44 items: a put reported once its nodes
+ * answered, re-put hourly while the instance runs, gone 2 hours after
+ * its owner stopped. */
 #include "cutest.h"
 
 #include <arpa/inet.h>
@@ -452,6 +453,86 @@ static void test_queued_search(void)
 	CU_ASSERT_EQUAL(dht_search_cancel(a->d, g.id), DHT_ENOTFOUND);
 	run(3000);
 	CU_ASSERT_EQUAL(g.done, 0);
+	reset();
+}
+
+/* DHT_EV_NO_NODES as seen by test_search_no_nodes. */
+static struct {
+	int events;
+	uint32_t sid;
+	int af;
+} no_nodes;
+
+static void on_no_nodes(void *ud, const struct dht_event *ev)
+{
+	(void)ud;
+	if (ev->type != DHT_EV_NO_NODES)
+		return;
+	no_nodes.events++;
+	no_nodes.sid = ev->search_id;
+	no_nodes.af = ev->af;
+}
+
+/* A family whose table never gets a node (IPv4-only bootstrap nodes):
+ * its searches end on their own with DHT_EV_NO_NODES, after the
+ * bootstrap grace or the last query that could have brought a node,
+ * and never hold up the other family's. */
+static void test_search_no_nodes(void)
+{
+	struct dht_config c = base_cfg();
+	c.family_mask = DHT_F_INET | DHT_F_INET6;
+	c.event = on_no_nodes;
+	memset(&no_nodes, 0, sizeof(no_nodes));
+	struct node *a = add(2, &c), *b = add(3, NULL); /* b serves IPv4 only */
+	link_to(a, b);
+	struct dht_id ih;
+	memset(ih.b, 0x77, 20);
+	struct found f4 = { .af = AF_INET }, f6 = { .af = AF_INET6 };
+	CU_ASSERT_EQUAL(dht_search(a->d, &ih, AF_INET, 7000, true, on_peers, &f4, now, &f4.id), DHT_OK);
+	CU_ASSERT_EQUAL(dht_search(a->d, &ih, AF_INET6, 7000, true, on_peers, &f6, now, &f6.id), DHT_OK);
+	run(3000);
+	CU_ASSERT_EQUAL(f4.done, 1);
+	CU_ASSERT_EQUAL(f6.done, 0); /* a bootstrap node may still be on its way */
+	struct dht_stats sb;
+	dht_get_stats(b->d, &sb);
+	CU_ASSERT_EQUAL(sb.peers, 1);
+	run(4000);
+	CU_ASSERT_EQUAL(f6.done, 1);
+	CU_ASSERT_EQUAL(no_nodes.events, 1);
+	CU_ASSERT_EQUAL(no_nodes.sid, f6.id);
+	CU_ASSERT_EQUAL(no_nodes.af, AF_INET6);
+	struct dht_stats sa;
+	dht_get_stats(a->d, &sa);
+	CU_ASSERT_EQUAL(sa.searches, 0);
+	CU_ASSERT_EQUAL(sa.announces_sent, 1);
+	/* Nothing to wait for: it ends at the next dht_periodic (never
+	 * inside dht_search, whose caller has no id yet). */
+	struct found g6 = { .af = AF_INET6 };
+	CU_ASSERT_EQUAL(dht_search(a->d, &ih, AF_INET6, 0, false, on_peers, &g6, now, &g6.id), DHT_OK);
+	CU_ASSERT_EQUAL(g6.done, 0);
+	run(20);
+	CU_ASSERT_EQUAL(g6.done, 1);
+	CU_ASSERT_EQUAL(no_nodes.events, 2);
+	CU_ASSERT_EQUAL(no_nodes.sid, g6.id);
+	/* An IPv6 node offered that never answers: the search waits for its
+	 * ping and the retry (each unanswered for 5 s), then ends. */
+	struct sockaddr_in6 dead = a->addr6;
+	dead.sin6_addr.s6_addr[15] = 99;
+	CU_ASSERT_EQUAL(dht_add_node(a->d, (struct sockaddr *)&dead, sizeof(dead), now), DHT_OK);
+	struct found h6 = { .af = AF_INET6 };
+	CU_ASSERT_EQUAL(dht_search(a->d, &ih, AF_INET6, 0, false, on_peers, &h6, now, &h6.id), DHT_OK);
+	run(6500);
+	CU_ASSERT_EQUAL(h6.done, 0);
+	run(1000);
+	CU_ASSERT_EQUAL(h6.done, 1);
+	CU_ASSERT_EQUAL(no_nodes.events, 3);
+	/* The IPv4 family is not affected: a search there runs as usual. */
+	struct found k4 = { .af = AF_INET };
+	CU_ASSERT_EQUAL(dht_search(a->d, &ih, AF_INET, 0, false, on_peers, &k4, now, &k4.id), DHT_OK);
+	run(1000);
+	CU_ASSERT_EQUAL(k4.done, 1);
+	CU_ASSERT_EQUAL(k4.values, 1);
+	CU_ASSERT_EQUAL(no_nodes.events, 3);
 	reset();
 }
 
@@ -1071,6 +1152,7 @@ int main(void)
 		TL_TEST(test_add_node_retry),
 		TL_TEST(test_pending_shrinks),
 		TL_TEST(test_queued_search),
+		TL_TEST(test_search_no_nodes),
 		TL_TEST(test_reentrant_callbacks),
 		TL_TEST(test_hostile_input),
 		TL_TEST(test_no_ping_reflector),

@@ -80,8 +80,8 @@ static void test_lookup_pacing(void)
 	uint32_t lo_found = UINT32_MAX, hi_found = 0, lo_none = UINT32_MAX, hi_none = 0;
 	for (int i = 0; i < 20000; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		uint32_t f = tl_sdht_next_delay(1 + (unsigned)(x % 50), (uint32_t)x);
-		uint32_t z = tl_sdht_next_delay(0, (uint32_t)(x >> 32));
+		uint32_t f = tl_sdht_next_delay(1 + (unsigned)(x % 50), TL_SDHT_ANNOUNCE_MS, (uint32_t)x);
+		uint32_t z = tl_sdht_next_delay(0, TL_SDHT_ANNOUNCE_MS, (uint32_t)(x >> 32));
 		lo_found = f < lo_found ? f : lo_found;
 		hi_found = f > hi_found ? f : hi_found;
 		lo_none = z < lo_none ? z : lo_none;
@@ -94,8 +94,16 @@ static void test_lookup_pacing(void)
 	CU_ASSERT_TRUE(lo_none >= TL_SDHT_RETRY_MS * 3 / 4);
 	CU_ASSERT_TRUE(hi_none <= TL_SDHT_RETRY_MS * 5 / 4);
 	CU_ASSERT_TRUE(hi_none < lo_found);
-	CU_ASSERT_EQUAL(tl_sdht_next_delay(1, 0), TL_SDHT_ANNOUNCE_MS - TL_SDHT_JITTER_MS);
-	CU_ASSERT_EQUAL(tl_sdht_next_delay(0, 0), TL_SDHT_RETRY_MS * 3 / 4);
+	CU_ASSERT_EQUAL(tl_sdht_next_delay(1, TL_SDHT_ANNOUNCE_MS, 0), TL_SDHT_ANNOUNCE_MS - TL_SDHT_JITTER_MS);
+	CU_ASSERT_EQUAL(tl_sdht_next_delay(0, TL_SDHT_ANNOUNCE_MS, 0), TL_SDHT_RETRY_MS * 3 / 4);
+	/* A short period (tests): the jitter scales with it, and the retry
+	 * after nothing found is never later than the period. */
+	uint32_t p = TL_SDHT_ANNOUNCE_MIN_MS, jit = p / 15 * 2;
+	for (uint32_t r = 0; r < 5000; r += 7) {
+		uint32_t f = tl_sdht_next_delay(3, p, r), z = tl_sdht_next_delay(0, p, r);
+		CU_ASSERT_TRUE(f >= p - jit && f <= p + jit);
+		CU_ASSERT_TRUE(z >= p * 3 / 4 && z <= p * 5 / 4);
+	}
 }
 
 int main(void)
