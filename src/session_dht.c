@@ -174,6 +174,11 @@ static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash
 	 * may have found the swarm. A family with no node at all looks again
 	 * soon, but only once its table has nodes (start_due). */
 	unsigned found = w->fam[0].found + w->fam[1].found;
+	/* A seed wants no peers, only its announce: no sooner retry for it
+	 * when the swarm is empty, or a seeder of many torrents would ask the
+	 * same nodes every TL_SDHT_RETRY_MS for each of them. */
+	if (found == 0 && w->is_seed)
+		found = 1;
 	uint32_t delay = tl_sdht_next_delay(f->is_no_nodes ? 0 : found, w->d->announce_ms,
 	    randombytes_random());
 	f->next_ms = now_ms() + delay;

@@ -24,7 +24,7 @@ done
 echo "created $n torrents in $((($(date +%s%N) - t0) / 1000000)) ms"
 
 # (1) one seeder, 200 torrents
-timeout --foreground 150 "$bin" seed --torrent-dir "$work/torrents" --data "$work/data" \
+timeout --foreground 240 "$bin" seed --torrent-dir "$work/torrents" --data "$work/data" \
 	--bind 127.0.0.3 --port 0 --bootstrap 127.0.0.2:$node_port --state-dir "$work/seed.state" \
 	--json >"$work/seed.out" 2>"$work/seed.err" &
 spid=$!
@@ -49,7 +49,7 @@ lpids=()
 for k in 7 99 200; do
 	m=$(magnet_of "$work/torrents/f$k.torrent")
 	[ -n "$m" ] || fail "no magnet link for f$k"
-	timeout 60 "$bin" get "$m" -o "$work/dl$k" --bind 127.0.0.$((10 + k % 50)) --port 0 \
+	timeout 100 "$bin" get "$m" -o "$work/dl$k" --bind 127.0.0.$((10 + k % 50)) --port 0 \
 		--bootstrap 127.0.0.2:$node_port --state-dir "$work/g$k" --no-seed --json \
 		>"$work/get$k.out" 2>"$work/get$k.err" &
 	lpids+=($!)
@@ -64,7 +64,7 @@ done
 
 # (2) three inputs in one get: a .torrent, a magnet link, a .torrent
 m=$(magnet_of "$work/torrents/f50.torrent")
-timeout 60 "$bin" get "$work/torrents/f3.torrent" "$m" "$work/torrents/f150.torrent" -o "$work/multi" \
+timeout 100 "$bin" get "$work/torrents/f3.torrent" "$m" "$work/torrents/f150.torrent" -o "$work/multi" \
 	--bind 127.0.0.4 --port 0 --bootstrap 127.0.0.2:$node_port --state-dir "$work/gm" --no-seed \
 	--json >"$work/multi.out" 2>"$work/multi.err"
 rc=$?
