@@ -28,7 +28,7 @@ src_libtrackless_a_SOURCES += src/diskio.c src/diskio.h
 src_libtrackless_a_SOURCES += src/resume.c src/resume.h
 src_libtrackless_a_SOURCES += src/peer.c src/peer.h src/listener.c src/listener.h
 src_libtrackless_a_SOURCES += src/torrent.c src/torrent.h src/torrent_int.h src/torrent_state.c
-src_libtrackless_a_SOURCES += src/session.c src/session.h
+src_libtrackless_a_SOURCES += src/session.c src/session.h src/statedir.c src/statedir.h
 # -- trackers
 src_libtrackless_a_SOURCES += \
 	src/tracker_msg.c src/tracker_msg.h \

@@ -38,6 +38,7 @@
 #include "session_dht.h"
 #include "session_tracker.h"
 #include "sockaddr.h"
+#include "statedir.h"
 #include "torrent.h"
 
 
@@ -486,20 +487,6 @@ static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 	}
 }
 
-static char *default_state_dir(void)
-{
-	const char *x = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	char buf[4096];
-	if (x && x[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/trackless", x);
-	else if (home && home[0])
-		snprintf(buf, sizeof(buf), "%s/.local/state/trackless", home);
-	else
-		return NULL;
-	return tl_strdup(buf);
-}
-
 /* ---- trackerless: the magnet phase and the DHT self-check ---- */
 
 static void fetch_status(struct run *r)
@@ -673,72 +660,6 @@ static void fetched(void *arg, struct tl_metainfo *mi_take, const struct sockadd
 		tl_torrent_add_peer(r->t, (const struct sockaddr *)&peers[i], lens[i]);
 }
 
-/* STATE/name, or NULL without a state directory. */
-static char *state_file(const char *state, const char *name)
-{
-	if (!state)
-		return NULL;
-	size_t n = strlen(state) + strlen(name) + 2;
-	char *p = tl_malloc(n);
-	snprintf(p, n, "%s/%s", state, name);
-	return p;
-}
-
-/*
- * Without --port the listen port is the one the last run with this state
- * directory used, so a restart keeps our address: peers, PEX and the DHT
- * nodes that stored it (and our own saved DHT identity) stay right. The
- * file holds the decimal port; anything else reads as "none".
- */
-static uint16_t saved_port(const char *state)
-{
-	char *path = state_file(state, "port");
-	uint16_t port = 0;
-	FILE *f = path ? fopen(path, "r") : NULL;
-	if (f) {
-		char buf[16] = { 0 }, *end;
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		unsigned long v = strtoul(buf, &end, 10);
-		if (n > 0 && buf[0] >= '0' && buf[0] <= '9' && (*end == '\0' || !strcmp(end, "\n")) &&
-		    v >= 1 && v <= 65535)
-			port = (uint16_t)v;
-	}
-	free(path);
-	return port;
-}
-
-static void save_port(const char *state, uint16_t port)
-{
-	if (!state || port == 0 || saved_port(state) == port)
-		return;
-	char *path = state_file(state, "port"), *tmp = state_file(state, "port.tmp");
-	FILE *f = fopen(tmp, "w");
-	bool ok = f && fprintf(f, "%u\n", port) > 0;
-	if (f)
-		ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		tl_warn("cannot save the listen port in %s", state);
-		remove(tmp);
-	}
-	free(path);
-	free(tmp);
-}
-
-/* mkdir -p for the state directory (its parents may not exist yet). */
-static void make_dirs(const char *path)
-{
-	char *p = tl_strdup(path);
-	for (char *q = p + 1; *q; q++)
-		if (*q == '/') {
-			*q = '\0';
-			mkdir(p, 0700);
-			*q = '/';
-		}
-	mkdir(p, 0700);
-	free(p);
-}
-
 /* Start input it of p: its trackers, then its torrent or its metadata
  * fetch; false when it could not start (said on stderr). */
 static bool run_start(struct proc *p, struct run *r, const struct tl_transfer_item *it)
@@ -805,11 +726,27 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 	struct proc p = { .o = o, .nruns = n };
 	const char *why = NULL;
 	tl_fdlimit_raise(); /* a descriptor per peer, file and state write */
-	p.state = o->state_dir ? tl_strdup(o->state_dir) : default_state_dir();
-	if (p.state)
-		make_dirs(p.state);
-	char *dht_path = state_file(p.state, "dht.state");
-	uint16_t last_port = o->is_port_given ? 0 : saved_port(p.state);
+	p.state = o->state_dir ? tl_strdup(o->state_dir) : tl_statedir_default();
+	int lock_fd = -1;
+	if (p.state) {
+		tl_statedir_make(p.state);
+		pid_t holder;
+		lock_fd = tl_statedir_lock(p.state, &holder, &why);
+		if (lock_fd < 0) {
+			if (holder)
+				fprintf(stderr, "trackless: the state directory %s is %s (PID %ld): several "
+				    "torrents can run in that one process (trackless get A B ..., trackless "
+				    "seed A B ...), or give this one its own --state-dir\n", p.state, why,
+				    (long)holder);
+			else
+				fprintf(stderr, "trackless: the state directory %s: %s\n", p.state, why);
+			items_free(items, n);
+			free(p.state);
+			return TL_EXIT_FAIL;
+		}
+	}
+	char *dht_path = tl_statedir_path(p.state, "dht.state");
+	uint16_t last_port = o->is_port_given ? 0 : tl_statedir_load_port(p.state);
 	struct tl_session_opts so = {
 		.bind = o->bind,
 		.port = o->port ? o->port : last_port,
@@ -835,10 +772,12 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 		fprintf(stderr, "trackless: %s\n", why);
 		items_free(items, n);
 		free(p.state);
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return TL_EXIT_FAIL;
 	}
 	if (!o->is_port_given)
-		save_port(p.state, tl_session_port(p.s));
+		tl_statedir_save_port(p.state, tl_session_port(p.s));
 	if (!o->is_quiet && !o->is_json)
 		fprintf(stderr, "trackless: listening on port %u\n", tl_session_port(p.s));
 	p.start_ms = tl_now_ms();
@@ -892,5 +831,7 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 	tl_session_free(p.s);
 	free(p.runs);
 	free(p.state);
+	if (lock_fd >= 0)
+		close(lock_fd); /* last: everything in the directory is written */
 	return rc;
 }
