@@ -50,7 +50,7 @@ trackless_SOURCES += src/cli/cmd_info.c
 trackless_SOURCES += src/cli/cmd_dht.c
 # -- cli: get/seed
 trackless_SOURCES += src/cli/cmd_get.c src/cli/cmd_seed.c src/cli/transfer.c \
-	src/cli/transfer_opts.c src/cli/transfer.h
+	src/cli/transfer_opts.c src/cli/transfer_status.c src/cli/transfer.h src/cli/transfer_int.h
 trackless_LDADD = $(TL_LIBS)
 # -- cli: trackers
 trackless_SOURCES += src/cli/cmd_tracker.c

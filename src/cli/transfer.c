@@ -26,6 +26,7 @@
 #include "bounds.h"
 #include "cli/fetch.h"
 #include "cli/transfer.h"
+#include "cli/transfer_int.h"
 #include "err.h"
 #include "fdlimit.h"
 #include "json.h"
@@ -42,70 +43,7 @@
 #include "torrent.h"
 
 
-struct run;
-
-/* The process: one session for every input. */
-struct proc {
-	const struct tl_transfer_opts *o;
-	struct tl_session *s;
-	struct event *status_ev, *sigint_ev, *sigterm_ev;
-	unsigned sigints;
-	bool printed_line;        /* a status line without its newline is on stderr */
-	uint64_t start_ms;
-	char *state;              /* state directory, or NULL */
-	struct run *runs;
-	size_t nruns, nfinished;  /* the loop ends once every run is finished */
-};
-
-/* One input: a torrent, or a magnet link until its metadata arrives. */
-struct run {
-	struct proc *p;
-	const struct tl_transfer_opts *o; /* p->o */
-	struct tl_session *s;             /* p->s */
-	const char *dir;
-	bool is_no_check;
-	struct tl_torrent *t;
-	bool is_done, is_stopping, had_error, is_finished;
-	uint64_t complete_ms;
-	/* trackerless: magnet fetch, DHT self-check */
-	struct tl_fetch *fetch;   /* while the metadata is being fetched */
-	const struct tl_magnet *mg;
-	struct tl_sdht_watch *self_check;
-	uint64_t self_check_ms;
-	bool is_findable;
-	/* trackers (session_tracker.h) */
-	struct tl_strk *strk;
-	struct tl_tracker *trk;
-	bool is_trk_started;      /* STARTED queued */
-	bool was_full_at_check;   /* nothing to download: never send COMPLETED */
-};
-
-static void human(double v, char *out, size_t n)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int i = 0;
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-}
-
 /* ---- trackers: announces next to the DHT, status of each tracker ---- */
-
-static void print_json_sources(struct run *r, struct tl_json *j, const struct tl_torrent_stats *st)
-{
-	static const char *const names[] = { "given", "dht", "pex", "tracker" };
-	tl_json_key(j, "sources");
-	tl_json_begin_object(j);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		tl_json_key(j, names[i]);
-		tl_json_int(j, st->peers_from[i]);
-	}
-	tl_json_end_object(j);
-	tl_json_key(j, "trackers");
-	tl_strk_json(j, r->trk, tl_tracker_now_ms());
-}
 
 /* Our own listening address as the tracker may hand it back to us. */
 static bool is_self(struct run *r, const struct sockaddr_storage *a)
@@ -237,113 +175,6 @@ static void finish(struct run *r)
 		finished(r);
 }
 
-/* The infohash of r in hex (41 bytes). */
-static void run_hex(const struct run *r, char *hex)
-{
-	tl_hex(r->t ? tl_torrent_infohash(r->t)->b : r->mg->infohash.b, 20, hex);
-}
-
-/* One JSON line on stdout, flushed so scripts see it at once. */
-static void print_json(struct tl_json *j)
-{
-	char *s = tl_json_take(j);
-	printf("%s\n", s);
-	fflush(stdout);
-	free(s);
-	tl_json_clear(j);
-}
-
-static void print_json_status(struct run *r, const char *event)
-{
-	struct tl_torrent_stats st;
-	tl_torrent_stats(r->t, &st);
-	struct tl_json j;
-	tl_json_init(&j);
-	tl_json_begin_object(&j);
-	char hex[41];
-	run_hex(r, hex);
-	tl_json_key(&j, "event");
-	tl_json_string(&j, event);
-	tl_json_key(&j, "infohash");
-	tl_json_string(&j, hex);
-	tl_json_key(&j, "have_bytes");
-	tl_json_int(&j, (int64_t)st.have_bytes);
-	tl_json_key(&j, "wanted_bytes");
-	tl_json_int(&j, (int64_t)st.wanted_bytes);
-	tl_json_key(&j, "pieces_have");
-	tl_json_int(&j, st.pieces_have);
-	tl_json_key(&j, "pieces_wanted");
-	tl_json_int(&j, st.pieces_wanted);
-	tl_json_key(&j, "downloaded");
-	tl_json_int(&j, (int64_t)st.downloaded);
-	tl_json_key(&j, "uploaded");
-	tl_json_int(&j, (int64_t)st.uploaded);
-	tl_json_key(&j, "down_rate");
-	tl_json_int(&j, (int64_t)st.down_rate);
-	tl_json_key(&j, "up_rate");
-	tl_json_int(&j, (int64_t)st.up_rate);
-	tl_json_key(&j, "peers");
-	tl_json_int(&j, st.npeers);
-	tl_json_key(&j, "hash_fails");
-	tl_json_int(&j, (int64_t)st.hash_fails);
-	tl_json_key(&j, "checking");
-	tl_json_bool(&j, st.is_checking);
-	tl_json_key(&j, "complete");
-	tl_json_bool(&j, st.is_complete);
-	if (r->is_no_check) {
-		tl_json_key(&j, "unverified_pieces");
-		tl_json_int(&j, st.unverified_pieces);
-		tl_json_key(&j, "damaged_pieces");
-		tl_json_int(&j, st.damaged_pieces);
-		if (st.damaged_pieces > 0) {
-			tl_json_key(&j, "damaged_piece");
-			tl_json_int(&j, st.last_damaged);
-			tl_json_key(&j, "damaged_file");
-			tl_json_string(&j, st.last_damaged_file ? st.last_damaged_file : "");
-		}
-	}
-	print_json_sources(r, &j, &st);
-	tl_json_end_object(&j);
-	print_json(&j);
-}
-
-static void print_status_line(struct run *r)
-{
-	struct tl_torrent_stats st;
-	tl_torrent_stats(r->t, &st);
-	char down[32], up[32], line[256];
-	human(st.down_rate, down, sizeof(down));
-	human(st.up_rate, up, sizeof(up));
-	if (st.is_checking) {
-		snprintf(line, sizeof(line), "checking %u/%u pieces", st.check_done, st.check_total);
-	} else {
-		double frac = st.wanted_bytes ? (double)st.have_bytes / (double)st.wanted_bytes : 1;
-		char bar[21];
-		int fill = (int)(frac * 20);
-		for (int i = 0; i < 20; i++)
-			bar[i] = i < fill ? '#' : '.';
-		bar[20] = '\0';
-		char eta[32] = "-";
-		if (!st.is_complete && st.down_rate > 1) {
-			uint64_t s = (uint64_t)((double)(st.wanted_bytes - st.have_bytes) / st.down_rate);
-			snprintf(eta, sizeof(eta), "%llu:%02llu:%02llu", (unsigned long long)(s / 3600),
-			    (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
-		}
-		char trk[96];
-		tl_strk_summary(r->trk, trk, sizeof(trk));
-		char nochk[48] = "";
-		if (st.damaged_pieces > 0)
-			snprintf(nochk, sizeof(nochk), "  DAMAGED %u", st.damaged_pieces);
-		else if (st.unverified_pieces > 0)
-			snprintf(nochk, sizeof(nochk), "  unverified %u", st.unverified_pieces);
-		snprintf(line, sizeof(line), "[%s] %5.1f%%  down %s/s  up %s/s  peers %u  ETA %s%s%s%s%s",
-		    bar, frac * 100, down, up, st.npeers, eta, st.is_complete ? "  seeding" : "", nochk,
-		    trk[0] ? "  " : "", trk);
-	}
-	fprintf(stderr, "\r%-78s", line);
-	r->p->printed_line = true;
-}
-
 static void stop(struct run *r)
 {
 	if (r->is_stopping || r->is_finished)
@@ -358,41 +189,7 @@ static void stop(struct run *r)
 	finish(r);
 }
 
-static void fetch_status(struct run *r);
 static void self_check_tick(struct run *r);
-
-/* Several inputs: one status line for all of them. */
-static void print_summary_line(struct proc *p)
-{
-	unsigned fetching = 0, checking = 0, downloading = 0, seeding = 0, failed = 0, npeers = 0;
-	double down = 0, up = 0;
-	for (size_t i = 0; i < p->nruns; i++) {
-		struct run *r = &p->runs[i];
-		if (!r->t) {
-			r->is_finished ? failed++ : fetching++;
-			continue;
-		}
-		struct tl_torrent_stats st;
-		tl_torrent_stats(r->t, &st);
-		if (st.is_checking)
-			checking++;
-		else if (st.is_complete)
-			seeding++;
-		else
-			downloading++;
-		down += st.down_rate;
-		up += st.up_rate;
-		npeers += st.npeers;
-	}
-	char d[32], u[32], line[256];
-	human(down, d, sizeof(d));
-	human(up, u, sizeof(u));
-	snprintf(line, sizeof(line), "%zu torrents: %u metadata, %u checking, %u downloading, "
-	    "%u complete%s  down %s/s  up %s/s  peers %u", p->nruns, fetching, checking,
-	    downloading, seeding, failed ? ", some failed" : "", d, u, npeers);
-	fprintf(stderr, "\r%-78s", line);
-	p->printed_line = true;
-}
 
 static void run_tick(struct run *r)
 {
@@ -400,15 +197,15 @@ static void run_tick(struct run *r)
 		return;
 	if (!r->t) {
 		if (r->fetch)
-			fetch_status(r);
+			tl_transfer_fetch_status(r);
 		return;
 	}
 	self_check_tick(r);
 	trk_progress(r);
 	if (r->o->is_json)
-		print_json_status(r, "status");
+		tl_transfer_print_status(r, "status");
 	else if (!r->o->is_quiet && isatty(STDERR_FILENO) && r->p->nruns == 1)
-		print_status_line(r);
+		tl_transfer_status_line(r);
 	if (!r->complete_ms || r->is_stopping)
 		return;
 	struct tl_torrent_stats st;
@@ -429,7 +226,7 @@ static void status_cb(evutil_socket_t fd, short what, void *arg)
 	for (size_t i = 0; i < p->nruns; i++)
 		run_tick(&p->runs[i]);
 	if (p->nruns > 1 && !p->o->is_json && !p->o->is_quiet && isatty(STDERR_FILENO))
-		print_summary_line(p);
+		tl_transfer_summary_line(p);
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -458,14 +255,14 @@ static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 	case TL_TEV_CHECKED:
 		trk_event(r, ev);
 		if (r->o->is_json)
-			print_json_status(r, "checked");
+			tl_transfer_print_status(r, "checked");
 		break;
 	case TL_TEV_COMPLETE:
 		r->is_done = true;
 		r->complete_ms = tl_now_ms();
 		trk_event(r, ev);
 		if (r->o->is_json)
-			print_json_status(r, "complete");
+			tl_transfer_print_status(r, "complete");
 		else if (!r->o->is_quiet)
 			fprintf(stderr, "trackless: %s: complete\n", tl_torrent_metainfo(r->t)->name);
 		if (r->o->is_no_seed)
@@ -473,7 +270,7 @@ static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 		break;
 	case TL_TEV_DAMAGED:
 		if (r->o->is_json)
-			print_json_status(r, "damaged");
+			tl_transfer_print_status(r, "damaged");
 		break;
 	case TL_TEV_ERROR:
 		r->had_error = true;
@@ -481,43 +278,13 @@ static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 		break;
 	case TL_TEV_STOPPED:
 		if (r->o->is_json)
-			print_json_status(r, "stopped");
+			tl_transfer_print_status(r, "stopped");
 		finish(r);
 		break;
 	}
 }
 
 /* ---- trackerless: the magnet phase and the DHT self-check ---- */
-
-static void fetch_status(struct run *r)
-{
-	char line[160];
-	tl_fetch_status(r->fetch, line, sizeof(line));
-	if (r->o->is_json) {
-		struct tl_json j;
-		const char *why = tl_fetch_stuck(r->fetch);
-		tl_json_init(&j);
-		tl_json_begin_object(&j);
-		char hex[41];
-		run_hex(r, hex);
-		tl_json_key(&j, "event");
-		tl_json_string(&j, "metadata");
-		tl_json_key(&j, "infohash");
-		tl_json_string(&j, hex);
-		tl_json_key(&j, "stuck");
-		if (why)
-			tl_json_string(&j, why);
-		else
-			tl_json_null(&j);
-		tl_json_key(&j, "trackers");
-		tl_strk_json(&j, r->trk, tl_tracker_now_ms());
-		tl_json_end_object(&j);
-		print_json(&j);
-	} else if (!r->o->is_quiet && isatty(STDERR_FILENO) && r->p->nruns == 1) {
-		fprintf(stderr, "\r%-78s", line);
-		r->p->printed_line = true;
-	}
-}
 
 static void self_check_peer(void *arg, const struct sockaddr *sa, socklen_t len)
 {
@@ -547,7 +314,7 @@ static void self_check_tick(struct run *r)
 	}
 	if (r->o->is_json) {
 		char hex[41];
-		run_hex(r, hex);
+		tl_transfer_run_hex(r, hex);
 		printf("{\"event\":\"self_check\",\"findable\":%s,\"infohash\":\"%s\"}\n",
 		    r->is_findable ? "true" : "false", hex);
 		fflush(stdout);
@@ -558,27 +325,6 @@ static void self_check_tick(struct run *r)
 	tl_sdht_unwatch(r->self_check);
 	r->self_check = NULL;
 	r->self_check_ms = UINT64_MAX;
-}
-
-static void print_started(struct run *r, const char *magnet)
-{
-	if (!r->o->is_json)
-		return;
-	struct tl_json j;
-	char hex[41];
-	tl_hex(tl_torrent_infohash(r->t)->b, 20, hex);
-	tl_json_init(&j);
-	tl_json_begin_object(&j);
-	tl_json_key(&j, "event");
-	tl_json_string(&j, "started");
-	tl_json_key(&j, "infohash");
-	tl_json_string(&j, hex);
-	tl_json_key(&j, "port");
-	tl_json_int(&j, tl_session_port(r->s));
-	tl_json_key(&j, "magnet");
-	tl_json_string(&j, magnet);
-	tl_json_end_object(&j);
-	print_json(&j);
 }
 
 /* Add the torrent of mi (taken); false when it could not start. A fetch
@@ -610,7 +356,7 @@ static bool start_torrent(struct run *r, struct tl_metainfo *mi_take, struct tl_
 		free(link);
 		return false;
 	}
-	print_started(r, link);
+	tl_transfer_print_started(r, link);
 	free(link);
 	if (from)
 		tl_fetch_handover(from, r->t);
@@ -642,7 +388,7 @@ static void fetched(void *arg, struct tl_metainfo *mi_take, const struct sockadd
 	double secs = (double)(tl_now_ms() - r->p->start_ms) / 1000;
 	if (r->o->is_json) {
 		char hex[41];
-		run_hex(r, hex);
+		tl_transfer_run_hex(r, hex);
 		printf("{\"event\":\"metadata\",\"infohash\":\"%s\",\"stuck\":null,\"received\":true,"
 		    "\"seconds\":%.3f}\n", hex, secs);
 		fflush(stdout);
