@@ -99,12 +99,14 @@ struct own_item {
 	int64_t next_ms;
 };
 
-/* A put sent to the closest nodes, waiting for their answers. Its queries
- * carry id, an id of its own (a get reply of the finished lookup arriving
- * late is not an answer to the put); the callback gets search_id. */
+/* A put, or an announce_peer (op NULL), sent to the closest nodes,
+ * waiting for their answers. Its queries carry id, an id of its own (a
+ * get reply of the finished lookup arriving late is not an answer to the
+ * put); the callback, or DHT_EV_ANNOUNCE_DONE, gets search_id. */
 struct put_wait {
 	uint32_t id;
 	uint32_t search_id;
+	int af;
 	struct bep44_op *op;
 	size_t outstanding;
 	struct dht_put_report rep;
@@ -439,6 +441,12 @@ static void put_answered(struct dht *d, uint32_t id, int64_t code)
 		return;
 	struct put_wait done = *w;
 	d->pw[idx] = d->pw[--d->npw]; /* removed before the callback, which may call in */
+	if (!done.op) {
+		struct dht_event ev = { .type = DHT_EV_ANNOUNCE_DONE, .af = done.af,
+			.search_id = done.search_id, .count = done.rep.stored };
+		emit(d, &ev);
+		return;
+	}
 	put_report(done.op, done.search_id, &done.rep);
 	free(done.op);
 }
@@ -601,6 +609,14 @@ static void lk_announce(struct dht *d, struct lookup *lk, int64_t now_ms)
 	const struct lk_cand *t[LK_K];
 	struct fam *f = fam_of(d, lk->af);
 	size_t n = lookup_announce_targets(lk, t), sent = 0;
+	/* Their answers are counted (DHT_EV_ANNOUNCE_DONE) when there is
+	 * room to wait for them. */
+	struct put_wait w = { .search_id = lk->id, .af = lk->af };
+	struct put_wait *grown = n ? realloc(d->pw, (d->npw + 1) * sizeof(*grown)) : NULL;
+	if (grown) {
+		d->pw = grown;
+		w.id = pw_new_id(d);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct krpc_query q = { .method = KRPC_ANNOUNCE_PEER, .id = &f->id,
 			.target = &lk->target, .token = t[i]->token, .token_len = t[i]->token_len,
@@ -608,9 +624,13 @@ static void lk_announce(struct dht *d, struct lookup *lk, int64_t now_ms)
 			.implied_port = lk->announce_port == DHT_IMPLIED_PORT };
 		if (q.implied_port)
 			q.port = 0;
-		sent += send_query(d, &t[i]->addr, &t[i]->id, &q, 0, now_ms) == 0;
+		sent += send_query(d, &t[i]->addr, &t[i]->id, &q, w.id, now_ms) == 0;
 	}
 	d->st.announces_sent += sent;
+	if (w.id && sent) {
+		w.rep.sent = w.outstanding = sent;
+		d->pw[d->npw++] = w;
+	}
 	struct dht_event ev = { .type = DHT_EV_ANNOUNCED, .af = lk->af, .search_id = lk->id,
 		.count = sent };
 	emit(d, &ev);

@@ -78,6 +78,10 @@ enum dht_event_type {
 	DHT_EV_NO_NODES,     /* a search ended with no node to ask: the table of
 	                        ev->af stayed empty (ev->search_id; just before
 	                        its done callback; nothing was announced) */
+	DHT_EV_ANNOUNCE_DONE, /* every node a search's announce_peer went to
+	                        answered or timed out: ev->count of them stored
+	                        it (ev->search_id, ev->af; after its done
+	                        callback, not at all after dht_search_cancel) */
 };
 
 /* Severity of a DHT_EV_LOG event. */
@@ -95,8 +99,9 @@ struct dht_event {
 	int af;                   /* AF_INET or AF_INET6, or 0 */
 	const struct sockaddr *addr; /* DHT_EV_EXTERNAL_IP: the new address (port 0) */
 	socklen_t addrlen;
-	uint32_t search_id;       /* DHT_EV_ANNOUNCED, DHT_EV_NO_NODES */
-	size_t count;             /* DHT_EV_ANNOUNCED: nodes sent announce_peer */
+	uint32_t search_id;       /* DHT_EV_ANNOUNCED, DHT_EV_NO_NODES, DHT_EV_ANNOUNCE_DONE */
+	size_t count;             /* DHT_EV_ANNOUNCED: nodes sent announce_peer;
+	                             DHT_EV_ANNOUNCE_DONE: nodes that stored it */
 };
 
 /*

@@ -122,18 +122,35 @@ static size_t hash_slot(const struct tl_session *s, const struct tl_infohash *ih
 	return h & (s->hash_cap - 1);
 }
 
-/* The torrent of ih, or NULL. */
-static struct tl_torrent *find_torrent(const struct tl_session *s, const struct tl_infohash *ih)
+/* The index in s->torrents of the torrent of ih, or SIZE_MAX. */
+static size_t find_index(const struct tl_session *s, const struct tl_infohash *ih)
 {
 	if (!s->hash_cap)
-		return NULL;
+		return SIZE_MAX;
 	for (size_t i = hash_slot(s, ih);; i = (i + 1) & (s->hash_cap - 1)) {
 		uint32_t k = s->by_hash[i];
 		if (k == 0)
-			return NULL;
+			return SIZE_MAX;
 		if (memcmp(tl_torrent_infohash(s->torrents[k - 1])->b, ih->b, 20) == 0)
-			return s->torrents[k - 1];
+			return k - 1;
 	}
+}
+
+/* The torrent of ih, or NULL. */
+static struct tl_torrent *find_torrent(const struct tl_session *s, const struct tl_infohash *ih)
+{
+	size_t i = find_index(s, ih);
+	return i == SIZE_MAX ? NULL : s->torrents[i];
+}
+
+bool tl_session_dht_stats(const struct tl_session *s, const struct tl_torrent *t,
+    struct tl_sdht_watch_stat *out)
+{
+	size_t i = find_index(s, tl_torrent_infohash(t));
+	if (i == SIZE_MAX || !s->watches[i])
+		return false;
+	tl_sdht_watch_stats(s->watches[i], out);
+	return true;
 }
 
 static void hash_insert(struct tl_session *s, size_t index)

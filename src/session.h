@@ -66,6 +66,11 @@ void tl_session_unhook_incoming(struct tl_session *s, void *arg);
 
 /* The session's DHT, or NULL when it runs without one. */
 struct tl_sdht *tl_session_dht(struct tl_session *s);
+/* What the DHT lookups and announces of t did; false when t has none (no
+ * DHT, a private torrent). */
+struct tl_sdht_watch_stat;
+bool tl_session_dht_stats(const struct tl_session *s, const struct tl_torrent *t,
+    struct tl_sdht_watch_stat *out);
 /* What the session lends torrents (and the magnet fetcher): base, disk,
  * close queue, peer id, bind address, ports. Valid for the session's life. */
 void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out);

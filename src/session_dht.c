@@ -22,6 +22,11 @@ struct watch_fam {
 	uint32_t search_id;      /* the running lookup (0: none) */
 	unsigned found;          /* peers of the running or the last round */
 	bool is_no_nodes;        /* the last lookup had no node to ask */
+	uint32_t last_search_id; /* the running or last lookup */
+	/* the last announce whose answers are all in (DHT_EV_ANNOUNCE_DONE) */
+	bool has_announce;
+	unsigned stored;         /* nodes that stored it */
+	uint64_t announce_ms;    /* when */
 };
 
 struct tl_sdht_watch {
@@ -77,10 +82,27 @@ static struct watch_fam *fam_of_search(struct tl_sdht *d, uint32_t search_id)
 	return NULL;
 }
 
+/* The family whose last lookup was search_id. */
+static struct watch_fam *fam_of_last(struct tl_sdht *d, uint32_t search_id)
+{
+	for (struct tl_sdht_watch *w = d->watches; w; w = w->next)
+		for (int i = 0; i < 2; i++)
+			if (w->fam[i].last_search_id == search_id)
+				return &w->fam[i];
+	return NULL;
+}
+
 static void log_hook(void *ud, const struct dht_event *e)
 {
 	struct tl_sdht *d = ud;
-	if (e->type == DHT_EV_NO_NODES) {
+	if (e->type == DHT_EV_ANNOUNCE_DONE) {
+		struct watch_fam *f = fam_of_last(d, e->search_id);
+		if (f) {
+			f->has_announce = true;
+			f->stored = (unsigned)e->count;
+			f->announce_ms = now_ms();
+		}
+	} else if (e->type == DHT_EV_NO_NODES) {
 		struct watch_fam *f = fam_of_search(d, e->search_id);
 		if (f)
 			f->is_no_nodes = true;
@@ -202,7 +224,7 @@ static void start_lookup(struct tl_sdht_watch *w, int i)
 	int rc = dht_search(dht_ev_dht(d->ev), &target, families[i], w->announce_port, w->is_seed,
 	    peers_cb, w, dht_ev_now(d->ev), &id);
 	if (rc == DHT_OK)
-		f->search_id = id;
+		f->search_id = f->last_search_id = id;
 	else
 		tl_debug("dht: lookup not started: %s", dht_strerror((enum dht_err)rc));
 	dht_ev_kick(d->ev);
@@ -363,8 +385,15 @@ void tl_sdht_watch_now(struct tl_sdht_watch *w)
 	event_active(w->d->now_ev, EV_TIMEOUT, 0);
 }
 
-void tl_sdht_watch_stats(const struct tl_sdht_watch *w, unsigned *lookups_out, unsigned *peers_out)
+void tl_sdht_watch_stats(const struct tl_sdht_watch *w, struct tl_sdht_watch_stat *out)
 {
-	*lookups_out = w->lookups;
-	*peers_out = w->peers;
+	memset(out, 0, sizeof(*out));
+	out->lookups = w->lookups;
+	out->peers = w->peers;
+	for (int i = 0; i < 2; i++) {
+		out->fam[i].has_announce = w->fam[i].has_announce;
+		out->fam[i].stored = w->fam[i].stored;
+		out->fam[i].announce_ms = w->fam[i].announce_ms;
+		out->fam[i].is_no_nodes = w->fam[i].is_no_nodes;
+	}
 }

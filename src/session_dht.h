@@ -100,9 +100,20 @@ struct tl_sdht_watch *tl_sdht_watch(struct tl_sdht *d, const struct tl_infohash 
 void tl_sdht_unwatch(struct tl_sdht_watch *w);
 /* Look up again at once (a magnet fetch that is stuck). */
 void tl_sdht_watch_now(struct tl_sdht_watch *w);
-/* Lookups started by this watch (one per family a round), and peers they
- * returned (repeats counted). */
-void tl_sdht_watch_stats(const struct tl_sdht_watch *w, unsigned *lookups_out, unsigned *peers_out);
+/* What a watch did: lookups started (one per family a round), peers they
+ * returned (repeats counted), and per family (IPv4, IPv6) the last
+ * announce whose answers are all in: how many of the closest nodes stored
+ * it, and when (tl_now_ms clock). */
+struct tl_sdht_watch_stat {
+	unsigned lookups, peers;
+	struct {
+		bool has_announce;
+		unsigned stored;
+		uint64_t announce_ms;
+		bool is_no_nodes;    /* the last lookup had no node to ask */
+	} fam[2];
+};
+void tl_sdht_watch_stats(const struct tl_sdht_watch *w, struct tl_sdht_watch_stat *out);
 
 /*
  * Pure pacing rule: the delay before the next lookup of a watch's family

@@ -14,6 +14,7 @@
 #include "magnet.h"
 #include "peer.h"
 #include "session.h"
+#include "session_dht.h"
 #include "session_tracker.h"
 #include "torrent.h"
 
@@ -40,6 +41,38 @@ static void print_json_sources(struct run *r, struct tl_json *j, const struct tl
 	tl_json_end_object(j);
 	tl_json_key(j, "trackers");
 	tl_strk_json(j, r->trk, tl_tracker_now_ms());
+}
+
+/*
+ * "dht": {"lookups": N, "ipv4": {"stored": K, "age": S} | null, "ipv6": ...}:
+ * per family, how many of the closest nodes stored our last announce whose
+ * answers are all in, and how many seconds ago (null: none yet).
+ */
+static void print_json_dht(struct run *r, struct tl_json *j)
+{
+	struct tl_sdht_watch_stat ws;
+	if (!tl_session_dht_stats(r->s, r->t, &ws))
+		return;
+	static const char *const fams[2] = { "ipv4", "ipv6" };
+	uint64_t now = tl_now_ms();
+	tl_json_key(j, "dht");
+	tl_json_begin_object(j);
+	tl_json_key(j, "lookups");
+	tl_json_int(j, ws.lookups);
+	for (int i = 0; i < 2; i++) {
+		tl_json_key(j, fams[i]);
+		if (!ws.fam[i].has_announce) {
+			tl_json_null(j);
+			continue;
+		}
+		tl_json_begin_object(j);
+		tl_json_key(j, "stored");
+		tl_json_int(j, ws.fam[i].stored);
+		tl_json_key(j, "age");
+		tl_json_int(j, (int64_t)((now - ws.fam[i].announce_ms) / 1000));
+		tl_json_end_object(j);
+	}
+	tl_json_end_object(j);
 }
 
 void tl_transfer_run_hex(const struct run *r, char *hex)
@@ -107,6 +140,7 @@ void tl_transfer_print_status(struct run *r, const char *event)
 		}
 	}
 	print_json_sources(r, &j, &st);
+	print_json_dht(r, &j);
 	tl_json_end_object(&j);
 	print_json(&j);
 }

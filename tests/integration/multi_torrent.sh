@@ -6,7 +6,8 @@
 # a .torrent, a magnet link and another .torrent and exits 0 once all
 # three are complete. (3) Exit status of a multi-input get: 1 when one
 # input did not complete (stopped by SIGINT), 2 for an infohash given
-# twice.
+# twice. (4) Each of the 200 reports in its status that the node stored its
+# announce.
 set -uo pipefail
 . "${top_srcdir:-.}/tests/integration/magnet_lib.sh"
 n=200
@@ -24,6 +25,7 @@ done
 echo "created $n torrents in $((($(date +%s%N) - t0) / 1000000)) ms"
 
 # (1) one seeder, 200 torrents
+seed_t0=$(date +%s)
 timeout --foreground 240 "$bin" seed --torrent-dir "$work/torrents" --data "$work/data" \
 	--bind 127.0.0.3 --port 0 --bootstrap 127.0.0.2:$node_port --state-dir "$work/seed.state" \
 	--json >"$work/seed.out" 2>"$work/seed.err" &
@@ -97,5 +99,14 @@ rc=$?
 rc=$?
 [ $rc -eq 2 ] || fail "an infohash given twice exited $rc, not 2"
 grep -q "given twice" "$work/twice.err" || fail "no 'given twice' message: $(cat "$work/twice.err")"
+# (4) every torrent's announce was stored by the node (status "dht")
+for ((i = 0; i < 120; i++)); do
+	ok=$(grep '"ipv4":{"stored":[1-9]' "$work/seed.out" |
+		sed -n 's/.*"infohash":"\([0-9a-f]*\)".*/\1/p' | sort -u | wc -l)
+	[ "$ok" -ge $n ] && break
+	sleep 1
+done
+echo "torrents whose announce the node stored: $ok of $n, $(($(date +%s) - seed_t0)) s after the seeder started"
+[ "$ok" -ge $n ] || fail "only $ok of $n torrents report an announce the node stored"
 [ $fails -eq 0 ] && echo PASS
 exit $((fails > 0))

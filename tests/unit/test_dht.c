@@ -214,20 +214,34 @@ static void test_ping_and_tables(void)
 	reset();
 }
 
-/* DHT_EV_ANNOUNCED as seen by test_announce_and_find. */
+/* DHT_EV_ANNOUNCED and DHT_EV_ANNOUNCE_DONE as seen by
+ * test_announce_and_find. */
 static struct {
 	int events;
 	uint32_t sid;
 	size_t count;
 	const struct found *f; /* the search's state, to check the order */
 	int done_before;
+	int acks;              /* DHT_EV_ANNOUNCE_DONE */
+	uint32_t ack_sid;
+	size_t stored;
+	struct node **down_at_announce; /* set these down as the announces leave */
+	int ndown;
 } announced;
 
 static void on_announced(void *ud, const struct dht_event *ev)
 {
 	(void)ud;
+	if (ev->type == DHT_EV_ANNOUNCE_DONE) {
+		announced.acks++;
+		announced.ack_sid = ev->search_id;
+		announced.stored = ev->count;
+		return;
+	}
 	if (ev->type != DHT_EV_ANNOUNCED)
 		return;
+	for (int i = 0; i < announced.ndown; i++)
+		announced.down_at_announce[i]->is_down = true;
 	announced.events++;
 	announced.sid = ev->search_id;
 	announced.count = ev->count;
@@ -276,6 +290,10 @@ static void test_announce_and_find(void)
 	CU_ASSERT_EQUAL(announced.done_before, 0);
 	CU_ASSERT_EQUAL(s3.announces_sent, 8);
 	CU_ASSERT_EQUAL(stored, 8);
+	/* ... and, once their answers are in, how many stored it. */
+	CU_ASSERT_EQUAL(announced.acks, 1);
+	CU_ASSERT_EQUAL(announced.ack_sid, fa.id);
+	CU_ASSERT_EQUAL(announced.stored, 8);
 	announced.f = NULL;
 	CU_ASSERT_EQUAL(dht_search(n[9]->d, &ih, AF_INET, 0, false, on_peers, &fb, now, &fb.id), DHT_OK);
 	run(3000);
@@ -287,6 +305,26 @@ static void test_announce_and_find(void)
 	CU_ASSERT_EQUAL(dht_find_node(n[5]->d, &ih, AF_INET, on_peers, &ff, now, &ff.id), DHT_OK);
 	run(3000);
 	CU_ASSERT_EQUAL(ff.done, 1);
+	/* An announce of which four of the 11 other nodes never see the
+	 * announce_peer (down as it leaves): at least one of them was among
+	 * the 8 it went to, and the count says so once they timed out. */
+	struct dht_id ih2;
+	memset(ih2.b, 0x33, 20);
+	struct found fd = { 0 };
+	struct node *down[4] = { n[0], n[5], n[8], n[11] };
+	announced.acks = 0;
+	announced.down_at_announce = down;
+	announced.ndown = 4;
+	CU_ASSERT_EQUAL(dht_search(n[3]->d, &ih2, AF_INET, 7001, false, on_peers, &fd, now, &fd.id),
+	    DHT_OK);
+	run(15000);
+	announced.ndown = 0;
+	CU_ASSERT_EQUAL(fd.done, 1);
+	CU_ASSERT_EQUAL(announced.acks, 1);
+	CU_ASSERT_EQUAL(announced.ack_sid, fd.id);
+	CU_ASSERT_TRUE(announced.stored >= 4 && announced.stored < 8);
+	for (int i = 0; i < 12; i++)
+		n[i]->is_down = false;
 	/* With a node down, a lookup still ends (hard timeout). */
 	n[0]->is_down = true;
 	struct found fc = { 0 };
