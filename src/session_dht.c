@@ -73,21 +73,13 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static struct watch_fam *fam_of_search(struct tl_sdht *d, uint32_t search_id)
+/* The family whose running lookup (or, with is_last, whose last lookup)
+ * is search_id. */
+static struct watch_fam *fam_of_search(struct tl_sdht *d, uint32_t search_id, bool is_last)
 {
 	for (struct tl_sdht_watch *w = d->watches; w; w = w->next)
 		for (int i = 0; i < 2; i++)
-			if (w->fam[i].search_id == search_id)
-				return &w->fam[i];
-	return NULL;
-}
-
-/* The family whose last lookup was search_id. */
-static struct watch_fam *fam_of_last(struct tl_sdht *d, uint32_t search_id)
-{
-	for (struct tl_sdht_watch *w = d->watches; w; w = w->next)
-		for (int i = 0; i < 2; i++)
-			if (w->fam[i].last_search_id == search_id)
+			if ((is_last ? w->fam[i].last_search_id : w->fam[i].search_id) == search_id)
 				return &w->fam[i];
 	return NULL;
 }
@@ -96,14 +88,14 @@ static void log_hook(void *ud, const struct dht_event *e)
 {
 	struct tl_sdht *d = ud;
 	if (e->type == DHT_EV_ANNOUNCE_DONE) {
-		struct watch_fam *f = fam_of_last(d, e->search_id);
+		struct watch_fam *f = fam_of_search(d, e->search_id, true);
 		if (f) {
 			f->has_announce = true;
 			f->stored = (unsigned)e->count;
 			f->announce_ms = now_ms();
 		}
 	} else if (e->type == DHT_EV_NO_NODES) {
-		struct watch_fam *f = fam_of_search(d, e->search_id);
+		struct watch_fam *f = fam_of_search(d, e->search_id, false);
 		if (f)
 			f->is_no_nodes = true;
 	} else if (e->type == DHT_EV_LOG) {
