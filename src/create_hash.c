@@ -3,17 +3,27 @@
  * each piece of the concatenated payload), computed on a pool of threads.
  *
  * Each worker claims the next run of whole pieces from an atomic counter
- * and hashes each piece's byte range (across file boundaries) straight from
- * the page cache through a sliding mmap window (mapview.h): no copy into a
- * buffer. A file that is shorter than when it was scanned, or is truncated
- * while it is hashed (SIGBUS, caught by the guard), is an error, never a
- * crash. A worker keeps one file open at a time: runs are claimed in order,
- * so it mostly reads on in the file it already has.
+ * and streams the run's bytes (across file boundaries) through its own
+ * READ_BYTES buffer: pread fills it, SHA-1 reads it while it is still in
+ * the core's cache, one hash context per worker is restarted at each
+ * piece boundary. Nothing is allocated per piece. A worker keeps one file
+ * open at a time: runs are claimed in order, so it mostly reads on in the
+ * file it already has, and the kernel's readahead follows it.
+ *
+ * Why pread and not mmap: SHA-1 reading the page cache in place through a
+ * mapping saves the copy, a few percent of the CPU on the host where that
+ * was first measured, but on a 2-core VM it doubled the user time, whether
+ * the mapping was populated in advance or not, through 16 MiB windows or
+ * of the whole file (doc/BENCHMARKS.md). The copy into a buffer that stays
+ * in the core's cache costs about the same everywhere, so its worst case
+ * is the better one. And a file truncated while it is read needs no SIGBUS
+ * handler: pread returns short and the file is reported as shrunk.
  *
  * Threads: tl_create_hash runs on the caller's thread, starts the workers,
  * reports progress from the caller's thread and joins them before
- * returning. Workers share only the job struct (atomics, and the mutex for
- * the first error and the count of running workers).
+ * returning. Workers share only the job struct (atomics, each written one
+ * on its own cache line, and the mutex for the first error and the count
+ * of running workers) and write disjoint 20-byte slots of the result.
  */
 #include "create.h"
 
@@ -31,13 +41,17 @@
 #include "bounds.h"
 #include "create_tree.h"
 #include "err.h"
-#include "mapview.h"
 #include "mem.h"
 
 /* Pieces are claimed in runs of about this many bytes, so each worker reads
  * its file sequentially (the kernel's readahead follows it when the data is
  * not cached) instead of every nthreads-th piece. */
 #define CLAIM_BYTES (16u * 1024 * 1024)
+/* Bytes per pread: small enough that the copy is still in the core's L2
+ * when SHA-1 reads it back, large enough that the system call is a
+ * fraction of a percent of the work; independent of the piece length. */
+#define READ_BYTES (256u * 1024)
+#define CACHE_LINE 64
 /* Interval between progress callbacks. */
 #define PROGRESS_NS 100000000L
 
@@ -47,22 +61,25 @@ struct job {
 	uint32_t npieces;
 	unsigned nthreads;
 	uint8_t *pieces;
-	atomic_uint_fast32_t next; /* next piece to claim */
-	atomic_uint_fast64_t done; /* payload bytes hashed */
-	atomic_bool is_failed;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned running;          /* under mu */
 	int rc;                    /* first failure, under mu */
 	struct tl_create_err *err; /* filled with the first failure, under mu */
+	/* Written by the workers: each on its own line, away from the fields
+	 * above that every worker reads. */
+	_Alignas(CACHE_LINE) atomic_uint_fast32_t next; /* next piece to claim */
+	_Alignas(CACHE_LINE) atomic_uint_fast64_t done; /* payload bytes hashed */
+	_Alignas(CACHE_LINE) atomic_bool is_failed;
 };
 
 struct worker {
-	struct job *j;
+	_Alignas(CACHE_LINE) struct job *j; /* workers lie in one array */
 	pthread_t tid;
 	size_t fi; /* index of the open file */
 	int fd;    /* -1 when none */
-	struct tl_mapview view; /* of fd */
+	uint8_t *buf; /* READ_BYTES, owned */
+	struct tl_hash_ctx h; /* SHA-1 of the piece being read, owned */
 };
 
 static void fail(struct job *j, int rc, const char *path, const char *what)
@@ -80,7 +97,6 @@ static void close_file(struct worker *w)
 {
 	if (w->fd < 0)
 		return;
-	tl_mapview_clear(&w->view);
 	close(w->fd);
 	w->fd = -1;
 }
@@ -103,24 +119,30 @@ static int open_file(struct worker *w, size_t fi)
 		return -1;
 	}
 	(void)posix_fadvise(w->fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint only */
-	tl_mapview_init(&w->view, w->fd, f->length);
 	return 0;
 }
 
-/* Hash bytes [off, off + n) of file fi into h. */
-static int hash_range(struct worker *w, struct tl_hash_ctx *h, size_t fi, uint64_t off, size_t n)
+/* Read bytes [off, off + n) of file fi into p. */
+static int read_range(struct worker *w, size_t fi, uint64_t off, uint8_t *p, size_t n)
 {
 	if (open_file(w, fi) != 0)
 		return -1;
 	const char *path = w->j->t->files[fi].fs_path;
-	const uint8_t *p = tl_mapview_get(&w->view, off, n);
-	if (!p) {
-		fail(w->j, TL_EIO, path, strerror(errno));
-		return -1;
-	}
-	if (tl_mapguard_hash(h, p, n) != 0) {
-		fail(w->j, TL_EINVAL, path, "the file shrank while it was being hashed");
-		return -1;
+	while (n > 0) {
+		ssize_t r = pread(w->fd, p, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fail(w->j, TL_EIO, path, strerror(errno));
+			return -1;
+		}
+		if (r == 0) {
+			fail(w->j, TL_EINVAL, path, "the file shrank while it was being hashed");
+			return -1;
+		}
+		p += r;
+		off += (uint64_t)r;
+		n -= (size_t)r;
 	}
 	return 0;
 }
@@ -142,34 +164,64 @@ static size_t file_at(const struct tl_create_tree *t, uint64_t pos)
 	return lo;
 }
 
-static int hash_piece(struct worker *w, uint32_t i)
+/* Fill w->buf with n payload bytes from pos on, across file boundaries.
+ * *fi is a file at or before the one holding pos; it is moved on to that
+ * file (past any empty ones). */
+static int fill(struct worker *w, size_t *fi, uint64_t pos, size_t n)
 {
 	const struct tl_create_tree *t = w->j->t;
-	uint64_t pos = (uint64_t)i * w->j->piece_len;
-	uint64_t left = t->total - pos < w->j->piece_len ? t->total - pos : w->j->piece_len;
-	size_t fi = file_at(t, pos);
-	struct tl_hash_ctx h;
-	tl_sha1_init(&h);
-	while (left > 0) {
-		const struct tl_create_file *f = &t->files[fi];
-		uint64_t in_file = f->offset + f->length - pos;
-		if (f->length == 0 || in_file == 0) {
-			fi++;
+	size_t got = 0;
+	while (got < n) {
+		const struct tl_create_file *f = &t->files[*fi];
+		uint64_t at = pos + got;
+		if (at - f->offset >= f->length) { /* at >= f->offset: files are in order */
+			(*fi)++; /* at < total, so a later file holds it */
 			continue;
 		}
-		size_t n = (size_t)left;
-		if (n > in_file)
-			n = (size_t)in_file;
-		if (hash_range(w, &h, fi, pos - f->offset, n) != 0) {
-			uint8_t scratch[20];
-			tl_hash_final(&h, scratch);
+		uint64_t in_file = f->length - (at - f->offset);
+		size_t m = n - got < in_file ? n - got : (size_t)in_file;
+		if (read_range(w, *fi, at - f->offset, w->buf + got, m) != 0)
 			return -1;
-		}
-		pos += n;
-		left -= n;
-		atomic_fetch_add_explicit(&w->j->done, n, memory_order_relaxed);
+		got += m;
 	}
-	tl_hash_final(&h, w->j->pieces + (size_t)i * 20);
+	return 0;
+}
+
+/* Hash pieces [first, first + n): read the run's bytes a buffer at a time
+ * and close each piece where it ends. The hash context is between pieces
+ * on entry and, when this returns 0, on return. */
+static int hash_run(struct worker *w, uint32_t first, uint32_t n)
+{
+	struct job *j = w->j;
+	const struct tl_create_tree *t = j->t;
+	uint64_t pos = (uint64_t)first * j->piece_len;
+	uint64_t end = (uint64_t)(first + n) * j->piece_len;
+	if (end > t->total)
+		end = t->total;
+	uint32_t i = first;
+	uint64_t piece_end = pos + j->piece_len < end ? pos + j->piece_len : end;
+	size_t fi = file_at(t, pos);
+	while (pos < end) {
+		if (atomic_load_explicit(&j->is_failed, memory_order_relaxed))
+			return -1;
+		size_t len = end - pos < READ_BYTES ? (size_t)(end - pos) : READ_BYTES;
+		if (fill(w, &fi, pos, len) != 0)
+			return -1;
+		const uint8_t *p = w->buf;
+		while (len > 0) {
+			size_t m = piece_end - pos < len ? (size_t)(piece_end - pos) : len;
+			tl_hash_update(&w->h, p, m);
+			p += m;
+			pos += m;
+			len -= m;
+			if (pos == piece_end) {
+				tl_hash_next(&w->h, j->pieces + (size_t)i * 20);
+				i++;
+				piece_end = pos + j->piece_len < end ? pos + j->piece_len : end;
+			}
+		}
+		atomic_fetch_add_explicit(&j->done, (size_t)(p - w->buf), memory_order_relaxed);
+	}
 	return 0;
 }
 
@@ -200,14 +252,17 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct job *j = w->j;
+	/* Allocated here, on the thread that uses them (and on its NUMA node). */
+	w->buf = tl_malloc_aligned(4096, READ_BYTES);
+	tl_sha1_init(&w->h);
 	uint32_t first, n;
-	while (claim(j, &first, &n)) {
-		for (uint32_t i = first; i < first + n; i++)
-			if (atomic_load_explicit(&j->is_failed, memory_order_relaxed) ||
-			    hash_piece(w, i) != 0)
-				goto done;
-	}
-done:
+	while (claim(j, &first, &n))
+		if (hash_run(w, first, n) != 0)
+			break;
+	tl_hash_clear(&w->h);
+	free(w->buf);
+	w->buf = NULL;
+	close_file(w);
 	pthread_mutex_lock(&j->mu);
 	j->running--;
 	pthread_cond_signal(&j->cv);
@@ -258,10 +313,6 @@ int tl_create_hash(const struct tl_create_tree *t, uint32_t piece_len, unsigned 
 		    "use a larger --piece-size", t->root, (unsigned long long)np, piece_len);
 		return TL_ELIMIT;
 	}
-	if (tl_mapguard_install() != 0) {
-		tl_create_fail(err_out, "cannot install the SIGBUS guard: %s", strerror(errno));
-		return TL_EIO;
-	}
 	struct job j = { .t = t, .piece_len = piece_len, .npieces = (uint32_t)np, .err = err_out };
 	j.pieces = tl_malloc((size_t)np * 20);
 	atomic_init(&j.next, 0);
@@ -274,7 +325,8 @@ int tl_create_hash(const struct tl_create_tree *t, uint32_t piece_len, unsigned 
 	if (nthreads > np)
 		nthreads = (unsigned)np;
 	j.nthreads = nthreads;
-	struct worker *ws = tl_calloc(nthreads, sizeof(*ws));
+	struct worker *ws = tl_malloc_aligned(CACHE_LINE, nthreads * sizeof(*ws));
+	memset(ws, 0, nthreads * sizeof(*ws));
 	unsigned started = 0;
 	pthread_mutex_lock(&j.mu);
 	for (; started < nthreads; started++) {
@@ -292,12 +344,9 @@ int tl_create_hash(const struct tl_create_tree *t, uint32_t piece_len, unsigned 
 		rc = TL_EIO;
 	}
 	wait_workers(&j, progress, progress_arg);
-	for (unsigned i = 0; i < started; i++) {
+	for (unsigned i = 0; i < started; i++)
 		pthread_join(ws[i].tid, NULL);
-		close_file(&ws[i]);
-	}
 	free(ws);
-	tl_mapguard_remove();
 	if (rc == TL_OK)
 		rc = j.rc;
 	if (rc == TL_OK && progress)

@@ -9,7 +9,7 @@ src_libtrackless_a_SOURCES = \
 	src/digest.c src/digest.h
 # -- codecs (metainfo, magnet, create)
 src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h \
-	src/mapview.c src/mapview.h src/sockaddr.h
+	src/sockaddr.h
 src_libtrackless_a_SOURCES += src/utf8.c src/utf8.h src/metainfo.c src/metainfo.h
 src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h src/str.c src/str.h
 # -- peer wire (handshake, wire, ext, bitfield)

@@ -13,6 +13,9 @@ void *tl_calloc(size_t n, size_t size);
 void *tl_realloc(void *p, size_t n);
 /* realloc of an array: aborts if n * size overflows. */
 void *tl_reallocarray(void *p, size_t n, size_t size);
+/* n bytes aligned to align (a power of two, a multiple of sizeof(void *));
+ * released with free(). */
+void *tl_malloc_aligned(size_t align, size_t n);
 char *tl_strdup(const char *s);
 char *tl_strndup(const char *s, size_t n);
 

@@ -24,6 +24,11 @@ tests_unit_test_fdlimit_SOURCES = tests/unit/test_fdlimit.c
 tests_unit_test_fdlimit_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_fdlimit_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_fdlimit
+check_PROGRAMS += tests/unit/test_digest
+tests_unit_test_digest_SOURCES = tests/unit/test_digest.c
+tests_unit_test_digest_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_digest_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_digest
 # -- unit: codecs
 check_PROGRAMS += tests/unit/test_create
 tests_unit_test_create_SOURCES = tests/unit/test_create.c

@@ -14,7 +14,6 @@
 #include "bounds.h"
 #include "create.h"
 #include "err.h"
-#include "mapview.h"
 #include "metainfo.h"
 
 static char root[256];
@@ -300,27 +299,33 @@ static void test_threads_property(void)
 }
 
 /* Enough pieces that workers claim runs of many pieces, then fewer towards
- * the end: every thread count gives the reference hashes. */
+ * the end: every thread count gives the reference hashes, for pieces
+ * smaller than a worker's read buffer (256 KiB), as large, and larger
+ * (each piece then spans several reads), across an empty file. */
 static void test_threads_runs(void)
 {
 	mk_root();
 	mk_dir("t");
-	uint64_t lens[2] = { 8u * 1024 * 1024 + 12345, 16384 * 3 + 1 };
-	uint32_t seeds[2] = { 77, 78 };
+	uint64_t lens[3] = { 8u * 1024 * 1024 + 12345, 0, 16384 * 3 + 1 };
+	uint32_t seeds[3] = { 77, 78, 79 };
 	mk_file("t/big", lens[0], seeds[0]);
-	mk_file("t/small", lens[1], seeds[1]);
-	uint32_t np;
-	uint8_t *want = ref_pieces(lens, seeds, 2, 16384, &np);
+	mk_file("t/empty", lens[1], seeds[1]);
+	mk_file("t/small", lens[2], seeds[2]);
 	struct tl_create_tree *t;
 	struct tl_create_err e;
 	CU_ASSERT_EQUAL_FATAL(tl_create_scan(under("t"), &t, &e), TL_OK);
-	for (unsigned n = 1; n <= 4; n++) {
-		uint8_t *pieces;
-		CU_ASSERT_EQUAL_FATAL(tl_create_hash(t, 16384, n, NULL, NULL, &pieces, &e), TL_OK);
-		CU_ASSERT_EQUAL(memcmp(pieces, want, (size_t)np * 20), 0);
-		free(pieces);
+	static const uint32_t plens[] = { 16384, 256 * 1024, 1024 * 1024 };
+	for (size_t k = 0; k < sizeof(plens) / sizeof(plens[0]); k++) {
+		uint32_t np;
+		uint8_t *want = ref_pieces(lens, seeds, 3, plens[k], &np);
+		for (unsigned n = 1; n <= 4; n++) {
+			uint8_t *pieces;
+			CU_ASSERT_EQUAL_FATAL(tl_create_hash(t, plens[k], n, NULL, NULL, &pieces, &e), TL_OK);
+			CU_ASSERT_EQUAL(memcmp(pieces, want, (size_t)np * 20), 0);
+			free(pieces);
+		}
+		free(want);
 	}
-	free(want);
 	tl_create_tree_free(t);
 }
 
@@ -522,58 +527,6 @@ static void test_refusals(void)
 	tl_create_tree_free(t);
 }
 
-/* Views hash what pread reads; a mapping of a file truncated under it
- * makes the guarded hash fail instead of killing the process. */
-static void test_mapview(void)
-{
-	mk_root();
-	const uint64_t len = 3 * TL_MAPVIEW_WINDOW / 2 + 12345;
-	mk_file("m", len, 7);
-	int fd = open(under("m"), O_RDWR);
-	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL_FATAL(tl_mapguard_install(), 0);
-	struct tl_mapview v;
-	tl_mapview_init(&v, fd, len);
-	/* ranges across the window boundary and at the very end */
-	static const uint64_t offs[] = { 0, TL_MAPVIEW_WINDOW - 100, TL_MAPVIEW_WINDOW + 1, 0 };
-	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
-		uint64_t off = i == 3 ? len - 5000 : offs[i];
-		size_t n = 5000;
-		const uint8_t *p = tl_mapview_get(&v, off, n);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-		for (size_t k = 0; k < n; k++)
-			if (p[k] != byte_at(7, off + k)) {
-				CU_FAIL("mapped byte differs from the file");
-				break;
-			}
-	}
-	CU_ASSERT_PTR_NULL(tl_mapview_get(&v, len - 10, 11));
-	/* truncated under the mapping: an error, not SIGBUS */
-	const uint8_t *p = tl_mapview_get(&v, 0, 3 * 4096);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	uint8_t ref[20], got[20];
-	struct tl_hash_ctx h;
-	tl_sha1_init(&h);
-	CU_ASSERT_EQUAL(tl_mapguard_hash(&h, p, 3 * 4096), 0);
-	tl_hash_final(&h, got);
-	uint8_t *copy = malloc(3 * 4096);
-	CU_ASSERT_EQUAL_FATAL(pread(fd, copy, 3 * 4096, 0), 3 * 4096);
-	tl_sha1(copy, 3 * 4096, ref);
-	free(copy);
-	CU_ASSERT_EQUAL(memcmp(ref, got, 20), 0);
-	CU_ASSERT_EQUAL_FATAL(ftruncate(fd, 4096), 0);
-	tl_sha1_init(&h);
-	CU_ASSERT_EQUAL(tl_mapguard_hash(&h, p, 3 * 4096), -1);
-	tl_hash_final(&h, got);
-	/* the guard still works after a caught fault */
-	tl_sha1_init(&h);
-	CU_ASSERT_EQUAL(tl_mapguard_hash(&h, p + 2 * 4096, 16), -1);
-	tl_hash_final(&h, got);
-	tl_mapview_clear(&v);
-	tl_mapguard_remove();
-	close(fd);
-}
-
 static void test_symlinks(void)
 {
 	mk_root();
@@ -615,7 +568,6 @@ int main(void)
 		TL_TEST(test_single_file),
 		TL_TEST(test_refusals),
 		TL_TEST(test_symlinks),
-		TL_TEST(test_mapview),
 		CU_TEST_INFO_NULL,
 	};
 	int rc = tl_test_run("create", tests);
