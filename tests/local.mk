@@ -329,8 +329,10 @@ endif
 
 # ---- integration (real processes on loopback) and interop (real clients)
 # -- integration
-TESTS += tests/integration/bad_input.sh tests/integration/info_json.sh
-EXTRA_DIST += tests/integration/bad_input.sh tests/integration/info_json.sh
+TESTS += tests/integration/bad_input.sh tests/integration/info_json.sh \
+	tests/integration/info_unsorted.sh
+EXTRA_DIST += tests/integration/bad_input.sh tests/integration/info_json.sh \
+	tests/integration/info_unsorted.sh
 # -- interop
 TESTS += tests/interop/create_interop.sh
 EXTRA_DIST += tests/interop/create_interop.sh

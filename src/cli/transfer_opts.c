@@ -161,6 +161,9 @@ struct tl_metainfo *tl_transfer_load(const char *path)
 		fprintf(stderr, "trackless: %s: larger than any torrent we accept\n", path);
 	else if (tl_metainfo_parse(buf, n, &mi, &why) != 0)
 		fprintf(stderr, "trackless: %s: %s\n", path, why);
+	else if (mi->not_canonical)
+		fprintf(stderr, "trackless: %s: warning: not canonical bencode: %s\n", path,
+		    mi->not_canonical);
 	free(buf);
 	return mi;
 }

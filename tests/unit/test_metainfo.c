@@ -179,6 +179,28 @@ static void test_unsorted_and_url_list_string(void)
 	CU_ASSERT_STRING_EQUAL(mi->web_seeds[0], "http://seed.example/unsorted.bin");
 	/* the raw info bytes keep their order: "piece length" comes first */
 	CU_ASSERT_EQUAL(memcmp(mi->info_raw, "d12:piece length", 16), 0);
+	/* and the infohash is over those bytes, not over a sorted copy */
+	struct tl_infohash ih;
+	tl_sha1(mi->info_raw, mi->info_len, ih.b);
+	CU_ASSERT_EQUAL(memcmp(ih.b, mi->infohash.b, 20), 0);
+	/* accepted, but said: "name" (byte 30) follows "piece length" */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi->not_canonical);
+	CU_ASSERT_STRING_EQUAL(mi->not_canonical,
+	    "dictionary keys out of order at byte 30, inside info");
+	tl_metainfo_free(mi);
+
+	/* out of order at the top only: the infohash is not concerned */
+	mi = parse_ok("d4:infod6:lengthi16384e4:name1:a" PL "6:pieces" H20
+		      "e8:announce3:x:ye");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi->not_canonical);
+	CU_ASSERT_STRING_EQUAL(mi->not_canonical, "dictionary keys out of order at byte 86");
+	tl_metainfo_free(mi);
+
+	/* a sorted document has nothing to say */
+	mi = load_vector("single.torrent");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi);
+	CU_ASSERT_PTR_NULL(mi->not_canonical);
 	tl_metainfo_free(mi);
 }
 
