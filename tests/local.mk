@@ -459,6 +459,9 @@ tests_unit_test_listener_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_listener
 TESTS += tests/integration/hash_fail.sh
 EXTRA_DIST += tests/integration/hash_fail.sh tests/integration/bad_seeder.py
+# a full disk: one line with the reason, an error state, exit 1
+TESTS += tests/integration/disk_full.sh
+EXTRA_DIST += tests/integration/disk_full.sh
 # -- trackless-node
 check_PROGRAMS += tests/unit/test_pool
 tests_unit_test_pool_SOURCES = tests/unit/test_pool.c

@@ -273,6 +273,9 @@ static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 			tl_transfer_print_status(r, "damaged");
 		break;
 	case TL_TEV_ERROR:
+		/* the torrent logged the reason; scripts get it in "error" */
+		if (r->o->is_json)
+			tl_transfer_print_status(r, "error");
 		r->had_error = true;
 		stop(r);
 		break;
