@@ -381,10 +381,21 @@ static void load_state(struct node *n)
 	snprintf(path, sizeof(path), "%s/ids", n->o.state_dir);
 	FILE *f = fopen(path, "rb");
 	if (f) {
-		struct dht_id ids[2];
-		if (fread(ids, sizeof(ids[0]), 2, f) == 2)
-			memcpy(n->id, ids, sizeof(ids));
+		/* exactly two ids; one byte more is read to see a longer file */
+		uint8_t ids[2 * sizeof(struct dht_id) + 1];
+		size_t got = fread(ids, 1, sizeof(ids), f);
+		if (got == 2 * sizeof(struct dht_id))
+			memcpy(n->id, ids, sizeof(n->id));
+		else if (ferror(f))
+			node_log(n, NODE_LOG_WARN, "cannot read %s: %s; new node ids", path,
+			    strerror(errno));
+		else
+			node_log(n, NODE_LOG_WARN, "%s is damaged (%s%zu bytes, not %zu); new node ids",
+			    path, got == sizeof(ids) ? "over " : "", got == sizeof(ids) ? got - 1 : got,
+			    2 * sizeof(struct dht_id));
 		fclose(f);
+	} else if (errno != ENOENT) {
+		node_log(n, NODE_LOG_WARN, "cannot read %s: %s; new node ids", path, strerror(errno));
 	}
 	snprintf(path, sizeof(path), "%s/pool", n->o.state_dir);
 	f = fopen(path, "rb");

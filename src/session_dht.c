@@ -85,10 +85,12 @@ static void log_hook(void *ud, const struct dht_event *e)
 		if (f)
 			f->is_no_nodes = true;
 	} else if (e->type == DHT_EV_LOG) {
+		/* the adapter's lines carry the prefix already, the core's do not */
+		const char *pre = strncmp(e->msg, "dht: ", 5) == 0 ? "" : "dht: ";
 		if (e->level >= DHT_LOG_WARN)
-			tl_info("dht: %s", e->msg);
+			tl_warn("%s%s", pre, e->msg);
 		else
-			tl_debug("dht: %s", e->msg);
+			tl_debug("%s%s", pre, e->msg);
 	} else if (e->type == DHT_EV_READY) {
 		tl_info("dht: routing table ready (%s)", e->af == AF_INET6 ? "IPv6" : "IPv4");
 	}

@@ -519,6 +519,9 @@ tests_fuzz_fuzz_bep44_LDADD = $(DHT_LIBS)
 endif
 TESTS += tests/integration/dht_scrape_sample.sh
 EXTRA_DIST += tests/integration/dht_scrape_sample.sh
+# a damaged DHT state file: reported once by every program that keeps one
+TESTS += tests/integration/dht_state_bad.sh
+EXTRA_DIST += tests/integration/dht_state_bad.sh
 TESTS += tests/interop/dht_bep44_libtorrent.sh
 EXTRA_DIST += tests/interop/dht_bep44_libtorrent.sh tests/integration/dht_nodes.sh
 
