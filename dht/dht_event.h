@@ -53,7 +53,8 @@ struct dht_ev_config {
 	/* "host:port", "[v6]:port" or "host" (port 6881); NULL = none. */
 	const char *const *bootstrap;
 	size_t n_bootstrap;
-	bool no_default_routers;    /* never contact the built-in routers (tests) */
+	bool no_default_routers;    /* never contact the built-in routers (the first node
+	                             * of a private or test DHT) */
 	const char *state_path;     /* load at start (a damaged or unreadable file is not
 	                             * used and logged once at DHT_LOG_WARN), save
 	                             * periodically; NULL = none */

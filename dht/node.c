@@ -55,6 +55,8 @@ static void usage(FILE *f)
 	    "  -l, --log-level L       error, warn, info (default) or debug\n"
 	    "  -L, --log-file FILE     log here instead of stderr (reopened on SIGHUP)\n"
 	    "  -B, --bootstrap H:P     seed to crawl while the pool is thin (repeatable)\n"
+	    "      --no-bootstrap      full mode: never contact the built-in routers (the\n"
+	    "                          first node of a private or test DHT)\n"
 	    "      --ping-delay S      wait before pinging a node that queried us (default 900)\n"
 	    "      --ping-rate N       pings per second (default 2000)\n"
 	    "      --crawl-rate N      find_node queries per second (default 5)\n"
@@ -131,6 +133,7 @@ enum {
 	OPT_REPLY_BUDGET,
 	OPT_SAVE_INTERVAL,
 	OPT_NO_BEP42,
+	OPT_NO_BOOTSTRAP,
 };
 
 static int parse_opts(int argc, char **argv, struct node_opts *o)
@@ -154,6 +157,7 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 		{ "reply-budget", required_argument, NULL, OPT_REPLY_BUDGET },
 		{ "save-interval", required_argument, NULL, OPT_SAVE_INTERVAL },
 		{ "no-bep42", no_argument, NULL, OPT_NO_BEP42 },
+		{ "no-bootstrap", no_argument, NULL, OPT_NO_BOOTSTRAP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -255,6 +259,9 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 			break;
 		case OPT_NO_BEP42:
 			o->check_bep42 = false;
+			break;
+		case OPT_NO_BOOTSTRAP:
+			o->is_no_bootstrap = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -501,7 +508,7 @@ static int start_full(struct node *n, struct event_base *base)
 	c.dht.max_infohashes = n->o.max_memory_mb * (size_t)(1 << 20) / 2 / (2000 * 8);
 	c.bootstrap = n->o.bootstrap;
 	c.n_bootstrap = n->o.nbootstrap;
-	c.no_default_routers = n->o.nbootstrap > 0;
+	c.no_default_routers = n->o.nbootstrap > 0 || n->o.is_no_bootstrap;
 	if (n->o.state_dir) {
 		snprintf(state, sizeof(state), "%s/dht.state", n->o.state_dir);
 		c.state_path = state;

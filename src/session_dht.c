@@ -265,7 +265,7 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	c.n_bootstrap = o->nbootstrap;
 	/* A loopback-bound node cannot reach the public routers anyway (and
 	 * tests must never try). */
-	c.no_default_routers = o->nbootstrap > 0 || is_lo;
+	c.no_default_routers = o->nbootstrap > 0 || is_lo || o->is_no_bootstrap;
 	c.state_path = o->state_path;
 	enum dht_err err = DHT_OK;
 	struct dht_ev *ev = dht_ev_new(base, &c, &err);

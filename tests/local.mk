@@ -522,6 +522,9 @@ EXTRA_DIST += tests/integration/dht_scrape_sample.sh
 # a damaged DHT state file: reported once by every program that keeps one
 TESTS += tests/integration/dht_state_bad.sh
 EXTRA_DIST += tests/integration/dht_state_bad.sh
+# --no-bootstrap: no lookup of the built-in routers (own net and mount namespaces)
+TESTS += tests/integration/dht_no_bootstrap.sh
+EXTRA_DIST += tests/integration/dht_no_bootstrap.sh
 TESTS += tests/interop/dht_bep44_libtorrent.sh
 EXTRA_DIST += tests/interop/dht_bep44_libtorrent.sh tests/integration/dht_nodes.sh
 

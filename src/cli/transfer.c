@@ -506,6 +506,7 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 		.dht_port = o->dht_port,
 		.bootstrap = o->bootstrap,
 		.nbootstrap = o->nbootstrap,
+		.is_no_bootstrap = o->is_no_bootstrap,
 		.dht_state_path = dht_path,
 		.dht_announce_ms = o->dht_announce_ms,
 	};

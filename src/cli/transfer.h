@@ -38,6 +38,7 @@ struct tl_transfer_opts {
 	uint32_t dht_announce_ms; /* --dht-announce-interval; 0: the default */
 	const char **bootstrap; /* --bootstrap values (borrowed from argv) */
 	size_t nbootstrap;
+	bool is_no_bootstrap;   /* never the built-in routers */
 	/* trackers */
 	bool is_no_trackers;
 	const char **trackers;  /* -t values (borrowed from argv), each a tier of its own */
@@ -62,6 +63,7 @@ enum {
 	TL_OPT_TRACKER_CA,
 	TL_OPT_NO_DIRECT_IO,
 	TL_OPT_DHT_ANNOUNCE_INTERVAL,
+	TL_OPT_NO_BOOTSTRAP,
 };
 
 #define TL_TRANSFER_LONGOPTS \
@@ -77,6 +79,7 @@ enum {
 	{ "log-level", required_argument, NULL, TL_OPT_LOG_LEVEL }, \
 	{ "json", no_argument, NULL, TL_OPT_JSON }, \
 	{ "bootstrap", required_argument, NULL, TL_OPT_BOOTSTRAP }, \
+	{ "no-bootstrap", no_argument, NULL, TL_OPT_NO_BOOTSTRAP }, \
 	{ "no-dht", no_argument, NULL, TL_OPT_NO_DHT }, \
 	{ "dht-port", required_argument, NULL, TL_OPT_DHT_PORT }, \
 	{ "dht-announce-interval", required_argument, NULL, TL_OPT_DHT_ANNOUNCE_INTERVAL }, \
@@ -90,6 +93,8 @@ enum {
 	"      --port PORT        listen on PORT; 0: any free port (default: the port of\n" \
 	"                         the last run with this state directory, else any)\n" \
 	"      --bootstrap H:P    DHT entry node (repeatable; replaces the built-in routers)\n" \
+	"      --no-bootstrap     never contact the built-in routers (a private or test DHT:\n" \
+	"                         only the saved nodes, --bootstrap and nodes that reach us)\n" \
 	"      --dht-port PORT    DHT UDP port (default: the same number as --port)\n" \
 	"      --dht-announce-interval SEC  look up and announce again every SEC\n" \
 	"                         seconds (default 900; 5 at least; short ones for tests)\n" \
