@@ -57,6 +57,8 @@ static void usage(FILE *f)
 	    "  -B, --bootstrap H:P     seed to crawl while the pool is thin (repeatable)\n"
 	    "      --no-bootstrap      full mode: never contact the built-in routers (the\n"
 	    "                          first node of a private or test DHT)\n"
+	    "      --dht-same-subnet   full mode: let nodes of one /24 (IPv6 /64) fill the\n"
+	    "                          routing table and lookups (a DHT inside one LAN)\n"
 	    "      --ping-delay S      wait before pinging a node that queried us (default 900)\n"
 	    "      --ping-rate N       pings per second (default 2000)\n"
 	    "      --crawl-rate N      find_node queries per second (default 5)\n"
@@ -134,6 +136,7 @@ enum {
 	OPT_SAVE_INTERVAL,
 	OPT_NO_BEP42,
 	OPT_NO_BOOTSTRAP,
+	OPT_SAME_SUBNET,
 };
 
 static int parse_opts(int argc, char **argv, struct node_opts *o)
@@ -158,6 +161,7 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 		{ "save-interval", required_argument, NULL, OPT_SAVE_INTERVAL },
 		{ "no-bep42", no_argument, NULL, OPT_NO_BEP42 },
 		{ "no-bootstrap", no_argument, NULL, OPT_NO_BOOTSTRAP },
+		{ "dht-same-subnet", no_argument, NULL, OPT_SAME_SUBNET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -262,6 +266,9 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 			break;
 		case OPT_NO_BOOTSTRAP:
 			o->is_no_bootstrap = true;
+			break;
+		case OPT_SAME_SUBNET:
+			o->is_same_subnet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -501,6 +508,7 @@ static int start_full(struct node *n, struct event_base *base)
 	if (n->o.nbind && !c.bind_v4)
 		c.dht.family_mask = DHT_F_INET6;
 	c.dht.enforce_bep42 = false;
+	c.dht.allow_same_subnet = n->o.is_same_subnet;
 	c.dht.event = full_event;
 	c.dht.ud = n;
 	/* stored peers take at most about half the memory bound (8 bytes each) */

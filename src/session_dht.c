@@ -257,6 +257,7 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	struct dht_ev_config c;
 	memset(&c, 0, sizeof(c));
 	bool is_lo = tl_sdht_config_bind(&c, o->bind);
+	c.dht.allow_same_subnet |= o->is_same_subnet;
 	c.dht.sha1 = sha1_hook;
 	c.dht.event = log_hook;
 	c.dht.ud = d;

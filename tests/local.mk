@@ -525,6 +525,9 @@ EXTRA_DIST += tests/integration/dht_state_bad.sh
 # --no-bootstrap: no lookup of the built-in routers (own net and mount namespaces)
 TESTS += tests/integration/dht_no_bootstrap.sh
 EXTRA_DIST += tests/integration/dht_no_bootstrap.sh
+# a DHT inside one /24 with and without --dht-same-subnet (own net namespace)
+TESTS += tests/integration/dht_same_subnet.sh
+EXTRA_DIST += tests/integration/dht_same_subnet.sh tests/integration/netns_lib.sh
 TESTS += tests/interop/dht_bep44_libtorrent.sh
 EXTRA_DIST += tests/interop/dht_bep44_libtorrent.sh tests/integration/dht_nodes.sh
 

@@ -507,6 +507,7 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 		.bootstrap = o->bootstrap,
 		.nbootstrap = o->nbootstrap,
 		.is_no_bootstrap = o->is_no_bootstrap,
+		.is_dht_same_subnet = o->is_dht_same_subnet,
 		.dht_state_path = dht_path,
 		.dht_announce_ms = o->dht_announce_ms,
 	};

@@ -74,6 +74,9 @@ int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o)
 	case TL_OPT_NO_BOOTSTRAP:
 		o->is_no_bootstrap = true;
 		return 1;
+	case TL_OPT_DHT_SAME_SUBNET:
+		o->is_dht_same_subnet = true;
+		return 1;
 	case TL_OPT_NO_DHT:
 		o->is_no_dht = true;
 		return 1;

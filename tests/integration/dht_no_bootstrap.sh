@@ -8,39 +8,12 @@
 # commands without --no-bootstrap are the control: the stub must see the
 # routers' names then.
 set -uo pipefail
-bin=${top_builddir:-.}/trackless
-node=${top_builddir:-.}/trackless-node
 vec=${top_srcdir:-.}/tests/vectors
 py=/usr/bin/python3
+NETNS_NEEDS=("$py")
+. "${top_srcdir:-.}/tests/integration/netns_lib.sh"
+netns_run 90 --net --mount -- "$@"
 
-if [ "${1:-}" != --inside ]; then
-	[ -x "$bin" ] && [ -x "$node" ] || { echo "SKIP: trackless or trackless-node is not built"; exit 77; }
-	[ -x "$py" ] || { echo "SKIP: $py is not installed"; exit 77; }
-	command -v unshare >/dev/null && command -v ip >/dev/null ||
-		{ echo "SKIP: unshare or ip is not installed"; exit 77; }
-	timeout 10 unshare --net --mount true 2>/dev/null ||
-		{ echo "SKIP: cannot make network and mount namespaces (needs root)"; exit 77; }
-	work=$(mktemp -d)
-	trap 'rm -rf "$work"' EXIT
-	# everything inside is bounded by this timeout; the namespaces go with it
-	timeout -k 5 90 unshare --net --mount bash "$0" --inside "$work"
-	exit $?
-fi
-
-work=$2
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]+"${pids[@]}"}"; do kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-trap cleanup EXIT
-fails=0
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-ip link set lo up || exit 1
 echo "nameserver 127.0.0.1" >"$work/resolv.conf"
 mount --bind "$work/resolv.conf" /etc/resolv.conf || exit 1
 
