@@ -457,6 +457,66 @@ static void test_oversized(void)
 	free(p);
 }
 
+/* An info.files list of n entries of length 1, each path depth components
+ * deep and unique, in a buffer of its own; *len_out is its size. */
+static uint8_t *many_files(uint32_t n, int depth, size_t *len_out)
+{
+	size_t cap = (size_t)n * (24 + 7 * (size_t)depth) + 256, len = 0;
+	char *p = malloc(cap);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	uint64_t total = n;
+	uint64_t npieces = (total + 16383) / 16384;
+	len += (size_t)snprintf(p + len, cap - len, "d4:infod5:filesl");
+	for (uint32_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(p + len, cap - len, "d6:lengthi1e4:pathl");
+		/* 100 entries per directory: component k is digit pair k of i */
+		uint32_t v = i;
+		for (int k = 0; k < depth; k++) {
+			uint32_t part = k + 1 == depth ? v : v % 100;
+			char name[16];
+			int nl = snprintf(name, sizeof(name), "%u", part);
+			len += (size_t)snprintf(p + len, cap - len, "%d:%s", nl, name);
+			v /= 100;
+		}
+		len += (size_t)snprintf(p + len, cap - len, "ee");
+	}
+	len += (size_t)snprintf(p + len, cap - len, "e4:name4:many" PL "6:pieces%llu:",
+	    (unsigned long long)npieces * 20);
+	CU_ASSERT_FATAL(len + npieces * 20 + 2 <= cap);
+	memset(p + len, 'A', npieces * 20);
+	len += npieces * 20;
+	p[len++] = 'e';
+	p[len++] = 'e';
+	*len_out = len;
+	return (uint8_t *)p;
+}
+
+/* The file limit is reachable: TL_MAX_FILES files three components deep
+ * fit the token cap and load; one more is refused for its count, not for
+ * its size in tokens. */
+static void test_file_limit(void)
+{
+	size_t len;
+	uint8_t *p = many_files(TL_MAX_FILES, 3, &len);
+	struct tl_metainfo *mi = NULL;
+	const char *why = NULL;
+	int rc = tl_metainfo_parse(p, len, &mi, &why);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc)
+		printf("\n%u files refused: %s\n", TL_MAX_FILES, why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi);
+	CU_ASSERT_EQUAL(mi->nfiles, TL_MAX_FILES);
+	CU_ASSERT_EQUAL(mi->total_len, TL_MAX_FILES);
+	tl_metainfo_free(mi);
+	free(p);
+
+	p = many_files(TL_MAX_FILES + 1, 1, &len);
+	char want[48];
+	snprintf(want, sizeof(want), "info.files: more than %u files", TL_MAX_FILES);
+	refused(p, len, want);
+	free(p);
+}
+
 static void test_truncated(void)
 {
 	size_t len = 0;
@@ -523,6 +583,7 @@ int main(void)
 		TL_TEST(test_length_rules),
 		TL_TEST(test_structure),
 		TL_TEST(test_oversized),
+		TL_TEST(test_file_limit),
 		TL_TEST(test_truncated),
 		TL_TEST(test_parse_info),
 		CU_TEST_INFO_NULL,
