@@ -115,8 +115,9 @@ struct dht_config {
 	bool enforce_bep42;           /* answer queries from mismatched ids with error 203
 	                                 and never add such nodes (default: prefer only) */
 	bool is_router;               /* reserved for the bootstrap-node mode */
-	bool allow_same_subnet;       /* drop the one-per-/24 (/64) bucket rule, for
-	                                 loopback tests where every node is 127.0.0.x */
+	bool allow_same_subnet;       /* drop the one-node-per-/24 (/64) rule of the
+	                                 buckets and of lookup candidates: for a DHT
+	                                 inside one LAN or on loopback (127.0.0.x) */
 	bool no_rate_limit;           /* disable the per-source query budget (tests, load) */
 	size_t max_infohashes;        /* stored infohashes; 0 = 10000 */
 	size_t max_peers_per_infohash;/* peers per infohash; 0 = 2000 */

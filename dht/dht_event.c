@@ -121,7 +121,7 @@ static void ev_log(struct dht_ev *ev, enum dht_log_level level, const char *fmt,
 {
 	if (!ev->user.event)
 		return;
-	char line[256];
+	char line[512]; /* room for a path */
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -639,7 +639,12 @@ static void load_state(struct dht_ev *ev)
 		ev->has_saved_state = true;
 		ev_log(ev, DHT_LOG_INFO, "dht: loaded state from %s", ev->state_path);
 	} else if (!(r == DHT_EIO && errno == ENOENT)) {
-		ev_log(ev, DHT_LOG_WARN, "dht: loading %s: %s", ev->state_path, dht_strerror(r));
+		/* A missing file is a first start; anything else costs the
+		 * saved id and nodes, which the user should hear about once. */
+		const char *why = r == DHT_EIO ? strerror(errno) :
+		    r == DHT_EMALFORMED ? "damaged or not a DHT state file" : dht_strerror(r);
+		ev_log(ev, DHT_LOG_WARN, "dht: state file %s ignored (%s); starting without it, "
+		    "it will be replaced at the next save", ev->state_path, why);
 	}
 }
 

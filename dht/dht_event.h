@@ -53,8 +53,11 @@ struct dht_ev_config {
 	/* "host:port", "[v6]:port" or "host" (port 6881); NULL = none. */
 	const char *const *bootstrap;
 	size_t n_bootstrap;
-	bool no_default_routers;    /* never contact the built-in routers (tests) */
-	const char *state_path;     /* load at start, save periodically; NULL = none */
+	bool no_default_routers;    /* never contact the built-in routers (the first node
+	                             * of a private or test DHT) */
+	const char *state_path;     /* load at start (a damaged or unreadable file is not
+	                             * used and logged once at DHT_LOG_WARN), save
+	                             * periodically; NULL = none */
 	uint32_t save_interval_ms;  /* 0 = 300000 */
 	struct evdns_base *dns;     /* borrowed; NULL = the adapter makes its own */
 };

@@ -75,7 +75,7 @@ struct lookup {
 	int af;
 	bool is_get_peers;
 	bool is_internal;        /* maintenance lookup, not counted as a user search */
-	bool allow_same_subnet;  /* loopback tests: drop the /24 (/64) rule */
+	bool allow_same_subnet;  /* one LAN or loopback: drop the /24 (/64) rule */
 	struct dht_id target;
 	uint16_t announce_port;  /* 0 = none; DHT_IMPLIED_PORT */
 	bool is_seed;

@@ -55,6 +55,10 @@ static void usage(FILE *f)
 	    "  -l, --log-level L       error, warn, info (default) or debug\n"
 	    "  -L, --log-file FILE     log here instead of stderr (reopened on SIGHUP)\n"
 	    "  -B, --bootstrap H:P     seed to crawl while the pool is thin (repeatable)\n"
+	    "      --no-bootstrap      full mode: never contact the built-in routers (the\n"
+	    "                          first node of a private or test DHT)\n"
+	    "      --dht-same-subnet   full mode: let nodes of one /24 (IPv6 /64) fill the\n"
+	    "                          routing table and lookups (a DHT inside one LAN)\n"
 	    "      --ping-delay S      wait before pinging a node that queried us (default 900)\n"
 	    "      --ping-rate N       pings per second (default 2000)\n"
 	    "      --crawl-rate N      find_node queries per second (default 5)\n"
@@ -131,6 +135,8 @@ enum {
 	OPT_REPLY_BUDGET,
 	OPT_SAVE_INTERVAL,
 	OPT_NO_BEP42,
+	OPT_NO_BOOTSTRAP,
+	OPT_SAME_SUBNET,
 };
 
 static int parse_opts(int argc, char **argv, struct node_opts *o)
@@ -154,6 +160,8 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 		{ "reply-budget", required_argument, NULL, OPT_REPLY_BUDGET },
 		{ "save-interval", required_argument, NULL, OPT_SAVE_INTERVAL },
 		{ "no-bep42", no_argument, NULL, OPT_NO_BEP42 },
+		{ "no-bootstrap", no_argument, NULL, OPT_NO_BOOTSTRAP },
+		{ "dht-same-subnet", no_argument, NULL, OPT_SAME_SUBNET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -255,6 +263,12 @@ static int parse_opts(int argc, char **argv, struct node_opts *o)
 			break;
 		case OPT_NO_BEP42:
 			o->check_bep42 = false;
+			break;
+		case OPT_NO_BOOTSTRAP:
+			o->is_no_bootstrap = true;
+			break;
+		case OPT_SAME_SUBNET:
+			o->is_same_subnet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -381,10 +395,21 @@ static void load_state(struct node *n)
 	snprintf(path, sizeof(path), "%s/ids", n->o.state_dir);
 	FILE *f = fopen(path, "rb");
 	if (f) {
-		struct dht_id ids[2];
-		if (fread(ids, sizeof(ids[0]), 2, f) == 2)
-			memcpy(n->id, ids, sizeof(ids));
+		/* exactly two ids; one byte more is read to see a longer file */
+		uint8_t ids[2 * sizeof(struct dht_id) + 1];
+		size_t got = fread(ids, 1, sizeof(ids), f);
+		if (got == 2 * sizeof(struct dht_id))
+			memcpy(n->id, ids, sizeof(n->id));
+		else if (ferror(f))
+			node_log(n, NODE_LOG_WARN, "cannot read %s: %s; new node ids", path,
+			    strerror(errno));
+		else
+			node_log(n, NODE_LOG_WARN, "%s is damaged (%s%zu bytes, not %zu); new node ids",
+			    path, got == sizeof(ids) ? "over " : "", got == sizeof(ids) ? got - 1 : got,
+			    2 * sizeof(struct dht_id));
 		fclose(f);
+	} else if (errno != ENOENT) {
+		node_log(n, NODE_LOG_WARN, "cannot read %s: %s; new node ids", path, strerror(errno));
 	}
 	snprintf(path, sizeof(path), "%s/pool", n->o.state_dir);
 	f = fopen(path, "rb");
@@ -483,6 +508,7 @@ static int start_full(struct node *n, struct event_base *base)
 	if (n->o.nbind && !c.bind_v4)
 		c.dht.family_mask = DHT_F_INET6;
 	c.dht.enforce_bep42 = false;
+	c.dht.allow_same_subnet = n->o.is_same_subnet;
 	c.dht.event = full_event;
 	c.dht.ud = n;
 	/* stored peers take at most about half the memory bound (8 bytes each) */
@@ -490,7 +516,7 @@ static int start_full(struct node *n, struct event_base *base)
 	c.dht.max_infohashes = n->o.max_memory_mb * (size_t)(1 << 20) / 2 / (2000 * 8);
 	c.bootstrap = n->o.bootstrap;
 	c.n_bootstrap = n->o.nbootstrap;
-	c.no_default_routers = n->o.nbootstrap > 0;
+	c.no_default_routers = n->o.nbootstrap > 0 || n->o.is_no_bootstrap;
 	if (n->o.state_dir) {
 		snprintf(state, sizeof(state), "%s/dht.state", n->o.state_dir);
 		c.state_path = state;

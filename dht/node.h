@@ -100,6 +100,8 @@ struct node_opts {
 	const char *log_file;       /* NULL = stderr */
 	const char *bootstrap[NODE_MAX_BOOTSTRAP];
 	size_t nbootstrap;
+	bool is_no_bootstrap;       /* full mode: never the built-in routers */
+	bool is_same_subnet;        /* full mode: no one-node-per-/24 (/64) rule */
 	uint32_t ping_delay_s;      /* before pinging a node that queried us */
 	uint32_t ping_rate;         /* pings per second */
 	uint32_t crawl_rate;        /* find_node queries per second */

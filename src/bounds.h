@@ -13,8 +13,19 @@
 #define TL_MAX_TORRENT_TOKENS (4u * 1024 * 1024)
 /* nesting in a .torrent (info/files/path lists are depth 4). */
 #define TL_MAX_TORRENT_DEPTH 32u
-/* files in one torrent. */
-#define TL_MAX_FILES 1000000u
+/*
+ * files in one torrent, set so that the token cap above lets a torrent of
+ * that many files through: each entry of info.files costs at least 6
+ * tokens (its dictionary, "length" and the number, "path", the list, one
+ * component) plus one per further component. 500,000 entries with paths
+ * up to three components deep take 8 * 500,000 = 4,000,000 tokens, which
+ * leaves 194,304 of the 4,194,304 for the rest of the document (name,
+ * pieces, trackers, nodes...). A deeper tree of that many files meets the
+ * token cap first and is refused with that reason.
+ */
+#define TL_MAX_FILES 500000u
+_Static_assert(8ull * TL_MAX_FILES + 65536u <= TL_MAX_TORRENT_TOKENS,
+    "TL_MAX_FILES entries three components deep must fit the token cap");
 /* one path component (NAME_MAX on Linux) and a whole relative path. */
 #define TL_MAX_PATH_COMPONENT 255u
 #define TL_MAX_PATH 4096u

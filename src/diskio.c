@@ -285,6 +285,8 @@ static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 		ssize_t w = pwrite(fd, p, n, (off_t)off);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w == 0)
+			errno = ENOSPC; /* no progress and no error: nothing more fits */
 		if (w <= 0)
 			return -1;
 		p += w;
@@ -372,8 +374,10 @@ static enum tl_disk_status do_write(struct tl_disk_job *j)
 		if (!seg.is_pad) {
 			int fd = acquire_fd(s, seg.file, true);
 			if (fd < 0) {
-				tl_warn("disk: open %s for writing: %s", s->paths[seg.file],
-				    strerror(errno));
+				j->sys_err = errno;
+				j->err_file = seg.file;
+				tl_debug("disk: open %s for writing: %s", s->paths[seg.file],
+				    strerror(j->sys_err));
 				st = TL_DISK_IO_ERROR;
 				break;
 			}
@@ -392,7 +396,9 @@ static enum tl_disk_status do_write(struct tl_disk_job *j)
 			int saved = errno;
 			release_fd(s, seg.file);
 			if (rc != 0) {
-				tl_warn("disk: write %s: %s", s->paths[seg.file], strerror(saved));
+				j->sys_err = saved;
+				j->err_file = seg.file;
+				tl_debug("disk: write %s: %s", s->paths[seg.file], strerror(saved));
 				st = TL_DISK_IO_ERROR;
 			}
 		}
@@ -438,6 +444,7 @@ static enum tl_disk_status do_sync(struct tl_disk_store *s)
 static void run_job(struct tl_disk_job *j)
 {
 	bool is_missing = false;
+	j->sys_err = 0;
 	switch (j->op) {
 	case TL_DISK_WRITE:
 		j->status = do_write(j);

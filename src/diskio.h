@@ -48,7 +48,9 @@ enum tl_disk_op {
 enum tl_disk_status {
 	TL_DISK_OK = 0,
 	TL_DISK_HASH_FAIL = 1, /* WRITE: nothing was written; VERIFY, hashed READ: piece absent */
-	TL_DISK_IO_ERROR = 2,  /* a system call failed; errno was logged */
+	TL_DISK_IO_ERROR = 2,  /* a system call failed; errno was logged, except for a
+	                        * WRITE, whose owner logs sys_err once (a full disk fails
+	                        * every write in flight) */
 };
 
 typedef void (*tl_disk_done_fn)(struct tl_disk_job *job);
@@ -69,6 +71,8 @@ struct tl_disk_job {
 	void *arg;            /* for done/work */
 	/* set by the pool */
 	enum tl_disk_status status;
+	int sys_err;          /* WRITE that ended in IO_ERROR: errno of the failed call */
+	size_t err_file;      /* and the file it was for (tl_disk_store_path) */
 	struct tl_disk_job *next;
 };
 

@@ -18,6 +18,7 @@
  */
 #include "metainfo.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,51 @@ static int check_duplicate_keys(const struct benc_doc *d)
 	}
 	free(keys);
 	return rc;
+}
+
+/* Offset of the first key that is out of order in the dict at index i, or
+ * 0 when its keys are sorted (a key never starts at byte 0). */
+static uint32_t unsorted_key_at(const struct benc_doc *d, size_t i)
+{
+	const struct benc_tok *t = &d->toks[i];
+	if (t->type != BENC_DICT || t->count < 2)
+		return 0;
+	size_t k = i + 1;
+	struct key_ref prev = { d->buf + d->toks[k].data, d->toks[k].count };
+	for (uint32_t n = 1; n < t->count; n++) {
+		k = benc_next(d, k + 1);
+		struct key_ref cur = { d->buf + d->toks[k].data, d->toks[k].count };
+		if (key_ref_cmp(&prev, &cur) > 0)
+			return d->toks[k].start;
+		prev = cur;
+	}
+	return 0;
+}
+
+/* The reason shown to people for a document the codec marked unsorted: the
+ * first misplaced key inside info when there is one (that is where a client
+ * that re-encodes would compute another infohash), else the first in the
+ * file. */
+static char *describe_unsorted(const struct benc_doc *d, size_t info)
+{
+	uint32_t first = 0, in_info = 0;
+	for (size_t i = 0; i < d->ntoks; i++) {
+		uint32_t at = unsorted_key_at(d, i);
+		if (at == 0)
+			continue;
+		if (first == 0 || at < first)
+			first = at;
+		if ((in_info == 0 || at < in_info) && at >= d->toks[info].start &&
+		    at < d->toks[info].end)
+			in_info = at;
+	}
+	char why[96];
+	if (in_info)
+		snprintf(why, sizeof(why), "dictionary keys out of order at byte %" PRIu32
+		    ", inside info", in_info);
+	else
+		snprintf(why, sizeof(why), "dictionary keys out of order at byte %" PRIu32, first);
+	return tl_strdup(why);
 }
 
 /* Why a path component is unsafe, or NULL when it is fine. */
@@ -579,6 +625,8 @@ int tl_metainfo_parse(const uint8_t *p, size_t len, struct tl_metainfo **mi_out,
 		goto out;
 	parse_trackers(&d, mi);
 	parse_extras(&d, mi);
+	if (d.is_unsorted)
+		mi->not_canonical = describe_unsorted(&d, (size_t)info);
 	rc = 0;
 out:
 	return finish(rc, toks, mi, mi_out, why_out);
@@ -602,6 +650,8 @@ int tl_metainfo_parse_info(const uint8_t *info, size_t len, const struct tl_info
 		failf("info: SHA-1 does not match the infohash");
 		goto out;
 	}
+	if (d.is_unsorted)
+		mi->not_canonical = describe_unsorted(&d, 0);
 	rc = 0;
 out:
 	return finish(rc, toks, mi, mi_out, why_out);
@@ -631,6 +681,7 @@ void tl_metainfo_free(struct tl_metainfo *mi)
 	free(mi->comment);
 	free(mi->created_by);
 	free(mi->info_raw);
+	free(mi->not_canonical);
 	free(mi);
 }
 

@@ -11,6 +11,12 @@
  * (BEP 47 attr "p", or a path under ".pad/") are kept in the file list with is_pad set so piece
  * offsets stay right; the storage layer never writes them.
  *
+ * Dictionary keys out of order are accepted (many torrents in circulation
+ * have them) and reported in not_canonical; every other departure from
+ * canonical bencode (leading zeros, "-0", duplicate keys, trailing bytes)
+ * refuses the torrent. Since the infohash covers the info bytes as written,
+ * an unsorted info dictionary keeps the infohash its creator published.
+ *
  * Pure L1 code: no I/O beyond what the caller hands in; any thread.
  */
 #ifndef TL_METAINFO_H
@@ -65,6 +71,8 @@ struct tl_metainfo {
 	int64_t creation_date; /* 0 when absent */
 	uint8_t *info_raw;     /* exact bytes of the info dict, owned (served by ut_metadata) */
 	size_t info_len;
+	char *not_canonical;   /* why the document is not canonical bencode ("dictionary
+	                          keys out of order at byte 12, inside info"), or NULL */
 };
 
 /*

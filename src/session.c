@@ -333,6 +333,8 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 			.port = opts->dht_port ? opts->dht_port : tl_session_port(s),
 			.bootstrap = opts->bootstrap,
 			.nbootstrap = opts->nbootstrap,
+			.is_no_bootstrap = opts->is_no_bootstrap,
+			.is_same_subnet = opts->is_dht_same_subnet,
 			.state_path = opts->dht_state_path,
 			.announce_ms = opts->dht_announce_ms,
 		};

@@ -35,6 +35,8 @@ struct tl_session_opts {
 	uint16_t dht_port;     /* UDP port; 0: the same number as the TCP port */
 	const char *const *bootstrap; /* "host:port"; replace the built-in routers */
 	size_t nbootstrap;
+	bool is_no_bootstrap;         /* never contact the built-in routers */
+	bool is_dht_same_subnet;      /* DHT: no one-node-per-/24 (/64) rule */
 	const char *dht_state_path;   /* NULL: DHT state not kept */
 	uint32_t dht_announce_ms;     /* re-announce period; 0: TL_SDHT_ANNOUNCE_MS */
 };

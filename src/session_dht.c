@@ -99,10 +99,12 @@ static void log_hook(void *ud, const struct dht_event *e)
 		if (f)
 			f->is_no_nodes = true;
 	} else if (e->type == DHT_EV_LOG) {
+		/* the adapter's lines carry the prefix already, the core's do not */
+		const char *pre = strncmp(e->msg, "dht: ", 5) == 0 ? "" : "dht: ";
 		if (e->level >= DHT_LOG_WARN)
-			tl_info("dht: %s", e->msg);
+			tl_warn("%s%s", pre, e->msg);
 		else
-			tl_debug("dht: %s", e->msg);
+			tl_debug("%s%s", pre, e->msg);
 	} else if (e->type == DHT_EV_READY) {
 		tl_info("dht: routing table ready (%s)", e->af == AF_INET6 ? "IPv6" : "IPv4");
 	}
@@ -269,6 +271,7 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	struct dht_ev_config c;
 	memset(&c, 0, sizeof(c));
 	bool is_lo = tl_sdht_config_bind(&c, o->bind);
+	c.dht.allow_same_subnet |= o->is_same_subnet;
 	c.dht.sha1 = sha1_hook;
 	c.dht.event = log_hook;
 	c.dht.ud = d;
@@ -277,7 +280,7 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	c.n_bootstrap = o->nbootstrap;
 	/* A loopback-bound node cannot reach the public routers anyway (and
 	 * tests must never try). */
-	c.no_default_routers = o->nbootstrap > 0 || is_lo;
+	c.no_default_routers = o->nbootstrap > 0 || is_lo || o->is_no_bootstrap;
 	c.state_path = o->state_path;
 	enum dht_err err = DHT_OK;
 	struct dht_ev *ev = dht_ev_new(base, &c, &err);

@@ -57,6 +57,9 @@ struct tl_sdht_opts {
 	uint16_t port;                  /* UDP port; 0: the kernel picks */
 	const char *const *bootstrap;   /* "host:port"; replaces the built-in routers */
 	size_t nbootstrap;
+	bool is_no_bootstrap;           /* never contact the built-in routers */
+	bool is_same_subnet;            /* no one-node-per-/24 (/64) rule (implied by a
+	                                   loopback bind) */
 	const char *state_path;         /* ids and good nodes; NULL: not kept */
 	uint32_t announce_ms;           /* re-announce period, >= TL_SDHT_ANNOUNCE_MIN_MS;
 	                                   0: TL_SDHT_ANNOUNCE_MS */

@@ -264,6 +264,8 @@ static void write_done(struct tl_disk_job *job)
 	struct tl_torrent *t = ap->t;
 	uint32_t index = ap->index;
 	enum tl_disk_status status = job->status;
+	int sys_err = job->sys_err;
+	size_t err_file = job->err_file;
 	t->jobs--;
 	free_piece(t, ap); /* frees job too */
 	if (status == TL_DISK_OK) {
@@ -286,10 +288,8 @@ static void write_done(struct tl_disk_job *job)
 				ban_peer(t, p);
 		}
 	} else {
-		tl_err("torrent %s: disk error writing piece %u; stopping", t->mi->name, index);
 		tl_picker_piece_failed(t->picker, index);
-		t->is_failed = true;
-		tl_torrent_emit(t, TL_TEV_ERROR);
+		tl_torrent_write_failed(t, index, sys_err, err_file);
 		return;
 	}
 	if (!t->is_stopping)
@@ -1291,6 +1291,7 @@ void tl_torrent_free(struct tl_torrent *t)
 	tl_bitfield_clear(&t->unverified);
 	tl_layout_clear(&t->l);
 	tl_metainfo_free(t->mi);
+	free(t->error);
 	tl_picker_free(t->picker);
 	tl_bitfield_clear(&t->scratch);
 	free(t->check_jobs);
@@ -1333,6 +1334,7 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 	out->damaged_pieces = t->damaged;
 	out->last_damaged = t->last_damaged;
 	out->last_damaged_file = t->last_damaged_file;
+	out->error = t->is_failed ? t->error : NULL;
 	memcpy(out->peers_from, t->peers_from, sizeof(out->peers_from));
 }
 

@@ -89,7 +89,8 @@ enum tl_torrent_event {
 	TL_TEV_CHECKED,  /* the startup check finished; peers are dialed */
 	TL_TEV_COMPLETE, /* every wanted piece is verified and on disk */
 	TL_TEV_STOPPED,  /* tl_torrent_stop finished: peers closed, resume saved */
-	TL_TEV_ERROR,    /* a disk error stopped the download */
+	TL_TEV_ERROR,    /* a disk error stopped the download (stats: error says why);
+	                  * reported once */
 	TL_TEV_DAMAGED,  /* opts.is_no_check: a piece failed its hash when read (stats) */
 };
 
@@ -112,6 +113,8 @@ struct tl_torrent_stats {
 	uint32_t last_damaged;      /* the last of them (when damaged_pieces > 0) */
 	const char *last_damaged_file; /* its first file's path (borrowed from the torrent) */
 	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src (repeats counted) */
+	const char *error;      /* why the torrent failed ("disk full: No space left on
+	                         * device"), or NULL; borrowed from the torrent */
 };
 
 /*

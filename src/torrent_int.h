@@ -127,6 +127,7 @@ struct tl_torrent {
 	unsigned stop_saves; /* checkpoints started by the stop */
 	/* state */
 	bool is_complete, is_stopping, is_stopped, is_failed;
+	char *error;               /* is_failed: why, for the status ("disk full: ...") */
 	uint64_t ticks;
 	struct tl_choker choker;
 	uint64_t downloaded, uploaded, hash_fails;
@@ -139,6 +140,10 @@ struct tl_torrent {
 void tl_torrent_emit(struct tl_torrent *t, enum tl_torrent_event ev);
 /* Piece index is verified and on disk (page cache): record it. */
 void tl_torrent_set_have(struct tl_torrent *t, uint32_t index);
+/* A write of piece index failed with sys_err on file (an index of the
+ * store): the first failure logs one line with the reason and fails the
+ * torrent (TL_TEV_ERROR); the writes still in flight then fail quietly. */
+void tl_torrent_write_failed(struct tl_torrent *t, uint32_t index, int sys_err, size_t file);
 /* Report TL_TEV_COMPLETE once every wanted piece is in. */
 void tl_torrent_check_complete(struct tl_torrent *t);
 /* The startup check is done: tell the peers handed over meanwhile

@@ -8,6 +8,8 @@
  */
 #include "torrent_int.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,6 +190,23 @@ static void check_more(struct tl_torrent *t)
 	tl_torrent_dial_known(t);
 }
 
+/* ---- failure ---- */
+
+void tl_torrent_write_failed(struct tl_torrent *t, uint32_t index, int sys_err, size_t file)
+{
+	if (t->is_failed)
+		return;
+	bool is_full = sys_err == ENOSPC || sys_err == EDQUOT;
+	char why[160];
+	snprintf(why, sizeof(why), "%s: %s", is_full ? "disk full" : "disk error",
+	    strerror(sys_err));
+	tl_err("torrent %s: %s (writing piece %u to %s); stopped", t->mi->name, why, index,
+	    tl_disk_store_path(t->store, file));
+	t->error = tl_strdup(why);
+	t->is_failed = true;
+	tl_torrent_emit(t, TL_TEV_ERROR);
+}
+
 /* ---- seed mode (opts.is_no_check) ---- */
 
 static void no_work(struct tl_disk_job *job)
@@ -228,13 +247,16 @@ static void seed_mode_plan(struct tl_torrent *t, const uint8_t *trusted,
 		    (cur[i].size >= 0 && (uint64_t)cur[i].size >= f->length))
 			continue;
 		t->no_check_bad = i;
+		char why[512];
 		if (cur[i].size < 0)
-			tl_err("torrent %s: --no-check: %s is missing", t->mi->name,
+			snprintf(why, sizeof(why), "--no-check: %s is missing",
 			    tl_disk_store_path(t->store, i));
 		else
-			tl_err("torrent %s: --no-check: %s is short (%lld of %llu bytes)", t->mi->name,
+			snprintf(why, sizeof(why), "--no-check: %s is short (%lld of %llu bytes)",
 			    tl_disk_store_path(t->store, i), (long long)cur[i].size,
 			    (unsigned long long)f->length);
+		tl_err("torrent %s: %s", t->mi->name, why);
+		t->error = tl_strdup(why); /* reported by seed_mode_done */
 	}
 	tl_bitfield_init(&t->unverified, t->l.npieces);
 	tl_bitfield_unset_all(&t->to_check);

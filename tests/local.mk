@@ -334,8 +334,10 @@ endif
 
 # ---- integration (real processes on loopback) and interop (real clients)
 # -- integration
-TESTS += tests/integration/bad_input.sh tests/integration/info_json.sh
-EXTRA_DIST += tests/integration/bad_input.sh tests/integration/info_json.sh
+TESTS += tests/integration/bad_input.sh tests/integration/info_json.sh \
+	tests/integration/info_unsorted.sh
+EXTRA_DIST += tests/integration/bad_input.sh tests/integration/info_json.sh \
+	tests/integration/info_unsorted.sh
 # -- interop
 TESTS += tests/interop/create_interop.sh
 EXTRA_DIST += tests/interop/create_interop.sh
@@ -462,6 +464,9 @@ tests_unit_test_listener_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_listener
 TESTS += tests/integration/hash_fail.sh
 EXTRA_DIST += tests/integration/hash_fail.sh tests/integration/bad_seeder.py
+# a full disk: one line with the reason, an error state, exit 1
+TESTS += tests/integration/disk_full.sh
+EXTRA_DIST += tests/integration/disk_full.sh
 # -- trackless-node
 check_PROGRAMS += tests/unit/test_pool
 tests_unit_test_pool_SOURCES = tests/unit/test_pool.c
@@ -519,6 +524,15 @@ tests_fuzz_fuzz_bep44_LDADD = $(DHT_LIBS)
 endif
 TESTS += tests/integration/dht_scrape_sample.sh
 EXTRA_DIST += tests/integration/dht_scrape_sample.sh
+# a damaged DHT state file: reported once by every program that keeps one
+TESTS += tests/integration/dht_state_bad.sh
+EXTRA_DIST += tests/integration/dht_state_bad.sh
+# --no-bootstrap: no lookup of the built-in routers (own net and mount namespaces)
+TESTS += tests/integration/dht_no_bootstrap.sh
+EXTRA_DIST += tests/integration/dht_no_bootstrap.sh
+# a DHT inside one /24 with and without --dht-same-subnet (own net namespace)
+TESTS += tests/integration/dht_same_subnet.sh
+EXTRA_DIST += tests/integration/dht_same_subnet.sh tests/integration/netns_lib.sh
 TESTS += tests/interop/dht_bep44_libtorrent.sh
 EXTRA_DIST += tests/interop/dht_bep44_libtorrent.sh tests/integration/dht_nodes.sh
 

@@ -59,6 +59,8 @@ struct dht_opts {
 	double duration_s;
 	const char *bootstrap[DHT_CLI_MAX_BOOTSTRAP];
 	size_t n_bootstrap;
+	bool is_no_bootstrap;    /* never the built-in routers */
+	bool is_same_subnet;     /* no one-node-per-/24 (/64) rule */
 	const char *target;      /* ping: HOST:PORT */
 	struct dht_id infohash;
 	uint16_t announce_port;
@@ -79,6 +81,10 @@ static void usage(FILE *f)
 	    "  --port PORT          local UDP port (default: chosen by the system)\n"
 	    "  --bootstrap HOST:PORT  contact this node first (repeatable); replaces the\n"
 	    "                       built-in routers\n"
+	    "  --no-bootstrap       never contact the built-in routers (the first node of a\n"
+	    "                       private or test DHT; saved nodes and --bootstrap still used)\n"
+	    "  --dht-same-subnet    let nodes of one /24 (IPv6 /64) fill the routing table and\n"
+	    "                       lookups (a DHT inside one LAN; on with a loopback --bind)\n"
 	    "  --state-dir DIR      load and save the node state in DIR/" DHT_CLI_STATE_FILE "\n"
 	    "  --timeout SEC        give up after SEC seconds (default 5 for ping, 30 otherwise)\n"
 	    "  --duration SEC       how long `stats` runs (default 60)\n"
@@ -122,6 +128,8 @@ static int parse_args(int argc, char **argv, struct dht_opts *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "bootstrap", required_argument, NULL, 'B' },
+		{ "no-bootstrap", no_argument, NULL, 'N' },
+		{ "dht-same-subnet", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "max-infohashes", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
@@ -170,6 +178,8 @@ static int parse_args(int argc, char **argv, struct dht_opts *o)
 		case 't': ok = parse_seconds(optarg, &o->timeout_s); break;
 		case 'd': ok = parse_seconds(optarg, &o->duration_s); break;
 		case 'v': o->is_verbose = true; break;
+		case 'N': o->is_no_bootstrap = true; break;
+		case 'S': o->is_same_subnet = true; break;
 		case 'm': {
 			double v;
 			ok = parse_seconds(optarg, &v) && v >= 1 && v <= 1e8;
@@ -527,6 +537,7 @@ static int start_node(struct run *r)
 	struct dht_ev_config c;
 	memset(&c, 0, sizeof(c));
 	tl_sdht_config_bind(&c, o->bind);
+	c.dht.allow_same_subnet |= o->is_same_subnet;
 	c.dht.max_infohashes = o->max_infohashes;
 	c.dht.sha1 = sha1_hook;
 	c.dht.event = log_hook;
@@ -537,6 +548,7 @@ static int start_node(struct run *r)
 	c.port = o->port;
 	c.bootstrap = o->bootstrap;
 	c.n_bootstrap = o->n_bootstrap;
+	c.no_default_routers = o->is_no_bootstrap;
 	c.state_path = r->state_path[0] ? r->state_path : NULL;
 	enum dht_err err;
 	r->ev = dht_ev_new(r->base, &c, &err);

@@ -61,6 +61,7 @@ struct item_opts {
 	double timeout_s;
 	const char *bootstrap[ITEM_MAX_BOOTSTRAP];
 	size_t n_bootstrap;
+	bool is_same_subnet;       /* no one-node-per-/24 (/64) rule */
 	const char *arg;           /* VALUE, TARGET, PUBKEY or INFOHASH */
 	const char *target;        /* sample --target */
 	size_t max_queries;        /* sample --max-queries */
@@ -99,7 +100,8 @@ static void item_usage(FILE *f)
 	    "       trackless dht scrape INFOHASH [options]\n"
 	    "       trackless dht sample [--target ID] [--max-queries N] [options]\n"
 	    "options: --bootstrap HOST:PORT (repeatable), --bind ADDR, --port PORT, --json,\n"
-	    "         --timeout SEC (default 30)\n"
+	    "         --timeout SEC (default 30), --dht-same-subnet (nodes of one /24 or\n"
+	    "         /64 may all be asked; on with a loopback --bind)\n"
 	    "TARGET is 40 hex digits, PUBKEY 64. keygen writes the 32-byte ed25519 seed as\n"
 	    "hex with mode 0600 (default FILE: dht.key) and refuses to overwrite. put prints\n"
 	    "the target, then \"stored on N of M nodes\" and the error codes of refusals on\n"
@@ -119,6 +121,7 @@ static int parse_item_args(int argc, char **argv, struct item_opts *o)
 		{ "bootstrap", required_argument, NULL, 'B' },
 		{ "target", required_argument, NULL, 'T' },
 		{ "max-queries", required_argument, NULL, 'M' },
+		{ "dht-same-subnet", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -162,6 +165,7 @@ static int parse_item_args(int argc, char **argv, struct item_opts *o)
 			o->bootstrap[o->n_bootstrap++] = optarg;
 			break;
 		case 'T': o->target = optarg; break;
+		case 'U': o->is_same_subnet = true; break;
 		case 'M': {
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (errno || *end || v == 0 || v > 100000)
@@ -538,7 +542,8 @@ static int run_item(const struct item_opts *o)
 	c.bind_v4 = is_v6 ? NULL : o->bind;
 	c.bind_v6 = is_v6 ? o->bind : NULL;
 	/* loopback tests: every node shares one /24 */
-	c.dht.allow_same_subnet = o->bind && (strncmp(o->bind, "127.", 4) == 0 || strcmp(o->bind, "::1") == 0);
+	c.dht.allow_same_subnet = o->is_same_subnet ||
+	    (o->bind && (strncmp(o->bind, "127.", 4) == 0 || strcmp(o->bind, "::1") == 0));
 	c.dht.sha1 = item_sha1;
 	/* Gone in seconds: read-only (BEP 43), so no node keeps it in its
 	 * routing table to hand out to others' lookups. */

@@ -279,6 +279,8 @@ static void print_torrent_json(const struct tl_metainfo *mi, const char *magnet)
 		tl_json_int(&j, mi->creation_date);
 	else
 		tl_json_null(&j);
+	tl_json_key(&j, "not_canonical");
+	tl_json_string(&j, mi->not_canonical);
 	tl_json_key(&j, "magnet");
 	tl_json_string(&j, magnet);
 	tl_json_end_object(&j);
@@ -388,6 +390,11 @@ static int show_torrent(const char *path, bool want_json, bool want_scrape)
 		tl_metainfo_free(mi);
 		return rc;
 	}
+	/* accepted, as other clients do; said once so that a file that will
+	 * not round-trip through a strict tool is no surprise */
+	if (mi->not_canonical && !want_json)
+		fprintf(stderr, "trackless info: %s: warning: not canonical bencode: %s\n", path,
+		    mi->not_canonical);
 	char *link = tl_magnet_from_metainfo(mi);
 	if (want_json)
 		print_torrent_json(mi, link);

@@ -273,6 +273,9 @@ static void event_cb(struct tl_torrent *t, enum tl_torrent_event ev, void *arg)
 			tl_transfer_print_status(r, "damaged");
 		break;
 	case TL_TEV_ERROR:
+		/* the torrent logged the reason; scripts get it in "error" */
+		if (r->o->is_json)
+			tl_transfer_print_status(r, "error");
 		r->had_error = true;
 		stop(r);
 		break;
@@ -503,6 +506,8 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 		.dht_port = o->dht_port,
 		.bootstrap = o->bootstrap,
 		.nbootstrap = o->nbootstrap,
+		.is_no_bootstrap = o->is_no_bootstrap,
+		.is_dht_same_subnet = o->is_dht_same_subnet,
 		.dht_state_path = dht_path,
 		.dht_announce_ms = o->dht_announce_ms,
 	};

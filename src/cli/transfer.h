@@ -38,6 +38,8 @@ struct tl_transfer_opts {
 	uint32_t dht_announce_ms; /* --dht-announce-interval; 0: the default */
 	const char **bootstrap; /* --bootstrap values (borrowed from argv) */
 	size_t nbootstrap;
+	bool is_no_bootstrap;   /* never the built-in routers */
+	bool is_dht_same_subnet; /* no one-node-per-/24 (/64) rule */
 	/* trackers */
 	bool is_no_trackers;
 	const char **trackers;  /* -t values (borrowed from argv), each a tier of its own */
@@ -62,6 +64,8 @@ enum {
 	TL_OPT_TRACKER_CA,
 	TL_OPT_NO_DIRECT_IO,
 	TL_OPT_DHT_ANNOUNCE_INTERVAL,
+	TL_OPT_NO_BOOTSTRAP,
+	TL_OPT_DHT_SAME_SUBNET,
 };
 
 #define TL_TRANSFER_LONGOPTS \
@@ -77,6 +81,8 @@ enum {
 	{ "log-level", required_argument, NULL, TL_OPT_LOG_LEVEL }, \
 	{ "json", no_argument, NULL, TL_OPT_JSON }, \
 	{ "bootstrap", required_argument, NULL, TL_OPT_BOOTSTRAP }, \
+	{ "no-bootstrap", no_argument, NULL, TL_OPT_NO_BOOTSTRAP }, \
+	{ "dht-same-subnet", no_argument, NULL, TL_OPT_DHT_SAME_SUBNET }, \
 	{ "no-dht", no_argument, NULL, TL_OPT_NO_DHT }, \
 	{ "dht-port", required_argument, NULL, TL_OPT_DHT_PORT }, \
 	{ "dht-announce-interval", required_argument, NULL, TL_OPT_DHT_ANNOUNCE_INTERVAL }, \
@@ -90,9 +96,13 @@ enum {
 	"      --port PORT        listen on PORT; 0: any free port (default: the port of\n" \
 	"                         the last run with this state directory, else any)\n" \
 	"      --bootstrap H:P    DHT entry node (repeatable; replaces the built-in routers)\n" \
+	"      --no-bootstrap     never contact the built-in routers (a private or test DHT:\n" \
+	"                         only the saved nodes, --bootstrap and nodes that reach us)\n" \
 	"      --dht-port PORT    DHT UDP port (default: the same number as --port)\n" \
 	"      --dht-announce-interval SEC  look up and announce again every SEC\n" \
 	"                         seconds (default 900; 5 at least; short ones for tests)\n" \
+	"      --dht-same-subnet  let DHT nodes of one /24 (IPv6 /64) fill the routing table\n" \
+	"                         and lookups (a DHT inside one LAN; on with a loopback --bind)\n" \
 	"      --no-dht           no DHT: peers only from trackers, --peer and incoming connections\n" \
 	"  -t, --tracker URL      announce to this tracker too (repeatable; http, https, udp)\n" \
 	"      --no-trackers      never contact a tracker (the torrent's or the magnet link's)\n" \

@@ -71,6 +71,12 @@ int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o)
 			return -1;
 		o->bootstrap[o->nbootstrap++] = arg;
 		return 1;
+	case TL_OPT_NO_BOOTSTRAP:
+		o->is_no_bootstrap = true;
+		return 1;
+	case TL_OPT_DHT_SAME_SUBNET:
+		o->is_dht_same_subnet = true;
+		return 1;
 	case TL_OPT_NO_DHT:
 		o->is_no_dht = true;
 		return 1;
@@ -161,6 +167,9 @@ struct tl_metainfo *tl_transfer_load(const char *path)
 		fprintf(stderr, "trackless: %s: larger than any torrent we accept\n", path);
 	else if (tl_metainfo_parse(buf, n, &mi, &why) != 0)
 		fprintf(stderr, "trackless: %s: %s\n", path, why);
+	else if (mi->not_canonical)
+		fprintf(stderr, "trackless: %s: warning: not canonical bencode: %s\n", path,
+		    mi->not_canonical);
 	free(buf);
 	return mi;
 }

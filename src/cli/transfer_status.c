@@ -127,6 +127,8 @@ void tl_transfer_print_status(struct run *r, const char *event)
 	tl_json_bool(&j, st.is_checking);
 	tl_json_key(&j, "complete");
 	tl_json_bool(&j, st.is_complete);
+	tl_json_key(&j, "error");
+	tl_json_string(&j, st.error);
 	if (r->is_no_check) {
 		tl_json_key(&j, "unverified_pieces");
 		tl_json_int(&j, st.unverified_pieces);
@@ -152,7 +154,9 @@ void tl_transfer_status_line(struct run *r)
 	char down[32], up[32], line[256];
 	human(st.down_rate, down, sizeof(down));
 	human(st.up_rate, up, sizeof(up));
-	if (st.is_checking) {
+	if (st.error) {
+		snprintf(line, sizeof(line), "stopped: %s", st.error);
+	} else if (st.is_checking) {
 		snprintf(line, sizeof(line), "checking %u/%u pieces", st.check_done, st.check_total);
 	} else {
 		double frac = st.wanted_bytes ? (double)st.have_bytes / (double)st.wanted_bytes : 1;
@@ -194,7 +198,9 @@ void tl_transfer_summary_line(struct proc *p)
 		}
 		struct tl_torrent_stats st;
 		tl_torrent_stats(r->t, &st);
-		if (st.is_checking)
+		if (st.error)
+			failed++;
+		else if (st.is_checking)
 			checking++;
 		else if (st.is_complete)
 			seeding++;

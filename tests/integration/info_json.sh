@@ -27,7 +27,7 @@ S, I, B, N = str, int, bool, type(None)
 torrent = {"type": S, "name": S, "infohash": S, "size": I, "piece_size": I, "piece_count": I,
            "private": B, "hybrid": B, "files": list, "trackers": list, "web_seeds": list,
            "nodes": list, "comment": (S, N), "created_by": (S, N), "creation_date": (I, N),
-           "magnet": S}
+           "not_canonical": (S, N), "magnet": S}
 magnet = {"type": S, "infohash": S, "name": (S, N), "trackers": list, "peers": list,
           "web_seeds": list, "select_only": (S, N), "magnet": S}
 def check(obj, schema):

@@ -5,7 +5,8 @@
  * malformed and unexpected input, bad tokens, the 1024-byte cap on every
  * datagram, save/load, and BEP 44 items: a put reported once its nodes
  * answered, re-put hourly while the instance runs, gone 2 hours after
- * its owner stopped. */
+ * its owner stopped; a network inside one /24 with and without
+ * allow_same_subnet. */
 #include "cutest.h"
 
 #include <arpa/inet.h>
@@ -1067,6 +1068,70 @@ static void test_hundred_nodes(void)
 	reset();
 }
 
+/* A DHT inside one /24 (a LAN, a test network): with allow_same_subnet a
+ * node's announce reaches the 8 nodes closest to the infohash; without it
+ * the one-node-per-/24 rule of its routing table and of its lookup
+ * candidates leaves it a single node to ask. */
+static void test_same_subnet(void)
+{
+	enum { N = 24 };
+	for (int pass = 0; pass < 2; pass++) {
+		bool is_allowed = pass == 1;
+		struct node *n[N];
+		for (int i = 0; i < N; i++)
+			n[i] = add(10 + i, NULL); /* the others allow it: their tables fill */
+		for (int i = 1; i < N; i++)
+			link_to(n[i], n[0]);
+		run(20000);
+		struct dht_config sc = base_cfg();
+		sc.allow_same_subnet = is_allowed;
+		struct node *me = add(100, &sc);
+		link_to(me, n[0]);
+		run(5000);
+		struct dht_stats ms;
+		dht_get_stats(me->d, &ms);
+		if (is_allowed) {
+			CU_ASSERT_TRUE(ms.nodes_good[0] >= 8);
+		} else {
+			CU_ASSERT_EQUAL(ms.nodes_good[0], 1);
+		}
+
+		struct dht_id ih;
+		memset(ih.b, 0xa5, 20);
+		struct found fa = { 0 };
+		CU_ASSERT_EQUAL(dht_search(me->d, &ih, AF_INET, 7000, false, on_peers, &fa, now, &fa.id),
+		    DHT_OK);
+		run(3000);
+		CU_ASSERT_EQUAL(fa.done, 1);
+		/* which nodes hold the announce, against the 8 closest by brute force */
+		bool is_closest[N] = { false };
+		for (int k = 0; k < 8; k++) {
+			int best = -1;
+			for (int i = 0; i < N; i++)
+				if (!is_closest[i] && (best < 0 ||
+				    dht_id_cmp_dist(&ih, dht_my_id(n[i]->d, AF_INET),
+				    dht_my_id(n[best]->d, AF_INET)) < 0))
+					best = i;
+			is_closest[best] = true;
+		}
+		int stored = 0, stored_closest = 0;
+		for (int i = 0; i < N; i++) {
+			struct dht_stats s;
+			dht_get_stats(n[i]->d, &s);
+			stored += s.peers > 0;
+			stored_closest += s.peers > 0 && is_closest[i];
+		}
+		if (is_allowed) {
+			CU_ASSERT_EQUAL(stored, 8);
+			CU_ASSERT_EQUAL(stored_closest, 8);
+		} else {
+			CU_ASSERT_EQUAL(stored, 1);
+		}
+		CU_ASSERT_EQUAL(oversize, 0);
+		reset();
+	}
+}
+
 /* ---- BEP 44 items ---- */
 
 /* Any 20-byte hash does for targets here, as long as every node uses it. */
@@ -1202,6 +1267,7 @@ int main(void)
 		TL_TEST(test_reply_endpoint),
 		TL_TEST(test_enforce_bep42),
 		TL_TEST(test_hundred_nodes),
+		TL_TEST(test_same_subnet),
 		TL_TEST(test_items_reput),
 		CU_TEST_INFO_NULL,
 	};

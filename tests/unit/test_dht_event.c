@@ -2,12 +2,15 @@
  * sockets: host:port parsing, binding and its errors, datagrams reaching
  * the core (recvmmsg path, oversized datagrams dropped), adapters finding
  * each other through a bootstrap address, an announce found by a third
- * adapter, and the state file written at free and loaded at start. */
+ * adapter, the state file written at free and loaded at start, and a
+ * damaged one reported once. */
 #include "cutest.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -256,6 +259,84 @@ static void test_state_file(void)
 	rmdir(dir);
 }
 
+struct warn_log {
+	int nwarn;
+	char last[512];
+};
+
+static void warn_hook(void *ud, const struct dht_event *e)
+{
+	struct warn_log *w = ud;
+	if (e->type == DHT_EV_LOG && e->level >= DHT_LOG_WARN) {
+		w->nwarn++;
+		snprintf(w->last, sizeof(w->last), "%s", e->msg);
+	}
+}
+
+/* A node over path, its warnings counted into w. */
+static struct dht_ev *make_logged(const char *path, struct warn_log *w)
+{
+	struct dht_ev_config c;
+	memset(&c, 0, sizeof(c));
+	c.dht.family_mask = DHT_F_INET;
+	c.dht.event = warn_hook;
+	c.dht.ud = w;
+	c.bind_v4 = "127.0.0.6";
+	c.no_default_routers = true;
+	c.state_path = path;
+	return dht_ev_new(base, &c, NULL);
+}
+
+/* A damaged state file is not used, and said once, with its name and
+ * why; a missing one (a first start) is no news. */
+static void test_state_file_damaged(void)
+{
+	char tmpl[] = "/tmp/test_dht_event.XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/dht.dat", dir);
+
+	struct warn_log w = { 0, "" };
+	struct dht_ev *ev = make_logged(path, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+	CU_ASSERT_EQUAL(w.nwarn, 0);
+	dht_ev_free(ev);
+
+	static const char *const bad[] = { "garbage", "d1:vi99ee", "d2:id3:abc1:vi1ee" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FILE *f = fopen(path, "wb");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fputs(bad[i], f);
+		fclose(f);
+		w = (struct warn_log){ 0, "" };
+		ev = make_logged(path, &w);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+		CU_ASSERT_EQUAL(w.nwarn, 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(w.last, path));
+		CU_ASSERT_PTR_NOT_NULL(strstr(w.last, "damaged or not a DHT state file"));
+		/* the node runs on a fresh id and replaces the file */
+		CU_ASSERT_EQUAL(dht_ev_save(ev), DHT_OK);
+		dht_ev_free(ev);
+		w = (struct warn_log){ 0, "" };
+		ev = make_logged(path, &w);
+		CU_ASSERT_EQUAL(w.nwarn, 0);
+		dht_ev_free(ev);
+	}
+
+	/* a file that cannot be read: the system's reason */
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+	w = (struct warn_log){ 0, "" };
+	ev = make_logged(path, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+	CU_ASSERT_EQUAL(w.nwarn, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.last, strerror(EISDIR)));
+	dht_ev_free(ev);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	base = event_base_new();
@@ -265,6 +346,7 @@ int main(void)
 		TL_TEST(test_datagrams_reach_core),
 		TL_TEST(test_three_adapters),
 		TL_TEST(test_state_file),
+		TL_TEST(test_state_file_damaged),
 		CU_TEST_INFO_NULL,
 	};
 	int rc = tl_test_run("dht_event", tests);

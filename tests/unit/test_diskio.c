@@ -6,6 +6,7 @@
 #include "cutest.h"
 #include "engine_fixture.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -347,6 +348,9 @@ static void test_symlink_not_followed(void)
 	submit(&x, &j, TL_DISK_WRITE, 2, x.pieces[2]);
 	tl_disk_flush(x.disk);
 	CU_ASSERT_EQUAL(j.status, TL_DISK_IO_ERROR);
+	/* the owner gets the reason and the file to log (the pool stays quiet) */
+	CU_ASSERT_NOT_EQUAL(j.sys_err, 0);
+	CU_ASSERT_EQUAL(j.err_file, 1);
 	CU_ASSERT_EQUAL(file_size(x.dir, "outside/b.bin"), -1);
 	/* and a symlink as the file itself */
 	char target[4200], flink[4200];
@@ -362,6 +366,8 @@ static void test_symlink_not_followed(void)
 	submit(&x, &j, TL_DISK_WRITE, 0, x.pieces[0]);
 	tl_disk_flush(x.disk);
 	CU_ASSERT_EQUAL(j.status, TL_DISK_IO_ERROR);
+	CU_ASSERT_EQUAL(j.sys_err, ELOOP);
+	CU_ASSERT_EQUAL(j.err_file, 0);
 	CU_ASSERT_EQUAL(file_size(x.dir, "outside/victim"), -1);
 	fx_close(&x);
 }

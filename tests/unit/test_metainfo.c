@@ -179,6 +179,28 @@ static void test_unsorted_and_url_list_string(void)
 	CU_ASSERT_STRING_EQUAL(mi->web_seeds[0], "http://seed.example/unsorted.bin");
 	/* the raw info bytes keep their order: "piece length" comes first */
 	CU_ASSERT_EQUAL(memcmp(mi->info_raw, "d12:piece length", 16), 0);
+	/* and the infohash is over those bytes, not over a sorted copy */
+	struct tl_infohash ih;
+	tl_sha1(mi->info_raw, mi->info_len, ih.b);
+	CU_ASSERT_EQUAL(memcmp(ih.b, mi->infohash.b, 20), 0);
+	/* accepted, but said: "name" (byte 30) follows "piece length" */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi->not_canonical);
+	CU_ASSERT_STRING_EQUAL(mi->not_canonical,
+	    "dictionary keys out of order at byte 30, inside info");
+	tl_metainfo_free(mi);
+
+	/* out of order at the top only: the infohash is not concerned */
+	mi = parse_ok("d4:infod6:lengthi16384e4:name1:a" PL "6:pieces" H20
+		      "e8:announce3:x:ye");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi->not_canonical);
+	CU_ASSERT_STRING_EQUAL(mi->not_canonical, "dictionary keys out of order at byte 86");
+	tl_metainfo_free(mi);
+
+	/* a sorted document has nothing to say */
+	mi = load_vector("single.torrent");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi);
+	CU_ASSERT_PTR_NULL(mi->not_canonical);
 	tl_metainfo_free(mi);
 }
 
@@ -435,6 +457,66 @@ static void test_oversized(void)
 	free(p);
 }
 
+/* An info.files list of n entries of length 1, each path depth components
+ * deep and unique, in a buffer of its own; *len_out is its size. */
+static uint8_t *many_files(uint32_t n, int depth, size_t *len_out)
+{
+	size_t cap = (size_t)n * (24 + 7 * (size_t)depth) + 256, len = 0;
+	char *p = malloc(cap);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	uint64_t total = n;
+	uint64_t npieces = (total + 16383) / 16384;
+	len += (size_t)snprintf(p + len, cap - len, "d4:infod5:filesl");
+	for (uint32_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(p + len, cap - len, "d6:lengthi1e4:pathl");
+		/* 100 entries per directory: component k is digit pair k of i */
+		uint32_t v = i;
+		for (int k = 0; k < depth; k++) {
+			uint32_t part = k + 1 == depth ? v : v % 100;
+			char name[16];
+			int nl = snprintf(name, sizeof(name), "%u", part);
+			len += (size_t)snprintf(p + len, cap - len, "%d:%s", nl, name);
+			v /= 100;
+		}
+		len += (size_t)snprintf(p + len, cap - len, "ee");
+	}
+	len += (size_t)snprintf(p + len, cap - len, "e4:name4:many" PL "6:pieces%llu:",
+	    (unsigned long long)npieces * 20);
+	CU_ASSERT_FATAL(len + npieces * 20 + 2 <= cap);
+	memset(p + len, 'A', npieces * 20);
+	len += npieces * 20;
+	p[len++] = 'e';
+	p[len++] = 'e';
+	*len_out = len;
+	return (uint8_t *)p;
+}
+
+/* The file limit is reachable: TL_MAX_FILES files three components deep
+ * fit the token cap and load; one more is refused for its count, not for
+ * its size in tokens. */
+static void test_file_limit(void)
+{
+	size_t len;
+	uint8_t *p = many_files(TL_MAX_FILES, 3, &len);
+	struct tl_metainfo *mi = NULL;
+	const char *why = NULL;
+	int rc = tl_metainfo_parse(p, len, &mi, &why);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc)
+		printf("\n%u files refused: %s\n", TL_MAX_FILES, why);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mi);
+	CU_ASSERT_EQUAL(mi->nfiles, TL_MAX_FILES);
+	CU_ASSERT_EQUAL(mi->total_len, TL_MAX_FILES);
+	tl_metainfo_free(mi);
+	free(p);
+
+	p = many_files(TL_MAX_FILES + 1, 1, &len);
+	char want[48];
+	snprintf(want, sizeof(want), "info.files: more than %u files", TL_MAX_FILES);
+	refused(p, len, want);
+	free(p);
+}
+
 static void test_truncated(void)
 {
 	size_t len = 0;
@@ -501,6 +583,7 @@ int main(void)
 		TL_TEST(test_length_rules),
 		TL_TEST(test_structure),
 		TL_TEST(test_oversized),
+		TL_TEST(test_file_limit),
 		TL_TEST(test_truncated),
 		TL_TEST(test_parse_info),
 		CU_TEST_INFO_NULL,
