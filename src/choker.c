@@ -87,7 +87,11 @@ size_t tl_choker_run(struct tl_choker *c, const struct tl_choker_peer *peers, si
 			continue;
 		struct rank k = { 0, 0, next_rand(c), i };
 		if (is_seeding) {
-			bool is_keeping = p->is_unchoked && now_ms - p->last_unchoked < TL_CHOKER_SEED_ROTATE_MS;
+			uint64_t held = now_ms - p->last_unchoked;
+			/* a peer that takes nothing (never reads, never asks)
+			 * keeps its slot only for TL_CHOKER_TAKE_GRACE_MS */
+			bool is_keeping = p->is_unchoked && held < TL_CHOKER_SEED_ROTATE_MS &&
+			    (p->rate_up > 0 || held < TL_CHOKER_TAKE_GRACE_MS);
 			k.k1 = is_keeping;
 			/* keepers by upload rate; the others longest-waiting first */
 			k.k2 = is_keeping ? p->rate_up : UINT64_MAX - p->last_unchoked;

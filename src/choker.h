@@ -7,6 +7,8 @@
  *     regular slots (snubbed peers, who stopped sending to us, do not);
  *   - seeding: the peers we upload to fastest keep their slots for up to
  *     TL_CHOKER_SEED_ROTATE_MS, then those that waited longest get a turn;
+ *     one that takes nothing (a peer that never reads its socket or never
+ *     asks) loses its slot after TL_CHOKER_TAKE_GRACE_MS;
  *   - one more slot is optimistic: a random interested peer (newcomers
  *     three times as likely), changed every TL_CHOKER_OPTIMISTIC_MS.
  * Peers not interested in us are choked: they would not request anyway.
@@ -25,6 +27,9 @@
 #define TL_CHOKER_OPTIMISTIC_MS 30000u
 /* Seeding: how long a peer keeps a slot before others get a turn. */
 #define TL_CHOKER_SEED_ROTATE_MS 60000u
+/* Seeding: how long an unchoked peer may take nothing and keep its slot
+ * (more than one 10 s rechoke, so a new peer's rate has been measured). */
+#define TL_CHOKER_TAKE_GRACE_MS 15000u
 
 struct tl_choker_peer {
 	uint64_t key;           /* the caller's id for the peer */

@@ -491,9 +491,10 @@ static void bg_verify_more(struct tl_torrent *t)
 }
 
 /* Piece index from the cache, its read started when absent. Idle pieces
- * (no block queued) are evicted, least recently used first, to keep the
- * cache within UCACHE_BYTES; pieces in use are never evicted, so the
- * cache exceeds it by at most what peers' outputs hold. */
+ * (no block queued) are evicted, least recently used first, to keep them
+ * within UCACHE_BYTES; pieces in use are never evicted, so the cache
+ * exceeds it by the pinned pieces (UPIN_BYTES, or one piece) and those
+ * being read. */
 static struct upload_piece *upiece_get(struct tl_torrent *t, uint32_t index)
 {
 	for (struct upload_piece *u = t->ucache; u; u = u->next)
@@ -502,7 +503,9 @@ static struct upload_piece *upiece_get(struct tl_torrent *t, uint32_t index)
 			return u;
 		}
 	uint32_t len = tl_layout_piece_len(&t->l, index);
-	while (t->ucache && t->ucache_bytes + len > UCACHE_BYTES) {
+	/* Pinned pieces (referenced by queued blocks) have their own bound
+	 * (UPIN_BYTES): they do not take the idle ones' room. */
+	while (t->ucache && t->ucache_bytes - t->upinned_bytes + len > UCACHE_BYTES) {
 		struct upload_piece *victim = NULL;
 		for (struct upload_piece *u = t->ucache; u; u = u->next)
 			if (!u->is_loading && u->refs == 1 && (!victim || u->stamp < victim->stamp))

@@ -136,6 +136,20 @@ static void test_seeding_rotation(void)
 	tl_choker_init(&c, 3);
 	tl_choker_run(&c, p, 5, 3, true, now, u);
 	CU_ASSERT_TRUE(u[3] && u[4]);
+	/* a keeper that took nothing since its grace ran out gives way */
+	p[0].last_unchoked = p[1].last_unchoked = now - 1000;
+	p[0].rate_up = 0;
+	tl_choker_init(&c, 3);
+	tl_choker_run(&c, p, 5, 3, true, now, u);
+	CU_ASSERT_TRUE(u[0] && u[1]); /* within its grace */
+	/* past it, the waiting peer 3 takes its regular slot, whatever the
+	 * optimistic choice (kept, peer 0 would hold it: 3 only by chance) */
+	p[0].last_unchoked = now - TL_CHOKER_TAKE_GRACE_MS;
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		tl_choker_init(&c, seed);
+		tl_choker_run(&c, p, 5, 3, true, now, u);
+		CU_ASSERT_TRUE(u[3] && u[1]);
+	}
 	/* seeding ignores snubbing (it is about download) */
 	p[3].is_snubbed = true;
 	tl_choker_init(&c, 3);
