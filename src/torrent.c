@@ -1315,9 +1315,19 @@ const struct tl_metainfo *tl_torrent_metainfo(const struct tl_torrent *t)
 	return t->mi;
 }
 
+const char *tl_torrent_state_name(enum tl_torrent_state st)
+{
+	static const char *const names[] = { "checking", "downloading", "seeding", "stopping",
+		"stopped", "error" };
+	return (size_t)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}
+
 void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->state = t->is_failed ? TL_TSTATE_ERROR : t->is_stopped ? TL_TSTATE_STOPPED :
+	    t->is_stopping ? TL_TSTATE_STOPPING : t->is_checking ? TL_TSTATE_CHECKING :
+	    t->is_complete ? TL_TSTATE_SEEDING : TL_TSTATE_DOWNLOADING;
 	out->wanted_bytes = t->wanted_bytes;
 	out->have_bytes = t->have_bytes;
 	out->downloaded = t->downloaded;

@@ -96,7 +96,21 @@ enum tl_torrent_event {
 
 typedef void (*tl_torrent_event_fn)(struct tl_torrent *t, enum tl_torrent_event ev, void *arg);
 
+/* Where a torrent is in its life (a magnet link's metadata phase is its
+ * front end's, before the torrent exists). */
+enum tl_torrent_state {
+	TL_TSTATE_CHECKING,    /* verifying the data already on disk */
+	TL_TSTATE_DOWNLOADING,
+	TL_TSTATE_SEEDING,     /* every wanted piece is verified */
+	TL_TSTATE_STOPPING,    /* saying goodbye: the last resume save, trackers */
+	TL_TSTATE_STOPPED,
+	TL_TSTATE_ERROR,       /* failed: see error */
+};
+/* "checking", "downloading", ... (static). */
+const char *tl_torrent_state_name(enum tl_torrent_state st);
+
 struct tl_torrent_stats {
+	enum tl_torrent_state state;
 	uint64_t wanted_bytes;   /* bytes of the wanted pieces */
 	uint64_t have_bytes;     /* of those, verified */
 	uint64_t downloaded;     /* payload bytes received (including discarded) */

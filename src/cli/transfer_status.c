@@ -103,6 +103,8 @@ void tl_transfer_print_status(struct run *r, const char *event)
 	tl_json_string(&j, event);
 	tl_json_key(&j, "infohash");
 	tl_json_string(&j, hex);
+	tl_json_key(&j, "state");
+	tl_json_string(&j, tl_torrent_state_name(st.state));
 	tl_json_key(&j, "have_bytes");
 	tl_json_int(&j, (int64_t)st.have_bytes);
 	tl_json_key(&j, "wanted_bytes");
@@ -235,6 +237,8 @@ void tl_transfer_fetch_status(struct run *r)
 		tl_json_string(&j, "metadata");
 		tl_json_key(&j, "infohash");
 		tl_json_string(&j, hex);
+		tl_json_key(&j, "state");
+		tl_json_string(&j, "metadata");
 		tl_json_key(&j, "stuck");
 		if (why)
 			tl_json_string(&j, why);

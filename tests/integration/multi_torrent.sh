@@ -85,6 +85,12 @@ ports=$(grep '"event":"started"' "$work/multi.out" | sed -n 's/.*"port":\([0-9]*
 ppid_=$!
 pids+=($ppid_)
 wait_json "$work/part.out" complete 30 || fail "the good input of the partial get did not complete"
+sleep 1.5
+grep -q '"event":"metadata","infohash":"[0-9a-f]*","state":"metadata"' "$work/part.out" ||
+	fail "no status line in the metadata state for the magnet link"
+ih4=$("$bin" info "$work/torrents/f4.torrent" --json | sed -n 's/.*"infohash":"\([0-9a-f]*\)".*/\1/p')
+grep "\"infohash\":\"$ih4\"" "$work/part.out" | tail -1 | grep -q '"state":"stopped"' ||
+	fail "the complete input (--no-seed) is not in the stopped state"
 kill -INT $ppid_
 for ((i = 0; i < 150; i++)); do
 	kill -0 $ppid_ 2>/dev/null || break
