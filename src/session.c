@@ -143,6 +143,26 @@ static struct tl_torrent *find_torrent(const struct tl_session *s, const struct 
 	return i == SIZE_MAX ? NULL : s->torrents[i];
 }
 
+/* The session's peer limit is reached: the peer idle longest in any
+ * torrent gives its slot (tl_torrent_ctx.make_room). */
+static bool make_room(void *arg)
+{
+	struct tl_session *s = arg;
+	uint64_t now = tl_now_ms(), best_since = UINT64_MAX;
+	struct tl_peer *best = NULL;
+	for (size_t i = 0; i < s->ntorrents; i++) {
+		uint64_t since;
+		struct tl_peer *p = tl_torrent_idle_peer(s->torrents[i], now, &since);
+		if (p && since < best_since) {
+			best = p;
+			best_since = since;
+		}
+	}
+	if (best)
+		tl_peer_close(best, "idle: its slot went to a new peer");
+	return best != NULL;
+}
+
 bool tl_session_dht_stats(const struct tl_session *s, const struct tl_torrent *t,
     struct tl_sdht_watch_stat *out)
 {
@@ -508,6 +528,8 @@ void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out)
 		.total_peers = &s->total_peers,
 		.max_total_peers = s->max_peers,
 		.fds = &s->fds,
+		.make_room = make_room,
+		.make_room_arg = s,
 		.dht_port = s->dht ? tl_sdht_port(s->dht) : 0,
 		.on_dht_node = s->dht ? dht_node_cb : NULL,
 		.dht_arg = s->dht,

@@ -904,12 +904,12 @@ static void link_peer(struct tl_torrent *t, struct tl_peer *p)
 	(*t->ctx.total_peers)++;
 }
 
-/* At the peer limit: drop the peer that has been idle longest, if one
- * is (tl_choker_pick_idle), so the newcomer gets its slot. */
-static bool make_room(struct tl_torrent *t)
+struct tl_peer *tl_torrent_idle_peer(struct tl_torrent *t, uint64_t now_ms, uint64_t *since_out)
 {
-	struct tl_slot_peer *sp = tl_calloc(t->npeers ? t->npeers : 1, sizeof(*sp));
-	struct tl_peer **who = tl_calloc(t->npeers ? t->npeers : 1, sizeof(*who));
+	if (t->npeers == 0)
+		return NULL;
+	struct tl_slot_peer *sp = tl_calloc(t->npeers, sizeof(*sp));
+	struct tl_peer **who = tl_calloc(t->npeers, sizeof(*who));
 	size_t n = 0;
 	for (struct tl_peer *p = t->peers; p && n < t->npeers; p = p->next) {
 		/* one sending a message is not idle (its deadline bounds it) */
@@ -920,20 +920,35 @@ static bool make_room(struct tl_torrent *t)
 			.last_data_ms = p->last_data_ms };
 		who[n++] = p;
 	}
-	size_t i = tl_choker_pick_idle(sp, n, tl_now_ms());
-	if (i < n)
-		tl_peer_close(who[i], "idle: its slot went to a new peer");
+	size_t i = tl_choker_pick_idle(sp, n, now_ms);
+	struct tl_peer *idle = i < n ? who[i] : NULL;
+	if (idle)
+		*since_out = sp[i].last_data_ms > sp[i].active_ms ? sp[i].last_data_ms : sp[i].active_ms;
 	free(sp);
 	free(who);
-	return i < n;
+	return idle;
+}
+
+/* At the peer limit: drop the peer of t that has been idle longest, if one
+ * is (tl_choker_pick_idle), so the newcomer gets its slot. */
+static bool make_room(struct tl_torrent *t)
+{
+	uint64_t since;
+	struct tl_peer *p = tl_torrent_idle_peer(t, tl_now_ms(), &since);
+	if (p)
+		tl_peer_close(p, "idle: its slot went to a new peer");
+	return p != NULL;
 }
 
 int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p)
 {
 	if (t->is_stopping || t->is_checking || !t->is_started || is_banned(t, &p->addr))
 		return -1;
-	if ((t->npeers >= t->opts.max_peers || *t->ctx.total_peers >= t->ctx.max_total_peers) &&
-	    !make_room(t))
+	if (t->npeers >= t->opts.max_peers && !make_room(t))
+		return -1;
+	/* the session's limit: the idlest peer of any torrent makes room */
+	if (*t->ctx.total_peers >= t->ctx.max_total_peers && t->ctx.make_room &&
+	    !t->ctx.make_room(t->ctx.make_room_arg))
 		return -1;
 	if (t->npeers >= t->opts.max_peers || *t->ctx.total_peers >= t->ctx.max_total_peers)
 		return -1;

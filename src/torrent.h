@@ -58,6 +58,10 @@ struct tl_torrent_ctx {
 	unsigned *total_peers;            /* peers of the whole session */
 	unsigned max_total_peers;
 	struct tl_fdlimit *fds;           /* dial only when it grants a socket; NULL: no check */
+	/* At the session's peer limit: close the idlest peer of any torrent;
+	 * false when none is idle. NULL: the limit is final. */
+	bool (*make_room)(void *arg);
+	void *make_room_arg;
 	/* BEP 5 (torrent_ext.c) */
 	uint16_t dht_port;                /* our DHT UDP port for PORT messages; 0: no DHT */
 	void (*on_dht_node)(void *arg, const struct sockaddr *sa, socklen_t len); /* a PORT message */
@@ -140,6 +144,9 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 /* Free; the disk pool must have been flushed (no job pending). NULL ok. */
 void tl_torrent_free(struct tl_torrent *t);
 
+/* The peer of t that has been idle longest (tl_choker_pick_idle) and since
+ * when (*since_out), or NULL when none is idle. */
+struct tl_peer *tl_torrent_idle_peer(struct tl_torrent *t, uint64_t now_ms, uint64_t *since_out);
 /* Load the resume file and verify what must be verified, then dial. */
 void tl_torrent_start(struct tl_torrent *t);
 /* Remember addr and dial it (now, or when the startup check is done). */

@@ -445,10 +445,11 @@ endif
 TESTS += tests/integration/violations.sh
 EXTRA_DIST += tests/integration/violations.sh tests/integration/violations.py
 TESTS += tests/integration/upload_noread.sh tests/integration/slow_peers.sh \
-	tests/integration/multi_torrent.sh tests/integration/statedir_lock.sh
+	tests/integration/multi_torrent.sh tests/integration/statedir_lock.sh \
+	tests/integration/slots_shared.sh
 EXTRA_DIST += tests/integration/upload_noread.sh tests/integration/slow_peers.sh \
 	tests/integration/multi_torrent.sh tests/integration/statedir_lock.sh \
-	tests/integration/rogue_peer.py
+	tests/integration/slots_shared.sh tests/integration/rogue_peer.py
 TESTS += tests/interop/transfer_transmission.sh
 EXTRA_DIST += tests/interop/transfer_transmission.sh
 
