@@ -45,15 +45,25 @@ timeout -s INT 2 "$bin" dht node --bind 127.0.0.7 --port 0 --state-dir "$work/s2
 	2>"$work/node1.err" >/dev/null
 one_line "$work/node1.err" "state file $work/s2/dht.dat ignored (damaged or not a DHT state file)"
 
+# nlisten DIR: the "listening" lines in DIR/log
+nlisten() {
+	cat "$1/log" 2>/dev/null | grep -c "listening"
+}
+
 # run_node DIR MODE N: trackless-node for a moment, logging to DIR/log,
 # stopped by SIGTERM (a clean exit saves the state)
 run_node() {
+	local before
+	before=$(nlisten "$1")
 	"$node" --foreground --bind 127.0.0.7 --port $((port + $3)) --state-dir "$1" \
 		--mode "$2" --log-file "$1/log" --save-interval 3600 &
 	pid=$!
-	for _ in $(seq 50); do grep -q "listening" "$1/log" 2>/dev/null && break; sleep 0.1; done
+	# (its own "listening" line, not one of an earlier run in DIR/log: a
+	# SIGTERM before its handler is set would kill it)
+	for _ in $(seq 300); do [ "$(nlisten "$1")" -gt "$before" ] && break; sleep 0.1; done
+	[ "$(nlisten "$1")" -gt "$before" ] || fail "trackless-node $2 did not start in 30 s"
 	kill -TERM "$pid"
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	wait "$pid" || fail "trackless-node $2 exited $?"
 	pid=
 }

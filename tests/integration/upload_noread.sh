@@ -20,6 +20,14 @@ nocheck_seed "$work/data" $sport seed 90
 tpid=$(pgrep -P "$spid" | head -1)
 # rss_kib: the seeder's resident memory
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$tpid/status"; }
+# ASan keeps freed memory in its quarantine (256 MiB): the bounds are
+# this program's, not its allocator's
+is_asan=false
+case "$(ldd "$bin" 2>/dev/null)" in *libasan*) is_asan=true ;; esac
+$is_asan && echo "built with ASan: memory bounds reported, not checked"
+bound() { # KIB: the bound, or no bound under ASan
+	$is_asan && echo 999999999 || echo "$1"
+}
 base=$(rss_kib)
 [ -n "$base" ] || { fail "cannot read the seeder's memory (pid ${tpid:-none})"; exit 1; }
 echo "seeder RSS at start: $((base / 1024)) MiB"
@@ -46,7 +54,7 @@ measure() { # N SECONDS
 # (1) one peer
 measure 1 4
 echo "1 never-reading peer: RSS grew $((grow / 1024)) MiB"
-[ "$grow" -le $((40 * 1024)) ] || fail "one never-reading peer grew the seeder by $((grow / 1024)) MiB (bound 40)"
+[ "$grow" -le "$(bound $((40 * 1024)))" ] || fail "one never-reading peer grew the seeder by $((grow / 1024)) MiB (bound 40)"
 kill "$rpid"; wait "$rpid" 2>/dev/null
 
 # (2) eight peers, and (4) a leecher at the same time
@@ -62,7 +70,7 @@ for ((i = 0; i < 25; i++)); do
 	sleep 0.2
 done
 echo "8 never-reading peers: RSS grew $((grow / 1024)) MiB"
-[ "$grow" -le $((96 * 1024)) ] || fail "eight never-reading peers grew the seeder by $((grow / 1024)) MiB (bound 96)"
+[ "$grow" -le "$(bound $((96 * 1024)))" ] || fail "eight never-reading peers grew the seeder by $((grow / 1024)) MiB (bound 96)"
 wait "$gpid" || fail "the leecher did not complete beside the never-reading peers (exit $?)"
 echo "leecher done in $((($(date +%s%N) - l0) / 1000000)) ms"
 cmp -s "$work/data/big.bin" "$work/dl/big.bin" || fail "the downloaded data differs"
@@ -75,6 +83,6 @@ for ((i = 0; i < 60; i++)); do
 	sleep 0.2
 done
 echo "after they left: RSS $(((after - base) / 1024)) MiB over the start"
-[ $((after - base)) -le $((32 * 1024)) ] || fail "the seeder kept $(((after - base) / 1024)) MiB after the peers left (bound 32)"
+[ $((after - base)) -le "$(bound $((32 * 1024)))" ] || fail "the seeder kept $(((after - base) / 1024)) MiB after the peers left (bound 32)"
 [ $fails -eq 0 ] && echo PASS
 exit $((fails > 0))
