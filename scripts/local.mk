@@ -4,5 +4,7 @@ EXTRA_DIST += scripts/bench-create
 EXTRA_DIST += scripts/bench-dht
 EXTRA_DIST += scripts/bench-transfer
 EXTRA_DIST += scripts/bench-magnet
+# many torrents in one process, beside transmission-daemon
+EXTRA_DIST += scripts/bench-many
 # trackless-node
 EXTRA_DIST += scripts/trackless-node.service scripts/bench-node
