@@ -74,10 +74,13 @@ static long count_open(unsigned limit)
 	return n > 0 ? n - 1 : 0;
 }
 
+static uint64_t now_ms(void);
+
 void tl_fdlimit_refresh(struct tl_fdlimit *f)
 {
 	struct rlimit rl;
 	f->limit = 0;
+	f->listed_ms = now_ms();
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
 	unsigned limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > UINT_MAX ? UINT_MAX :
@@ -105,6 +108,17 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+bool tl_fdlimit_is_due(unsigned in_use, unsigned limit, uint64_t since_ms)
+{
+	return limit == 0 || in_use >= limit / 2 || since_ms >= TL_FDLIMIT_QUIET_MS;
+}
+
+void tl_fdlimit_tick(struct tl_fdlimit *f)
+{
+	if (tl_fdlimit_is_due(f->in_use, f->limit, now_ms() - f->listed_ms))
+		tl_fdlimit_refresh(f);
 }
 
 bool tl_fdlimit_take(struct tl_fdlimit *f)

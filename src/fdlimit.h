@@ -8,7 +8,9 @@
  * the front ends raise the soft limit to the hard one at start.
  *
  * The count in use is listed from /proc/self/fd by tl_fdlimit_refresh
- * (the session's tick, once a second); each socket granted since is added
+ * (from the session's tick: once a second while half the limit is in use,
+ * else every TL_FDLIMIT_QUIET_MS, for a listing of thousands of entries
+ * costs the kernel time); each socket granted since is added
  * to it and none closed is taken off, so between two listings the count
  * errs high, never low. Without /proc nothing is counted and nothing
  * refused (the listener still backs off when accept fails: listener.h).
@@ -20,6 +22,7 @@
 #define TL_FDLIMIT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "log.h"
 
@@ -27,7 +30,11 @@ struct tl_fdlimit {
 	unsigned limit;  /* the soft RLIMIT_NOFILE; 0: unknown, nothing refused */
 	unsigned in_use; /* listed at the last refresh, plus sockets granted since */
 	struct tl_log_limit refused_log; /* refusals: once a minute */
+	uint64_t listed_ms;              /* the last listing (monotonic ms) */
 };
+
+/* How often the count is listed while less than half the limit is used. */
+#define TL_FDLIMIT_QUIET_MS 30000u
 
 /* Raise the soft RLIMIT_NOFILE to the hard limit (capped at what the
  * kernel allows one process), logging the outcome at info level. A
@@ -38,6 +45,11 @@ void tl_fdlimit_raise(void);
 void tl_fdlimit_init(struct tl_fdlimit *f);
 /* The same, again (the count drifts high between two). */
 void tl_fdlimit_refresh(struct tl_fdlimit *f);
+/* tl_fdlimit_refresh when due (tl_fdlimit_is_due); the session's tick. */
+void tl_fdlimit_tick(struct tl_fdlimit *f);
+/* Pure rule: a listing is due while in_use reaches half of limit (or the
+ * limit is unknown), else once TL_FDLIMIT_QUIET_MS passed since the last. */
+bool tl_fdlimit_is_due(unsigned in_use, unsigned limit, uint64_t since_ms);
 
 /* May one more socket be opened (or an accepted one kept)? When true it is
  * counted; when false the refusal is logged (at most once a minute, with

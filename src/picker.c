@@ -8,9 +8,12 @@
 #include "bounds.h"
 #include "mem.h"
 
-/* Availability levels per priority; beyond ~1000 peers, "more common" no
- * longer changes the choice. */
-#define AV_LEVELS 1024u
+/* Availability levels per priority: pieces held by 63 peers or more are
+ * one class ("common"), which changes no choice that matters; a torrent
+ * has 50 peers by default. The class bounds cost 4 bytes per class and
+ * torrent (450 classes: 1.8 KiB; 1024 levels took 28 KiB, the most of an
+ * idle seeding torrent's memory). */
+#define AV_LEVELS 64u
 #define NCLASS (TL_PICKER_PRIO_MAX * AV_LEVELS + 1u)
 #define EXCL (NCLASS - 1u) /* pieces we have or skip */
 #define BLK TL_MAX_BLOCK_LEN

@@ -261,7 +261,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct tl_session *s = arg;
-	tl_fdlimit_refresh(&s->fds);
+	tl_fdlimit_tick(&s->fds);
 	for (size_t i = 0; i < s->ntorrents; i++)
 		tl_torrent_tick(s->torrents[i]);
 	/* Output buffers of closed peers are freed in 16 KiB chains, which

@@ -83,6 +83,17 @@ static void test_count(void)
 	CU_ASSERT_EQUAL(f.in_use, base);
 }
 
+/* Listings: every tick from half the limit on (or with no limit known),
+ * else once TL_FDLIMIT_QUIET_MS passed. */
+static void test_is_due(void)
+{
+	CU_ASSERT_FALSE(tl_fdlimit_is_due(100, 1024, 1000));
+	CU_ASSERT_FALSE(tl_fdlimit_is_due(511, 1024, TL_FDLIMIT_QUIET_MS - 1));
+	CU_ASSERT_TRUE(tl_fdlimit_is_due(511, 1024, TL_FDLIMIT_QUIET_MS));
+	CU_ASSERT_TRUE(tl_fdlimit_is_due(512, 1024, 0));
+	CU_ASSERT_TRUE(tl_fdlimit_is_due(0, 0, 0));
+}
+
 static void test_raise(void)
 {
 	struct rlimit old;
@@ -111,6 +122,7 @@ int main(void)
 		TL_TEST(test_room),
 		TL_TEST(test_take),
 		TL_TEST(test_count),
+		TL_TEST(test_is_due),
 		TL_TEST(test_raise),
 		CU_TEST_INFO_NULL,
 	};
