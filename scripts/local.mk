@@ -3,6 +3,7 @@ EXTRA_DIST += scripts/bench-create
 # dht benchmark (scripts/bench-dht)
 EXTRA_DIST += scripts/bench-dht
 EXTRA_DIST += scripts/bench-transfer
+EXTRA_DIST += scripts/bench-hostile
 EXTRA_DIST += scripts/bench-magnet
 # trackless-node
 EXTRA_DIST += scripts/trackless-node.service scripts/bench-node
