@@ -3,6 +3,7 @@ EXTRA_DIST += scripts/bench-create
 # dht benchmark (scripts/bench-dht)
 EXTRA_DIST += scripts/bench-dht
 EXTRA_DIST += scripts/bench-transfer
+EXTRA_DIST += scripts/bench-hostile
 EXTRA_DIST += scripts/bench-magnet
 # many torrents in one process, beside transmission-daemon
 EXTRA_DIST += scripts/bench-many

@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """lt_peer.py: a python3-libtorrent peer for the transfer interop tests.
 
-usage: lt_peer.py seed|get TORRENT SAVE_DIR LISTEN_IP PORT [PEER_IP PEER_PORT]
+usage: lt_peer.py seed|seed-nocheck|get TORRENT SAVE_DIR LISTEN_IP PORT [PEER_IP PEER_PORT]
 
-seed: serve TORRENT from SAVE_DIR until killed. get: download it into
+seed: serve TORRENT from SAVE_DIR until killed. seed-nocheck: the same in
+libtorrent's seed mode (nothing is hashed up front; a piece is verified
+the first time a peer asks for it), with "ready" printed once the
+torrent is seeding and the session listens. get: download it into
 SAVE_DIR, connecting to PEER_IP:PEER_PORT, and exit 0 once complete (1 on
 a 50 s timeout). TCP only; no DHT, LSD, UPnP or NAT-PMP (see
 notes on libtorrent settings in the project's interop notes).
@@ -37,8 +40,17 @@ def main():
     params.save_path = save
     params.flags &= ~lt.torrent_flags.auto_managed
     params.flags &= ~lt.torrent_flags.paused
+    if mode == "seed-nocheck":
+        params.flags |= lt.torrent_flags.seed_mode
     h = ses.add_torrent(params)
-    if mode == "seed":
+    if mode == "seed-nocheck":
+        deadline = time.time() + 30
+        while not (h.status().is_seeding and ses.is_listening()):
+            if time.time() > deadline:
+                print("not seeding after 30 s", flush=True)
+                return 1
+            time.sleep(0.05)
+    if mode in ("seed", "seed-nocheck"):
         print("ready", flush=True)
         while True:
             time.sleep(1)
