@@ -91,12 +91,12 @@ size_t tl_choker_run(struct tl_choker *c, const struct tl_choker_peer *peers, si
 			/* a peer that takes nothing (never reads, never asks)
 			 * keeps its slot only for TL_CHOKER_TAKE_GRACE_MS */
 			bool is_keeping = p->is_unchoked && held < TL_CHOKER_SEED_ROTATE_MS &&
-			    (p->rate_up > 0 || held < TL_CHOKER_TAKE_GRACE_MS);
+			    !p->is_stalled && (p->rate_up > 0 || held < TL_CHOKER_TAKE_GRACE_MS);
 			k.k1 = is_keeping;
 			/* keepers by upload rate; the others longest-waiting first */
 			k.k2 = is_keeping ? p->rate_up : UINT64_MAX - p->last_unchoked;
 		} else {
-			if (p->is_snubbed)
+			if (p->is_snubbed || p->is_stalled)
 				continue;
 			k.k1 = p->rate_down;
 		}

@@ -8,7 +8,8 @@
  *   - seeding: the peers we upload to fastest keep their slots for up to
  *     TL_CHOKER_SEED_ROTATE_MS, then those that waited longest get a turn;
  *     one that takes nothing (a peer that never reads its socket or never
- *     asks) loses its slot after TL_CHOKER_TAKE_GRACE_MS;
+ *     asks) loses its slot after TL_CHOKER_TAKE_GRACE_MS, one whose output
+ *     is stalled at once;
  *   - one more slot is optimistic: a random interested peer (newcomers
  *     three times as likely), changed every TL_CHOKER_OPTIMISTIC_MS.
  * Peers not interested in us are choked: they would not request anyway.
@@ -30,6 +31,8 @@
 /* Seeding: how long an unchoked peer may take nothing and keep its slot
  * (more than one 10 s rechoke, so a new peer's rate has been measured). */
 #define TL_CHOKER_TAKE_GRACE_MS 15000u
+/* Output queued and not a byte of it sent for this long: stalled. */
+#define TL_CHOKER_STALL_MS 5000u
 
 struct tl_choker_peer {
 	uint64_t key;           /* the caller's id for the peer */
@@ -39,6 +42,8 @@ struct tl_choker_peer {
 	uint64_t rate_down;     /* bytes/s we receive from it */
 	uint64_t rate_up;       /* bytes/s we send to it */
 	uint64_t last_unchoked; /* ms when its current/last unchoke began; 0 never */
+	bool is_stalled;        /* what we send it has not moved for TL_CHOKER_STALL_MS:
+	                         * it does not read (a slot given to it is wasted) */
 };
 
 struct tl_choker {

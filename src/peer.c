@@ -248,6 +248,8 @@ static void out_drained_cb(struct evbuffer *buf, const struct evbuffer_cb_info *
 	(void)buf;
 	struct tl_peer *p = arg;
 	p->up_tick += info->n_deleted;
+	if (info->n_deleted)
+		p->last_drain_ms = tl_now_ms();
 }
 
 size_t tl_peer_out_len(const struct tl_peer *p)
@@ -557,7 +559,7 @@ static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *
 	name_addr(p);
 	p->am_choking = p->peer_choking = true;
 	p->max_reqs = TL_PEER_INIT_REQS;
-	p->last_block_ms = p->last_send_ms = tl_now_ms();
+	p->last_block_ms = p->last_send_ms = p->last_drain_ms = tl_now_ms();
 	p->in_reqs = tl_calloc(TL_PEER_OUR_REQQ, sizeof(*p->in_reqs));
 	bufferevent_setcb(p->bev, read_cb, write_cb, event_cb, p);
 	evbuffer_add_cb(bufferevent_get_output(p->bev), out_drained_cb, p);

@@ -126,6 +126,7 @@ struct tl_peer {
 	double down_rate, up_rate;
 	uint64_t last_block_ms;   /* loop time of the last block received */
 	uint64_t last_send_ms;
+	uint64_t last_drain_ms;   /* output bytes last left for the socket */
 	uint64_t last_unchoked_ms; /* when our current/last unchoke of it began */
 	unsigned hash_fails;      /* pieces with its data that failed */
 	/* BEP 10 extensions (torrent_ext.c, metafetch.c) */

@@ -598,6 +598,28 @@ static unsigned count_unchoked(const struct tl_torrent *t)
 
 /* Every CHOKE_INTERVAL_S: the choker (a pure policy) picks who gets the
  * UNCHOKE_SLOTS regular slots and the optimistic one. */
+static void rechoke(struct tl_torrent *t);
+
+static bool is_stalled(struct tl_peer *p, uint64_t now)
+{
+	return !p->am_choking && tl_peer_out_len(p) > 0 && now - p->last_drain_ms >= TL_CHOKER_STALL_MS;
+}
+
+/* A peer became interested and no slot is free: if a slot is held by a
+ * peer that does not read, choke again now (at most once a second) rather
+ * than at the next CHOKE_INTERVAL_S. */
+static void rechoke_for(struct tl_torrent *t)
+{
+	uint64_t now = tl_now_ms();
+	if (now - t->rechoke_ms < 1000)
+		return;
+	for (struct tl_peer *p = t->peers; p; p = p->next)
+		if (p->state == TL_PEER_ST_ACTIVE && is_stalled(p, now)) {
+			rechoke(t);
+			return;
+		}
+}
+
 static void rechoke(struct tl_torrent *t)
 {
 	size_t n = 0;
@@ -605,6 +627,8 @@ static void rechoke(struct tl_torrent *t)
 		n += p->state == TL_PEER_ST_ACTIVE;
 	if (n == 0)
 		return;
+	uint64_t now = tl_now_ms();
+	t->rechoke_ms = now;
 	struct tl_choker_peer *cp = tl_calloc(n, sizeof(*cp));
 	struct tl_peer **ps = tl_calloc(n, sizeof(*ps));
 	bool *unchoke = tl_calloc(n, sizeof(*unchoke));
@@ -620,9 +644,9 @@ static void rechoke(struct tl_torrent *t)
 		cp[i].rate_down = (uint64_t)p->down_rate;
 		cp[i].rate_up = (uint64_t)p->up_rate;
 		cp[i].last_unchoked = p->last_unchoked_ms;
+		cp[i].is_stalled = is_stalled(p, now);
 		i++;
 	}
-	uint64_t now = tl_now_ms();
 	tl_choker_run(&t->choker, cp, n, UNCHOKE_SLOTS + 1, t->is_complete, now, unchoke);
 	for (i = 0; i < n; i++)
 		set_choke(ps[i], !unchoke[i]);
@@ -786,6 +810,8 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 		p->peer_interested = true;
 		if (p->am_choking && count_unchoked(t) < UNCHOKE_SLOTS + 1)
 			set_choke(p, false);
+		else if (p->am_choking)
+			rechoke_for(t);
 		break;
 	case TL_WIRE_NOT_INTERESTED:
 		p->peer_interested = false;

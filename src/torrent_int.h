@@ -130,6 +130,7 @@ struct tl_torrent {
 	char *error;               /* is_failed: why, for the status ("disk full: ...") */
 	uint64_t ticks;
 	struct tl_choker choker;
+	uint64_t rechoke_ms;       /* the last choker run */
 	uint64_t downloaded, uploaded, hash_fails;
 	double down_rate, up_rate;
 	uint64_t down_tick;

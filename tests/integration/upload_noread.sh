@@ -6,7 +6,8 @@
 # must stay within a bound far below the pieces they asked for (before the
 # bound, each of their queued blocks kept its whole piece in memory: one
 # peer pinned ~200 MiB here). (3) Once they are gone, the memory is given
-# back (within 12 s). (4) A real leecher still downloads everything meanwhile.
+# back (within 12 s). (4) A real leecher still downloads everything meanwhile,
+# within 15 s: the never-reading peers lose their slots once stalled.
 set -uo pipefail
 . "${top_srcdir:-.}/tests/integration/engine_lib.sh"
 . "${top_srcdir:-.}/tests/integration/nocheck_lib.sh"
@@ -72,7 +73,11 @@ done
 echo "8 never-reading peers: RSS grew $((grow / 1024)) MiB"
 [ "$grow" -le "$(bound $((96 * 1024)))" ] || fail "eight never-reading peers grew the seeder by $((grow / 1024)) MiB (bound 96)"
 wait "$gpid" || fail "the leecher did not complete beside the never-reading peers (exit $?)"
-echo "leecher done in $((($(date +%s%N) - l0) / 1000000)) ms"
+lms=$((($(date +%s%N) - l0) / 1000000))
+echo "leecher done in $lms ms"
+# the peers that never read lose their upload slots once their output
+# stalls (5 s), not after holding them 15 to 25 s
+[ "$lms" -le "$(bound 15000)" ] || fail "the leecher waited $lms ms for a slot (bound 15000)"
 cmp -s "$work/data/big.bin" "$work/dl/big.bin" || fail "the downloaded data differs"
 
 # (3) gone: the memory they held is given back

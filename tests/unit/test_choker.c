@@ -33,6 +33,12 @@ static void test_leeching(void)
 	CU_ASSERT_FALSE(u[5]); /* not interested */
 	CU_ASSERT_TRUE(u[2] || u[4] || u[6]);
 	CU_ASSERT_EQUAL(count(u, 7), 4);
+	/* a stalled peer gets no regular slot however fast it gives */
+	p[1].is_stalled = true;
+	tl_choker_init(&c, 1);
+	tl_choker_run(&c, p, 7, 4, false, 1000, u);
+	CU_ASSERT_TRUE(u[3] && u[0] && u[2]);
+	p[1].is_stalled = false;
 	/* no slots: nobody; one slot: only the optimistic one */
 	CU_ASSERT_EQUAL(tl_choker_run(&c, p, 7, 0, false, 2000, u), 0);
 	CU_ASSERT_EQUAL(count(u, 7), 0);
@@ -150,6 +156,17 @@ static void test_seeding_rotation(void)
 		tl_choker_run(&c, p, 5, 3, true, now, u);
 		CU_ASSERT_TRUE(u[3] && u[1]);
 	}
+	/* a keeper whose output is stalled (it does not read) gives way at
+	 * once, whatever its rate */
+	p[0].last_unchoked = now - 1000;
+	p[0].rate_up = 1000000;
+	p[0].is_stalled = true;
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		tl_choker_init(&c, seed);
+		tl_choker_run(&c, p, 5, 3, true, now, u);
+		CU_ASSERT_TRUE(u[3] && u[1]);
+	}
+	p[0].is_stalled = false;
 	/* seeding ignores snubbing (it is about download) */
 	p[3].is_snubbed = true;
 	tl_choker_init(&c, 3);
