@@ -279,11 +279,6 @@ static int listen_on(struct tl_session *s, int slot, const struct sockaddr *a, s
 struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char **why_out)
 {
 	evthread_use_pthreads();
-	/* Piece buffers (256 KiB and up) come straight from mmap, so what a
-	 * torrent or a peer frees goes back to the system: glibc otherwise
-	 * raises its threshold after the first such free and keeps later
-	 * pieces in a heap that seldom shrinks. */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	struct tl_session *s = tl_calloc(1, sizeof(*s));
 	s->max_peers = opts->max_peers ? opts->max_peers : 200;
 	s->base = event_base_new();
