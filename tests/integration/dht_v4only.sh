@@ -66,8 +66,11 @@ fams=$(ss -Huln "sport = :$seed_port" | wc -l)
 
 left=$((seed_secs - ($(date +%s) - t_seed)))
 [ "$left" -gt 0 ] && sleep "$left"
+# SIGTERM to the programs themselves: `timeout` would pass it on and then
+# send it to its whole process group as well, and a second signal stops a
+# node at once, without its stats line.
 for p in "$seed" "$node2" "$node3"; do
-	kill -TERM "$p" 2>/dev/null
+	pkill -TERM -P "$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
 done
 
