@@ -2,39 +2,39 @@
 noinst_LIBRARIES += src/libtrackless.a
 src_libtrackless_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
 src_libtrackless_a_SOURCES = \
-	src/err.h src/bounds.h src/rd.h \
-	src/mem.c src/mem.h \
-	src/log.c src/log.h \
-	src/fdlimit.c src/fdlimit.h \
-	src/digest.c src/digest.h
+	src/base/err.h src/base/bounds.h src/base/rd.h \
+	src/base/mem.c src/base/mem.h \
+	src/base/log.c src/base/log.h \
+	src/base/fdlimit.c src/base/fdlimit.h \
+	src/base/digest.c src/base/digest.h
 # -- codecs (metainfo, magnet, create)
-src_libtrackless_a_SOURCES += src/create.c src/create.h src/create_hash.c src/create_tree.h \
-	src/sockaddr.h
-src_libtrackless_a_SOURCES += src/utf8.c src/utf8.h src/metainfo.c src/metainfo.h
-src_libtrackless_a_SOURCES += src/magnet.c src/magnet.h src/json.c src/json.h src/str.c src/str.h
+src_libtrackless_a_SOURCES += src/codec/create.c src/codec/create.h src/codec/create_hash.c src/codec/create_tree.h \
+	src/base/sockaddr.h
+src_libtrackless_a_SOURCES += src/base/utf8.c src/base/utf8.h src/codec/metainfo.c src/codec/metainfo.h
+src_libtrackless_a_SOURCES += src/codec/magnet.c src/codec/magnet.h src/base/json.c src/base/json.h src/base/str.c src/base/str.h
 # -- peer wire (handshake, wire, ext, bitfield)
-src_libtrackless_a_SOURCES += src/bitfield.c src/bitfield.h
-src_libtrackless_a_SOURCES += src/handshake.c src/handshake.h
-src_libtrackless_a_SOURCES += src/wire.c src/wire.h
-src_libtrackless_a_SOURCES += src/ext.c src/ext.h
-src_libtrackless_a_SOURCES += src/ut_metadata.c src/ut_metadata.h
-src_libtrackless_a_SOURCES += src/ut_pex.c src/ut_pex.h
+src_libtrackless_a_SOURCES += src/codec/bitfield.c src/codec/bitfield.h
+src_libtrackless_a_SOURCES += src/proto/handshake.c src/proto/handshake.h
+src_libtrackless_a_SOURCES += src/proto/wire.c src/proto/wire.h
+src_libtrackless_a_SOURCES += src/proto/ext.c src/proto/ext.h
+src_libtrackless_a_SOURCES += src/proto/ut_metadata.c src/proto/ut_metadata.h
+src_libtrackless_a_SOURCES += src/proto/ut_pex.c src/proto/ut_pex.h
 # -- storage and policy (layout, diskio, picker, choker)
-src_libtrackless_a_SOURCES += src/picker.c src/picker.h
-src_libtrackless_a_SOURCES += src/choker.c src/choker.h
-src_libtrackless_a_SOURCES += src/layout.c src/layout.h
-src_libtrackless_a_SOURCES += src/diskio.c src/diskio.h
+src_libtrackless_a_SOURCES += src/proto/picker.c src/proto/picker.h
+src_libtrackless_a_SOURCES += src/proto/choker.c src/proto/choker.h
+src_libtrackless_a_SOURCES += src/codec/layout.c src/codec/layout.h
+src_libtrackless_a_SOURCES += src/io/diskio.c src/io/diskio.h
 # -- session (peer, listener, torrent, session)
-src_libtrackless_a_SOURCES += src/resume.c src/resume.h
-src_libtrackless_a_SOURCES += src/peer.c src/peer.h src/listener.c src/listener.h
-src_libtrackless_a_SOURCES += src/torrent.c src/torrent.h src/torrent_int.h src/torrent_state.c
-src_libtrackless_a_SOURCES += src/session.c src/session.h src/statedir.c src/statedir.h
+src_libtrackless_a_SOURCES += src/engine/resume.c src/engine/resume.h
+src_libtrackless_a_SOURCES += src/io/peer.c src/io/peer.h src/io/listener.c src/io/listener.h
+src_libtrackless_a_SOURCES += src/engine/torrent.c src/engine/torrent.h src/engine/torrent_int.h src/engine/torrent_state.c
+src_libtrackless_a_SOURCES += src/engine/session.c src/engine/session.h src/engine/statedir.c src/engine/statedir.h
 # -- trackers
 src_libtrackless_a_SOURCES += \
-	src/tracker_msg.c src/tracker_msg.h \
-	src/tracker_http.c src/tracker_http.h \
-	src/tracker_udp.c src/tracker_udp.h \
-	src/tracker.c src/tracker.h
+	src/proto/tracker_msg.c src/proto/tracker_msg.h \
+	src/io/tracker_http.c src/io/tracker_http.h \
+	src/io/tracker_udp.c src/io/tracker_udp.h \
+	src/engine/tracker.c src/engine/tracker.h
 
 TL_LIBS = src/libtrackless.a $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS) -lpthread -lm
@@ -57,12 +57,12 @@ trackless_SOURCES += src/cli/cmd_tracker.c
 # -- cli: dht extensions (BEP 44 items)
 trackless_SOURCES += src/cli/cmd_dht_item.c
 # -- trackerless (dht glue, metadata, pex)
-src_libtrackless_a_SOURCES += src/session_dht.c src/session_dht.h
-src_libtrackless_a_SOURCES += src/torrent_ext.c src/torrent_ext.h
-src_libtrackless_a_SOURCES += src/metafetch.c src/metafetch.h
-src_libtrackless_a_SOURCES += src/early_have.c src/early_have.h
+src_libtrackless_a_SOURCES += src/engine/session_dht.c src/engine/session_dht.h
+src_libtrackless_a_SOURCES += src/engine/torrent_ext.c src/engine/torrent_ext.h
+src_libtrackless_a_SOURCES += src/engine/metafetch.c src/engine/metafetch.h
+src_libtrackless_a_SOURCES += src/proto/early_have.c src/proto/early_have.h
 trackless_SOURCES += src/cli/fetch.c src/cli/fetch.h
 
 # -- session trackers
-src_libtrackless_a_SOURCES += src/session_tracker.c src/session_tracker.h
+src_libtrackless_a_SOURCES += src/engine/session_tracker.c src/engine/session_tracker.h
 trackless_SOURCES += src/cli/scrape.c src/cli/scrape.h

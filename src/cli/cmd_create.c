@@ -19,11 +19,11 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "create.h"
-#include "err.h"
-#include "magnet.h"
-#include "mem.h"
-#include "metainfo.h"
+#include "codec/create.h"
+#include "base/err.h"
+#include "codec/magnet.h"
+#include "base/mem.h"
+#include "codec/metainfo.h"
 
 static void help(FILE *f)
 {

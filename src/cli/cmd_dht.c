@@ -29,13 +29,13 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "session_dht.h"
+#include "engine/session_dht.h"
 #include "dht/benc.h"
 #include "dht/dht.h"
 #include "dht/dht_event.h"
-#include "digest.h"
-#include "err.h"
-#include "log.h"
+#include "base/digest.h"
+#include "base/err.h"
+#include "base/log.h"
 
 #define DHT_CLI_MAX_BOOTSTRAP 16
 #define DHT_CLI_STATE_FILE "dht.dat"

@@ -41,10 +41,10 @@
 
 #include "dht/dht.h"
 #include "dht/dht_event.h"
-#include "digest.h"
-#include "err.h"
-#include "json.h"
-#include "mem.h"
+#include "base/digest.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/mem.h"
 
 #define ITEM_MAX_BOOTSTRAP 16
 

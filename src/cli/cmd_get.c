@@ -9,10 +9,10 @@
 
 #include "cli/cli.h"
 #include "cli/transfer.h"
-#include "err.h"
-#include "magnet.h"
-#include "mem.h"
-#include "metainfo.h"
+#include "base/err.h"
+#include "codec/magnet.h"
+#include "base/mem.h"
+#include "codec/metainfo.h"
 
 static void get_usage(FILE *f)
 {

@@ -17,16 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bounds.h"
+#include "base/bounds.h"
 #include "cli/cli.h"
 #include "cli/scrape.h"
-#include "digest.h"
-#include "err.h"
-#include "json.h"
-#include "magnet.h"
-#include "mem.h"
-#include "metainfo.h"
-#include "utf8.h"
+#include "base/digest.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "codec/magnet.h"
+#include "base/mem.h"
+#include "codec/metainfo.h"
+#include "base/utf8.h"
 
 static void usage(FILE *f)
 {

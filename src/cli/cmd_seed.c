@@ -18,11 +18,11 @@
 
 #include "cli/cli.h"
 #include "cli/transfer.h"
-#include "create.h"
-#include "err.h"
-#include "magnet.h"
-#include "mem.h"
-#include "metainfo.h"
+#include "codec/create.h"
+#include "base/err.h"
+#include "codec/magnet.h"
+#include "base/mem.h"
+#include "codec/metainfo.h"
 
 static void seed_usage(FILE *f)
 {

@@ -19,12 +19,12 @@
 #include <event2/event.h>
 
 #include "cli/cli.h"
-#include "digest.h"
-#include "err.h"
-#include "log.h"
-#include "tracker_http.h"
-#include "tracker_msg.h"
-#include "tracker_udp.h"
+#include "base/digest.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "io/tracker_http.h"
+#include "proto/tracker_msg.h"
+#include "io/tracker_udp.h"
 
 struct opts {
 	bool is_scrape;

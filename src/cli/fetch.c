@@ -11,17 +11,17 @@
 
 #include <event2/event.h>
 
-#include "bounds.h"
-#include "err.h"
-#include "log.h"
-#include "magnet.h"
-#include "mem.h"
-#include "metafetch.h"
-#include "metainfo.h"
-#include "peer.h"
-#include "session.h"
-#include "session_dht.h"
-#include "torrent.h"
+#include "base/bounds.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "codec/magnet.h"
+#include "base/mem.h"
+#include "engine/metafetch.h"
+#include "codec/metainfo.h"
+#include "io/peer.h"
+#include "engine/session.h"
+#include "engine/session_dht.h"
+#include "engine/torrent.h"
 
 struct tl_fetch {
 	struct tl_session *s;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "err.h"
+#include "base/err.h"
 
 static const struct tl_cmd commands[] = {
 	{ "get", tl_cmd_get, "download a torrent, verify it, seed on" },

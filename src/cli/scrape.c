@@ -7,9 +7,9 @@
 
 #include <event2/event.h>
 
-#include "err.h"
-#include "json.h"
-#include "mem.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/mem.h"
 
 /* One tracker's answer. */
 struct result {

@@ -9,8 +9,8 @@
 
 #include <stdbool.h>
 
-#include "digest.h"
-#include "session_tracker.h"
+#include "base/digest.h"
+#include "engine/session_tracker.h"
 
 /* Scrape ih at each of urls (borrowed) and print the results in list
  * order. Returns TL_EXIT_OK when at least one tracker answered,

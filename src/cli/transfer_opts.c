@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "cli/transfer.h"
-#include "bounds.h"
-#include "log.h"
-#include "mem.h"
-#include "metainfo.h"
-#include "session_dht.h"
+#include "base/bounds.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "codec/metainfo.h"
+#include "engine/session_dht.h"
 
 #define MAX_PEER_ARGS 256
 

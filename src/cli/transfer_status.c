@@ -9,14 +9,14 @@
 
 #include "cli/transfer_int.h"
 #include "cli/fetch.h"
-#include "digest.h"
-#include "json.h"
-#include "magnet.h"
-#include "peer.h"
-#include "session.h"
-#include "session_dht.h"
-#include "session_tracker.h"
-#include "torrent.h"
+#include "base/digest.h"
+#include "base/json.h"
+#include "codec/magnet.h"
+#include "io/peer.h"
+#include "engine/session.h"
+#include "engine/session_dht.h"
+#include "engine/session_tracker.h"
+#include "engine/torrent.h"
 
 static void human(double v, char *out, size_t n)
 {

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/bounds.h"
-#include "src/early_have.h"
-#include "src/err.h"
+#include "base/bounds.h"
+#include "proto/early_have.h"
+#include "base/err.h"
 
 #define MAX_TOLD 4096
 

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/err.h"
-#include "src/ext.h"
+#include "base/err.h"
+#include "proto/ext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

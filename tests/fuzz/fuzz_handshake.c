@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/err.h"
-#include "src/handshake.h"
+#include "base/err.h"
+#include "proto/handshake.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounds.h"
+#include "base/bounds.h"
 #include "fuzz.h"
-#include "magnet.h"
-#include "metainfo.h"
+#include "codec/magnet.h"
+#include "codec/metainfo.h"
 
 static void check_path(const char *p)
 {

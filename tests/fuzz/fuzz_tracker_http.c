@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounds.h"
-#include "err.h"
+#include "base/bounds.h"
+#include "base/err.h"
 #include "fuzz.h"
-#include "tracker_msg.h"
+#include "proto/tracker_msg.h"
 
 static void check_reply(const struct tl_tracker_reply *r)
 {

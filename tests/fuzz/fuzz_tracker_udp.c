@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounds.h"
-#include "err.h"
+#include "base/bounds.h"
+#include "base/err.h"
 #include "fuzz.h"
-#include "tracker_msg.h"
+#include "proto/tracker_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

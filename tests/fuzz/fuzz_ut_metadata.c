@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/err.h"
-#include "src/ut_metadata.h"
+#include "base/err.h"
+#include "proto/ut_metadata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

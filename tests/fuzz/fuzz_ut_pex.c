@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "src/bounds.h"
-#include "src/err.h"
-#include "src/ut_pex.h"
+#include "base/bounds.h"
+#include "base/err.h"
+#include "proto/ut_pex.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -14,7 +14,7 @@
 
 #include "dht/krpc.h"
 #include "dht/rtable.h"
-#include "digest.h"
+#include "base/digest.h"
 #include "sim.h"
 #include "sim_scenario.h"
 

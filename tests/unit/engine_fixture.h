@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
-#include "mem.h"
-#include "metainfo.h"
+#include "base/digest.h"
+#include "base/mem.h"
+#include "codec/metainfo.h"
 
 struct fx_file {
 	const char *path;

@@ -6,7 +6,7 @@
 #include <math.h>
 
 #include "dht/bep33.h"
-#include "digest.h"
+#include "base/digest.h"
 
 /* BEP 33: 192.0.2.0-255 and 2001:db8::0-3e7 give this filter, 1224.93. */
 static const char *const BEP_HEX =

@@ -10,7 +10,7 @@
 #include "dht/addr.h"
 #include "dht/bep44.h"
 #include "dht/benc.h"
-#include "digest.h"
+#include "base/digest.h"
 
 /* BEP 44 test vectors (also in notes/dht.md section 3.2). */
 static const char *const PK_HEX = "77ff84905a91936367c01360803104f92432fcd904a43511876df5cdf3e7e548";

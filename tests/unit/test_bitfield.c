@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "src/bitfield.h"
+#include "codec/bitfield.h"
 
 static void test_wire_order(void)
 {

@@ -3,7 +3,7 @@
  * peer gives its slot to a newcomer. */
 #include "cutest.h"
 
-#include "src/choker.h"
+#include "proto/choker.h"
 
 static size_t count(const bool *v, size_t n)
 {

@@ -11,10 +11,10 @@
 
 #include "dht/benc.h"
 
-#include "bounds.h"
-#include "create.h"
-#include "err.h"
-#include "metainfo.h"
+#include "base/bounds.h"
+#include "codec/create.h"
+#include "base/err.h"
+#include "codec/metainfo.h"
 
 static char root[256];
 

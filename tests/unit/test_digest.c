@@ -3,7 +3,7 @@
  * hashes of each message. */
 #include "cutest.h"
 
-#include "digest.h"
+#include "base/digest.h"
 
 struct vector {
 	const char *msg;

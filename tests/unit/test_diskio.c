@@ -15,9 +15,9 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "diskio.h"
-#include "err.h"
-#include "layout.h"
+#include "io/diskio.h"
+#include "base/err.h"
+#include "codec/layout.h"
 
 struct fx {
 	char *dir;

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bounds.h"
-#include "early_have.h"
-#include "err.h"
+#include "base/bounds.h"
+#include "proto/early_have.h"
+#include "base/err.h"
 
 static void test_nothing_and_none(void)
 {

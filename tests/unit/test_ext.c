@@ -2,9 +2,9 @@
  * and range checks, and the additive "m". */
 #include "cutest.h"
 
-#include "src/bounds.h"
-#include "src/err.h"
-#include "src/ext.h"
+#include "base/bounds.h"
+#include "base/err.h"
+#include "proto/ext.h"
 
 static int parse(const char *s, struct tl_ext_hs *hs, const char **why)
 {

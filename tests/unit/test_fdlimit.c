@@ -8,8 +8,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "bounds.h"
-#include "fdlimit.h"
+#include "base/bounds.h"
+#include "base/fdlimit.h"
 
 static void test_room(void)
 {

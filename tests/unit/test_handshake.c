@@ -2,8 +2,8 @@
  * every split point, reserved bits, peer id form. */
 #include "cutest.h"
 
-#include "src/err.h"
-#include "src/handshake.h"
+#include "base/err.h"
+#include "proto/handshake.h"
 
 static void make(struct tl_handshake *hs, unsigned flags)
 {

@@ -5,7 +5,7 @@
 
 #include <unistd.h>
 
-#include "json.h"
+#include "base/json.h"
 
 static void test_structure(void)
 {

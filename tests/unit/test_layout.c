@@ -4,8 +4,8 @@
 #include "cutest.h"
 #include "engine_fixture.h"
 
-#include "err.h"
-#include "layout.h"
+#include "base/err.h"
+#include "codec/layout.h"
 
 static size_t map(const struct tl_layout *l, uint32_t piece, uint32_t begin, uint32_t len,
     struct tl_layout_seg *segs, size_t max)

@@ -15,8 +15,8 @@
 
 #include <event2/event.h>
 
-#include "listener.h"
-#include "log.h"
+#include "io/listener.h"
+#include "base/log.h"
 
 static void test_pause_schedule(void)
 {

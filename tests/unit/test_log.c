@@ -4,7 +4,7 @@
  * the count. */
 #include "cutest.h"
 
-#include "log.h"
+#include "base/log.h"
 
 static void test_limit(void)
 {

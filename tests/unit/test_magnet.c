@@ -3,9 +3,9 @@
  * magnet made from a torrent, and a format/parse round-trip property. */
 #include "cutest.h"
 
-#include "bounds.h"
-#include "magnet.h"
-#include "metainfo.h"
+#include "base/bounds.h"
+#include "codec/magnet.h"
+#include "codec/metainfo.h"
 
 static const char *const HEX = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
 

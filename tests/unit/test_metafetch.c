@@ -3,8 +3,8 @@
  * the status line, and the DHT lookup pacing (session_dht.h). */
 #include "cutest.h"
 
-#include "metafetch.h"
-#include "session_dht.h"
+#include "engine/metafetch.h"
+#include "engine/session_dht.h"
 
 /* Reference: never-tried dialable first (lowest index), else the due one
  * with the smallest next_try (lowest index among equals), else n. */

@@ -3,9 +3,9 @@
  * made), hand-written documents for every refusal rule, and truncation. */
 #include "cutest.h"
 
-#include "bounds.h"
-#include "digest.h"
-#include "metainfo.h"
+#include "base/bounds.h"
+#include "base/digest.h"
+#include "codec/metainfo.h"
 
 /* One 20-byte piece hash, as bencode. */
 #define H20 "20:AAAAAAAAAAAAAAAAAAAA"

@@ -11,11 +11,11 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "bounds.h"
-#include "err.h"
-#include "handshake.h"
-#include "peer.h"
-#include "wire.h"
+#include "base/bounds.h"
+#include "base/err.h"
+#include "proto/handshake.h"
+#include "io/peer.h"
+#include "proto/wire.h"
 
 static struct tl_handshake local;
 static int n_infohash, n_ready, n_msgs, n_blocks, n_closed;

@@ -7,8 +7,8 @@
 
 #include <time.h>
 
-#include "src/bounds.h"
-#include "src/picker.h"
+#include "base/bounds.h"
+#include "proto/picker.h"
 
 #define B TL_MAX_BLOCK_LEN
 

@@ -10,10 +10,10 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "diskio.h"
-#include "err.h"
-#include "layout.h"
-#include "resume.h"
+#include "io/diskio.h"
+#include "base/err.h"
+#include "codec/layout.h"
+#include "engine/resume.h"
 
 static const struct fx_file files3[] = { { "a", 40000, false }, { ".pad/x", 9152, true },
 	{ "b", 20000, false }, { "c", 1, false } };

@@ -7,10 +7,10 @@
 
 #include <event2/event.h>
 
-#include "bounds.h"
-#include "json.h"
-#include "session_tracker.h"
-#include "tracker.h"
+#include "base/bounds.h"
+#include "base/json.h"
+#include "engine/session_tracker.h"
+#include "engine/tracker.h"
 
 /* The fake io: remembers the request in flight; the test answers it. */
 static struct {

@@ -5,7 +5,7 @@
 
 #include <netinet/in.h>
 
-#include "tracker.h"
+#include "engine/tracker.h"
 
 /* The fake io: one request at a time, completed by the test. */
 static struct {

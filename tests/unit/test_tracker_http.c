@@ -12,9 +12,9 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "bounds.h"
-#include "tracker.h"
-#include "tracker_http.h"
+#include "base/bounds.h"
+#include "engine/tracker.h"
+#include "io/tracker_http.h"
 
 static struct event_base *base;
 static int hits;

@@ -6,9 +6,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "bounds.h"
-#include "err.h"
-#include "tracker_msg.h"
+#include "base/bounds.h"
+#include "base/err.h"
+#include "proto/tracker_msg.h"
 
 static void fill_req(struct tl_announce_req *r)
 {

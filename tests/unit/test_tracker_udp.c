@@ -13,8 +13,8 @@
 
 #include <event2/event.h>
 
-#include "tracker.h"
-#include "tracker_udp.h"
+#include "engine/tracker.h"
+#include "io/tracker_udp.h"
 
 struct fake {
 	evutil_socket_t fd;

@@ -2,9 +2,9 @@
  * and the assembler with several peers, a bad peer and a hash failure. */
 #include "cutest.h"
 
-#include "src/bounds.h"
-#include "src/err.h"
-#include "src/ut_metadata.h"
+#include "base/bounds.h"
+#include "base/err.h"
+#include "proto/ut_metadata.h"
 
 static int parse(const void *p, size_t len, struct tl_utm_msg *m)
 {

@@ -3,9 +3,9 @@
 #include "cutest.h"
 #include "prop.h"
 
-#include "src/bounds.h"
-#include "src/err.h"
-#include "src/ut_pex.h"
+#include "base/bounds.h"
+#include "base/err.h"
+#include "proto/ut_pex.h"
 
 static struct tl_pex_peer v4(uint8_t a, uint8_t b, uint16_t port, uint8_t flags)
 {

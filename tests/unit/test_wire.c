@@ -4,14 +4,14 @@
 #include "cutest.h"
 #include "prop.h"
 
-#include "src/bounds.h"
-#include "src/digest.h"
-#include "src/err.h"
-#include "src/ext.h"
-#include "src/handshake.h"
-#include "src/ut_metadata.h"
-#include "src/ut_pex.h"
-#include "src/wire.h"
+#include "base/bounds.h"
+#include "base/digest.h"
+#include "base/err.h"
+#include "proto/ext.h"
+#include "proto/handshake.h"
+#include "proto/ut_metadata.h"
+#include "proto/ut_pex.h"
+#include "proto/wire.h"
 
 /* 10 pieces of 32 KiB, the last one 5000 bytes. */
 static const struct tl_wire_limits lim = {

@@ -1,0 +1,120 @@
+/* statedir.c: see statedir.h. */
+#include "engine/statedir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+
+char *tl_statedir_default(void)
+{
+	const char *x = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char buf[4096];
+	if (x && x[0] == '/')
+		snprintf(buf, sizeof(buf), "%s/trackless", x);
+	else if (home && home[0])
+		snprintf(buf, sizeof(buf), "%s/.local/state/trackless", home);
+	else
+		return NULL;
+	return tl_strdup(buf);
+}
+
+void tl_statedir_make(const char *dir)
+{
+	char *p = tl_strdup(dir);
+	for (char *q = p + 1; *q; q++)
+		if (*q == '/') {
+			*q = '\0';
+			mkdir(p, 0700);
+			*q = '/';
+		}
+	mkdir(p, 0700);
+	free(p);
+}
+
+char *tl_statedir_path(const char *dir, const char *name)
+{
+	if (!dir)
+		return NULL;
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = tl_malloc(n);
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+/* The decimal number a small file holds, or 0. */
+static unsigned long read_number(const char *path)
+{
+	FILE *f = path ? fopen(path, "r") : NULL;
+	if (!f)
+		return 0;
+	char buf[24] = { 0 }, *end;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	unsigned long v = strtoul(buf, &end, 10);
+	if (n == 0 || buf[0] < '0' || buf[0] > '9' || (*end != '\0' && strcmp(end, "\n") != 0))
+		return 0;
+	return v;
+}
+
+int tl_statedir_lock(const char *dir, pid_t *pid_out, const char **why_out)
+{
+	*pid_out = 0;
+	char *path = tl_statedir_path(dir, "lock");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		tl_warn("state directory: %s: %s", path, strerror(errno));
+		*why_out = "cannot open its lock file";
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		bool is_held = errno == EWOULDBLOCK;
+		unsigned long pid = read_number(path);
+		*pid_out = pid <= (unsigned long)INT32_MAX ? (pid_t)pid : 0;
+		*why_out = is_held ? "in use by another trackless process" : "cannot lock it";
+		close(fd);
+		free(path);
+		return -1;
+	}
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		tl_warn("state directory: cannot write our PID in %s", path);
+	free(path);
+	return fd;
+}
+
+uint16_t tl_statedir_load_port(const char *dir)
+{
+	char *path = tl_statedir_path(dir, "port");
+	unsigned long v = read_number(path);
+	free(path);
+	return v >= 1 && v <= 65535 ? (uint16_t)v : 0;
+}
+
+void tl_statedir_save_port(const char *dir, uint16_t port)
+{
+	if (!dir || port == 0 || tl_statedir_load_port(dir) == port)
+		return;
+	char *path = tl_statedir_path(dir, "port"), *tmp = tl_statedir_path(dir, "port.tmp");
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fprintf(f, "%u\n", port) > 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (f)
+		ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		tl_warn("cannot save the listen port in %s", dir);
+		remove(tmp);
+	}
+	free(path);
+	free(tmp);
+}

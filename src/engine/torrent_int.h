@@ -1,0 +1,160 @@
+/*
+ * torrent_int.h: what the files of the torrent module share (torrent.c:
+ * peers, requests, uploads, choking; torrent_state.c: the startup check
+ * and resume checkpoints). Not an API: only those two files include it.
+ *
+ * Thread: the loop thread only.
+ */
+#ifndef TL_TORRENT_INT_H
+#define TL_TORRENT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "codec/bitfield.h"
+#include "proto/choker.h"
+#include "io/diskio.h"
+#include "codec/layout.h"
+#include "io/peer.h"
+#include "engine/torrent.h"
+
+struct tl_picker;
+
+/* Startup verification jobs in flight. */
+#define TL_TORRENT_CHECK_INFLIGHT 8u
+/* Checkpoint the resume file this often while pieces complete. */
+#define TL_TORRENT_CHECKPOINT_S 5u
+/* Tries of the last checkpoint when stopping, before giving up on it. */
+#define TL_TORRENT_STOP_SAVES 3u
+
+/* A piece being assembled: its buffer, until the hashed write is done. */
+struct active_piece {
+	struct tl_torrent *t;
+	uint32_t index;
+	uint32_t len;
+	uint8_t *buf;         /* the whole piece */
+	bool is_writing;
+	struct tl_disk_job job;
+	struct active_piece *next;
+};
+
+struct known_peer {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	uint64_t serial;      /* the connection dialed from it; 0: none */
+	uint64_t next_try_ms;
+	unsigned fails;
+	bool has_id;
+	struct tl_peer_id id; /* who answered last time */
+	bool is_seed;
+};
+
+/*
+ * A piece read whole for uploads: blocks are sent from it by reference
+ * (tl_peer_send_block_ref), so a piece costs one disk read and no copy
+ * however many blocks of it peers ask for, while the pieces referenced
+ * stay within torrent.c's UPIN_BYTES; past it blocks are copied. Reference
+ * counted: the cache holds one reference while the piece is linked in
+ * t->ucache, each block queued in a peer's output holds one; the last one
+ * frees it (a peer's output may outlive the torrent: t is NULL then).
+ */
+struct upload_piece {
+	struct tl_disk_job job; /* the read (t valid while is_loading) */
+	struct tl_torrent *t;
+	uint32_t index;
+	uint32_t len;
+	unsigned refs;
+	unsigned nqueued;       /* blocks of it in peers' outputs */
+	bool is_loading;
+	uint64_t stamp;         /* LRU clock at the last use */
+	uint8_t *buf;
+	struct upload_piece *next;
+};
+
+struct tl_torrent {
+	struct tl_torrent_ctx ctx;
+	struct tl_torrent_opts opts;
+	char *dir, *resume_path;
+	tl_torrent_event_fn fn;
+	void *fn_arg;
+	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src */
+	struct tl_metainfo *mi;
+	struct tl_layout l;
+	struct tl_disk_store *store;
+	struct tl_handshake hs;
+	struct tl_bitfield have;
+	struct tl_bitfield wanted;
+	struct tl_bitfield need;   /* wanted and not had */
+	struct tl_picker *picker;  /* which blocks to ask whom for */
+	struct tl_bitfield scratch; /* fill_requests: p's pieces narrowed to active ones */
+	uint64_t wanted_bytes, have_bytes;
+	struct active_piece *active;
+	uint64_t inflight_bytes;
+	/* piece_len buffers of finished pieces, reused by the next ones: a
+	 * fresh buffer costs a page fault per 4 KiB as its blocks arrive */
+	uint8_t **spare_bufs;
+	size_t nspare;
+	struct upload_piece *ucache; /* pieces read for uploads */
+	uint64_t ucache_bytes, ucache_clock;
+	uint64_t upinned_bytes;      /* pieces with nqueued > 0 */
+	struct tl_peer *peers;
+	unsigned npeers;
+	struct known_peer *known;
+	size_t nknown, known_cap;
+	struct sockaddr_storage *banned;
+	size_t nbanned;
+	/* startup check */
+	bool is_checking, is_started;
+	struct tl_bitfield to_check;
+	uint32_t check_next, check_done, check_total, check_inflight;
+	struct tl_disk_job *check_jobs; /* CHECK_INFLIGHT of them */
+	/* seed mode (opts.is_no_check): pieces had but not yet hashed; the
+	 * resume file never records them */
+	struct tl_bitfield unverified;
+	uint32_t damaged, last_damaged;
+	const char *last_damaged_file; /* the store's path of its first file */
+	size_t no_check_bad; /* the first file missing or short; nfiles: none */
+	bool is_bg_verifying;        /* bg_job is in flight */
+	uint32_t bg_next;            /* where the background pass looks next */
+	struct tl_disk_job bg_job;
+	/* resume checkpoints */
+	bool is_ckpt_running, is_ckpt_dirty;
+	bool is_ckpt_final;  /* the last one was quiescent: no write can follow it */
+	uint64_t last_ckpt_ms;
+	unsigned ckpt_fails; /* saves failed in a row (the first is logged) */
+	unsigned stop_saves; /* checkpoints started by the stop */
+	/* state */
+	bool is_complete, is_stopping, is_stopped, is_failed;
+	char *error;               /* is_failed: why, for the status ("disk full: ...") */
+	uint64_t ticks;
+	struct tl_choker choker;
+	uint64_t rechoke_ms;       /* the last choker run */
+	uint64_t downloaded, uploaded, hash_fails;
+	double down_rate, up_rate;
+	uint64_t down_tick;
+	unsigned jobs;             /* disk jobs pending for this torrent */
+};
+
+/* Report ev to the owner. */
+void tl_torrent_emit(struct tl_torrent *t, enum tl_torrent_event ev);
+/* Piece index is verified and on disk (page cache): record it. */
+void tl_torrent_set_have(struct tl_torrent *t, uint32_t index);
+/* A write of piece index failed with sys_err on file (an index of the
+ * store): the first failure logs one line with the reason and fails the
+ * torrent (TL_TEV_ERROR); the writes still in flight then fail quietly. */
+void tl_torrent_write_failed(struct tl_torrent *t, uint32_t index, int sys_err, size_t file);
+/* Report TL_TEV_COMPLETE once every wanted piece is in. */
+void tl_torrent_check_complete(struct tl_torrent *t);
+/* The startup check is done: tell the peers handed over meanwhile
+ * (tl_torrent_adopt) what we have, and show interest. */
+void tl_torrent_checked_peers(struct tl_torrent *t);
+/* Dial the known addresses that are due. */
+void tl_torrent_dial_known(struct tl_torrent *t);
+/* Start a checkpoint (SYNC, then the resume file) unless one runs. */
+void tl_torrent_checkpoint(struct tl_torrent *t);
+/* While stopping: report TL_TEV_STOPPED once nothing is left to save. */
+void tl_torrent_finish_stop(struct tl_torrent *t);
+
+#endif
