@@ -6,7 +6,8 @@ src_libtrackless_a_SOURCES = \
 	src/base/mem.c src/base/mem.h \
 	src/base/log.c src/base/log.h \
 	src/base/fdlimit.c src/base/fdlimit.h \
-	src/base/digest.c src/base/digest.h
+	src/base/digest.c src/base/digest.h \
+	src/base/sockaddr.c
 # -- codecs (metainfo, magnet, create)
 src_libtrackless_a_SOURCES += src/codec/create.c src/codec/create.h src/codec/create_hash.c src/codec/create_tree.h \
 	src/base/sockaddr.h
@@ -28,7 +29,8 @@ src_libtrackless_a_SOURCES += src/io/diskio.c src/io/diskio.h
 src_libtrackless_a_SOURCES += src/engine/resume.c src/engine/resume.h
 src_libtrackless_a_SOURCES += src/io/peer.c src/io/peer.h src/io/listener.c src/io/listener.h
 src_libtrackless_a_SOURCES += src/engine/torrent.c src/engine/torrent.h src/engine/torrent_int.h src/engine/torrent_state.c
-src_libtrackless_a_SOURCES += src/engine/session.c src/engine/session.h src/engine/statedir.c src/engine/statedir.h
+src_libtrackless_a_SOURCES += src/engine/session.c src/engine/session.h src/engine/statedir.c src/engine/statedir.h \
+	src/engine/entry.c src/engine/entry.h src/engine/announce.c src/engine/announce.h
 # -- trackers
 src_libtrackless_a_SOURCES += \
 	src/proto/tracker_msg.c src/proto/tracker_msg.h \
@@ -61,7 +63,6 @@ src_libtrackless_a_SOURCES += src/engine/session_dht.c src/engine/session_dht.h
 src_libtrackless_a_SOURCES += src/engine/torrent_ext.c src/engine/torrent_ext.h
 src_libtrackless_a_SOURCES += src/engine/metafetch.c src/engine/metafetch.h
 src_libtrackless_a_SOURCES += src/proto/early_have.c src/proto/early_have.h
-trackless_SOURCES += src/cli/fetch.c src/cli/fetch.h
 
 # -- session trackers
 src_libtrackless_a_SOURCES += src/engine/session_tracker.c src/engine/session_tracker.h

@@ -452,6 +452,13 @@ EXTRA_DIST += tests/integration/upload_noread.sh tests/integration/slow_peers.sh
 	tests/integration/slots_shared.sh tests/integration/rogue_peer.py
 TESTS += tests/interop/transfer_transmission.sh
 EXTRA_DIST += tests/interop/transfer_transmission.sh
+# the engine's runtime controls, driven through its API
+check_PROGRAMS += tests/integration/engine_ctl
+tests_integration_engine_ctl_SOURCES = tests/integration/engine_ctl.c
+tests_integration_engine_ctl_CFLAGS = $(TEST_CFLAGS)
+tests_integration_engine_ctl_LDADD = $(TL_LIBS)
+TESTS += tests/integration/engine_ctl.sh
+EXTRA_DIST += tests/integration/engine_ctl.sh
 
 check_PROGRAMS += tests/unit/test_peer
 tests_unit_test_peer_SOURCES = tests/unit/test_peer.c

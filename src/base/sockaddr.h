@@ -1,6 +1,6 @@
 /*
  * sockaddr.h: comparing socket addresses (IPv4 and IPv6 endpoints).
- * Header only; no state.
+ * parsing "HOST:PORT" with a numeric host.
  */
 #ifndef TL_SOCKADDR_H
 #define TL_SOCKADDR_H
@@ -27,5 +27,9 @@ static inline bool tl_sockaddr_same(const struct sockaddr *a, const struct socka
 	}
 	return false;
 }
+
+/* Parse "HOST:PORT" or "[V6]:PORT" (numeric addresses, port 1-65535) into
+ * *out; TL_OK, or TL_EINVAL. */
+int tl_sockaddr_parse(const char *s, struct sockaddr_storage *out, socklen_t *len_out);
 
 #endif

@@ -12,16 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/digest.h"
 #include "cli/transfer.h"
 
 struct event;
-struct tl_fetch;
-struct tl_magnet;
-struct tl_sdht_watch;
+struct tl_entry;
 struct tl_session;
-struct tl_strk;
-struct tl_torrent;
-struct tl_tracker;
 
 struct run;
 
@@ -33,32 +29,18 @@ struct proc {
 	unsigned sigints;
 	bool printed_line;        /* a status line without its newline is on stderr */
 	uint64_t start_ms;
-	char *state;              /* state directory, or NULL */
 	struct run *runs;
 	size_t nruns, nfinished;  /* the loop ends once every run is finished */
 };
 
-/* One input: a torrent, or a magnet link until its metadata arrives. */
+/* One input: a torrent or a magnet link, as the session's entry. */
 struct run {
 	struct proc *p;
 	const struct tl_transfer_opts *o; /* p->o */
-	struct tl_session *s;             /* p->s */
-	const char *dir;
+	struct tl_entry *e;               /* NULL when it could not be added */
+	struct tl_infohash ih;
 	bool is_no_check;
-	struct tl_torrent *t;
-	bool is_done, is_stopping, had_error, is_finished;
-	uint64_t complete_ms;
-	/* trackerless: magnet fetch, DHT self-check */
-	struct tl_fetch *fetch;   /* while the metadata is being fetched */
-	const struct tl_magnet *mg;
-	struct tl_sdht_watch *self_check;
-	uint64_t self_check_ms;
-	bool is_findable;
-	/* trackers (session_tracker.h) */
-	struct tl_strk *strk;
-	struct tl_tracker *trk;
-	bool is_trk_started;      /* STARTED queued */
-	bool was_full_at_check;   /* nothing to download: never send COMPLETED */
+	bool is_done, had_error, is_finished;
 };
 
 /* The infohash of r in hex (41 bytes). */
@@ -71,6 +53,8 @@ void tl_transfer_status_line(struct run *r);
 void tl_transfer_summary_line(struct proc *p);
 /* While r fetches its metadata: its status line or JSON line. */
 void tl_transfer_fetch_status(struct run *r);
+/* Before writing a line of its own: end the status line on stderr. */
+void tl_transfer_end_line(struct proc *p);
 /* The JSON "started" line of r, with its magnet link. */
 void tl_transfer_print_started(struct run *r, const char *magnet);
 

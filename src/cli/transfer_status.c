@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cli/transfer_int.h"
-#include "cli/fetch.h"
 #include "base/digest.h"
-#include "base/json.h"
-#include "codec/magnet.h"
 #include "io/peer.h"
+#include "base/json.h"
+#include "cli/transfer_int.h"
+#include "codec/metainfo.h"
+#include "engine/entry.h"
 #include "engine/session.h"
 #include "engine/session_dht.h"
 #include "engine/session_tracker.h"
@@ -29,8 +29,9 @@ static void human(double v, char *out, size_t n)
 	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
 }
 
-static void print_json_sources(struct run *r, struct tl_json *j, const struct tl_torrent_stats *st)
+static void print_json_sources(struct tl_json *j, const struct tl_entry_stat *es)
 {
+	const struct tl_torrent_stats *st = &es->t;
 	static const char *const names[] = { "given", "dht", "pex", "tracker" };
 	tl_json_key(j, "sources");
 	tl_json_begin_object(j);
@@ -40,7 +41,7 @@ static void print_json_sources(struct run *r, struct tl_json *j, const struct tl
 	}
 	tl_json_end_object(j);
 	tl_json_key(j, "trackers");
-	tl_strk_json(j, r->trk, tl_tracker_now_ms());
+	tl_strk_json(j, es->trackers, tl_tracker_now_ms());
 }
 
 /*
@@ -48,11 +49,11 @@ static void print_json_sources(struct run *r, struct tl_json *j, const struct tl
  * per family, how many of the closest nodes stored our last announce whose
  * answers are all in, and how many seconds ago (null: none yet).
  */
-static void print_json_dht(struct run *r, struct tl_json *j)
+static void print_json_dht(struct tl_json *j, const struct tl_entry_stat *es)
 {
-	struct tl_sdht_watch_stat ws;
-	if (!tl_session_dht_stats(r->s, r->t, &ws))
+	if (!es->has_dht)
 		return;
+	const struct tl_sdht_watch_stat ws = es->dht;
 	static const char *const fams[2] = { "ipv4", "ipv6" };
 	uint64_t now = tl_now_ms();
 	tl_json_key(j, "dht");
@@ -77,7 +78,7 @@ static void print_json_dht(struct run *r, struct tl_json *j)
 
 void tl_transfer_run_hex(const struct run *r, char *hex)
 {
-	tl_hex(r->t ? tl_torrent_infohash(r->t)->b : r->mg->infohash.b, 20, hex);
+	tl_hex(r->ih.b, 20, hex);
 }
 
 /* One JSON line on stdout, flushed so scripts see it at once. */
@@ -92,8 +93,9 @@ static void print_json(struct tl_json *j)
 
 void tl_transfer_print_status(struct run *r, const char *event)
 {
-	struct tl_torrent_stats st;
-	tl_torrent_stats(r->t, &st);
+	struct tl_entry_stat es;
+	tl_entry_stat(r->e, &es);
+	const struct tl_torrent_stats st = es.t;
 	struct tl_json j;
 	tl_json_init(&j);
 	tl_json_begin_object(&j);
@@ -104,7 +106,7 @@ void tl_transfer_print_status(struct run *r, const char *event)
 	tl_json_key(&j, "infohash");
 	tl_json_string(&j, hex);
 	tl_json_key(&j, "state");
-	tl_json_string(&j, tl_torrent_state_name(st.state));
+	tl_json_string(&j, tl_torrent_state_name(es.state));
 	tl_json_key(&j, "have_bytes");
 	tl_json_int(&j, (int64_t)st.have_bytes);
 	tl_json_key(&j, "wanted_bytes");
@@ -143,16 +145,17 @@ void tl_transfer_print_status(struct run *r, const char *event)
 			tl_json_string(&j, st.last_damaged_file ? st.last_damaged_file : "");
 		}
 	}
-	print_json_sources(r, &j, &st);
-	print_json_dht(r, &j);
+	print_json_sources(&j, &es);
+	print_json_dht(&j, &es);
 	tl_json_end_object(&j);
 	print_json(&j);
 }
 
 void tl_transfer_status_line(struct run *r)
 {
-	struct tl_torrent_stats st;
-	tl_torrent_stats(r->t, &st);
+	struct tl_entry_stat es;
+	tl_entry_stat(r->e, &es);
+	const struct tl_torrent_stats st = es.t;
 	char down[32], up[32], line[256];
 	human(st.down_rate, down, sizeof(down));
 	human(st.up_rate, up, sizeof(up));
@@ -168,13 +171,13 @@ void tl_transfer_status_line(struct run *r)
 			bar[i] = i < fill ? '#' : '.';
 		bar[20] = '\0';
 		char eta[32] = "-";
-		if (!st.is_complete && st.down_rate > 1) {
-			uint64_t s = (uint64_t)((double)(st.wanted_bytes - st.have_bytes) / st.down_rate);
+		if (es.eta_s >= 0) {
+			uint64_t s = (uint64_t)es.eta_s;
 			snprintf(eta, sizeof(eta), "%llu:%02llu:%02llu", (unsigned long long)(s / 3600),
 			    (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
 		}
 		char trk[96];
-		tl_strk_summary(r->trk, trk, sizeof(trk));
+		tl_strk_summary(es.trackers, trk, sizeof(trk));
 		char nochk[48] = "";
 		if (st.damaged_pieces > 0)
 			snprintf(nochk, sizeof(nochk), "  DAMAGED %u", st.damaged_pieces);
@@ -194,13 +197,16 @@ void tl_transfer_summary_line(struct proc *p)
 	double down = 0, up = 0;
 	for (size_t i = 0; i < p->nruns; i++) {
 		struct run *r = &p->runs[i];
-		if (!r->t) {
-			r->is_finished ? failed++ : fetching++;
+		if (!r->e) {
+			failed++;
 			continue;
 		}
-		struct tl_torrent_stats st;
-		tl_torrent_stats(r->t, &st);
-		if (st.error)
+		struct tl_entry_stat es;
+		tl_entry_stat(r->e, &es);
+		const struct tl_torrent_stats st = es.t;
+		if (es.state == TL_TSTATE_METADATA)
+			fetching++;
+		else if (es.error)
 			failed++;
 		else if (st.is_checking)
 			checking++;
@@ -224,11 +230,10 @@ void tl_transfer_summary_line(struct proc *p)
 
 void tl_transfer_fetch_status(struct run *r)
 {
-	char line[160];
-	tl_fetch_status(r->fetch, line, sizeof(line));
+	struct tl_entry_stat es;
+	tl_entry_stat(r->e, &es);
 	if (r->o->is_json) {
 		struct tl_json j;
-		const char *why = tl_fetch_stuck(r->fetch);
 		tl_json_init(&j);
 		tl_json_begin_object(&j);
 		char hex[41];
@@ -240,17 +245,32 @@ void tl_transfer_fetch_status(struct run *r)
 		tl_json_key(&j, "state");
 		tl_json_string(&j, "metadata");
 		tl_json_key(&j, "stuck");
-		if (why)
-			tl_json_string(&j, why);
+		if (es.meta_stuck)
+			tl_json_string(&j, es.meta_stuck);
 		else
 			tl_json_null(&j);
 		tl_json_key(&j, "trackers");
-		tl_strk_json(&j, r->trk, tl_tracker_now_ms());
+		tl_strk_json(&j, es.trackers, tl_tracker_now_ms());
 		tl_json_end_object(&j);
 		print_json(&j);
 	} else if (!r->o->is_quiet && isatty(STDERR_FILENO) && r->p->nruns == 1) {
+		char line[160];
+		if (es.meta_stuck)
+			snprintf(line, sizeof(line), "metadata: %s (%zu peers known)", es.meta_stuck, es.meta_known);
+		else
+			snprintf(line, sizeof(line), "metadata: %zu peers connected, %zu connecting, %zu known%s",
+			    es.meta_connected, es.meta_connecting, es.meta_known,
+			    es.is_meta_size_known ? "" : ", size not known yet");
 		fprintf(stderr, "\r%-78s", line);
 		r->p->printed_line = true;
+	}
+}
+
+void tl_transfer_end_line(struct proc *p)
+{
+	if (p->printed_line) {
+		fputc('\n', stderr);
+		p->printed_line = false;
 	}
 }
 
@@ -260,7 +280,7 @@ void tl_transfer_print_started(struct run *r, const char *magnet)
 		return;
 	struct tl_json j;
 	char hex[41];
-	tl_hex(tl_torrent_infohash(r->t)->b, 20, hex);
+	tl_hex(r->ih.b, 20, hex);
 	tl_json_init(&j);
 	tl_json_begin_object(&j);
 	tl_json_key(&j, "event");
@@ -268,7 +288,7 @@ void tl_transfer_print_started(struct run *r, const char *magnet)
 	tl_json_key(&j, "infohash");
 	tl_json_string(&j, hex);
 	tl_json_key(&j, "port");
-	tl_json_int(&j, tl_session_port(r->s));
+	tl_json_int(&j, tl_session_port(r->p->s));
 	tl_json_key(&j, "magnet");
 	tl_json_string(&j, magnet);
 	tl_json_end_object(&j);

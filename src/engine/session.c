@@ -21,9 +21,14 @@
 #include "io/listener.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/sockaddr.h"
 #include "codec/metainfo.h"
 #include "io/peer.h"
+#include "codec/magnet.h"
+#include "engine/entry.h"
 #include "engine/session_dht.h"
+#include "engine/session_tracker.h"
+#include "engine/statedir.h"
 
 /* Seconds between malloc_trim calls (tick_cb). */
 #define TRIM_TICKS 10u
@@ -45,60 +50,23 @@ struct tl_session {
 	uint64_t ticks;
 	unsigned max_peers;
 	struct tl_fdlimit fds;         /* lent to torrents: they dial within it */
-	struct tl_torrent **torrents;        /* in the order added */
-	struct tl_sdht_watch **watches;      /* DHT lookups of each torrent */
-	size_t ntorrents, torrents_cap;
-	uint32_t *by_hash;                   /* open addressing: index + 1 in torrents; 0 empty */
-	size_t hash_cap;                     /* a power of two, at least twice ntorrents */
+	struct tl_entry **entries;           /* in the order added */
+	bool *is_removing, *is_with_data;    /* per entry: removal asked */
+	size_t nentries, entries_cap;
+	uint32_t *by_hash;                   /* open addressing: index + 1 in entries; 0 empty */
+	size_t hash_cap;                     /* a power of two, at least twice nentries */
+	struct event *reap_ev;               /* frees removed entries once idle */
 	struct tl_sdht *dht;
+	struct tl_strk *strk;                /* the tracker client, made at the first tracker */
+	char *bind, *tracker_ca;
+	char *state_dir;                     /* NULL: nothing kept */
+	int lock_fd;
+	tl_entry_event_fn fn;
+	void *fn_arg;
 	struct tl_peer *incoming; /* accepted, handshake not matched yet */
 	unsigned nincoming;       /* on that list, at most TL_MAX_HALF_OPEN */
 	struct tl_log_limit half_open_log;
-	struct incoming_hook {
-		struct tl_infohash ih;
-		tl_session_incoming_fn fn;
-		void *arg;
-	} *hooks; /* infohashes without a torrent yet */
-	size_t nhooks, hooks_cap;
 };
-
-int tl_session_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *len_out)
-{
-	char host[128];
-	const char *colon = strrchr(s, ':');
-	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host))
-		return TL_EINVAL;
-	size_t hl = (size_t)(colon - s);
-	const char *h = s;
-	if (s[0] == '[') {
-		if (hl < 2 || s[hl - 1] != ']')
-			return TL_EINVAL;
-		h = s + 1;
-		hl -= 2;
-	}
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	char *end;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || colon[1] == '\0' || port == 0 || port > 65535)
-		return TL_EINVAL;
-	memset(out, 0, sizeof(*out));
-	struct sockaddr_in *a4 = (struct sockaddr_in *)out;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len_out = sizeof(*a4);
-		return TL_OK;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len_out = sizeof(*a6);
-		return TL_OK;
-	}
-	return TL_EINVAL;
-}
 
 /* ---- incoming connections ---- */
 
@@ -122,7 +90,7 @@ static size_t hash_slot(const struct tl_session *s, const struct tl_infohash *ih
 	return h & (s->hash_cap - 1);
 }
 
-/* The index in s->torrents of the torrent of ih, or SIZE_MAX. */
+/* The index in s->entries of the torrent of ih, or SIZE_MAX. */
 static size_t find_index(const struct tl_session *s, const struct tl_infohash *ih)
 {
 	if (!s->hash_cap)
@@ -131,16 +99,25 @@ static size_t find_index(const struct tl_session *s, const struct tl_infohash *i
 		uint32_t k = s->by_hash[i];
 		if (k == 0)
 			return SIZE_MAX;
-		if (memcmp(tl_torrent_infohash(s->torrents[k - 1])->b, ih->b, 20) == 0)
+		if (memcmp(tl_entry_infohash(s->entries[k - 1])->b, ih->b, 20) == 0)
 			return k - 1;
 	}
 }
 
-/* The torrent of ih, or NULL. */
-static struct tl_torrent *find_torrent(const struct tl_session *s, const struct tl_infohash *ih)
+struct tl_entry *tl_session_find(const struct tl_session *s, const struct tl_infohash *ih)
 {
 	size_t i = find_index(s, ih);
-	return i == SIZE_MAX ? NULL : s->torrents[i];
+	return i == SIZE_MAX ? NULL : s->entries[i];
+}
+
+size_t tl_session_count(const struct tl_session *s)
+{
+	return s->nentries;
+}
+
+struct tl_entry *tl_session_entry(struct tl_session *s, size_t i)
+{
+	return i < s->nentries ? s->entries[i] : NULL;
 }
 
 /* The session's peer limit is reached: the peer idle longest in any
@@ -150,9 +127,10 @@ static bool make_room(void *arg)
 	struct tl_session *s = arg;
 	uint64_t now = tl_now_ms(), best_since = UINT64_MAX;
 	struct tl_peer *best = NULL;
-	for (size_t i = 0; i < s->ntorrents; i++) {
+	for (size_t i = 0; i < s->nentries; i++) {
 		uint64_t since;
-		struct tl_peer *p = tl_torrent_idle_peer(s->torrents[i], now, &since);
+		struct tl_torrent *t = tl_entry_torrent(s->entries[i]);
+		struct tl_peer *p = t ? tl_torrent_idle_peer(t, now, &since) : NULL;
 		if (p && since < best_since) {
 			best = p;
 			best_since = since;
@@ -163,52 +141,46 @@ static bool make_room(void *arg)
 	return best != NULL;
 }
 
-bool tl_session_dht_stats(const struct tl_session *s, const struct tl_torrent *t,
-    struct tl_sdht_watch_stat *out)
-{
-	size_t i = find_index(s, tl_torrent_infohash(t));
-	if (i == SIZE_MAX || !s->watches[i])
-		return false;
-	tl_sdht_watch_stats(s->watches[i], out);
-	return true;
-}
-
 static void hash_insert(struct tl_session *s, size_t index)
 {
-	size_t i = hash_slot(s, tl_torrent_infohash(s->torrents[index]));
+	size_t i = hash_slot(s, tl_entry_infohash(s->entries[index]));
 	while (s->by_hash[i])
 		i = (i + 1) & (s->hash_cap - 1);
 	s->by_hash[i] = (uint32_t)index + 1;
 }
 
-/* Room for one more torrent, the index kept at most half full. */
-static void torrents_grow(struct tl_session *s)
+static void hash_rebuild(struct tl_session *s)
 {
-	if (s->ntorrents == s->torrents_cap) {
-		s->torrents_cap = s->torrents_cap ? s->torrents_cap * 2 : 16;
-		s->torrents = tl_reallocarray(s->torrents, s->torrents_cap, sizeof(*s->torrents));
-		s->watches = tl_reallocarray(s->watches, s->torrents_cap, sizeof(*s->watches));
+	memset(s->by_hash, 0, s->hash_cap * sizeof(*s->by_hash));
+	for (size_t i = 0; i < s->nentries; i++)
+		hash_insert(s, i);
+}
+
+/* Room for one more torrent, the index kept at most half full. */
+static void entries_grow(struct tl_session *s)
+{
+	if (s->nentries == s->entries_cap) {
+		s->entries_cap = s->entries_cap ? s->entries_cap * 2 : 16;
+		s->entries = tl_reallocarray(s->entries, s->entries_cap, sizeof(*s->entries));
+		s->is_removing = tl_reallocarray(s->is_removing, s->entries_cap, sizeof(*s->is_removing));
+		s->is_with_data = tl_reallocarray(s->is_with_data, s->entries_cap, sizeof(*s->is_with_data));
 	}
-	if ((s->ntorrents + 1) * 2 <= s->hash_cap)
+	if ((s->nentries + 1) * 2 <= s->hash_cap)
 		return;
 	free(s->by_hash);
 	s->hash_cap = s->hash_cap ? s->hash_cap * 2 : 32;
 	s->by_hash = tl_calloc(s->hash_cap, sizeof(*s->by_hash));
-	for (size_t i = 0; i < s->ntorrents; i++)
-		hash_insert(s, i);
+	hash_rebuild(s);
 }
 
 static int in_infohash(struct tl_peer *p, const struct tl_infohash *ih)
 {
 	struct tl_session *s = p->owner;
 	unlink_incoming(s, p);
-	struct tl_torrent *t = find_torrent(s, ih);
-	if (t)
-		return tl_torrent_take_incoming(t, p);
-	for (size_t i = 0; i < s->nhooks; i++)
-		if (memcmp(s->hooks[i].ih.b, ih->b, 20) == 0)
-			return s->hooks[i].fn(s->hooks[i].arg, p);
-	return -1;
+	size_t i = find_index(s, ih);
+	if (i == SIZE_MAX || s->is_removing[i])
+		return -1;
+	return tl_entry_take_incoming(s->entries[i], p);
 }
 
 static void in_close(struct tl_peer *p, const char *reason)
@@ -262,13 +234,20 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct tl_session *s = arg;
 	tl_fdlimit_tick(&s->fds);
-	for (size_t i = 0; i < s->ntorrents; i++)
-		tl_torrent_tick(s->torrents[i]);
+	uint64_t now = tl_now_ms();
+	for (size_t i = 0; i < s->nentries; i++) {
+		struct tl_torrent *t = tl_entry_torrent(s->entries[i]);
+		if (t)
+			tl_torrent_tick(t);
+		tl_entry_tick(s->entries[i], now);
+	}
 	/* Output buffers of closed peers are freed in 16 KiB chains, which
 	 * glibc keeps in its heap: hand whole free pages back now and then. */
 	if (++s->ticks % TRIM_TICKS == 0)
 		malloc_trim(0);
 }
+
+static void reap_cb(evutil_socket_t fd, short what, void *arg);
 
 static int listen_on(struct tl_session *s, int slot, const struct sockaddr *a, socklen_t len)
 {
@@ -276,10 +255,13 @@ static int listen_on(struct tl_session *s, int slot, const struct sockaddr *a, s
 	return s->listeners[slot] ? 0 : -1;
 }
 
-struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char **why_out)
+/* The session of opts on opts->port, without its state directory. */
+static struct tl_session *session_open(const struct tl_session_opts *opts, const char *dht_state,
+    const char **why_out)
 {
 	evthread_use_pthreads();
 	struct tl_session *s = tl_calloc(1, sizeof(*s));
+	s->lock_fd = -1;
 	s->max_peers = opts->max_peers ? opts->max_peers : 200;
 	s->base = event_base_new();
 	if (!s->base) {
@@ -306,7 +288,7 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 		char spec[160];
 		snprintf(spec, sizeof(spec), strchr(opts->bind, ':') ? "[%s]:%u" : "%s:%u", opts->bind,
 		    opts->port ? opts->port : 1);
-		if (tl_session_parse_addr(spec, &s->bind_addr, &s->bind_len) != TL_OK) {
+		if (tl_sockaddr_parse(spec, &s->bind_addr, &s->bind_len) != TL_OK) {
 			*why_out = "--bind needs a numeric IPv4 or IPv6 address";
 			goto fail;
 		}
@@ -350,7 +332,7 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 			.nbootstrap = opts->nbootstrap,
 			.is_no_bootstrap = opts->is_no_bootstrap,
 			.is_same_subnet = opts->is_dht_same_subnet,
-			.state_path = opts->dht_state_path,
+			.state_path = dht_state,
 			.announce_ms = opts->dht_announce_ms,
 		};
 		s->dht = tl_sdht_new(s->base, &d, why_out);
@@ -364,12 +346,70 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 	}
 	tl_fdlimit_init(&s->fds); /* once the listeners and the DHT are open */
 	s->tick_ev = event_new(s->base, -1, EV_PERSIST, tick_cb, s);
+	s->reap_ev = event_new(s->base, -1, 0, reap_cb, s);
 	struct timeval one = { 1, 0 };
 	event_add(s->tick_ev, &one);
 	return s;
 fail:
 	tl_session_free(s);
 	return NULL;
+}
+
+/* Lock the state directory; NULL with *why_out when another process has it. */
+static bool lock_state(const char *dir, int *fd_out, const char **why_out)
+{
+	static _Thread_local char msg[768];
+	pid_t holder;
+	const char *why;
+	tl_statedir_make(dir);
+	*fd_out = tl_statedir_lock(dir, &holder, &why);
+	if (*fd_out >= 0)
+		return true;
+	if (holder)
+		snprintf(msg, sizeof(msg), "the state directory %s is %s (PID %ld): several torrents can "
+		    "run in that one process (trackless get A B ..., trackless seed A B ...), or give this "
+		    "one its own --state-dir", dir, why, (long)holder);
+	else
+		snprintf(msg, sizeof(msg), "the state directory %s: %s", dir, why);
+	*why_out = msg;
+	return false;
+}
+
+struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char **why_out)
+{
+	char *state = opts->is_stateless ? NULL : opts->state_dir ? tl_strdup(opts->state_dir)
+	                                                          : tl_statedir_default();
+	int lock_fd = -1;
+	if (state && !lock_state(state, &lock_fd, why_out)) {
+		free(state);
+		return NULL;
+	}
+	char *dht_path = tl_statedir_path(state, "dht.state");
+	uint16_t last_port = opts->is_port_fixed ? 0 : tl_statedir_load_port(state);
+	struct tl_session_opts o = *opts;
+	o.port = opts->port ? opts->port : last_port;
+	struct tl_session *s = session_open(&o, dht_path, why_out);
+	if (!s && last_port) {
+		tl_info("the last run's port %u is not free: taking another", last_port);
+		o.port = 0;
+		s = session_open(&o, dht_path, why_out);
+	}
+	free(dht_path);
+	if (!s) {
+		free(state);
+		if (lock_fd >= 0)
+			close(lock_fd);
+		return NULL;
+	}
+	s->state_dir = state;
+	s->lock_fd = lock_fd;
+	if (!opts->is_port_fixed)
+		tl_statedir_save_port(state, tl_session_port(s));
+	s->bind = opts->bind ? tl_strdup(opts->bind) : NULL;
+	s->tracker_ca = opts->tracker_ca ? tl_strdup(opts->tracker_ca) : NULL;
+	s->fn = opts->event_fn;
+	s->fn_arg = opts->event_arg;
+	return s;
 }
 
 void tl_session_free(struct tl_session *s)
@@ -380,24 +420,24 @@ void tl_session_free(struct tl_session *s)
 		tl_listener_free(s->listeners[i]);
 	while (s->incoming)
 		tl_peer_close(s->incoming, "shutting down");
-	for (size_t i = 0; i < s->ntorrents; i++) {
-		tl_sdht_unwatch(s->watches[i]);
-		s->watches[i] = NULL;
-		tl_torrent_stop(s->torrents[i]);
-	}
-	tl_sdht_free(s->dht);
-	s->dht = NULL;
+	for (size_t i = 0; i < s->nentries; i++)
+		tl_entry_halt(s->entries[i]);
 	/* Disk jobs hold torrent and peer references: drain them first. */
 	if (s->disk)
 		tl_disk_flush(s->disk);
-	for (size_t i = 0; i < s->ntorrents; i++)
-		tl_torrent_free(s->torrents[i]);
+	for (size_t i = 0; i < s->nentries; i++)
+		tl_entry_free(s->entries[i]);
+	tl_sdht_free(s->dht);
+	s->dht = NULL;
+	tl_strk_free(s->strk);
 	if (s->disk)
 		tl_disk_flush(s->disk);
 	tl_disk_free(s->disk);
 	tl_peer_closeq_clear(&s->closeq);
 	if (s->tick_ev)
 		event_free(s->tick_ev);
+	if (s->reap_ev)
+		event_free(s->reap_ev);
 	/* A freed bufferevent leaves its rate-limit group only when the loop
 	 * runs its finalizer: the incoming peers closed above never saw the
 	 * loop again. Nothing else is left on the base to run. */
@@ -408,10 +448,15 @@ void tl_session_free(struct tl_session *s)
 	if (s->rate_cfg)
 		ev_token_bucket_cfg_free(s->rate_cfg);
 	event_base_free(s->base);
-	free(s->torrents);
-	free(s->watches);
+	free(s->entries);
+	free(s->is_removing);
+	free(s->is_with_data);
 	free(s->by_hash);
-	free(s->hooks);
+	free(s->bind);
+	free(s->tracker_ca);
+	free(s->state_dir);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* last: everything in the directory is written */
 	free(s);
 }
 
@@ -425,33 +470,129 @@ uint16_t tl_session_port(const struct tl_session *s)
 	return s->listeners[0] ? tl_listener_port(s->listeners[0]) : 0;
 }
 
-static struct tl_sdht_watch *dht_watch(struct tl_session *s, struct tl_torrent *t, const struct tl_torrent_opts *o);
+/* ---- torrents ---- */
 
-struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take,
-    const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out)
+/* Removed entries that went idle leave the session (from a fresh event:
+ * the entry's own callback is where the IDLE came from). */
+static void reap_cb(evutil_socket_t fd, short what, void *arg)
 {
-	if (find_torrent(s, &mi_take->infohash)) {
-		*why_out = "the torrent is there already";
+	(void)fd, (void)what;
+	struct tl_session *s = arg;
+	size_t n = 0;
+	for (size_t i = 0; i < s->nentries; i++) {
+		struct tl_entry *e = s->entries[i];
+		if (s->is_removing[i] && tl_entry_is_idle(e)) {
+			if (s->is_with_data[i])
+				tl_entry_delete_data(e);
+			tl_statedir_forget(s->state_dir, tl_entry_infohash(e));
+			tl_entry_free(e);
+			continue;
+		}
+		s->entries[n] = e;
+		s->is_removing[n] = s->is_removing[i];
+		s->is_with_data[n] = s->is_with_data[i];
+		n++;
+	}
+	if (n != s->nentries) {
+		s->nentries = n;
+		hash_rebuild(s);
+	}
+}
+
+static void entry_cb(struct tl_entry *e, enum tl_entry_event ev, void *arg)
+{
+	struct tl_session *s = arg;
+	size_t i = find_index(s, tl_entry_infohash(e));
+	bool is_removing = i != SIZE_MAX && s->is_removing[i];
+	if (s->fn && !is_removing)
+		s->fn(e, ev, s->fn_arg);
+	if (ev == TL_EEV_IDLE && is_removing)
+		event_active(s->reap_ev, EV_TIMEOUT, 0);
+}
+
+/* The tracker client, made for the first torrent that has trackers. */
+static bool has_trackers(const struct tl_metainfo *mi, const struct tl_magnet *mg,
+    const struct tl_entry_settings *set)
+{
+	if (set->is_no_trackers)
+		return false;
+	return set->ntrackers > 0 || (mi && mi->ntiers > 0) || (mg && mg->ntrackers > 0);
+}
+
+static bool strk_ready(struct tl_session *s, const char **why_out)
+{
+	static _Thread_local char msg[300];
+	if (s->strk)
+		return true;
+	char err[256] = "";
+	s->strk = tl_strk_new(s->base, s->bind, s->tracker_ca, err, sizeof(err));
+	if (s->strk)
+		return true;
+	snprintf(msg, sizeof(msg), "trackers: %s", err);
+	*why_out = msg;
+	return false;
+}
+
+struct tl_entry *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take, const struct tl_magnet *mg,
+    const struct tl_entry_settings *set, void *user, const char **why_out)
+{
+	const struct tl_infohash *ih = mi_take ? &mi_take->infohash : &mg->infohash;
+	const char *why = NULL;
+	if (tl_session_find(s, ih))
+		why = "the torrent is there already";
+	else if (s->nentries >= TL_MAX_TORRENTS)
+		why = "too many torrents";
+	else if (has_trackers(mi_take, mg, set))
+		strk_ready(s, &why);
+	if (why) {
+		*why_out = why;
 		tl_metainfo_free(mi_take);
 		return NULL;
 	}
-	if (s->ntorrents >= TL_MAX_TORRENTS) {
-		*why_out = "too many torrents";
-		tl_metainfo_free(mi_take);
+	struct tl_entry_env env = {
+		.ann = {
+			.dht = s->dht,
+			.strk = s->strk,
+			.peer_id = s->peer_id,
+			.port = tl_session_port(s),
+			.bind = s->bind,
+		},
+		.state_dir = s->state_dir,
+		.fn = entry_cb,
+		.arg = s,
+	};
+	tl_session_context(s, &env.ctx);
+	struct tl_entry *e = tl_entry_new(&env, mi_take, mg, set, why_out);
+	if (!e)
 		return NULL;
-	}
-	torrents_grow(s);
-	struct tl_torrent_ctx ctx;
-	tl_session_context(s, &ctx);
-	struct tl_torrent *t = tl_torrent_new(&ctx, mi_take, opts, fn, arg, why_out);
-	if (!t)
-		return NULL;
-	s->torrents[s->ntorrents] = t;
-	s->watches[s->ntorrents] = s->dht ? dht_watch(s, t, opts) : NULL;
-	hash_insert(s, s->ntorrents);
-	s->ntorrents++;
-	tl_torrent_start(t);
-	return t;
+	tl_entry_set_user(e, user);
+	entries_grow(s);
+	s->entries[s->nentries] = e;
+	s->is_removing[s->nentries] = false;
+	s->is_with_data[s->nentries] = false;
+	hash_insert(s, s->nentries);
+	s->nentries++;
+	if (!set->is_paused)
+		tl_entry_start(e, &why); /* a failure shows as the entry's error */
+	return e;
+}
+
+void tl_session_remove(struct tl_session *s, struct tl_entry *e, bool with_data)
+{
+	size_t i = find_index(s, tl_entry_infohash(e));
+	if (i == SIZE_MAX || s->is_removing[i])
+		return;
+	s->is_removing[i] = true;
+	s->is_with_data[i] = with_data;
+	if (tl_entry_is_idle(e))
+		event_active(s->reap_ev, EV_TIMEOUT, 0);
+	else
+		tl_entry_stop(e);
+}
+
+const char *tl_session_state_dir(const struct tl_session *s)
+{
+	return s->state_dir;
 }
 
 /* ---- DHT ---- */
@@ -459,49 +600,6 @@ struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_t
 static void dht_node_cb(void *arg, const struct sockaddr *sa, socklen_t len)
 {
 	tl_sdht_add_node(arg, sa, len);
-}
-
-static void dht_peer_cb(void *arg, const struct sockaddr *sa, socklen_t len)
-{
-	tl_torrent_add_peer_from(arg, sa, len, TL_PSRC_DHT);
-}
-
-/* Look t up and announce it; its "nodes" (numeric ones) join the table. */
-static struct tl_sdht_watch *dht_watch(struct tl_session *s, struct tl_torrent *t, const struct tl_torrent_opts *o)
-{
-	const struct tl_metainfo *mi = tl_torrent_metainfo(t);
-	if (mi->is_private)
-		return NULL; /* BEP 27: trackers only */
-	for (size_t i = 0; i < mi->nnodes; i++) {
-		char spec[300];
-		struct sockaddr_storage a;
-		socklen_t len;
-		snprintf(spec, sizeof(spec), strchr(mi->nodes[i].host, ':') ? "[%s]:%u" : "%s:%u", mi->nodes[i].host,
-		    mi->nodes[i].port);
-		if (tl_session_parse_addr(spec, &a, &len) == TL_OK)
-			tl_sdht_add_node(s->dht, (struct sockaddr *)&a, len);
-	}
-	return tl_sdht_watch(s->dht, &mi->infohash, tl_session_port(s), o->is_read_only, dht_peer_cb, t);
-}
-
-void tl_session_hook_incoming(struct tl_session *s, const struct tl_infohash *ih, tl_session_incoming_fn fn,
-    void *arg)
-{
-	tl_session_unhook_incoming(s, arg);
-	if (s->nhooks == s->hooks_cap) {
-		s->hooks_cap = s->hooks_cap ? s->hooks_cap * 2 : 8;
-		s->hooks = tl_reallocarray(s->hooks, s->hooks_cap, sizeof(*s->hooks));
-	}
-	s->hooks[s->nhooks++] = (struct incoming_hook){ .ih = *ih, .fn = fn, .arg = arg };
-}
-
-void tl_session_unhook_incoming(struct tl_session *s, void *arg)
-{
-	for (size_t i = 0; i < s->nhooks; i++)
-		if (s->hooks[i].arg == arg) {
-			s->hooks[i] = s->hooks[--s->nhooks];
-			return;
-		}
 }
 
 struct tl_sdht *tl_session_dht(struct tl_session *s)

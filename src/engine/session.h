@@ -1,12 +1,15 @@
 /*
  * session.h: the top of the engine. A session owns the event_base, the
- * listeners, the disk pool, the close queue, the rate limits and its
- * torrents; it matches incoming connections to torrents by infohash and
- * ticks every torrent once a second.
+ * listeners, the DHT node, the tracker client, the disk pool, the close
+ * queue, the rate limits, the state directory (locked for the process:
+ * resume files, fetched metadata, DHT nodes, the listen port) and any
+ * number of torrents (entry.h), kept in a hash table by infohash. It
+ * matches incoming connections to torrents, ticks every torrent once a
+ * second, and shares its peer budget among them.
  *
- * Ownership: session -> torrents -> peers. The front end talks to the
- * session and receives torrent events through the callback it passes to
- * tl_session_add.
+ * Ownership: session -> entries -> torrent -> peers. Torrents are added,
+ * stopped, started again and removed while the session runs; the front
+ * end hears of them through one event callback.
  *
  * Thread: the loop thread (the one that calls tl_session_run).
  */
@@ -16,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/entry.h"
 #include "engine/torrent.h"
 
 struct event_base;
@@ -25,7 +29,15 @@ struct tl_peer;
 
 struct tl_session_opts {
 	const char *bind;      /* listen and dial from this address; NULL: any (v4 and v6) */
-	uint16_t port;         /* listen port; 0: a free one */
+	uint16_t port;         /* listen port; 0: the last run's (saved in the state
+	                        * directory) when free, else any */
+	bool is_port_fixed;    /* port as given, even 0 (any): the saved one is not used
+	                        * and this run's is not saved */
+	const char *state_dir; /* NULL: $XDG_STATE_HOME/trackless (statedir.h) */
+	bool is_stateless;     /* no state directory at all */
+	const char *tracker_ca; /* extra CAs trusted for HTTPS trackers (PEM file) */
+	tl_entry_event_fn event_fn; /* what happens to the torrents */
+	void *event_arg;
 	unsigned max_peers;    /* over all torrents; 0: 200 */
 	uint64_t up_limit;     /* bytes/s; 0: unlimited */
 	uint64_t down_limit;
@@ -37,48 +49,45 @@ struct tl_session_opts {
 	size_t nbootstrap;
 	bool is_no_bootstrap;         /* never contact the built-in routers */
 	bool is_dht_same_subnet;      /* DHT: no one-node-per-/24 (/64) rule */
-	const char *dht_state_path;   /* NULL: DHT state not kept */
 	uint32_t dht_announce_ms;     /* re-announce period; 0: TL_SDHT_ANNOUNCE_MS */
 };
 
-/* A session, listening already. NULL with *why_out when it cannot bind. */
+/* A session, listening already, its state directory locked. NULL with
+ * *why_out when it cannot bind or another process holds the directory. */
 struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char **why_out);
 /* Closes everything (waits for disk jobs). NULL is a no-op. */
 void tl_session_free(struct tl_session *s);
-
 struct event_base *tl_session_base(struct tl_session *s);
 /* The port we listen on. */
 uint16_t tl_session_port(const struct tl_session *s);
-
-/* Add a torrent over mi (taken); it starts checking at once. */
-struct tl_torrent *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take,
-    const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out);
+/* The state directory, or NULL. */
+const char *tl_session_state_dir(const struct tl_session *s);
 
 /*
- * Incoming connections whose infohash no torrent has (a magnet link whose
- * metadata is being fetched) go to fn: it attaches the peer
- * (tl_peer_attach) and returns 0, or refuses it with -1. At most one hook
- * per arg; tl_session_unhook_incoming removes it (NULL-safe on an arg that
- * has none). Torrents come first when both match.
+ * Add a torrent: from mi (taken), or from a magnet link (mg, borrowed)
+ * whose metadata comes from the state directory or from peers. It starts
+ * at once unless set->is_paused (a start that fails leaves it in the
+ * error state, with the reason in its status). user is the front end's
+ * (tl_entry_user), set before any event. NULL with *why_out when it is
+ * there already, a setting is unusable or the trackers cannot be set up.
  */
-typedef int (*tl_session_incoming_fn)(void *arg, struct tl_peer *p);
-void tl_session_hook_incoming(struct tl_session *s, const struct tl_infohash *ih, tl_session_incoming_fn fn,
-    void *arg);
-void tl_session_unhook_incoming(struct tl_session *s, void *arg);
+struct tl_entry *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take, const struct tl_magnet *mg,
+    const struct tl_entry_settings *set, void *user, const char **why_out);
+/* Stop e (when it runs), then free it and forget its resume file and
+ * saved metadata; with_data deletes its files too. No event of e reaches
+ * the front end after this call; e is freed from a later event. */
+void tl_session_remove(struct tl_session *s, struct tl_entry *e, bool with_data);
+/* The torrent of ih, or NULL. */
+struct tl_entry *tl_session_find(const struct tl_session *s, const struct tl_infohash *ih);
+/* Torrents in the order added (a removal closes the gap). */
+size_t tl_session_count(const struct tl_session *s);
+struct tl_entry *tl_session_entry(struct tl_session *s, size_t i);
 
 /* The session's DHT, or NULL when it runs without one. */
 struct tl_sdht *tl_session_dht(struct tl_session *s);
-/* What the DHT lookups and announces of t did; false when t has none (no
- * DHT, a private torrent). */
-struct tl_sdht_watch_stat;
-bool tl_session_dht_stats(const struct tl_session *s, const struct tl_torrent *t,
-    struct tl_sdht_watch_stat *out);
-/* What the session lends torrents (and the magnet fetcher): base, disk,
- * close queue, peer id, bind address, ports. Valid for the session's life. */
+/* What the session lends torrents: base, disk, close queue, peer id, bind
+ * address, ports. Valid for the session's life. */
 void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out);
-
-/* Parse "HOST:PORT" or "[V6]:PORT" (numeric addresses) into *out. */
-int tl_session_parse_addr(const char *s, struct sockaddr_storage *out, socklen_t *len_out);
 
 /* Run the loop until tl_session_break. */
 void tl_session_run(struct tl_session *s);

@@ -11,8 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/bounds.h"
+#include "base/digest.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "codec/metainfo.h"
 
 char *tl_statedir_default(void)
 {
@@ -117,4 +120,90 @@ void tl_statedir_save_port(const char *dir, uint16_t port)
 	}
 	free(path);
 	free(tmp);
+}
+
+/* ---- a torrent's files: fetched metadata, resume ---- */
+
+/* dir/sub/HEX.ext (allocated). */
+static char *torrent_path(const char *dir, const char *sub, const struct tl_infohash *ih, const char *ext)
+{
+	char hex[41];
+	tl_hex(ih->b, 20, hex);
+	size_t n = strlen(dir) + strlen(sub) + strlen(ext) + 48;
+	char *p = tl_malloc(n);
+	snprintf(p, n, "%s/%s/%s%s", dir, sub, hex, ext);
+	return p;
+}
+
+struct tl_metainfo *tl_statedir_load_metadata(const char *dir, const struct tl_infohash *ih)
+{
+	if (!dir)
+		return NULL;
+	char *path = torrent_path(dir, "torrents", ih, ".torrent");
+	struct tl_metainfo *mi = NULL;
+	FILE *f = fopen(path, "rb");
+	if (f) {
+		uint8_t *buf = tl_malloc(TL_MAX_TORRENT_FILE + 1);
+		size_t n = fread(buf, 1, TL_MAX_TORRENT_FILE + 1, f);
+		const char *why = NULL;
+		if (n <= TL_MAX_TORRENT_FILE && tl_metainfo_parse(buf, n, &mi, &why) == 0 &&
+		    memcmp(mi->infohash.b, ih->b, 20) != 0) {
+			tl_metainfo_free(mi);
+			mi = NULL;
+		}
+		if (mi)
+			tl_info("metadata: loaded from %s", path);
+		free(buf);
+		fclose(f);
+	}
+	free(path);
+	return mi;
+}
+
+/*
+ * "d4:info<info>e" through a temp file and a rename. No fsync: the file
+ * is a cache that tl_statedir_load_metadata checks against the infohash,
+ * so what a crash leaves behind (nothing, or a torn file) only costs a
+ * fetch again, while a sync would delay the download on every magnet.
+ */
+void tl_statedir_save_metadata(const char *dir, const struct tl_infohash *ih, const uint8_t *info, size_t len)
+{
+	if (!dir)
+		return;
+	char *sub = tl_statedir_path(dir, "torrents");
+	tl_statedir_make(sub);
+	free(sub);
+	char *tmp = torrent_path(dir, "torrents", ih, ".torrent.tmp");
+	char *path = torrent_path(dir, "torrents", ih, ".torrent");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	bool ok = fd >= 0;
+	if (ok) {
+		FILE *out = fdopen(fd, "wb");
+		ok = out && fputs("d4:info", out) >= 0 && fwrite(info, 1, len, out) == len &&
+		    fputc('e', out) != EOF && fflush(out) == 0;
+		if (out)
+			ok = fclose(out) == 0 && ok;
+		else
+			close(fd);
+		ok = ok && rename(tmp, path) == 0;
+	}
+	if (!ok) {
+		tl_warn("metadata: cannot save %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+}
+
+void tl_statedir_forget(const char *dir, const struct tl_infohash *ih)
+{
+	if (!dir)
+		return;
+	char *paths[2] = { torrent_path(dir, "torrents", ih, ".torrent"),
+		torrent_path(dir, "resume", ih, ".resume") };
+	for (int i = 0; i < 2; i++) {
+		if (unlink(paths[i]) != 0 && errno != ENOENT)
+			tl_warn("cannot delete %s: %s", paths[i], strerror(errno));
+		free(paths[i]);
+	}
 }

@@ -11,7 +11,11 @@
 #define TL_STATEDIR_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+struct tl_infohash;
+struct tl_metainfo;
 
 /* $XDG_STATE_HOME/trackless, else ~/.local/state/trackless (allocated);
  * NULL when neither is known. */
@@ -38,4 +42,12 @@ int tl_statedir_lock(const char *dir, pid_t *pid_out, const char **why_out);
 uint16_t tl_statedir_load_port(const char *dir);
 void tl_statedir_save_port(const char *dir, uint16_t port);
 
+/* STATE/torrents/HEX.torrent: the metadata a magnet link fetched, when it
+ * is there and hashes to ih; NULL otherwise (dir NULL too). */
+struct tl_metainfo *tl_statedir_load_metadata(const char *dir, const struct tl_infohash *ih);
+/* Save the verified info dictionary of ih there (atomically; a failure is
+ * logged: the next start fetches it again). */
+void tl_statedir_save_metadata(const char *dir, const struct tl_infohash *ih, const uint8_t *info, size_t len);
+/* A torrent removed: delete its saved metadata and its resume file. */
+void tl_statedir_forget(const char *dir, const struct tl_infohash *ih);
 #endif

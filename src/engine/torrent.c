@@ -1317,10 +1317,31 @@ fail:
 	return NULL;
 }
 
+static void torrent_free(struct tl_torrent *t);
+
 void tl_torrent_free(struct tl_torrent *t)
 {
 	if (!t)
 		return;
+	struct tl_metainfo *mi = t->mi;
+	torrent_free(t);
+	tl_metainfo_free(mi);
+}
+
+struct tl_metainfo *tl_torrent_free_take_metainfo(struct tl_torrent *t)
+{
+	struct tl_metainfo *mi = t->mi;
+	torrent_free(t);
+	return mi;
+}
+
+bool tl_torrent_has_jobs(const struct tl_torrent *t)
+{
+	return t->jobs > 0;
+}
+
+static void torrent_free(struct tl_torrent *t)
+{
 	while (t->peers)
 		tl_peer_close(t->peers, "torrent removed");
 	while (t->active)
@@ -1337,7 +1358,6 @@ void tl_torrent_free(struct tl_torrent *t)
 	tl_bitfield_clear(&t->to_check);
 	tl_bitfield_clear(&t->unverified);
 	tl_layout_clear(&t->l);
-	tl_metainfo_free(t->mi);
 	free(t->error);
 	tl_picker_free(t->picker);
 	tl_bitfield_clear(&t->scratch);
@@ -1362,7 +1382,7 @@ const struct tl_metainfo *tl_torrent_metainfo(const struct tl_torrent *t)
 const char *tl_torrent_state_name(enum tl_torrent_state st)
 {
 	static const char *const names[] = { "checking", "downloading", "seeding", "stopping",
-		"stopped", "error" };
+		"stopped", "error", "metadata", "queued" };
 	return (size_t)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 

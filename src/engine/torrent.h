@@ -100,8 +100,8 @@ enum tl_torrent_event {
 
 typedef void (*tl_torrent_event_fn)(struct tl_torrent *t, enum tl_torrent_event ev, void *arg);
 
-/* Where a torrent is in its life (a magnet link's metadata phase is its
- * front end's, before the torrent exists). */
+/* Where a torrent is in its life. The last two are its entry's
+ * (entry.h), before a torrent runs. */
 enum tl_torrent_state {
 	TL_TSTATE_CHECKING,    /* verifying the data already on disk */
 	TL_TSTATE_DOWNLOADING,
@@ -109,6 +109,8 @@ enum tl_torrent_state {
 	TL_TSTATE_STOPPING,    /* saying goodbye: the last resume save, trackers */
 	TL_TSTATE_STOPPED,
 	TL_TSTATE_ERROR,       /* failed: see error */
+	TL_TSTATE_METADATA,    /* a magnet link: fetching the metadata from peers */
+	TL_TSTATE_QUEUED,      /* waiting for a slot of the session's queue */
 };
 /* "checking", "downloading", ... (static). */
 const char *tl_torrent_state_name(enum tl_torrent_state st);
@@ -141,8 +143,15 @@ struct tl_torrent_stats {
  */
 struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_metainfo *mi_take,
     const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out);
-/* Free; the disk pool must have been flushed (no job pending). NULL ok. */
+/* Free; no disk job of t may be pending (tl_torrent_has_jobs, or the
+ * pool flushed). NULL ok. */
 void tl_torrent_free(struct tl_torrent *t);
+/* tl_torrent_free, handing the metainfo back (a stopped torrent of an
+ * entry restarts from it). */
+struct tl_metainfo *tl_torrent_free_take_metainfo(struct tl_torrent *t);
+/* Disk jobs of t are in flight (a stopped torrent waits for them before
+ * it is freed). */
+bool tl_torrent_has_jobs(const struct tl_torrent *t);
 
 /* The peer of t that has been idle longest (tl_choker_pick_idle) and since
  * when (*since_out), or NULL when none is idle. */

@@ -1,0 +1,217 @@
+/*
+ * engine_ctl.c: drives the engine's runtime controls against a real
+ * seeder process, the way a daemon would: add a torrent, pause it part
+ * way, resume it, remove it with its data while it downloads, add it
+ * again and let it complete, then remove it keeping the data.
+ *
+ *   engine_ctl FILE.torrent SEEDER_HOST:PORT BIND DOWNLOAD_DIR STATE_DIR
+ *
+ * Prints one line per step ("ok: ..." or "FAIL: ...") and exits 0 only
+ * when every step held. Bounded: it gives up after 60 s.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/event.h>
+
+#include "base/digest.h"
+#include "codec/metainfo.h"
+#include "engine/entry.h"
+#include "engine/session.h"
+#include "io/peer.h"
+
+enum step { ST_FIRST, ST_PAUSING, ST_PAUSED, ST_RESUMED, ST_REMOVING, ST_SECOND, ST_KEEPING, ST_DONE };
+
+struct ctl {
+	struct tl_session *s;
+	const char *torrent, *seeder, *dir, *state;
+	enum step step;
+	struct tl_entry *e;
+	uint64_t have_at_pause, step_ms, start_ms;
+	int fails;
+	struct event *tick_ev;
+};
+
+static void check(struct ctl *c, bool ok, const char *what)
+{
+	printf("%s: %s\n", ok ? "ok" : "FAIL", what);
+	fflush(stdout);
+	if (!ok)
+		c->fails++;
+}
+
+static struct tl_metainfo *load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	static uint8_t buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	struct tl_metainfo *mi = NULL;
+	const char *why;
+	return tl_metainfo_parse(buf, n, &mi, &why) == 0 ? mi : NULL;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char p[4096];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return stat(p, &st) == 0;
+}
+
+static struct tl_entry *add(struct ctl *c)
+{
+	struct tl_metainfo *mi = load(c->torrent);
+	if (!mi)
+		return NULL;
+	const char *peers[] = { c->seeder };
+	struct tl_entry_settings set = { .dir = c->dir, .peers = peers, .npeers = 1, .is_no_trackers = true };
+	const char *why = NULL;
+	struct tl_entry *e = tl_session_add(c->s, mi, NULL, &set, c, &why);
+	if (!e)
+		printf("add: %s\n", why);
+	return e;
+}
+
+static void event_cb(struct tl_entry *e, enum tl_entry_event ev, void *arg)
+{
+	struct ctl *c = arg;
+	if (ev == TL_EEV_IDLE && c->step == ST_PAUSING && e == c->e) {
+		struct tl_entry_stat st;
+		tl_entry_stat(e, &st);
+		check(c, st.is_paused && st.state == TL_TSTATE_STOPPED && !tl_entry_torrent(e),
+		    "paused: stopped, no torrent running");
+		check(c, st.has_torrent && st.t.have_bytes > 0, "paused: progress kept in its status");
+		c->have_at_pause = st.t.have_bytes;
+		c->step = ST_PAUSED;
+		c->step_ms = tl_now_ms();
+	}
+	if (ev == TL_EEV_COMPLETE && c->step == ST_SECOND) {
+		check(c, true, "added again: complete");
+		struct tl_metainfo *mi = load(c->torrent);
+		char hex[41];
+		tl_hex(mi->infohash.b, 20, hex);
+		tl_metainfo_free(mi);
+		tl_session_remove(c->s, e, false);
+		c->step = ST_KEEPING;
+	}
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct ctl *c = arg;
+	uint64_t now = tl_now_ms();
+	if (now - c->start_ms > 60000) {
+		check(c, false, "finished within 60 s");
+		tl_session_break(c->s);
+		return;
+	}
+	struct tl_entry_stat st;
+	switch (c->step) {
+	case ST_FIRST:
+		tl_entry_stat(c->e, &st);
+		if (st.t.have_bytes > 0 && st.t.have_bytes < st.t.wanted_bytes) {
+			tl_entry_stop(c->e);
+			c->step = ST_PAUSING;
+		} else if (st.t.is_complete) {
+			check(c, false, "paused part way (the download was too fast)");
+			tl_session_break(c->s);
+		}
+		break;
+	case ST_PAUSED:
+		if (now - c->step_ms < 1500)
+			break;
+		tl_entry_stat(c->e, &st);
+		check(c, st.t.have_bytes == c->have_at_pause, "paused: nothing more downloaded");
+		{
+			const char *why = NULL;
+			check(c, tl_entry_start(c->e, &why), "resumed");
+		}
+		c->step = ST_RESUMED;
+		break;
+	case ST_RESUMED:
+		tl_entry_stat(c->e, &st);
+		if (st.state == TL_TSTATE_DOWNLOADING && st.t.have_bytes > c->have_at_pause &&
+		    st.t.have_bytes < st.t.wanted_bytes) {
+			check(c, true, "resumed: downloading past the paused point");
+			tl_session_remove(c->s, c->e, true);
+			c->step = ST_REMOVING;
+			c->step_ms = now;
+		} else if (st.t.is_complete) {
+			check(c, false, "removed part way (the download was too fast)");
+			tl_session_break(c->s);
+		}
+		break;
+	case ST_REMOVING: {
+		if (tl_session_count(c->s) > 0)
+			break;
+		struct tl_metainfo *mi = load(c->torrent);
+		char hex[41], name[80];
+		tl_hex(mi->infohash.b, 20, hex);
+		check(c, !exists(c->dir, mi->name), "removed with data: its file is gone");
+		snprintf(name, sizeof(name), "resume/%s.resume", hex);
+		check(c, !exists(c->state, name), "removed: its resume file is gone");
+		check(c, tl_session_find(c->s, &mi->infohash) == NULL, "removed: not found by infohash");
+		tl_metainfo_free(mi);
+		c->e = add(c);
+		check(c, c->e != NULL, "added again");
+		c->step = c->e ? ST_SECOND : ST_DONE;
+		if (!c->e)
+			tl_session_break(c->s);
+		break;
+	}
+	case ST_KEEPING: {
+		if (tl_session_count(c->s) > 0)
+			break;
+		struct tl_metainfo *mi = load(c->torrent);
+		check(c, exists(c->dir, mi->name), "removed keeping data: its file stays");
+		tl_metainfo_free(mi);
+		c->step = ST_DONE;
+		tl_session_break(c->s);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 6) {
+		fprintf(stderr, "usage: engine_ctl FILE.torrent SEEDER_HOST:PORT BIND DIR STATE_DIR\n");
+		return 2;
+	}
+	struct ctl c = { .torrent = argv[1], .seeder = argv[2], .dir = argv[4], .state = argv[5] };
+	struct tl_session_opts so = {
+		.bind = argv[3],
+		.is_port_fixed = true,
+		.state_dir = c.state,
+		.down_limit = 2u * 1024 * 1024, /* slow enough to act part way */
+		.event_fn = event_cb,
+		.event_arg = &c,
+	};
+	const char *why = NULL;
+	c.s = tl_session_new(&so, &why);
+	if (!c.s) {
+		fprintf(stderr, "engine_ctl: %s\n", why);
+		return 1;
+	}
+	c.start_ms = tl_now_ms();
+	c.e = add(&c);
+	check(&c, c.e != NULL, "added");
+	c.tick_ev = event_new(tl_session_base(c.s), -1, EV_PERSIST, tick_cb, &c);
+	struct timeval tv = { 0, 100 * 1000 };
+	event_add(c.tick_ev, &tv);
+	if (c.e)
+		tl_session_run(c.s);
+	check(&c, c.step == ST_DONE, "every step ran");
+	event_free(c.tick_ev);
+	tl_session_free(c.s);
+	return c.fails ? 1 : 0;
+}
