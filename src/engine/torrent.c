@@ -71,27 +71,6 @@ static struct tl_peer *find_serial(struct tl_torrent *t, uint64_t serial)
 	return NULL;
 }
 
-static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	return false;
-}
-
-static bool is_banned(const struct tl_torrent *t, const struct sockaddr_storage *a)
-{
-	for (size_t i = 0; i < t->nbanned; i++)
-		if (same_host(&t->banned[i], a))
-			return true;
-	return false;
-}
-
 /* ---- interest and requests ---- */
 
 static void update_interest(struct tl_torrent *t, struct tl_peer *p)
@@ -254,8 +233,7 @@ void tl_torrent_check_complete(struct tl_torrent *t)
 
 static void ban_peer(struct tl_torrent *t, struct tl_peer *p)
 {
-	t->banned = tl_reallocarray(t->banned, t->nbanned + 1, sizeof(*t->banned));
-	t->banned[t->nbanned++] = p->addr;
+	tl_swarm_ban(&t->swarm, &p->addr);
 	tl_peer_close(p, "banned: sent data that failed the hash check");
 }
 
@@ -684,18 +662,7 @@ static void on_close(struct tl_peer *p, const char *reason)
 	drop_have_set(t, p);
 	tl_picker_peer_abort_all(t->picker, p->serial);
 	p->nreqs = 0;
-	uint64_t now = tl_now_ms();
-	for (size_t i = 0; i < t->nknown; i++) {
-		struct known_peer *k = &t->known[i];
-		if (k->serial != p->serial)
-			continue;
-		k->serial = 0;
-		if (!p->was_active)
-			k->fails++;
-		unsigned shift = k->fails < 6 ? k->fails : 6;
-		k->next_try_ms = now + (1000u << shift);
-		k->is_seed = was_seed;
-	}
+	tl_swarm_closed(&t->swarm, p->serial, p->was_active, was_seed, tl_now_ms());
 	if (!t->is_stopping)
 		fill_all(t);
 }
@@ -732,12 +699,7 @@ static void on_ready(struct tl_peer *p)
 		tl_peer_close(p, "connected to ourselves");
 		return;
 	}
-	for (size_t i = 0; i < t->nknown; i++)
-		if (t->known[i].serial == p->serial) {
-			t->known[i].has_id = true;
-			t->known[i].id = p->remote.peer_id;
-			t->known[i].fails = 0;
-		}
+	tl_swarm_answered(&t->swarm, p->serial, &p->remote.peer_id);
 	if (close_duplicate(t, p))
 		return;
 	tl_info("peer %s: connected (%s)", p->name, p->is_incoming ? "incoming" : "outgoing");
@@ -971,7 +933,7 @@ static bool make_room(struct tl_torrent *t)
 
 int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p)
 {
-	if (t->is_stopping || t->is_checking || !t->is_started || is_banned(t, &p->addr))
+	if (t->is_stopping || t->is_checking || !t->is_started || tl_swarm_is_banned(&t->swarm, &p->addr))
 		return -1;
 	if (t->npeers >= t->opts.max_peers && !make_room(t))
 		return -1;
@@ -986,17 +948,16 @@ int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p)
 	return 0;
 }
 
-static void dial(struct tl_torrent *t, struct known_peer *k)
+static void dial(struct tl_torrent *t, struct tl_swarm_addr *k)
 {
 	struct tl_peer *p = tl_peer_connect(t->ctx.base, t->ctx.closeq,
 	    (const struct sockaddr *)&k->addr, k->len, t->ctx.bind_addr, t->ctx.bind_len, &t->hs,
 	    &torrent_ops, t);
 	if (!p) {
-		k->fails++;
-		k->next_try_ms = tl_now_ms() + 5000;
+		tl_swarm_dial_failed(k, tl_now_ms());
 		return;
 	}
-	k->serial = p->serial;
+	tl_swarm_dialed(k, p->serial);
 	link_peer(t, p);
 }
 
@@ -1013,11 +974,11 @@ void tl_torrent_dial_known(struct tl_torrent *t)
 	if (!t->is_started || t->is_checking || t->is_stopping || t->is_failed)
 		return;
 	uint64_t now = tl_now_ms();
-	for (size_t i = 0; i < t->nknown; i++) {
-		struct known_peer *k = &t->known[i];
-		if (k->serial || now < k->next_try_ms || t->npeers >= t->opts.max_peers ||
-		    *t->ctx.total_peers >= t->ctx.max_total_peers || (t->is_complete && k->is_seed) ||
-		    (k->has_id && id_connected(t, &k->id)) || is_banned(t, &k->addr))
+	size_t pos = 0;
+	struct tl_swarm_addr *k;
+	while (t->npeers < t->opts.max_peers && *t->ctx.total_peers < t->ctx.max_total_peers &&
+	    (k = tl_swarm_next_due(&t->swarm, &pos, now, t->is_complete))) {
+		if (k->has_id && id_connected(t, &k->id))
 			continue;
 		if (!tl_fdlimit_take(t->ctx.fds))
 			break; /* descriptors are kept for the disk (fdlimit.h) */
@@ -1025,43 +986,10 @@ void tl_torrent_dial_known(struct tl_torrent *t)
 	}
 }
 
-/* The entry of addr (len <= sizeof(struct sockaddr_storage)), added when
- * absent (*is_new_out says which). Valid until the next addition. */
-static struct known_peer *known_get(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len,
-    bool *is_new_out)
-{
-	struct sockaddr_storage a;
-	memset(&a, 0, sizeof(a));
-	memcpy(&a, addr, len);
-	*is_new_out = false;
-	for (size_t i = 0; i < t->nknown; i++)
-		if (tl_sockaddr_same((const struct sockaddr *)&t->known[i].addr, (const struct sockaddr *)&a))
-			return &t->known[i];
-	if (t->nknown == t->known_cap) {
-		t->known_cap = t->known_cap ? t->known_cap * 2 : 8;
-		t->known = tl_reallocarray(t->known, t->known_cap, sizeof(*t->known));
-	}
-	struct known_peer *k = &t->known[t->nknown++];
-	memset(k, 0, sizeof(*k));
-	memcpy(&k->addr, addr, len);
-	k->len = len;
-	*is_new_out = true;
-	return k;
-}
-
 void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len)
 {
-	if (len > sizeof(struct sockaddr_storage))
-		return;
-	/* Every DHT round, PEX message and tracker reply names the same
-	 * peers again: one entry each, or a connected peer is dialed twice.
-	 * A fresh report of one we failed to reach is worth a try now. */
-	bool is_new;
-	struct known_peer *k = known_get(t, addr, len, &is_new);
-	if (!is_new && (k->serial || k->fails == 0))
-		return;
-	k->next_try_ms = 0;
-	tl_torrent_dial_known(t);
+	if (tl_swarm_offer(&t->swarm, addr, len))
+		tl_torrent_dial_known(t);
 }
 
 /* ---- connections handed over by the metadata fetch ---- */
@@ -1108,7 +1036,7 @@ void tl_torrent_checked_peers(struct tl_torrent *t)
 int tl_torrent_adopt(struct tl_torrent *t, struct tl_peer *p, const struct tl_early_have *eh, const char **why_out)
 {
 	if (t->is_stopping || t->is_failed || !t->is_started || t->npeers >= t->opts.max_peers ||
-	    *t->ctx.total_peers >= t->ctx.max_total_peers || is_banned(t, &p->addr)) {
+	    *t->ctx.total_peers >= t->ctx.max_total_peers || tl_swarm_is_banned(&t->swarm, &p->addr)) {
 		*why_out = "the torrent takes no more peers";
 		return -1;
 	}
@@ -1125,14 +1053,9 @@ int tl_torrent_adopt(struct tl_torrent *t, struct tl_peer *p, const struct tl_ea
 	tl_picker_peer_bitfield(t->picker, &p->have);
 	/* Its listen address is held: not dialed while this lasts. */
 	struct sockaddr_storage la;
-	if (listen_addr(p, &la)) {
-		bool is_new;
-		struct known_peer *k = known_get(t, (const struct sockaddr *)&la, p->addrlen, &is_new);
-		k->serial = p->serial;
-		k->has_id = true;
-		k->id = p->remote.peer_id;
-		k->fails = 0;
-	}
+	if (listen_addr(p, &la))
+		tl_swarm_hold(&t->swarm, (const struct sockaddr *)&la, p->addrlen, p->serial,
+		    &p->remote.peer_id);
 	tl_info("peer %s: carried on from the metadata fetch (%s, %u pieces)", p->name,
 	    p->is_incoming ? "incoming" : "outgoing", p->have.count);
 	if (close_duplicate(t, p))
@@ -1228,6 +1151,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
     const struct tl_torrent_opts *opts, tl_torrent_event_fn fn, void *arg, const char **why_out)
 {
 	struct tl_torrent *t = tl_calloc(1, sizeof(*t));
+	tl_swarm_init(&t->swarm);
 	t->ctx = *ctx;
 	t->opts = *opts;
 	t->mi = mi_take;
@@ -1342,8 +1266,7 @@ void tl_torrent_free(struct tl_torrent *t)
 	tl_picker_free(t->picker);
 	tl_bitfield_clear(&t->scratch);
 	free(t->check_jobs);
-	free(t->known);
-	free(t->banned);
+	tl_swarm_clear(&t->swarm);
 	free(t->dir);
 	free(t->resume_path);
 	free(t);

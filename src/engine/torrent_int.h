@@ -18,6 +18,7 @@
 #include "io/diskio.h"
 #include "codec/layout.h"
 #include "io/peer.h"
+#include "engine/swarm.h"
 #include "engine/torrent.h"
 
 struct tl_picker;
@@ -38,17 +39,6 @@ struct active_piece {
 	bool is_writing;
 	struct tl_disk_job job;
 	struct active_piece *next;
-};
-
-struct known_peer {
-	struct sockaddr_storage addr;
-	socklen_t len;
-	uint64_t serial;      /* the connection dialed from it; 0: none */
-	uint64_t next_try_ms;
-	unsigned fails;
-	bool has_id;
-	struct tl_peer_id id; /* who answered last time */
-	bool is_seed;
 };
 
 /*
@@ -101,10 +91,7 @@ struct tl_torrent {
 	uint64_t upinned_bytes;      /* pieces with nqueued > 0 */
 	struct tl_peer *peers;
 	unsigned npeers;
-	struct known_peer *known;
-	size_t nknown, known_cap;
-	struct sockaddr_storage *banned;
-	size_t nbanned;
+	struct tl_swarm swarm;      /* addresses to dial, bans */
 	/* startup check */
 	bool is_checking, is_started;
 	struct tl_bitfield to_check;
