@@ -26,27 +26,13 @@
 #include "engine/resume.h"
 #include "base/sockaddr.h"
 #include "engine/torrent_ext.h"
+#include "engine/upload.h"
 #include "proto/wire.h"
 
 #define BLOCK TL_MAX_BLOCK_LEN
 /* BEP 3 choking: four regular unchokes plus one optimistic. */
 #define UNCHOKE_SLOTS 4u
 #define CHOKE_INTERVAL_S 10u
-/* Uploads: queued output per peer, in bytes; idle pieces kept read for
- * uploads; pieces that blocks queued in peers' outputs reference. A
- * referenced piece lives until the last of its blocks is written, however
- * slowly its peer reads, so past UPIN_BYTES blocks are copied into the
- * output instead: a peer that never reads then holds its output and no
- * more, and pieces pinned by references stay within max(UPIN_BYTES, one
- * piece) for the whole torrent. */
-#define MAX_OUT_BYTES (4u * 1024 * 1024)
-#define UCACHE_BYTES (8u * 1024 * 1024)
-#define UPIN_BYTES (8u * 1024 * 1024)
-#define UPLOAD_SPARE_BYTES (4u * 1024 * 1024)
-/* Piece buffers kept for reuse (at most this many pieces' worth of
- * memory over max_inflight while downloading). */
-#define SPARE_BUFS 4u
-#define PIECE_BUF_ALIGN 4096u
 /* A peer that sent data of this many failed pieces is banned. */
 #define BAN_HASH_FAILS 3u
 /* No block for this long with requests out: snubbed. */
@@ -120,23 +106,13 @@ static void remove_req(struct tl_peer *p, uint32_t index, uint32_t begin)
 		}
 }
 
-/* A piece buffer aligned for O_DIRECT writes (see diskio.c); free() frees
- * it. */
-static uint8_t *piece_buf_new(size_t len)
-{
-	void *b = NULL;
-	if (posix_memalign(&b, PIECE_BUF_ALIGN, len) != 0)
-		abort(); /* out of memory, as tl_malloc */
-	return b;
-}
-
 static struct active_piece *start_piece(struct tl_torrent *t, uint32_t index)
 {
 	struct active_piece *ap = tl_calloc(1, sizeof(*ap));
 	ap->t = t;
 	ap->index = index;
 	ap->len = tl_layout_piece_len(&t->l, index);
-	ap->buf = t->nspare > 0 ? t->spare_bufs[--t->nspare] : piece_buf_new(t->l.piece_len);
+	ap->buf = tl_piecebuf_get(&t->bufs);
 	ap->next = t->active;
 	t->active = ap;
 	t->inflight_bytes += ap->len;
@@ -151,10 +127,7 @@ static void free_piece(struct tl_torrent *t, struct active_piece *ap)
 			break;
 		}
 	t->inflight_bytes -= ap->len;
-	if (t->nspare < SPARE_BUFS)
-		t->spare_bufs[t->nspare++] = ap->buf;
-	else
-		free(ap->buf);
+	tl_piecebuf_put(&t->bufs, ap->buf);
 	free(ap);
 }
 
@@ -245,7 +218,6 @@ static void write_done(struct tl_disk_job *job)
 	enum tl_disk_status status = job->status;
 	int sys_err = job->sys_err;
 	size_t err_file = job->err_file;
-	t->jobs--;
 	free_piece(t, ap); /* frees job too */
 	if (status == TL_DISK_OK) {
 		tl_torrent_set_have(t, index);
@@ -285,77 +257,15 @@ static void piece_received(struct tl_torrent *t, struct active_piece *ap)
 	ap->job.buf = ap->buf;
 	ap->job.done = write_done;
 	ap->job.arg = ap;
-	t->jobs++;
 	tl_disk_submit(t->ctx.disk, &ap->job);
 }
 
 /* ---- uploads ---- */
 
-static void serve(struct tl_torrent *t, struct tl_peer *p);
-
 static void serve_all(struct tl_torrent *t)
 {
 	for (struct tl_peer *p = t->peers; p; p = p->next)
-		serve(t, p);
-}
-
-static void upiece_unref(struct upload_piece *u)
-{
-	if (--u->refs > 0)
-		return;
-	/* Spare buffers save the next reads their page faults (a fresh 1 MiB
-	 * buffer costs 256 faults, twice the seeder's CPU at full speed);
-	 * more than UPLOAD_SPARE_BYTES would only hold memory after a burst. */
-	struct tl_torrent *t = u->t;
-	if (t && t->nspare < SPARE_BUFS &&
-	    (t->nspare == 0 || (uint64_t)(t->nspare + 1) * t->l.piece_len <= UPLOAD_SPARE_BYTES))
-		t->spare_bufs[t->nspare++] = u->buf;
-	else
-		free(u->buf);
-	free(u);
-}
-
-/* A block of u left for the socket (or its peer was freed). */
-static void block_sent(const void *data, size_t len, void *arg)
-{
-	(void)data;
-	(void)len;
-	struct upload_piece *u = arg;
-	if (--u->nqueued == 0 && u->t)
-		u->t->upinned_bytes -= u->len;
-	upiece_unref(u);
-}
-
-/* Unlink u from the cache; blocks still queued keep it alive, detached
- * from the torrent (only a torrent being freed evicts such a piece). */
-static void upiece_evict(struct tl_torrent *t, struct upload_piece *u)
-{
-	for (struct upload_piece **pp = &t->ucache; *pp; pp = &(*pp)->next)
-		if (*pp == u) {
-			*pp = u->next;
-			break;
-		}
-	t->ucache_bytes -= u->len;
-	if (u->nqueued > 0) {
-		t->upinned_bytes -= u->len;
-		u->t = NULL;
-	}
-	upiece_unref(u);
-}
-
-/* Requests for a piece that cannot be read are refused (BEP 6) or
- * dropped. */
-static void drop_in_reqs(struct tl_peer *p, uint32_t index)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < p->nin_reqs; i++) {
-		struct tl_peer_req r = p->in_reqs[i];
-		if (r.index != index)
-			p->in_reqs[k++] = r;
-		else if (p->lim.has_fast)
-			tl_peer_send_req(p, TL_WIRE_REJECT, r.index, r.begin, r.len);
-	}
-	p->nin_reqs = k;
+		tl_upload_serve(&t->up, p);
 }
 
 /* Seed mode: piece index failed its hash the first time it was read, so
@@ -373,7 +283,7 @@ static void piece_damaged(struct tl_torrent *t, uint32_t index)
 	/* Requests queued for it, even when found damaged already (by the
 	 * background pass while this read ran), are never served. */
 	for (struct tl_peer *p = t->peers; p; p = p->next)
-		drop_in_reqs(p, index);
+		tl_upload_drop_piece(p, index);
 	if (!tl_bitfield_unset(&t->have, index))
 		return;
 	if (tl_bitfield_get(&t->wanted, index) && tl_bitfield_set(&t->need, index))
@@ -402,25 +312,20 @@ static void piece_damaged(struct tl_torrent *t, uint32_t index)
 
 static void bg_verify_more(struct tl_torrent *t);
 
-static void upiece_read_done(struct tl_disk_job *job)
+/* A read for uploads is done (upload.h): seed mode learns what it hashed;
+ * the peers waiting for it are served. */
+static void upload_read_done(void *arg, uint32_t index, enum tl_upload_read res)
 {
-	struct upload_piece *u = (struct upload_piece *)job;
-	struct tl_torrent *t = u->t;
-	t->jobs--;
-	u->is_loading = false;
-	if (job->status == TL_DISK_HASH_FAIL) {
-		uint32_t index = u->index;
-		upiece_evict(t, u);
+	struct tl_torrent *t = arg;
+	if (res == TL_UPLOAD_READ_DAMAGED) {
 		piece_damaged(t, index);
-	} else if (job->status == TL_DISK_OK && job->is_hashed) {
-		tl_bitfield_unset(&t->unverified, u->index);
+	} else if (res == TL_UPLOAD_READ_VERIFIED) {
+		tl_bitfield_unset(&t->unverified, index);
 		t->is_ckpt_dirty = true;
-	} else if (job->status != TL_DISK_OK) {
-		uint32_t index = u->index;
+	} else if (res == TL_UPLOAD_READ_FAILED) {
 		tl_warn("torrent %s: cannot read piece %u to upload it", t->mi->name, index);
-		upiece_evict(t, u);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
-			drop_in_reqs(p, index);
+			tl_upload_drop_piece(p, index);
 	}
 	serve_all(t);
 	bg_verify_more(t);
@@ -431,7 +336,6 @@ static void upiece_read_done(struct tl_disk_job *job)
 static void bg_verify_done(struct tl_disk_job *job)
 {
 	struct tl_torrent *t = job->arg;
-	t->jobs--;
 	t->is_bg_verifying = false;
 	if (t->is_stopping)
 		return;
@@ -453,9 +357,8 @@ static void bg_verify_more(struct tl_torrent *t)
 {
 	if (t->is_bg_verifying || t->unverified.count == 0 || t->is_stopping || t->is_checking)
 		return;
-	for (const struct upload_piece *u = t->ucache; u; u = u->next)
-		if (u->is_loading)
-			return; /* tried again when the read is done, or at the next tick */
+	if (tl_upload_is_reading(&t->up))
+		return; /* tried again when the read is done, or at the next tick */
 	uint32_t i = tl_bitfield_next_set(&t->unverified, t->bg_next);
 	if (i >= t->l.npieces)
 		i = tl_bitfield_next_set(&t->unverified, 0);
@@ -467,94 +370,7 @@ static void bg_verify_more(struct tl_torrent *t)
 	t->bg_job.piece = i;
 	t->bg_job.done = bg_verify_done;
 	t->bg_job.arg = t;
-	t->jobs++;
 	tl_disk_submit(t->ctx.disk, &t->bg_job);
-}
-
-/* Piece index from the cache, its read started when absent. Idle pieces
- * (no block queued) are evicted, least recently used first, to keep them
- * within UCACHE_BYTES; pieces in use are never evicted, so the cache
- * exceeds it by the pinned pieces (UPIN_BYTES, or one piece) and those
- * being read. */
-static struct upload_piece *upiece_get(struct tl_torrent *t, uint32_t index)
-{
-	for (struct upload_piece *u = t->ucache; u; u = u->next)
-		if (u->index == index) {
-			u->stamp = ++t->ucache_clock;
-			return u;
-		}
-	uint32_t len = tl_layout_piece_len(&t->l, index);
-	/* Pinned pieces (referenced by queued blocks) have their own bound
-	 * (UPIN_BYTES): they do not take the idle ones' room. */
-	while (t->ucache && t->ucache_bytes - t->upinned_bytes + len > UCACHE_BYTES) {
-		struct upload_piece *victim = NULL;
-		for (struct upload_piece *u = t->ucache; u; u = u->next)
-			if (!u->is_loading && u->refs == 1 && (!victim || u->stamp < victim->stamp))
-				victim = u;
-		if (!victim)
-			break;
-		upiece_evict(t, victim);
-	}
-	struct upload_piece *u = tl_calloc(1, sizeof(*u));
-	u->t = t;
-	u->index = index;
-	u->len = len;
-	u->refs = 1;
-	u->is_loading = true;
-	u->stamp = ++t->ucache_clock;
-	u->buf = t->nspare > 0 ? t->spare_bufs[--t->nspare] : piece_buf_new(t->l.piece_len);
-	u->job.op = TL_DISK_READ;
-	u->job.store = t->store;
-	u->job.piece = index;
-	u->job.begin = 0;
-	u->job.len = len;
-	u->job.buf = u->buf;
-	u->job.done = upiece_read_done;
-	u->job.is_hashed = t->unverified.bits && tl_bitfield_get(&t->unverified, index);
-	u->next = t->ucache;
-	t->ucache = u;
-	t->ucache_bytes += len;
-	t->jobs++;
-	tl_disk_submit(t->ctx.disk, &u->job);
-	return u;
-}
-
-/* Send p's requests in order while its output has room; a piece still
- * being read stops the queue until upiece_read_done serves again. */
-static void serve(struct tl_torrent *t, struct tl_peer *p)
-{
-	size_t done = 0;
-	while (p->state == TL_PEER_ST_ACTIVE && !p->am_choking && done < p->nin_reqs &&
-	    tl_peer_out_len(p) < MAX_OUT_BYTES) {
-		struct tl_peer_req r = p->in_reqs[done];
-		struct upload_piece *u = upiece_get(t, r.index);
-		if (u->is_loading)
-			break;
-		done++;
-		if (u->nqueued > 0 || t->upinned_bytes == 0 || t->upinned_bytes + u->len <= UPIN_BYTES) {
-			if (u->nqueued++ == 0)
-				t->upinned_bytes += u->len;
-			u->refs++;
-			tl_peer_send_block_ref(p, r.index, r.begin, u->buf + r.begin, r.len, block_sent, u);
-		} else {
-			tl_peer_send_block(p, r.index, r.begin, u->buf + r.begin, r.len);
-		}
-		t->uploaded += r.len;
-	}
-	if (done > 0 && p->state == TL_PEER_ST_ACTIVE) {
-		p->last_data_ms = tl_now_ms();
-		p->nin_reqs -= done;
-		memmove(p->in_reqs, p->in_reqs + done, p->nin_reqs * sizeof(*p->in_reqs));
-	}
-}
-
-static void reject_all(struct tl_peer *p)
-{
-	if (p->lim.has_fast)
-		for (size_t i = 0; i < p->nin_reqs; i++)
-			tl_peer_send_req(p, TL_WIRE_REJECT, p->in_reqs[i].index, p->in_reqs[i].begin,
-			    p->in_reqs[i].len);
-	p->nin_reqs = 0;
 }
 
 static void set_choke(struct tl_peer *p, bool choke)
@@ -566,7 +382,7 @@ static void set_choke(struct tl_peer *p, bool choke)
 		p->last_unchoked_ms = tl_now_ms();
 	tl_peer_send_simple(p, choke ? TL_WIRE_CHOKE : TL_WIRE_UNCHOKE);
 	if (choke)
-		reject_all(p);
+		tl_upload_reject_all(p);
 }
 
 static unsigned count_unchoked(const struct tl_torrent *t)
@@ -723,40 +539,6 @@ static void got_have_set(struct tl_torrent *t, struct tl_peer *p)
 	fill_requests(t, p);
 }
 
-static void on_request(struct tl_torrent *t, struct tl_peer *p, const struct tl_wire_msg *m)
-{
-	if (!tl_bitfield_get(&t->have, m->index) || p->am_choking) {
-		if (p->lim.has_fast)
-			tl_peer_send_req(p, TL_WIRE_REJECT, m->index, m->begin, m->length);
-		return;
-	}
-	if (p->nin_reqs >= TL_PEER_OUR_REQQ) {
-		if (p->lim.has_fast)
-			tl_peer_send_req(p, TL_WIRE_REJECT, m->index, m->begin, m->length);
-		else
-			tl_peer_close(p, "request queue overflow");
-		return;
-	}
-	struct tl_peer_req r = { m->index, m->begin, m->length };
-	p->in_reqs[p->nin_reqs++] = r;
-	serve(t, p);
-}
-
-static void on_cancel(struct tl_peer *p, const struct tl_wire_msg *m)
-{
-	for (size_t i = 0; i < p->nin_reqs; i++) {
-		struct tl_peer_req *r = &p->in_reqs[i];
-		if (r->index == m->index && r->begin == m->begin && r->len == m->length) {
-			memmove(r, r + 1, (p->nin_reqs - i - 1) * sizeof(*r));
-			p->nin_reqs--;
-			/* BEP 6: a cancelled request still gets an answer. */
-			if (p->lim.has_fast)
-				tl_peer_send_req(p, TL_WIRE_REJECT, m->index, m->begin, m->length);
-			return;
-		}
-	}
-}
-
 static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload)
 {
 	struct tl_torrent *t = p->owner;
@@ -809,10 +591,11 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 		got_have_set(t, p);
 		break;
 	case TL_WIRE_REQUEST:
-		on_request(t, p, m);
+		tl_upload_request(&t->up, p, tl_bitfield_get(&t->have, m->index), m->index, m->begin,
+		    m->length);
 		break;
 	case TL_WIRE_CANCEL:
-		on_cancel(p, m);
+		tl_upload_cancel(p, m->index, m->begin, m->length);
 		break;
 	case TL_WIRE_REJECT:
 		for (size_t i = 0; i < p->nreqs; i++)
@@ -872,7 +655,8 @@ static void on_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbu
 
 static void on_writable(struct tl_peer *p)
 {
-	serve(p->owner, p);
+	struct tl_torrent *t = p->owner;
+	tl_upload_serve(&t->up, p);
 }
 
 static const struct tl_peer_ops torrent_ops = {
@@ -1210,12 +994,14 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		if (!tl_bitfield_get(&t->wanted, i))
 			tl_picker_set_piece_priority(t->picker, i, TL_PICKER_PRIO_SKIP);
 	tl_bitfield_init(&t->scratch, t->l.npieces);
-	t->spare_bufs = tl_calloc(SPARE_BUFS, sizeof(*t->spare_bufs));
+	tl_piecebuf_init(&t->bufs, t->l.piece_len);
 	t->check_jobs = tl_calloc(TL_TORRENT_CHECK_INFLIGHT, sizeof(*t->check_jobs));
 	t->store = tl_disk_store_new(t->mi, &t->l, t->dir, !opts->is_read_only, 128, why_out);
 	if (!t->store)
 		goto fail;
 	tl_disk_store_set_direct(t->store, !opts->is_buffered_io);
+	tl_upload_init(&t->up, t->ctx.disk, t->store, &t->l, &t->bufs, &t->unverified,
+	    upload_read_done, t);
 	if (opts->state_dir) {
 		char hex[41];
 		tl_hex(t->mi->infohash.b, 20, hex);
@@ -1249,11 +1035,8 @@ void tl_torrent_free(struct tl_torrent *t)
 		tl_peer_close(t->peers, "torrent removed");
 	while (t->active)
 		free_piece(t, t->active);
-	while (t->ucache)
-		upiece_evict(t, t->ucache);
-	while (t->nspare > 0)
-		free(t->spare_bufs[--t->nspare]);
-	free(t->spare_bufs);
+	tl_upload_clear(&t->up);
+	tl_piecebuf_clear(&t->bufs);
 	tl_disk_store_free(t->store);
 	tl_bitfield_clear(&t->have);
 	tl_bitfield_clear(&t->wanted);
@@ -1298,7 +1081,7 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 	out->wanted_bytes = t->wanted_bytes;
 	out->have_bytes = t->have_bytes;
 	out->downloaded = t->downloaded;
-	out->uploaded = t->uploaded;
+	out->uploaded = t->up.uploaded;
 	out->hash_fails = t->hash_fails;
 	out->down_rate = t->down_rate;
 	out->up_rate = t->up_rate;

@@ -18,7 +18,9 @@
 #include "io/diskio.h"
 #include "codec/layout.h"
 #include "io/peer.h"
+#include "engine/piecebuf.h"
 #include "engine/swarm.h"
+#include "engine/upload.h"
 #include "engine/torrent.h"
 
 struct tl_picker;
@@ -41,28 +43,6 @@ struct active_piece {
 	struct active_piece *next;
 };
 
-/*
- * A piece read whole for uploads: blocks are sent from it by reference
- * (tl_peer_send_block_ref), so a piece costs one disk read and no copy
- * however many blocks of it peers ask for, while the pieces referenced
- * stay within torrent.c's UPIN_BYTES; past it blocks are copied. Reference
- * counted: the cache holds one reference while the piece is linked in
- * t->ucache, each block queued in a peer's output holds one; the last one
- * frees it (a peer's output may outlive the torrent: t is NULL then).
- */
-struct upload_piece {
-	struct tl_disk_job job; /* the read (t valid while is_loading) */
-	struct tl_torrent *t;
-	uint32_t index;
-	uint32_t len;
-	unsigned refs;
-	unsigned nqueued;       /* blocks of it in peers' outputs */
-	bool is_loading;
-	uint64_t stamp;         /* LRU clock at the last use */
-	uint8_t *buf;
-	struct upload_piece *next;
-};
-
 struct tl_torrent {
 	struct tl_torrent_ctx ctx;
 	struct tl_torrent_opts opts;
@@ -82,13 +62,8 @@ struct tl_torrent {
 	uint64_t wanted_bytes, have_bytes;
 	struct active_piece *active;
 	uint64_t inflight_bytes;
-	/* piece_len buffers of finished pieces, reused by the next ones: a
-	 * fresh buffer costs a page fault per 4 KiB as its blocks arrive */
-	uint8_t **spare_bufs;
-	size_t nspare;
-	struct upload_piece *ucache; /* pieces read for uploads */
-	uint64_t ucache_bytes, ucache_clock;
-	uint64_t upinned_bytes;      /* pieces with nqueued > 0 */
+	struct tl_piecebuf bufs;   /* spare piece buffers, for both sides */
+	struct tl_upload up;       /* requests from peers, pieces read for them */
 	struct tl_peer *peers;
 	unsigned npeers;
 	struct tl_swarm swarm;      /* addresses to dial, bans */
@@ -118,10 +93,9 @@ struct tl_torrent {
 	uint64_t ticks;
 	struct tl_choker choker;
 	uint64_t rechoke_ms;       /* the last choker run */
-	uint64_t downloaded, uploaded, hash_fails;
+	uint64_t downloaded, hash_fails;
 	double down_rate, up_rate;
 	uint64_t down_tick;
-	unsigned jobs;             /* disk jobs pending for this torrent */
 };
 
 /* Report ev to the owner. */

@@ -33,7 +33,6 @@ static void ckpt_saved(struct tl_disk_job *job)
 {
 	struct ckpt *c = (struct ckpt *)job;
 	struct tl_torrent *t = c->t;
-	t->jobs--;
 	if (c->sv->rc != TL_OK) {
 		/* Not lost: saved again at the next checkpoint's turn. */
 		t->is_ckpt_dirty = true;
@@ -108,7 +107,6 @@ void tl_torrent_checkpoint(struct tl_torrent *t)
 	c->job.op = TL_DISK_SYNC;
 	c->job.store = t->store;
 	c->job.done = ckpt_synced;
-	t->jobs++;
 	tl_disk_submit(t->ctx.disk, &c->job);
 }
 
@@ -140,7 +138,6 @@ static void check_more(struct tl_torrent *t);
 static void check_done(struct tl_disk_job *job)
 {
 	struct tl_torrent *t = job->arg;
-	t->jobs--;
 	t->check_inflight--;
 	t->check_done++;
 	if (job->status == TL_DISK_OK)
@@ -167,7 +164,6 @@ static void check_more(struct tl_torrent *t)
 		j->done = check_done;
 		j->arg = t;
 		t->check_inflight++;
-		t->jobs++;
 		tl_disk_submit(t->ctx.disk, j);
 	}
 	if (t->check_inflight > 0 || !t->is_checking)
@@ -220,7 +216,6 @@ static void no_work(struct tl_disk_job *job)
 static void seed_mode_done(struct tl_disk_job *job)
 {
 	struct tl_torrent *t = job->arg;
-	t->jobs--;
 	job->op = TL_DISK_VERIFY; /* the slot is free again (see check_more) */
 	job->arg = NULL;
 	if (t->no_check_bad >= t->l.nfiles || t->is_stopping) {
@@ -272,7 +267,6 @@ static void seed_mode_plan(struct tl_torrent *t, const uint8_t *trusted,
 	j->work = no_work;
 	j->done = seed_mode_done;
 	j->arg = t;
-	t->jobs++;
 	tl_disk_submit(t->ctx.disk, j);
 }
 
