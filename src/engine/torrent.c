@@ -25,6 +25,7 @@
 #include "proto/picker.h"
 #include "engine/resume.h"
 #include "base/sockaddr.h"
+#include "engine/download.h"
 #include "engine/torrent_ext.h"
 #include "engine/upload.h"
 #include "proto/wire.h"
@@ -39,9 +40,8 @@
 #define SNUB_MS 30000u
 /* Peer requests we honour before asking the peer's reqq (BEP 10 absent). */
 #define DEFAULT_PEER_REQQ 250u
-/* Peers scored when a piece fails its hash; blocks asked per picker call. */
+/* Peers scored when a piece fails its hash. */
 #define MAX_SENDERS 16u
-#define FILL_BATCH 64u
 
 void tl_torrent_emit(struct tl_torrent *t, enum tl_torrent_event ev)
 {
@@ -75,101 +75,13 @@ static void update_interest(struct tl_torrent *t, struct tl_peer *p)
 	}
 }
 
-static struct active_piece *find_active(struct tl_torrent *t, uint32_t index)
-{
-	for (struct active_piece *ap = t->active; ap; ap = ap->next)
-		if (ap->index == index)
-			return ap;
-	return NULL;
-}
-
-/* Forget our request i of p without an answer (choke, reject, snub). */
-static void drop_req(struct tl_torrent *t, struct tl_peer *p, size_t i)
-{
-	struct tl_peer_req r = p->reqs[i];
-	p->reqs[i] = p->reqs[--p->nreqs];
-	tl_picker_abort(t->picker, p->serial, r.index, r.begin);
-}
-
-static void drop_all_reqs(struct tl_torrent *t, struct tl_peer *p)
-{
-	tl_picker_peer_abort_all(t->picker, p->serial);
-	p->nreqs = 0;
-}
-
-static void remove_req(struct tl_peer *p, uint32_t index, uint32_t begin)
-{
-	for (size_t k = 0; k < p->nreqs; k++)
-		if (p->reqs[k].index == index && p->reqs[k].begin == begin) {
-			p->reqs[k] = p->reqs[--p->nreqs];
-			return;
-		}
-}
-
-static struct active_piece *start_piece(struct tl_torrent *t, uint32_t index)
-{
-	struct active_piece *ap = tl_calloc(1, sizeof(*ap));
-	ap->t = t;
-	ap->index = index;
-	ap->len = tl_layout_piece_len(&t->l, index);
-	ap->buf = tl_piecebuf_get(&t->bufs);
-	ap->next = t->active;
-	t->active = ap;
-	t->inflight_bytes += ap->len;
-	return ap;
-}
-
-static void free_piece(struct tl_torrent *t, struct active_piece *ap)
-{
-	for (struct active_piece **pp = &t->active; *pp; pp = &(*pp)->next)
-		if (*pp == ap) {
-			*pp = ap->next;
-			break;
-		}
-	t->inflight_bytes -= ap->len;
-	tl_piecebuf_put(&t->bufs, ap->buf);
-	free(ap);
-}
-
-/*
- * Keep p's pipeline full with blocks the picker chooses. At the memory
- * bound only pieces that already have a buffer may be picked (the picker
- * sees p's pieces narrowed to them), so buffers exceed max_inflight by at
- * most what one call can start: FILL_BATCH blocks, or one piece.
- */
+/* Keep p's pipeline full (download.h), unless requesting is over or not
+ * begun. */
 static void fill_requests(struct tl_torrent *t, struct tl_peer *p)
 {
-	if (p->state != TL_PEER_ST_ACTIVE || p->peer_choking || !p->am_interested ||
-	    t->is_stopping || t->is_failed || t->is_checking)
+	if (t->is_stopping || t->is_failed || t->is_checking)
 		return;
-	while (p->nreqs < p->max_reqs) {
-		const struct tl_bitfield *has = &p->have;
-		if (t->inflight_bytes > 0 && t->inflight_bytes + t->l.piece_len > t->opts.max_inflight) {
-			tl_bitfield_unset_all(&t->scratch);
-			for (struct active_piece *ap = t->active; ap; ap = ap->next)
-				if (!ap->is_writing && tl_bitfield_get(&p->have, ap->index))
-					tl_bitfield_set(&t->scratch, ap->index);
-			has = &t->scratch;
-		}
-		if (p->nreqs == 0)
-			p->last_block_ms = tl_now_ms(); /* the snub clock starts now */
-		struct tl_block b[FILL_BATCH];
-		size_t room = p->max_reqs - p->nreqs;
-		size_t n = tl_picker_next(t->picker, has, p->serial, room < FILL_BATCH ? room : FILL_BATCH, b);
-		if (n == 0)
-			return;
-		for (size_t i = 0; i < n; i++) {
-			if (!find_active(t, b[i].piece))
-				start_piece(t, b[i].piece);
-			if (p->nreqs == p->reqs_cap) {
-				p->reqs_cap = p->reqs_cap ? p->reqs_cap * 2 : 64;
-				p->reqs = tl_reallocarray(p->reqs, p->reqs_cap, sizeof(*p->reqs));
-			}
-			struct tl_peer_req r = { b[i].piece, b[i].begin, b[i].length };
-			p->reqs[p->nreqs++] = r;
-			tl_peer_send_req(p, TL_WIRE_REQUEST, r.index, r.begin, r.len);
-		}
-	}
+	tl_download_fill(&t->dl, p);
 }
 
 static void fill_all(struct tl_torrent *t)
@@ -210,15 +122,11 @@ static void ban_peer(struct tl_torrent *t, struct tl_peer *p)
 	tl_peer_close(p, "banned: sent data that failed the hash check");
 }
 
-static void write_done(struct tl_disk_job *job)
+/* A piece was hashed and written, or failed (download.h). */
+static void piece_done(void *arg, uint32_t index, enum tl_disk_status status, int sys_err,
+    size_t err_file)
 {
-	struct active_piece *ap = job->arg;
-	struct tl_torrent *t = ap->t;
-	uint32_t index = ap->index;
-	enum tl_disk_status status = job->status;
-	int sys_err = job->sys_err;
-	size_t err_file = job->err_file;
-	free_piece(t, ap); /* frees job too */
+	struct tl_torrent *t = arg;
 	if (status == TL_DISK_OK) {
 		tl_torrent_set_have(t, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
@@ -245,19 +153,6 @@ static void write_done(struct tl_disk_job *job)
 	}
 	if (!t->is_stopping)
 		fill_all(t);
-}
-
-static void piece_received(struct tl_torrent *t, struct active_piece *ap)
-{
-	ap->is_writing = true;
-	memset(&ap->job, 0, sizeof(ap->job));
-	ap->job.op = TL_DISK_WRITE;
-	ap->job.store = t->store;
-	ap->job.piece = ap->index;
-	ap->job.buf = ap->buf;
-	ap->job.done = write_done;
-	ap->job.arg = ap;
-	tl_disk_submit(t->ctx.disk, &ap->job);
 }
 
 /* ---- uploads ---- */
@@ -476,8 +371,7 @@ static void on_close(struct tl_peer *p, const char *reason)
 	(*t->ctx.total_peers)--;
 	bool was_seed = p->have.n > 0 && tl_bitfield_all(&p->have);
 	drop_have_set(t, p);
-	tl_picker_peer_abort_all(t->picker, p->serial);
-	p->nreqs = 0;
+	tl_download_drop_all(&t->dl, p);
 	tl_swarm_closed(&t->swarm, p->serial, p->was_active, was_seed, tl_now_ms());
 	if (!t->is_stopping)
 		fill_all(t);
@@ -546,7 +440,7 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 	switch (m->id) {
 	case TL_WIRE_CHOKE:
 		p->peer_choking = true;
-		drop_all_reqs(t, p);
+		tl_download_drop_all(&t->dl, p);
 		fill_all(t);
 		break;
 	case TL_WIRE_UNCHOKE:
@@ -598,11 +492,7 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 		tl_upload_cancel(p, m->index, m->begin, m->length);
 		break;
 	case TL_WIRE_REJECT:
-		for (size_t i = 0; i < p->nreqs; i++)
-			if (p->reqs[i].index == m->index && p->reqs[i].begin == m->begin) {
-				drop_req(t, p, i);
-				break;
-			}
+		tl_download_rejected(&t->dl, p, m->index, m->begin);
 		break;
 	case TL_WIRE_EXTENDED:
 		tl_tx_on_ext(t, p, m, payload);
@@ -620,36 +510,19 @@ static void on_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbu
 {
 	struct tl_torrent *t = p->owner;
 	uint32_t len = (uint32_t)m->payload_len;
-	remove_req(p, m->index, m->begin);
+	struct tl_download_block b;
+	uint8_t *dst = tl_download_block_begin(&t->dl, p, m->index, m->begin, len, &b);
 	p->down_bytes += len;
 	p->down_tick += len;
 	t->downloaded += len;
 	t->down_tick += len;
 	p->last_block_ms = p->last_data_ms = tl_now_ms();
 	p->is_snubbed = false;
-	uint64_t cancel[TL_PICKER_ENDGAME_DUP];
-	size_t ncancel = 0;
-	enum tl_picker_result res = tl_picker_received(t->picker, p->serial, m->index, m->begin, len,
-	    cancel, TL_PICKER_ENDGAME_DUP, &ncancel);
-	struct active_piece *ap = find_active(t, m->index);
-	if ((res == TL_PICKER_NEW || res == TL_PICKER_DONE) && !ap)
-		ap = start_piece(t, m->index); /* a late block of a piece given back */
-	if ((res != TL_PICKER_NEW && res != TL_PICKER_DONE) || ap->is_writing) {
-		/* Duplicate, late or unasked: drop the bytes. */
-		evbuffer_drain(in, len);
-	} else {
-		evbuffer_remove(in, ap->buf + m->begin, len);
-		if (res == TL_PICKER_DONE)
-			piece_received(t, ap);
-	}
-	/* Endgame: the others asked for this block need not send it. */
-	for (size_t i = 0; i < ncancel; i++) {
-		struct tl_peer *o = find_serial(t, cancel[i]);
-		if (!o || o == p || o->state != TL_PEER_ST_ACTIVE)
-			continue;
-		tl_peer_send_req(o, TL_WIRE_CANCEL, m->index, m->begin, len);
-		remove_req(o, m->index, m->begin);
-	}
+	if (dst)
+		evbuffer_remove(in, dst, len);
+	else
+		evbuffer_drain(in, len); /* duplicate, late or unasked */
+	tl_download_block_end(&t->dl, p, t->peers, &b);
 	fill_requests(t, p);
 }
 
@@ -899,7 +772,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 			tl_info("peer %s: snubbed", p->name);
 			p->is_snubbed = true;
 			p->max_reqs = 1;
-			drop_all_reqs(t, p);
+			tl_download_drop_all(&t->dl, p);
 		}
 		if (now - p->last_send_ms > 100000) {
 			static const uint8_t ka[4] = { 0 };
@@ -993,13 +866,14 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	for (uint32_t i = 0; i < t->l.npieces; i++)
 		if (!tl_bitfield_get(&t->wanted, i))
 			tl_picker_set_piece_priority(t->picker, i, TL_PICKER_PRIO_SKIP);
-	tl_bitfield_init(&t->scratch, t->l.npieces);
 	tl_piecebuf_init(&t->bufs, t->l.piece_len);
 	t->check_jobs = tl_calloc(TL_TORRENT_CHECK_INFLIGHT, sizeof(*t->check_jobs));
 	t->store = tl_disk_store_new(t->mi, &t->l, t->dir, !opts->is_read_only, 128, why_out);
 	if (!t->store)
 		goto fail;
 	tl_disk_store_set_direct(t->store, !opts->is_buffered_io);
+	tl_download_init(&t->dl, t->ctx.disk, t->store, &t->l, &t->bufs, t->picker,
+	    t->opts.max_inflight, piece_done, t);
 	tl_upload_init(&t->up, t->ctx.disk, t->store, &t->l, &t->bufs, &t->unverified,
 	    upload_read_done, t);
 	if (opts->state_dir) {
@@ -1033,8 +907,7 @@ void tl_torrent_free(struct tl_torrent *t)
 		return;
 	while (t->peers)
 		tl_peer_close(t->peers, "torrent removed");
-	while (t->active)
-		free_piece(t, t->active);
+	tl_download_clear(&t->dl);
 	tl_upload_clear(&t->up);
 	tl_piecebuf_clear(&t->bufs);
 	tl_disk_store_free(t->store);
@@ -1047,7 +920,6 @@ void tl_torrent_free(struct tl_torrent *t)
 	tl_metainfo_free(t->mi);
 	free(t->error);
 	tl_picker_free(t->picker);
-	tl_bitfield_clear(&t->scratch);
 	free(t->check_jobs);
 	tl_swarm_clear(&t->swarm);
 	free(t->dir);

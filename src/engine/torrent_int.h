@@ -18,6 +18,7 @@
 #include "io/diskio.h"
 #include "codec/layout.h"
 #include "io/peer.h"
+#include "engine/download.h"
 #include "engine/piecebuf.h"
 #include "engine/swarm.h"
 #include "engine/upload.h"
@@ -31,17 +32,6 @@ struct tl_picker;
 #define TL_TORRENT_CHECKPOINT_S 5u
 /* Tries of the last checkpoint when stopping, before giving up on it. */
 #define TL_TORRENT_STOP_SAVES 3u
-
-/* A piece being assembled: its buffer, until the hashed write is done. */
-struct active_piece {
-	struct tl_torrent *t;
-	uint32_t index;
-	uint32_t len;
-	uint8_t *buf;         /* the whole piece */
-	bool is_writing;
-	struct tl_disk_job job;
-	struct active_piece *next;
-};
 
 struct tl_torrent {
 	struct tl_torrent_ctx ctx;
@@ -58,10 +48,8 @@ struct tl_torrent {
 	struct tl_bitfield wanted;
 	struct tl_bitfield need;   /* wanted and not had */
 	struct tl_picker *picker;  /* which blocks to ask whom for */
-	struct tl_bitfield scratch; /* fill_requests: p's pieces narrowed to active ones */
 	uint64_t wanted_bytes, have_bytes;
-	struct active_piece *active;
-	uint64_t inflight_bytes;
+	struct tl_download dl;     /* requests to peers, pieces being assembled */
 	struct tl_piecebuf bufs;   /* spare piece buffers, for both sides */
 	struct tl_upload up;       /* requests from peers, pieces read for them */
 	struct tl_peer *peers;

@@ -83,8 +83,7 @@ void tl_torrent_checkpoint(struct tl_torrent *t)
 	/* Stopping, or complete (nothing is requested any more): once the
 	 * writes in flight are done, the files do not change again. */
 	sv->is_quiescent = t->is_stopping || t->is_complete;
-	for (struct active_piece *ap = t->active; ap; ap = ap->next)
-		sv->is_quiescent &= !ap->is_writing;
+	sv->is_quiescent = sv->is_quiescent && !tl_download_is_writing(&t->dl);
 	t->is_ckpt_final = sv->is_quiescent;
 	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
 	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
