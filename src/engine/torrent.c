@@ -26,14 +26,12 @@
 #include "engine/resume.h"
 #include "base/sockaddr.h"
 #include "engine/download.h"
+#include "engine/slots.h"
 #include "engine/torrent_ext.h"
 #include "engine/upload.h"
 #include "proto/wire.h"
 
 #define BLOCK TL_MAX_BLOCK_LEN
-/* BEP 3 choking: four regular unchokes plus one optimistic. */
-#define UNCHOKE_SLOTS 4u
-#define CHOKE_INTERVAL_S 10u
 /* A peer that sent data of this many failed pieces is banned. */
 #define BAN_HASH_FAILS 3u
 /* No block for this long with requests out: snubbed. */
@@ -268,85 +266,6 @@ static void bg_verify_more(struct tl_torrent *t)
 	tl_disk_submit(t->ctx.disk, &t->bg_job);
 }
 
-static void set_choke(struct tl_peer *p, bool choke)
-{
-	if (p->am_choking == choke || p->state != TL_PEER_ST_ACTIVE)
-		return;
-	p->am_choking = choke;
-	if (!choke)
-		p->last_unchoked_ms = tl_now_ms();
-	tl_peer_send_simple(p, choke ? TL_WIRE_CHOKE : TL_WIRE_UNCHOKE);
-	if (choke)
-		tl_upload_reject_all(p);
-}
-
-static unsigned count_unchoked(const struct tl_torrent *t)
-{
-	unsigned n = 0;
-	for (const struct tl_peer *p = t->peers; p; p = p->next)
-		n += p->state == TL_PEER_ST_ACTIVE && !p->am_choking;
-	return n;
-}
-
-/* Every CHOKE_INTERVAL_S: the choker (a pure policy) picks who gets the
- * UNCHOKE_SLOTS regular slots and the optimistic one. */
-static void rechoke(struct tl_torrent *t);
-
-static bool is_stalled(struct tl_peer *p, uint64_t now)
-{
-	return !p->am_choking && tl_peer_out_len(p) > 0 && now - p->last_drain_ms >= TL_CHOKER_STALL_MS;
-}
-
-/* A peer became interested and no slot is free: if a slot is held by a
- * peer that does not read, choke again now (at most once a second) rather
- * than at the next CHOKE_INTERVAL_S. */
-static void rechoke_for(struct tl_torrent *t)
-{
-	uint64_t now = tl_now_ms();
-	if (now - t->rechoke_ms < 1000)
-		return;
-	for (struct tl_peer *p = t->peers; p; p = p->next)
-		if (p->state == TL_PEER_ST_ACTIVE && is_stalled(p, now)) {
-			rechoke(t);
-			return;
-		}
-}
-
-static void rechoke(struct tl_torrent *t)
-{
-	size_t n = 0;
-	for (struct tl_peer *p = t->peers; p; p = p->next)
-		n += p->state == TL_PEER_ST_ACTIVE;
-	if (n == 0)
-		return;
-	uint64_t now = tl_now_ms();
-	t->rechoke_ms = now;
-	struct tl_choker_peer *cp = tl_calloc(n, sizeof(*cp));
-	struct tl_peer **ps = tl_calloc(n, sizeof(*ps));
-	bool *unchoke = tl_calloc(n, sizeof(*unchoke));
-	size_t i = 0;
-	for (struct tl_peer *p = t->peers; p; p = p->next) {
-		if (p->state != TL_PEER_ST_ACTIVE)
-			continue;
-		ps[i] = p;
-		cp[i].key = p->serial;
-		cp[i].is_interested = p->peer_interested;
-		cp[i].is_snubbed = p->is_snubbed;
-		cp[i].is_unchoked = !p->am_choking;
-		cp[i].rate_down = (uint64_t)p->down_rate;
-		cp[i].rate_up = (uint64_t)p->up_rate;
-		cp[i].last_unchoked = p->last_unchoked_ms;
-		cp[i].is_stalled = is_stalled(p, now);
-		i++;
-	}
-	tl_choker_run(&t->choker, cp, n, UNCHOKE_SLOTS + 1, t->is_complete, now, unchoke);
-	for (i = 0; i < n; i++)
-		set_choke(ps[i], !unchoke[i]);
-	free(cp);
-	free(ps);
-	free(unchoke);
-}
-
 /* ---- peer callbacks ---- */
 
 /* Forget what p had (its availability), before a new have set. */
@@ -449,10 +368,8 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 		break;
 	case TL_WIRE_INTERESTED:
 		p->peer_interested = true;
-		if (p->am_choking && count_unchoked(t) < UNCHOKE_SLOTS + 1)
-			set_choke(p, false);
-		else if (p->am_choking)
-			rechoke_for(t);
+		if (p->am_choking)
+			tl_slots_interested(&t->slots, t->peers, p, t->is_complete);
 		break;
 	case TL_WIRE_NOT_INTERESTED:
 		p->peer_interested = false;
@@ -554,27 +471,7 @@ static void link_peer(struct tl_torrent *t, struct tl_peer *p)
 
 struct tl_peer *tl_torrent_idle_peer(struct tl_torrent *t, uint64_t now_ms, uint64_t *since_out)
 {
-	if (t->npeers == 0)
-		return NULL;
-	struct tl_slot_peer *sp = tl_calloc(t->npeers, sizeof(*sp));
-	struct tl_peer **who = tl_calloc(t->npeers, sizeof(*who));
-	size_t n = 0;
-	for (struct tl_peer *p = t->peers; p && n < t->npeers; p = p->next) {
-		/* one sending a message is not idle (its deadline bounds it) */
-		if (p->state != TL_PEER_ST_ACTIVE || p->is_msg_timed)
-			continue;
-		sp[n] = (struct tl_slot_peer){ .is_interested = p->peer_interested,
-			.am_interested = p->am_interested, .active_ms = p->active_ms,
-			.last_data_ms = p->last_data_ms };
-		who[n++] = p;
-	}
-	size_t i = tl_choker_pick_idle(sp, n, now_ms);
-	struct tl_peer *idle = i < n ? who[i] : NULL;
-	if (idle)
-		*since_out = sp[i].last_data_ms > sp[i].active_ms ? sp[i].last_data_ms : sp[i].active_ms;
-	free(sp);
-	free(who);
-	return idle;
+	return tl_slots_idle_peer(t->peers, t->npeers, now_ms, since_out);
 }
 
 /* At the peer limit: drop the peer of t that has been idle longest, if one
@@ -722,8 +619,8 @@ int tl_torrent_adopt(struct tl_torrent *t, struct tl_peer *p, const struct tl_ea
 		tl_peer_close(p, "both complete");
 		return 0;
 	}
-	if (p->peer_interested && count_unchoked(t) < UNCHOKE_SLOTS + 1)
-		set_choke(p, false);
+	if (p->peer_interested && tl_slots_has_free(t->peers))
+		tl_slots_set(p, false);
 	if (!t->is_checking)
 		announce_to(t, p);
 	return 0;
@@ -781,8 +678,8 @@ void tl_torrent_tick(struct tl_torrent *t)
 		}
 		fill_requests(t, p);
 	}
-	if (t->ticks % CHOKE_INTERVAL_S == 0)
-		rechoke(t);
+	if (t->ticks % TL_SLOTS_INTERVAL_S == 0)
+		tl_slots_run(&t->slots, t->peers, t->is_complete);
 	if (t->ticks % 2 == 0)
 		tl_torrent_dial_known(t);
 	if (t->is_ckpt_dirty && now - t->last_ckpt_ms >= TL_TORRENT_CHECKPOINT_S * 1000)
@@ -892,7 +789,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	}
 	unsigned flags = TL_HS_F_FAST | TL_HS_F_EXTENDED | (ctx->dht_port ? TL_HS_F_DHT : 0);
 	tl_handshake_reserved(flags, t->hs.reserved);
-	tl_choker_init(&t->choker, (uint64_t)random() << 32 ^ (uint64_t)random());
+	tl_slots_init(&t->slots, (uint64_t)random() << 32 ^ (uint64_t)random());
 	t->hs.infohash = t->mi->infohash;
 	t->hs.peer_id = ctx->peer_id;
 	return t;

@@ -20,6 +20,7 @@
 #include "io/peer.h"
 #include "engine/download.h"
 #include "engine/piecebuf.h"
+#include "engine/slots.h"
 #include "engine/swarm.h"
 #include "engine/upload.h"
 #include "engine/torrent.h"
@@ -79,8 +80,7 @@ struct tl_torrent {
 	bool is_complete, is_stopping, is_stopped, is_failed;
 	char *error;               /* is_failed: why, for the status ("disk full: ...") */
 	uint64_t ticks;
-	struct tl_choker choker;
-	uint64_t rechoke_ms;       /* the last choker run */
+	struct tl_slots slots;     /* who may download from us */
 	uint64_t downloaded, hash_fails;
 	double down_rate, up_rate;
 	uint64_t down_tick;
