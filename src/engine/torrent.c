@@ -1,4 +1,12 @@
-/* torrent.c: see torrent.h. */
+/*
+ * torrent.c: the core of a torrent (see torrent.h): its life (new, start,
+ * stop, free), the once-a-second tick, the peer callbacks that dispatch
+ * each message to the part it concerns, peers taken, dialed and adopted,
+ * and what seed mode does with a damaged piece. The parts it owns live in
+ * their own modules (swarm, download, upload, slots, piecebuf; see
+ * torrent_int.h) and report back through callbacks; torrent_state.c holds
+ * the startup check and checkpoints. Thread: the loop thread only.
+ */
 #include "engine/torrent.h"
 #include "engine/torrent_int.h"
 

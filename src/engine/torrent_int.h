@@ -1,7 +1,15 @@
 /*
- * torrent_int.h: what the files of the torrent module share (torrent.c:
- * peers, requests, uploads, choking; torrent_state.c: the startup check
+ * torrent_int.h: the struct of a torrent, shared by torrent.c (life, tick,
+ * peer callbacks, seed-mode damage) and torrent_state.c (the startup check
  * and resume checkpoints). Not an API: only those two files include it.
+ *
+ * The other parts of a torrent are embedded here with their own narrow
+ * headers and never include this one: swarm (address book, bans; pure),
+ * piecebuf (spare piece buffers; pure), download (requests out, pieces
+ * being assembled), upload (requests in, pieces read for peers), slots
+ * (choking). They take their struct and explicit arguments (the peer
+ * list, flags) and report up through function pointers, so the
+ * dependencies point one way: torrent.c -> parts -> io/proto/codec.
  *
  * Thread: the loop thread only.
  */
