@@ -570,6 +570,16 @@ tests_unit_test_session_tracker_SOURCES = tests/unit/test_session_tracker.c
 tests_unit_test_session_tracker_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_session_tracker_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_session_tracker
+check_PROGRAMS += tests/unit/test_swarm
+tests_unit_test_swarm_SOURCES = tests/unit/test_swarm.c
+tests_unit_test_swarm_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_swarm_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_swarm
+check_PROGRAMS += tests/unit/test_piecebuf
+tests_unit_test_piecebuf_SOURCES = tests/unit/test_piecebuf.c
+tests_unit_test_piecebuf_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_piecebuf_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_piecebuf
 
 # -- magnet: metadata over incoming connections
 TESTS += tests/integration/magnet_incoming.sh

@@ -1,7 +1,15 @@
 /*
- * torrent_int.h: what the files of the torrent module share (torrent.c:
- * peers, requests, uploads, choking; torrent_state.c: the startup check
+ * torrent_int.h: the struct of a torrent, shared by torrent.c (life, tick,
+ * peer callbacks, seed-mode damage) and torrent_state.c (the startup check
  * and resume checkpoints). Not an API: only those two files include it.
+ *
+ * The other parts of a torrent are embedded here with their own narrow
+ * headers and never include this one: swarm (address book, bans; pure),
+ * piecebuf (spare piece buffers; pure), download (requests out, pieces
+ * being assembled), upload (requests in, pieces read for peers), slots
+ * (choking). They take their struct and explicit arguments (the peer
+ * list, flags) and report up through function pointers, so the
+ * dependencies point one way: torrent.c -> parts -> io/proto/codec.
  *
  * Thread: the loop thread only.
  */
@@ -18,6 +26,11 @@
 #include "io/diskio.h"
 #include "codec/layout.h"
 #include "io/peer.h"
+#include "engine/download.h"
+#include "engine/piecebuf.h"
+#include "engine/slots.h"
+#include "engine/swarm.h"
+#include "engine/upload.h"
 #include "engine/torrent.h"
 
 struct tl_picker;
@@ -28,50 +41,6 @@ struct tl_picker;
 #define TL_TORRENT_CHECKPOINT_S 5u
 /* Tries of the last checkpoint when stopping, before giving up on it. */
 #define TL_TORRENT_STOP_SAVES 3u
-
-/* A piece being assembled: its buffer, until the hashed write is done. */
-struct active_piece {
-	struct tl_torrent *t;
-	uint32_t index;
-	uint32_t len;
-	uint8_t *buf;         /* the whole piece */
-	bool is_writing;
-	struct tl_disk_job job;
-	struct active_piece *next;
-};
-
-struct known_peer {
-	struct sockaddr_storage addr;
-	socklen_t len;
-	uint64_t serial;      /* the connection dialed from it; 0: none */
-	uint64_t next_try_ms;
-	unsigned fails;
-	bool has_id;
-	struct tl_peer_id id; /* who answered last time */
-	bool is_seed;
-};
-
-/*
- * A piece read whole for uploads: blocks are sent from it by reference
- * (tl_peer_send_block_ref), so a piece costs one disk read and no copy
- * however many blocks of it peers ask for, while the pieces referenced
- * stay within torrent.c's UPIN_BYTES; past it blocks are copied. Reference
- * counted: the cache holds one reference while the piece is linked in
- * t->ucache, each block queued in a peer's output holds one; the last one
- * frees it (a peer's output may outlive the torrent: t is NULL then).
- */
-struct upload_piece {
-	struct tl_disk_job job; /* the read (t valid while is_loading) */
-	struct tl_torrent *t;
-	uint32_t index;
-	uint32_t len;
-	unsigned refs;
-	unsigned nqueued;       /* blocks of it in peers' outputs */
-	bool is_loading;
-	uint64_t stamp;         /* LRU clock at the last use */
-	uint8_t *buf;
-	struct upload_piece *next;
-};
 
 struct tl_torrent {
 	struct tl_torrent_ctx ctx;
@@ -88,23 +57,13 @@ struct tl_torrent {
 	struct tl_bitfield wanted;
 	struct tl_bitfield need;   /* wanted and not had */
 	struct tl_picker *picker;  /* which blocks to ask whom for */
-	struct tl_bitfield scratch; /* fill_requests: p's pieces narrowed to active ones */
 	uint64_t wanted_bytes, have_bytes;
-	struct active_piece *active;
-	uint64_t inflight_bytes;
-	/* piece_len buffers of finished pieces, reused by the next ones: a
-	 * fresh buffer costs a page fault per 4 KiB as its blocks arrive */
-	uint8_t **spare_bufs;
-	size_t nspare;
-	struct upload_piece *ucache; /* pieces read for uploads */
-	uint64_t ucache_bytes, ucache_clock;
-	uint64_t upinned_bytes;      /* pieces with nqueued > 0 */
+	struct tl_download dl;     /* requests to peers, pieces being assembled */
+	struct tl_piecebuf bufs;   /* spare piece buffers, for both sides */
+	struct tl_upload up;       /* requests from peers, pieces read for them */
 	struct tl_peer *peers;
 	unsigned npeers;
-	struct known_peer *known;
-	size_t nknown, known_cap;
-	struct sockaddr_storage *banned;
-	size_t nbanned;
+	struct tl_swarm swarm;      /* addresses to dial, bans */
 	/* startup check */
 	bool is_checking, is_started;
 	struct tl_bitfield to_check;
@@ -129,12 +88,10 @@ struct tl_torrent {
 	bool is_complete, is_stopping, is_stopped, is_failed;
 	char *error;               /* is_failed: why, for the status ("disk full: ...") */
 	uint64_t ticks;
-	struct tl_choker choker;
-	uint64_t rechoke_ms;       /* the last choker run */
-	uint64_t downloaded, uploaded, hash_fails;
+	struct tl_slots slots;     /* who may download from us */
+	uint64_t downloaded, hash_fails;
 	double down_rate, up_rate;
 	uint64_t down_tick;
-	unsigned jobs;             /* disk jobs pending for this torrent */
 };
 
 /* Report ev to the owner. */

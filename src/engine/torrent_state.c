@@ -33,7 +33,6 @@ static void ckpt_saved(struct tl_disk_job *job)
 {
 	struct ckpt *c = (struct ckpt *)job;
 	struct tl_torrent *t = c->t;
-	t->jobs--;
 	if (c->sv->rc != TL_OK) {
 		/* Not lost: saved again at the next checkpoint's turn. */
 		t->is_ckpt_dirty = true;
@@ -84,8 +83,7 @@ void tl_torrent_checkpoint(struct tl_torrent *t)
 	/* Stopping, or complete (nothing is requested any more): once the
 	 * writes in flight are done, the files do not change again. */
 	sv->is_quiescent = t->is_stopping || t->is_complete;
-	for (struct active_piece *ap = t->active; ap; ap = ap->next)
-		sv->is_quiescent &= !ap->is_writing;
+	sv->is_quiescent = sv->is_quiescent && !tl_download_is_writing(&t->dl);
 	t->is_ckpt_final = sv->is_quiescent;
 	sv->have = tl_malloc(tl_bitfield_nbytes(t->have.n));
 	memcpy(sv->have, t->have.bits, tl_bitfield_nbytes(t->have.n));
@@ -108,7 +106,6 @@ void tl_torrent_checkpoint(struct tl_torrent *t)
 	c->job.op = TL_DISK_SYNC;
 	c->job.store = t->store;
 	c->job.done = ckpt_synced;
-	t->jobs++;
 	tl_disk_submit(t->ctx.disk, &c->job);
 }
 
@@ -140,7 +137,6 @@ static void check_more(struct tl_torrent *t);
 static void check_done(struct tl_disk_job *job)
 {
 	struct tl_torrent *t = job->arg;
-	t->jobs--;
 	t->check_inflight--;
 	t->check_done++;
 	if (job->status == TL_DISK_OK)
@@ -167,7 +163,6 @@ static void check_more(struct tl_torrent *t)
 		j->done = check_done;
 		j->arg = t;
 		t->check_inflight++;
-		t->jobs++;
 		tl_disk_submit(t->ctx.disk, j);
 	}
 	if (t->check_inflight > 0 || !t->is_checking)
@@ -220,7 +215,6 @@ static void no_work(struct tl_disk_job *job)
 static void seed_mode_done(struct tl_disk_job *job)
 {
 	struct tl_torrent *t = job->arg;
-	t->jobs--;
 	job->op = TL_DISK_VERIFY; /* the slot is free again (see check_more) */
 	job->arg = NULL;
 	if (t->no_check_bad >= t->l.nfiles || t->is_stopping) {
@@ -269,10 +263,10 @@ static void seed_mode_plan(struct tl_torrent *t, const uint8_t *trusted,
 	struct tl_disk_job *j = &t->check_jobs[0];
 	memset(j, 0, sizeof(*j));
 	j->op = TL_DISK_CALL;
+	j->store = t->store; /* counted as the store's */
 	j->work = no_work;
 	j->done = seed_mode_done;
 	j->arg = t;
-	t->jobs++;
 	tl_disk_submit(t->ctx.disk, j);
 }
 

@@ -57,6 +57,7 @@ struct open_file {
 };
 
 struct tl_disk_store {
+	unsigned jobs;          /* submitted, done callback not run yet (loop thread) */
 	const struct tl_metainfo *mi;
 	const struct tl_layout *l;
 	int root_fd;
@@ -511,6 +512,8 @@ static void run_done(struct tl_disk *d)
 	while (j) {
 		struct tl_disk_job *next = j->next;
 		j->next = NULL;
+		if (j->store)
+			j->store->jobs--;
 		j->done(j); /* may free j or resubmit it */
 		j = next;
 	}
@@ -573,6 +576,8 @@ void tl_disk_submit(struct tl_disk *d, struct tl_disk_job *job)
 	if (job->op == TL_DISK_WRITE || job->op == TL_DISK_VERIFY)
 		job->len = tl_layout_piece_len(job->store->l, job->piece);
 	job->status = TL_DISK_OK;
+	if (job->store)
+		job->store->jobs++;
 	pthread_mutex_lock(&d->mu);
 	d->pending++;
 	if (job->op == TL_DISK_WRITE)
@@ -735,4 +740,9 @@ int tl_disk_store_create_empty(struct tl_disk_store *s)
 const char *tl_disk_store_path(const struct tl_disk_store *s, size_t i)
 {
 	return s->paths[i];
+}
+
+bool tl_disk_store_is_busy(const struct tl_disk_store *s)
+{
+	return s->jobs > 0;
 }

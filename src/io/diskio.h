@@ -59,7 +59,8 @@ typedef void (*tl_disk_work_fn)(struct tl_disk_job *job);
 struct tl_disk_job {
 	/* set by the caller */
 	enum tl_disk_op op;
-	struct tl_disk_store *store; /* all ops but CALL */
+	struct tl_disk_store *store; /* all ops but CALL (optional there: a job with a
+	                              * store counts in tl_disk_store_is_busy) */
 	uint32_t piece;
 	uint32_t begin;       /* READ */
 	uint32_t len;         /* READ: bytes to read; WRITE/VERIFY: set by submit */
@@ -129,6 +130,9 @@ int tl_disk_store_create_empty(struct tl_disk_store *s);
 /* mkdir -p: dir and its missing parents with mode (the user's own paths:
  * symlinks there are followed). Returns 0, or -1 with errno set. */
 int tl_disk_mkdir_p(const char *dir, unsigned mode);
+/* Jobs of s were submitted whose done callback has not run yet (the
+ * store's owner waits for none before it frees it). Loop thread. */
+bool tl_disk_store_is_busy(const struct tl_disk_store *s);
 
 /* The store's path of file i relative to the download dir (borrowed). */
 const char *tl_disk_store_path(const struct tl_disk_store *s, size_t i);
