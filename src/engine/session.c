@@ -23,6 +23,7 @@
 #include "base/mem.h"
 #include "codec/metainfo.h"
 #include "io/peer.h"
+#include "io/udp.h"
 #include "engine/session_dht.h"
 
 /* Seconds between malloc_trim calls (tick_cb). */
@@ -50,6 +51,7 @@ struct tl_session {
 	size_t ntorrents, torrents_cap;
 	uint32_t *by_hash;                   /* open addressing: index + 1 in torrents; 0 empty */
 	size_t hash_cap;                     /* a power of two, at least twice ntorrents */
+	struct tl_udp *udp;       /* the UDP port: the DHT's sockets (NULL without a DHT) */
 	struct tl_sdht *dht;
 	struct tl_peer *incoming; /* accepted, handshake not matched yet */
 	unsigned nincoming;       /* on that list, at most TL_MAX_HALF_OPEN */
@@ -343,9 +345,23 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 		s->rate_group = bufferevent_rate_limit_group_new(s->base, s->rate_cfg);
 	}
 	if (opts->want_dht) {
-		struct tl_sdht_opts d = {
+		/* Only the DHT speaks UDP yet: no DHT, no UDP port. */
+		struct tl_udp_opts uo = {
 			.bind = opts->bind,
 			.port = opts->dht_port ? opts->dht_port : tl_session_port(s),
+		};
+		s->udp = tl_udp_new(s->base, &uo, why_out);
+		if (!s->udp && !opts->dht_port) {
+			/* The TCP port's UDP twin is taken: any port will do. */
+			uo.port = 0;
+			s->udp = tl_udp_new(s->base, &uo, why_out);
+		}
+		if (!s->udp) {
+			*why_out = "cannot open the DHT's UDP socket (--dht-port in use?)";
+			goto fail;
+		}
+		struct tl_sdht_opts d = {
+			.bind = opts->bind,
 			.bootstrap = opts->bootstrap,
 			.nbootstrap = opts->nbootstrap,
 			.is_no_bootstrap = opts->is_no_bootstrap,
@@ -353,12 +369,7 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 			.state_path = opts->dht_state_path,
 			.announce_ms = opts->dht_announce_ms,
 		};
-		s->dht = tl_sdht_new(s->base, &d, why_out);
-		if (!s->dht && !opts->dht_port) {
-			/* The TCP port's UDP twin is taken: any port will do. */
-			d.port = 0;
-			s->dht = tl_sdht_new(s->base, &d, why_out);
-		}
+		s->dht = tl_sdht_new(s->base, s->udp, &d, why_out);
 		if (!s->dht)
 			goto fail;
 	}
@@ -387,6 +398,8 @@ void tl_session_free(struct tl_session *s)
 	}
 	tl_sdht_free(s->dht);
 	s->dht = NULL;
+	tl_udp_free(s->udp);
+	s->udp = NULL;
 	/* Disk jobs hold torrent and peer references: drain them first. */
 	if (s->disk)
 		tl_disk_flush(s->disk);
@@ -507,6 +520,11 @@ void tl_session_unhook_incoming(struct tl_session *s, void *arg)
 struct tl_sdht *tl_session_dht(struct tl_session *s)
 {
 	return s->dht;
+}
+
+struct tl_udp *tl_session_udp(struct tl_session *s)
+{
+	return s->udp;
 }
 
 void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out)

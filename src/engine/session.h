@@ -1,6 +1,6 @@
 /*
  * session.h: the top of the engine. A session owns the event_base, the
- * listeners, the disk pool, the close queue, the rate limits and its
+ * listeners, the UDP port (io/udp: the DHT's sockets), the disk pool, the close queue, the rate limits and its
  * torrents; it matches incoming connections to torrents by infohash and
  * ticks every torrent once a second.
  *
@@ -68,6 +68,10 @@ void tl_session_unhook_incoming(struct tl_session *s, void *arg);
 
 /* The session's DHT, or NULL when it runs without one. */
 struct tl_sdht *tl_session_dht(struct tl_session *s);
+/* The session's UDP port (io/udp.h: its counters), or NULL when it has
+ * none (no DHT). */
+struct tl_udp;
+struct tl_udp *tl_session_udp(struct tl_session *s);
 /* What the DHT lookups and announces of t did; false when t has none (no
  * DHT, a private torrent). */
 struct tl_sdht_watch_stat;
