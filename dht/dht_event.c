@@ -2,7 +2,9 @@
  * dht_event.c: libevent adapter of libdht (see dht_event.h).
  *
  * Owns: the UDP sockets (one per family, non-blocking, IPV6_V6ONLY on the
- * IPv6 one), their read events, the periodic timer, the bootstrap timer,
+ * IPv6 one) and their read events unless the caller owns the sockets
+ * (cfg.dht.send set: datagrams come in through dht_ev_input and go out
+ * through that hook), the periodic timer, the bootstrap timer,
  * the pending evdns requests, the evdns base when it made it, and the dht
  * instance. Every datagram is read into one static-size batch buffer and
  * handed to dht_input() before the next read, so no datagram is ever
@@ -88,6 +90,7 @@ struct dht_ev {
 	struct dht *dht;
 	struct dht_config user; /* the caller's hooks (event, sha1, ud) */
 	int fd[2];              /* [0] IPv4, [1] IPv6; -1 when absent */
+	int family_mask;        /* the families with a socket, ours or the caller's */
 	uint16_t port[2];
 	struct event *rd[2];
 	struct event *timer;
@@ -141,6 +144,12 @@ int64_t dht_ev_now(const struct dht_ev *ev)
 static int family_index(int af)
 {
 	return af == AF_INET6 ? 1 : 0;
+}
+
+/* A socket of family index fi exists, the adapter's or the caller's. */
+static bool has_family(const struct dht_ev *ev, int fi)
+{
+	return (ev->family_mask & (fi ? DHT_F_INET6 : DHT_F_INET)) != 0;
 }
 
 /* ---- hooks given to the core ---- */
@@ -204,6 +213,14 @@ static int send_hook(void *ud, const struct sockaddr *to, socklen_t tolen, const
 	return 0;
 }
 
+/* The caller's sockets: its hook, with its ud. */
+static int external_send_hook(void *ud, const struct sockaddr *to, socklen_t tolen,
+    const uint8_t *buf, size_t len)
+{
+	struct dht_ev *ev = ud;
+	return ev->user.send(ev->user.ud, to, tolen, buf, len);
+}
+
 static void random_hook(void *ud, void *buf, size_t n)
 {
 	(void)ud;
@@ -236,7 +253,7 @@ static void join_refresh(struct dht_ev *ev)
 {
 	static const int fams[2] = { AF_INET, AF_INET6 };
 	for (int i = 0; i < 2; i++) {
-		if (ev->is_refreshed[i] || ev->fd[i] < 0 || !dht_is_ready(ev->dht, fams[i]))
+		if (ev->is_refreshed[i] || !has_family(ev, i) || !dht_is_ready(ev->dht, fams[i]))
 			continue;
 		ev->is_refreshed[i] = true;
 		for (unsigned bit = 0; bit < DHT_EV_JOIN_BITS; bit++)
@@ -455,7 +472,7 @@ static int open_sockets(struct dht_ev *ev, const struct dht_ev_config *cfg, enum
 uint16_t dht_ev_port(const struct dht_ev *ev, int af)
 {
 	int fi = family_index(af);
-	return ev->fd[fi] >= 0 ? ev->port[fi] : 0;
+	return has_family(ev, fi) ? ev->port[fi] : 0;
 }
 
 /* ---- bootstrap ---- */
@@ -511,7 +528,7 @@ static void resolved_cb(int result, struct evutil_addrinfo *res, void *arg)
 	} else {
 		int n = 0;
 		for (struct evutil_addrinfo *ai = res; ai; ai = ai->ai_next) {
-			if (ev->fd[family_index(ai->ai_family)] < 0)
+			if (!has_family(ev, family_index(ai->ai_family)))
 				continue;
 			if (dht_add_node(ev->dht, ai->ai_addr, (socklen_t)ai->ai_addrlen, dht_ev_now(ev)) == DHT_OK)
 				n++;
@@ -592,8 +609,8 @@ static size_t good_nodes(const struct dht_ev *ev)
 
 static bool is_ready(const struct dht_ev *ev)
 {
-	return (ev->fd[0] >= 0 && dht_is_ready(ev->dht, AF_INET)) ||
-	    (ev->fd[1] >= 0 && dht_is_ready(ev->dht, AF_INET6));
+	return (has_family(ev, 0) && dht_is_ready(ev->dht, AF_INET)) ||
+	    (has_family(ev, 1) && dht_is_ready(ev->dht, AF_INET6));
 }
 
 static void boot_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -691,12 +708,18 @@ struct dht_ev *dht_ev_new(struct event_base *base, const struct dht_ev_config *c
 	if (!(ev->timer = evtimer_new(base, timer_cb, ev)) ||
 	    !(ev->boot_timer = evtimer_new(base, boot_timer_cb, ev)))
 		goto out;
-	int got = open_sockets(ev, cfg, &err);
-	if (got < 0)
+	bool is_external = cfg->dht.send != NULL;
+	int got;
+	if (is_external) {
+		got = cfg->dht.family_mask ? cfg->dht.family_mask : (DHT_F_INET | DHT_F_INET6);
+		ev->port[0] = ev->port[1] = cfg->port;
+	} else if ((got = open_sockets(ev, cfg, &err)) < 0) {
 		goto out;
+	}
+	ev->family_mask = got;
 	struct dht_config dc = cfg->dht;
 	dc.family_mask = got;
-	dc.send = send_hook;
+	dc.send = is_external ? external_send_hook : send_hook;
 	dc.random = random_hook;
 	dc.sha1 = cfg->dht.sha1 ? sha1_hook : NULL;
 	dc.event = cfg->dht.event ? event_hook : NULL;
@@ -758,4 +781,10 @@ void dht_ev_free(struct dht_ev *ev)
 struct dht *dht_ev_dht(struct dht_ev *ev)
 {
 	return ev->dht;
+}
+
+int dht_ev_input(struct dht_ev *ev, const uint8_t *buf, size_t len, const struct sockaddr *from,
+    socklen_t fromlen)
+{
+	return dht_input(ev->dht, from, fromlen, buf, len, dht_ev_now(ev));
 }

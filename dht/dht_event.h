@@ -5,6 +5,11 @@
  * bootstrap hosts with evdns (every A/AAAA record is tried), and loads and
  * periodically saves the node state.
  *
+ * A program that owns its UDP sockets already (one port shared with other
+ * protocols) sets cfg.dht.send: the adapter then opens no socket, sends
+ * through that hook and is given each DHT datagram with dht_ev_input();
+ * the timer, bootstrap and state file work as above.
+ *
  * Bootstrap policy: the configured hosts are contacted at start and
  * replace the built-in routers. With none configured, the built-in
  * routers (router.bittorrent.com:6881, dht.transmissionbt.com:6881,
@@ -40,16 +45,24 @@ struct evdns_base;
 
 struct dht_ev_config {
 	/*
-	 * Options of the instance. send, random and (unless set) event are
+	 * Options of the instance. random and (unless set) event are
 	 * supplied by the adapter; sha1, event and ud are passed through.
 	 * family_mask selects the sockets (0 = both; a family whose socket
 	 * cannot be bound is dropped with a warning unless it was the only
 	 * one asked for).
+	 *
+	 * send: NULL = the adapter opens and owns the sockets. Set = the
+	 * caller owns them (external sockets): the adapter opens none and
+	 * binds nothing (bind_v4, bind_v6 are ignored), sends every datagram
+	 * through send (with ud), and is fed with dht_ev_input();
+	 * family_mask then names the families the caller has a socket for
+	 * and port the port they are bound to (what dht_ev_port reports).
 	 */
 	struct dht_config dht;
 	const char *bind_v4;  /* numeric address; NULL = 0.0.0.0 */
 	const char *bind_v6;  /* numeric address; NULL = :: */
-	uint16_t port;        /* UDP port of both sockets; 0 = the kernel picks */
+	uint16_t port;        /* UDP port of both sockets; 0 = the kernel picks
+	                       * (external sockets: their port, for dht_ev_port) */
 	/* "host:port", "[v6]:port" or "host" (port 6881); NULL = none. */
 	const char *const *bootstrap;
 	size_t n_bootstrap;
@@ -83,6 +96,16 @@ DHT_API struct dht *dht_ev_dht(struct dht_ev *ev);
 
 /* The clock the adapter gives the instance (monotonic milliseconds). */
 DHT_API int64_t dht_ev_now(const struct dht_ev *ev);
+
+/*
+ * External sockets (cfg.dht.send set): hand the adapter one datagram the
+ * caller received from `from`. buf is borrowed for the call only. The
+ * instance may answer through the send hook before this returns. Returns
+ * dht_input()'s result: DHT_OK (hostile content is counted and dropped,
+ * never an error) or DHT_EINVAL for a bad argument.
+ */
+DHT_API int dht_ev_input(struct dht_ev *ev, const uint8_t *buf, size_t len,
+    const struct sockaddr *from, socklen_t fromlen);
 
 /* Re-arm the timer after a direct call into the instance. */
 DHT_API void dht_ev_kick(struct dht_ev *ev);

@@ -62,7 +62,7 @@ trackless_SOURCES += src/cli/cmd_tracker.c
 # -- cli: dht extensions (BEP 44 items)
 trackless_SOURCES += src/cli/cmd_dht_item.c
 # -- trackerless (dht glue, metadata, pex)
-src_libtrackless_a_SOURCES += src/engine/session_dht.c src/engine/session_dht.h
+src_libtrackless_a_SOURCES += src/engine/session_dht.c src/engine/session_dht.h src/io/udp.c src/io/udp.h
 src_libtrackless_a_SOURCES += src/engine/torrent_ext.c src/engine/torrent_ext.h
 src_libtrackless_a_SOURCES += src/engine/metafetch.c src/engine/metafetch.h
 src_libtrackless_a_SOURCES += src/proto/early_have.c src/proto/early_have.h

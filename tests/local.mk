@@ -318,6 +318,20 @@ tests_fuzz_fuzz_tracker_udp_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_tracker_udp_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_tracker_udp_LDADD = $(TEST_LIBS)
 endif
+# -- fuzz: the session's UDP port
+FUZZ_TARGETS += udp_classify
+check_PROGRAMS += tests/fuzz/replay_udp_classify
+tests_fuzz_replay_udp_classify_SOURCES = tests/fuzz/fuzz_udp_classify.c tests/fuzz/replay.c
+tests_fuzz_replay_udp_classify_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"udp_classify"'
+tests_fuzz_replay_udp_classify_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_udp_classify
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_udp_classify
+tests_fuzz_fuzz_udp_classify_SOURCES = tests/fuzz/fuzz_udp_classify.c
+tests_fuzz_fuzz_udp_classify_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_udp_classify_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_udp_classify_LDADD = $(TEST_LIBS)
+endif
 
 check_PROGRAMS += tests/fuzz/replay_benc
 tests_fuzz_replay_benc_SOURCES = tests/fuzz/fuzz_benc.c tests/fuzz/replay.c
@@ -352,6 +366,11 @@ tests_unit_test_dht_event_SOURCES = tests/unit/test_dht_event.c
 tests_unit_test_dht_event_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_dht_event_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_dht_event
+check_PROGRAMS += tests/unit/test_udp
+tests_unit_test_udp_SOURCES = tests/unit/test_udp.c
+tests_unit_test_udp_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_udp_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_udp
 # the simulator: a library of the real core in virtual time, its tests and
 # the benchmark driver (tests/sim/dht-sim --bench)
 noinst_LIBRARIES += tests/sim/libsim.a

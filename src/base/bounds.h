@@ -90,6 +90,10 @@ _Static_assert(8ull * TL_MAX_FILES + 65536u <= TL_MAX_TORRENT_TOKENS,
 /* BEP 15: a UDP tracker packet we accept (announce reply with 1000 v6 peers
  * is 20+18000 bytes; anything bigger is not from a tracker). */
 #define TL_MAX_UDP_TRACKER_PACKET 20000u
+/* The session's UDP port (src/io/udp.c) reads a datagram whole up to the
+ * largest any protocol on it accepts: a UDP tracker reply (above); KRPC
+ * and uTP datagrams fit an Ethernet frame. A longer one is dropped. */
+#define TL_MAX_UDP_DATAGRAM TL_MAX_UDP_TRACKER_PACKET
 /* BEP 12: trackers in one torrent's announce-list (tiers together). */
 #define TL_MAX_TRACKERS 256u
 

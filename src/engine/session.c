@@ -26,6 +26,7 @@
 #include "io/peer.h"
 #include "codec/magnet.h"
 #include "engine/entry.h"
+#include "io/udp.h"
 #include "engine/session_dht.h"
 #include "engine/session_tracker.h"
 #include "engine/statedir.h"
@@ -56,6 +57,7 @@ struct tl_session {
 	uint32_t *by_hash;                   /* open addressing: index + 1 in entries; 0 empty */
 	size_t hash_cap;                     /* a power of two, at least twice nentries */
 	struct event *reap_ev;               /* frees removed entries once idle */
+	struct tl_udp *udp;       /* the UDP port: the DHT's sockets (NULL without a DHT) */
 	struct tl_sdht *dht;
 	struct tl_strk *strk;                /* the tracker client, made at the first tracker */
 	char *bind, *tracker_ca;
@@ -325,9 +327,23 @@ static struct tl_session *session_open(const struct tl_session_opts *opts, const
 		s->rate_group = bufferevent_rate_limit_group_new(s->base, s->rate_cfg);
 	}
 	if (opts->want_dht) {
-		struct tl_sdht_opts d = {
+		/* Only the DHT speaks UDP yet: no DHT, no UDP port. */
+		struct tl_udp_opts uo = {
 			.bind = opts->bind,
 			.port = opts->dht_port ? opts->dht_port : tl_session_port(s),
+		};
+		s->udp = tl_udp_new(s->base, &uo, why_out);
+		if (!s->udp && !opts->dht_port) {
+			/* The TCP port's UDP twin is taken: any port will do. */
+			uo.port = 0;
+			s->udp = tl_udp_new(s->base, &uo, why_out);
+		}
+		if (!s->udp) {
+			*why_out = "cannot open the DHT's UDP socket (--dht-port in use?)";
+			goto fail;
+		}
+		struct tl_sdht_opts d = {
+			.bind = opts->bind,
 			.bootstrap = opts->bootstrap,
 			.nbootstrap = opts->nbootstrap,
 			.is_no_bootstrap = opts->is_no_bootstrap,
@@ -335,12 +351,7 @@ static struct tl_session *session_open(const struct tl_session_opts *opts, const
 			.state_path = dht_state,
 			.announce_ms = opts->dht_announce_ms,
 		};
-		s->dht = tl_sdht_new(s->base, &d, why_out);
-		if (!s->dht && !opts->dht_port) {
-			/* The TCP port's UDP twin is taken: any port will do. */
-			d.port = 0;
-			s->dht = tl_sdht_new(s->base, &d, why_out);
-		}
+		s->dht = tl_sdht_new(s->base, s->udp, &d, why_out);
 		if (!s->dht)
 			goto fail;
 	}
@@ -429,6 +440,8 @@ void tl_session_free(struct tl_session *s)
 		tl_entry_free(s->entries[i]);
 	tl_sdht_free(s->dht);
 	s->dht = NULL;
+	tl_udp_free(s->udp);
+	s->udp = NULL;
 	tl_strk_free(s->strk);
 	if (s->disk)
 		tl_disk_flush(s->disk);
@@ -605,6 +618,11 @@ static void dht_node_cb(void *arg, const struct sockaddr *sa, socklen_t len)
 struct tl_sdht *tl_session_dht(struct tl_session *s)
 {
 	return s->dht;
+}
+
+struct tl_udp *tl_session_udp(struct tl_session *s)
+{
+	return s->udp;
 }
 
 void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out)

@@ -1,6 +1,6 @@
 /*
  * session.h: the top of the engine. A session owns the event_base, the
- * listeners, the DHT node, the tracker client, the disk pool, the close
+ * listeners, the UDP port (io/udp: the DHT's sockets), the DHT node, the tracker client, the disk pool, the close
  * queue, the rate limits, the state directory (locked for the process:
  * resume files, fetched metadata, DHT nodes, the listen port) and any
  * number of torrents (entry.h), kept in a hash table by infohash. It
@@ -85,6 +85,10 @@ struct tl_entry *tl_session_entry(struct tl_session *s, size_t i);
 
 /* The session's DHT, or NULL when it runs without one. */
 struct tl_sdht *tl_session_dht(struct tl_session *s);
+/* The session's UDP port (io/udp.h: its counters), or NULL when it has
+ * none (no DHT). */
+struct tl_udp;
+struct tl_udp *tl_session_udp(struct tl_session *s);
 /* What the session lends torrents: base, disk, close queue, peer id, bind
  * address, ports. Valid for the session's life. */
 void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out);

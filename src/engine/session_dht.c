@@ -13,6 +13,7 @@
 #include "dht/dht_event.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "io/udp.h"
 
 /* The rounds of one family of a watch. Each family keeps its own, so
  * that a lookup that is slow or has no node in one family never holds up
@@ -43,6 +44,7 @@ struct tl_sdht_watch {
 
 struct tl_sdht {
 	struct event_base *base;
+	struct tl_udp *udp;      /* the session's port (borrowed) */
 	struct dht_ev *ev;
 	struct event *pace_ev;   /* the pacing tick: refills the start budget */
 	struct event *now_ev;    /* one-shot: start due lookups without waiting for the tick */
@@ -114,6 +116,22 @@ static void sha1_hook(void *ud, uint8_t out[20], const void *p, size_t n)
 {
 	(void)ud;
 	tl_sha1(p, n, out);
+}
+
+/* The adapter's datagrams go out through the session's port. */
+static int send_hook(void *ud, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf,
+    size_t len)
+{
+	struct tl_sdht *d = ud;
+	return tl_udp_send(d->udp, TL_UDP_DHT, buf, len, to, tolen);
+}
+
+/* A KRPC datagram the port read (tl_udp_input_fn). */
+static void input_cb(void *arg, const uint8_t *buf, size_t len, const struct sockaddr *from,
+    socklen_t fromlen)
+{
+	struct tl_sdht *d = arg;
+	dht_ev_input(d->ev, buf, len, from, fromlen);
 }
 
 static bool is_loopback(const char *addr)
@@ -265,17 +283,23 @@ static void now_cb(evutil_socket_t fd, short what, void *arg)
 	start_due(arg);
 }
 
-struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *o, const char **why_out)
+struct tl_sdht *tl_sdht_new(struct event_base *base, struct tl_udp *udp, const struct tl_sdht_opts *o,
+    const char **why_out)
 {
 	struct tl_sdht *d = tl_calloc(1, sizeof(*d));
+	d->udp = udp; /* before dht_ev_new: it may send at once */
 	struct dht_ev_config c;
 	memset(&c, 0, sizeof(c));
 	bool is_lo = tl_sdht_config_bind(&c, o->bind);
 	c.dht.allow_same_subnet |= o->is_same_subnet;
+	/* the families the port has, on its port number (one for both) */
+	c.dht.family_mask = (tl_udp_has_family(udp, AF_INET) ? DHT_F_INET : 0) |
+	    (tl_udp_has_family(udp, AF_INET6) ? DHT_F_INET6 : 0);
+	c.dht.send = send_hook;
 	c.dht.sha1 = sha1_hook;
 	c.dht.event = log_hook;
 	c.dht.ud = d;
-	c.port = o->port;
+	c.port = tl_udp_has_family(udp, AF_INET) ? tl_udp_port(udp, AF_INET) : tl_udp_port(udp, AF_INET6);
 	c.bootstrap = o->bootstrap;
 	c.n_bootstrap = o->nbootstrap;
 	/* A loopback-bound node cannot reach the public routers anyway (and
@@ -286,12 +310,13 @@ struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *
 	struct dht_ev *ev = dht_ev_new(base, &c, &err);
 	if (!ev) {
 		*why_out = err == DHT_EINVAL ? "bad --bootstrap or --bind address for the DHT"
-		                             : "cannot open the DHT's UDP socket (--dht-port in use?)";
+		                             : "cannot start the DHT";
 		free(d);
 		return NULL;
 	}
 	d->base = base;
 	d->ev = ev;
+	tl_udp_set_consumer(udp, TL_UDP_DHT, input_cb, d);
 	d->announce_ms = o->announce_ms ? o->announce_ms : TL_SDHT_ANNOUNCE_MS;
 	d->pace_ev = event_new(base, -1, EV_PERSIST, pace_cb, d);
 	d->now_ev = event_new(base, -1, 0, now_cb, d);
@@ -313,6 +338,7 @@ void tl_sdht_free(struct tl_sdht *d)
 		tl_sdht_unwatch(d->watches);
 	event_free(d->pace_ev);
 	event_free(d->now_ev);
+	tl_udp_set_consumer(d->udp, TL_UDP_DHT, NULL, NULL);
 	dht_ev_free(d->ev);
 	free(d);
 }

@@ -1,7 +1,8 @@
 /*
  * session_dht.h: the session's Mainline DHT (BEP 5) glue. One libdht
- * instance per session, on its own UDP socket(s) through dht_event,
- * bootstrapped from --bootstrap hosts (which replace the built-in routers)
+ * instance per session through dht_event, on the session's UDP port
+ * (io/udp: the session owns the sockets, KRPC datagrams come from it and
+ * replies go out through it), bootstrapped from --bootstrap hosts (which replace the built-in routers)
  * or from the saved state, with its ids and good nodes saved in the state
  * directory so that a restart rejoins at once.
  *
@@ -18,7 +19,8 @@
  * once (DHT_EV_NO_NODES: a host or bootstrap nodes without that family);
  * that family then looks again once its table has a node.
  *
- * Owns the dht_ev adapter and the watches; a watch belongs to the caller
+ * Owns the dht_ev adapter and the watches, and is the UDP port's
+ * TL_UDP_DHT consumer while it lives (the port is borrowed); a watch belongs to the caller
  * (tl_sdht_unwatch) but must not outlive the tl_sdht. Thread: the loop.
  */
 #ifndef TL_SESSION_DHT_H
@@ -32,6 +34,7 @@
 #include "base/digest.h"
 
 struct event_base;
+struct tl_udp;
 struct tl_sdht;
 struct tl_sdht_watch;
 
@@ -53,8 +56,8 @@ struct tl_sdht_watch;
 #define TL_SDHT_TICK_MS 250u
 
 struct tl_sdht_opts {
-	const char *bind;               /* numeric address; NULL: any, IPv4 and IPv6 */
-	uint16_t port;                  /* UDP port; 0: the kernel picks */
+	const char *bind;               /* the port's bind address (NULL: any): our own
+	                                   announces, loopback rules */
 	const char *const *bootstrap;   /* "host:port"; replaces the built-in routers */
 	size_t nbootstrap;
 	bool is_no_bootstrap;           /* never contact the built-in routers */
@@ -68,7 +71,6 @@ struct tl_sdht_opts {
 /* Peers found for a watch: one address at a time (borrowed). */
 typedef void (*tl_sdht_peer_fn)(void *arg, const struct sockaddr *sa, socklen_t len);
 
-/* Start the DHT on base. NULL with *why_out (static) when it cannot bind. */
 struct dht_ev_config;
 
 /*
@@ -79,7 +81,10 @@ struct dht_ev_config;
  */
 bool tl_sdht_config_bind(struct dht_ev_config *c, const char *bind);
 
-struct tl_sdht *tl_sdht_new(struct event_base *base, const struct tl_sdht_opts *o, const char **why_out);
+/* Start the DHT on base over udp's sockets (borrowed: it must outlive
+ * the tl_sdht). NULL with *why_out (static) on a bad --bootstrap. */
+struct tl_sdht *tl_sdht_new(struct event_base *base, struct tl_udp *udp, const struct tl_sdht_opts *o,
+    const char **why_out);
 /* Save the state and stop; every watch must be gone. NULL is a no-op. */
 void tl_sdht_free(struct tl_sdht *d);
 

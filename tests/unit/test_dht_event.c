@@ -2,8 +2,9 @@
  * sockets: host:port parsing, binding and its errors, datagrams reaching
  * the core (recvmmsg path, oversized datagrams dropped), adapters finding
  * each other through a bootstrap address, an announce found by a third
- * adapter, the state file written at free and loaded at start, and a
- * damaged one reported once. */
+ * adapter, the state file written at free and loaded at start, a
+ * damaged one reported once, and an adapter on the caller's socket
+ * (external sockets: send hook and dht_ev_input). */
 #include "cutest.h"
 
 #include <arpa/inet.h>
@@ -337,6 +338,123 @@ static void test_state_file_damaged(void)
 	rmdir(dir);
 }
 
+/* ---- external sockets: the caller owns the socket ---- */
+
+struct ext {
+	struct dht_ev *ev;
+	int fd;                 /* the caller's socket */
+	int nsent;
+	int nreplies;           /* KRPC replies among them ("1:y1:r") */
+	struct sockaddr_in reply_to; /* where the last went */
+};
+
+static int ext_send(void *ud, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf,
+    size_t len)
+{
+	struct ext *x = ud;
+	x->nsent++;
+	if (len > 0 && buf[0] == 'd' && memmem(buf, len, "1:y1:r", 6) && to->sa_family == AF_INET) {
+		x->nreplies++;
+		memcpy(&x->reply_to, to, sizeof(x->reply_to));
+	}
+	if (x->fd >= 0 && sendto(x->fd, buf, len, 0, to, tolen) < 0)
+		return -1;
+	return 0;
+}
+
+static void ext_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct ext *x = arg;
+	uint8_t buf[1500];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+	if (n >= 0)
+		CU_ASSERT_EQUAL(dht_ev_input(x->ev, buf, (size_t)n, (struct sockaddr *)&from, fl), DHT_OK);
+}
+
+static struct dht_ev *make_ext(struct ext *x, uint16_t port, const char *const *boot, size_t nboot)
+{
+	struct dht_ev_config c;
+	memset(&c, 0, sizeof(c));
+	c.dht.family_mask = DHT_F_INET;
+	c.dht.allow_same_subnet = true;
+	c.dht.send = ext_send;
+	c.dht.ud = x;
+	/* never bound in this mode: an address that cannot be would fail */
+	c.bind_v4 = "127.0.0.300";
+	c.port = port;
+	c.bootstrap = boot;
+	c.n_bootstrap = nboot;
+	c.no_default_routers = true;
+	return dht_ev_new(base, &c, NULL);
+}
+
+/* A query handed in with dht_ev_input is answered through the hook, to
+ * its sender; the adapter reports the caller's port for its family only. */
+static void test_external_input(void)
+{
+	struct ext x = { .fd = -1 };
+	x.ev = make_ext(&x, 4567, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.ev);
+	CU_ASSERT_EQUAL(dht_ev_port(x.ev, AF_INET), 4567);
+	CU_ASSERT_EQUAL(dht_ev_port(x.ev, AF_INET6), 0);
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(1234) };
+	inet_pton(AF_INET, "127.0.0.9", &from.sin_addr);
+	static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+	CU_ASSERT_EQUAL(dht_ev_input(x.ev, (const uint8_t *)ping, sizeof(ping) - 1,
+	    (struct sockaddr *)&from, sizeof(from)), DHT_OK);
+	/* the answer (the core may also ping the new node back) */
+	CU_ASSERT_EQUAL_FATAL(x.nreplies, 1);
+	CU_ASSERT_EQUAL(x.reply_to.sin_port, htons(1234));
+	CU_ASSERT_EQUAL(x.reply_to.sin_addr.s_addr, from.sin_addr.s_addr);
+	struct dht_stats st;
+	dht_get_stats(dht_ev_dht(x.ev), &st);
+	CU_ASSERT_EQUAL(st.packets_in, 1);
+	/* hostile bytes are counted and dropped, never answered */
+	int sent = x.nsent;
+	CU_ASSERT_EQUAL(dht_ev_input(x.ev, (const uint8_t *)"dxx", 3, (struct sockaddr *)&from,
+	    sizeof(from)), DHT_OK);
+	CU_ASSERT_EQUAL(x.nsent, sent);
+	dht_get_stats(dht_ev_dht(x.ev), &st);
+	CU_ASSERT_EQUAL(st.packets_in, 2);
+	CU_ASSERT_EQUAL(st.drop_malformed, 1);
+	dht_ev_free(x.ev);
+}
+
+/* An adapter on the caller's socket joins a socket-owning one through
+ * its bootstrap address: both directions go through the caller. */
+static void test_external_bootstrap(void)
+{
+	enum dht_err err;
+	struct dht_ev *a = make("127.0.0.1", 0, NULL, 0, NULL, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	char boot[32];
+	snprintf(boot, sizeof(boot), "127.0.0.1:%u", dht_ev_port(a, AF_INET));
+	const char *const bl[] = { boot };
+
+	struct ext x = { 0 };
+	x.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	CU_ASSERT_FATAL(x.fd >= 0);
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.7", &me.sin_addr);
+	socklen_t ml = sizeof(me);
+	CU_ASSERT_FATAL(bind(x.fd, (struct sockaddr *)&me, sizeof(me)) == 0);
+	CU_ASSERT_FATAL(getsockname(x.fd, (struct sockaddr *)&me, &ml) == 0);
+	struct event *rd = event_new(base, x.fd, EV_READ | EV_PERSIST, ext_read_cb, &x);
+	event_add(rd, NULL);
+	x.ev = make_ext(&x, ntohs(me.sin_port), bl, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.ev);
+	CU_ASSERT_TRUE(run_until(has_good_node, x.ev, 5000));
+	CU_ASSERT_TRUE(run_until(has_good_node, a, 5000));
+	CU_ASSERT_TRUE(x.nsent > 0);
+	dht_ev_free(x.ev);
+	event_free(rd);
+	close(x.fd);
+	dht_ev_free(a);
+}
+
 int main(void)
 {
 	base = event_base_new();
@@ -347,6 +465,8 @@ int main(void)
 		TL_TEST(test_three_adapters),
 		TL_TEST(test_state_file),
 		TL_TEST(test_state_file_damaged),
+		TL_TEST(test_external_input),
+		TL_TEST(test_external_bootstrap),
 		CU_TEST_INFO_NULL,
 	};
 	int rc = tl_test_run("dht_event", tests);
