@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-
 #include "codec/bitfield.h"
 #include "base/bounds.h"
 #include "proto/choker.h"
@@ -871,7 +868,7 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 	}
 }
 
-static void on_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbuffer *in)
+static void on_block(struct tl_peer *p, const struct tl_wire_msg *m)
 {
 	struct tl_torrent *t = p->owner;
 	uint32_t len = (uint32_t)m->payload_len;
@@ -891,9 +888,9 @@ static void on_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbu
 		ap = start_piece(t, m->index); /* a late block of a piece given back */
 	if ((res != TL_PICKER_NEW && res != TL_PICKER_DONE) || ap->is_writing) {
 		/* Duplicate, late or unasked: drop the bytes. */
-		evbuffer_drain(in, len);
+		tl_peer_skip_block(p, len);
 	} else {
-		evbuffer_remove(in, ap->buf + m->begin, len);
+		tl_peer_take_block(p, ap->buf + m->begin, len);
 		if (res == TL_PICKER_DONE)
 			piece_received(t, ap);
 	}
@@ -942,7 +939,7 @@ struct tl_peer *tl_torrent_idle_peer(struct tl_torrent *t, uint64_t now_ms, uint
 	size_t n = 0;
 	for (struct tl_peer *p = t->peers; p && n < t->npeers; p = p->next) {
 		/* one sending a message is not idle (its deadline bounds it) */
-		if (p->state != TL_PEER_ST_ACTIVE || p->is_msg_timed)
+		if (p->state != TL_PEER_ST_ACTIVE || tl_peer_is_mid_message(p))
 			continue;
 		sp[n] = (struct tl_slot_peer){ .is_interested = p->peer_interested,
 			.am_interested = p->am_interested, .active_ms = p->active_ms,
@@ -1196,7 +1193,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 		}
 		if (now - p->last_send_ms > 100000) {
 			static const uint8_t ka[4] = { 0 };
-			bufferevent_write(p->bev, ka, 4);
+			tl_peer_send_raw(p, ka, 4);
 			p->last_send_ms = now;
 		}
 		fill_requests(t, p);
