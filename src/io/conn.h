@@ -60,9 +60,10 @@ struct tl_conn_cbs {
 	void (*on_writable)(struct tl_conn *c, void *arg);
 	/* n bytes of output left for the network. */
 	void (*on_sent)(struct tl_conn *c, size_t n, void *arg);
-	/* Connected, or the end: after EOF, ERROR or TIMEOUT nothing more is
-	 * read or written. reason is a static string (or strerror's) for the
-	 * log, valid during the call. */
+	/* Connected, or the end: after EOF, ERROR or TIMEOUT the stream is
+	 * unusable and the owner stops (tl_conn_stop) or frees the conn; a
+	 * transport left running may report again. reason is a static string
+	 * (or strerror's) for the log, valid during the call. */
 	void (*on_event)(struct tl_conn *c, enum tl_conn_event ev, const char *reason, void *arg);
 };
 
