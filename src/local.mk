@@ -27,6 +27,7 @@ src_libtrackless_a_SOURCES += src/codec/layout.c src/codec/layout.h
 src_libtrackless_a_SOURCES += src/io/diskio.c src/io/diskio.h
 # -- session (peer, listener, torrent, session)
 src_libtrackless_a_SOURCES += src/engine/resume.c src/engine/resume.h
+src_libtrackless_a_SOURCES += src/io/conn.c src/io/conn.h src/io/conn_impl.h src/io/conn_tcp.c
 src_libtrackless_a_SOURCES += src/io/peer.c src/io/peer.h src/io/listener.c src/io/listener.h
 src_libtrackless_a_SOURCES += src/engine/torrent.c src/engine/torrent.h src/engine/torrent_int.h src/engine/torrent_state.c \
 	src/engine/swarm.c src/engine/swarm.h src/engine/piecebuf.c src/engine/piecebuf.h \

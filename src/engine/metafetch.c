@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-
 #include "base/bounds.h"
 #include "proto/early_have.h"
 #include "base/err.h"
@@ -422,9 +420,9 @@ static void mf_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 	}
 }
 
-static void mf_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbuffer *in)
+static void mf_block(struct tl_peer *p, const struct tl_wire_msg *m)
 {
-	evbuffer_drain(in, m->payload_len);
+	tl_peer_skip_block(p, m->payload_len);
 	tl_peer_close(p, "a block we did not ask for");
 }
 

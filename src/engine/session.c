@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 
 #include "base/bounds.h"
+#include "io/conn.h"
 #include "io/diskio.h"
 #include "base/err.h"
 #include "base/fdlimit.h"
@@ -42,8 +42,7 @@ struct tl_session {
 	struct tl_peer_closeq closeq;
 	struct tl_listener *listeners[2];
 	struct event *tick_ev;
-	struct ev_token_bucket_cfg *rate_cfg;
-	struct bufferevent_rate_limit_group *rate_group;
+	struct tl_rate_group *rate_group;
 	struct tl_peer_id peer_id;
 	struct sockaddr_storage bind_addr;
 	socklen_t bind_len;
@@ -320,12 +319,8 @@ static struct tl_session *session_open(const struct tl_session_opts *opts, const
 		if (listen_on(s, 1, (struct sockaddr *)&a6, sizeof(a6)) != 0)
 			tl_info("session: no IPv6 listener");
 	}
-	if (opts->up_limit || opts->down_limit) {
-		size_t r = opts->down_limit ? (size_t)opts->down_limit : EV_RATE_LIMIT_MAX;
-		size_t w = opts->up_limit ? (size_t)opts->up_limit : EV_RATE_LIMIT_MAX;
-		s->rate_cfg = ev_token_bucket_cfg_new(r, r, w, w, NULL);
-		s->rate_group = bufferevent_rate_limit_group_new(s->base, s->rate_cfg);
-	}
+	if (opts->up_limit || opts->down_limit)
+		s->rate_group = tl_rate_group_new(s->base, opts->down_limit, opts->up_limit);
 	if (opts->want_dht) {
 		/* Only the DHT speaks UDP yet: no DHT, no UDP port. */
 		struct tl_udp_opts uo = {
@@ -451,15 +446,13 @@ void tl_session_free(struct tl_session *s)
 		event_free(s->tick_ev);
 	if (s->reap_ev)
 		event_free(s->reap_ev);
-	/* A freed bufferevent leaves its rate-limit group only when the loop
-	 * runs its finalizer: the incoming peers closed above never saw the
-	 * loop again. Nothing else is left on the base to run. */
+	/* A freed connection leaves its rate group only when the loop runs
+	 * its finalizer: the incoming peers closed above never saw the loop
+	 * again. Nothing else is left on the base to run. */
 	if (s->rate_group) {
 		event_base_loop(s->base, EVLOOP_NONBLOCK);
-		bufferevent_rate_limit_group_free(s->rate_group);
+		tl_rate_group_free(s->rate_group);
 	}
-	if (s->rate_cfg)
-		ev_token_bucket_cfg_free(s->rate_cfg);
 	event_base_free(s->base);
 	free(s->entries);
 	free(s->is_removing);

@@ -104,7 +104,7 @@ struct tl_peer *tl_slots_idle_peer(struct tl_peer *peers, unsigned npeers, uint6
 	size_t n = 0;
 	for (struct tl_peer *p = peers; p && n < npeers; p = p->next) {
 		/* one sending a message is not idle (its deadline bounds it) */
-		if (p->state != TL_PEER_ST_ACTIVE || p->is_msg_timed)
+		if (p->state != TL_PEER_ST_ACTIVE || tl_peer_is_mid_message(p))
 			continue;
 		sp[n] = (struct tl_slot_peer){ .is_interested = p->peer_interested,
 			.am_interested = p->am_interested, .active_ms = p->active_ms,

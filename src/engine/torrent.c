@@ -14,9 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-
 #include "codec/bitfield.h"
 #include "base/bounds.h"
 #include "proto/choker.h"
@@ -431,7 +428,7 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 	}
 }
 
-static void on_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbuffer *in)
+static void on_block(struct tl_peer *p, const struct tl_wire_msg *m)
 {
 	struct tl_torrent *t = p->owner;
 	uint32_t len = (uint32_t)m->payload_len;
@@ -444,9 +441,9 @@ static void on_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbu
 	p->last_block_ms = p->last_data_ms = tl_now_ms();
 	p->is_snubbed = false;
 	if (dst)
-		evbuffer_remove(in, dst, len);
+		tl_peer_take_block(p, dst, len);
 	else
-		evbuffer_drain(in, len); /* duplicate, late or unasked */
+		tl_peer_skip_block(p, len); /* duplicate, late or unasked */
 	tl_download_block_end(&t->dl, p, t->peers, &b);
 	fill_requests(t, p);
 }
@@ -681,7 +678,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 		}
 		if (now - p->last_send_ms > 100000) {
 			static const uint8_t ka[4] = { 0 };
-			bufferevent_write(p->bev, ka, 4);
+			tl_peer_send_raw(p, ka, 4);
 			p->last_send_ms = now;
 		}
 		fill_requests(t, p);

@@ -36,7 +36,7 @@
 #include "base/digest.h"
 
 struct event_base;
-struct bufferevent_rate_limit_group;
+struct tl_rate_group;
 struct tl_disk;
 struct tl_early_have;
 struct tl_fdlimit;
@@ -50,7 +50,7 @@ struct tl_torrent_ctx {
 	struct event_base *base;
 	struct tl_disk *disk;
 	struct tl_peer_closeq *closeq;
-	struct bufferevent_rate_limit_group *rate_group; /* NULL: no limit */
+	struct tl_rate_group *rate_group; /* NULL: no limit */
 	struct tl_peer_id peer_id;
 	const struct sockaddr *bind_addr; /* source address for dialing; may be NULL */
 	socklen_t bind_len;

@@ -2,35 +2,22 @@
 #include "io/peer.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "base/bounds.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "io/conn.h"
 #include "proto/ut_pex.h"
 
 /* Input we buffer per peer: a few blocks, and always the largest message. */
 #define READ_HIGH_WM (TL_WIRE_MAX_MSG_LEN + 256u * 1024)
-/* Bytes one read or write system call may move. libevent's bufferevent
- * writes at most 16 KiB a call, and evbuffer_read (libevent 2.1) reads at
- * most 4 KiB: a read, an ioctl and an epoll_wait per 4 KiB of blocks. So
- * the peer reads its socket itself (sock_read_cb) into the bufferevent's
- * input, and raises the write size. Under a download limit the
- * bufferevent reads instead: its rate-limit group meters only its own
- * reads. */
-#define MAX_SINGLE_IO (256u * 1024)
 /* Ask the owner for more uploads below this much queued output. */
 #define WRITE_LOW_WM (256u * 1024)
 /* Seconds: connect and handshake, then idle (BEP 3 keep-alives come every
@@ -45,6 +32,29 @@
 #define WRITE_TIMEOUT 60
 #define MSG_TIMEOUT 40
 #define MSG_TIMEOUT_LIMITED 160
+
+/* A peer as peer.c sees it: the owners' part, then the transport and the
+ * timers they never touch. */
+struct peer_io {
+	struct tl_peer p;         /* first: owners hold &io->p */
+	struct tl_conn *conn;
+	struct event *dl_ev;      /* the handshake's or the current message's deadline */
+	bool is_msg_timed;        /* dl_ev runs for a message begun */
+	bool is_limited;          /* in a rate group */
+	uint64_t nframes;         /* messages framed and consumed */
+	struct tl_peer_closeq *closeq;
+	struct peer_io *close_next;
+};
+
+static struct peer_io *io_of(struct tl_peer *p)
+{
+	return (struct peer_io *)p;
+}
+
+static const struct peer_io *cio_of(const struct tl_peer *p)
+{
+	return (const struct peer_io *)p;
+}
 
 static uint64_t next_serial = 1;
 
@@ -63,52 +73,20 @@ static void set_state(struct tl_peer *p, enum tl_peer_state st)
 	p->state = st;
 }
 
-static void set_timeouts(struct tl_peer *p, int read_s, int write_s)
-{
-	struct timeval r = { read_s, 0 }, w = { write_s, 0 };
-	p->read_timeout_s = read_s;
-	bufferevent_set_timeouts(p->bev, p->is_bev_read ? &r : NULL, &w);
-	if (!p->is_bev_read && event_pending(p->rev, EV_READ, NULL))
-		event_add(p->rev, &r);
-}
-
-static void set_read_max(struct tl_peer *p, size_t max)
-{
-	p->read_max = max;
-	bufferevent_setwatermark(p->bev, EV_READ, 0, max);
-}
-
-/* Start reading the socket (connected, or accepted). */
-static void reading_start(struct tl_peer *p)
-{
-	if (p->is_bev_read) {
-		bufferevent_enable(p->bev, EV_READ);
-	} else {
-		struct timeval r = { p->read_timeout_s, 0 };
-		event_add(p->rev, &r);
-	}
-}
-
 /* ---- close queue ---- */
 
-static void out_drained_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
-
-static void peer_free(struct tl_peer *p)
+static void peer_free(struct peer_io *io)
 {
-	if (p->bev) {
-		evbuffer_remove_cb(bufferevent_get_output(p->bev), out_drained_cb, p);
-		bufferevent_free(p->bev);
-	}
-	if (p->rev)
-		event_free(p->rev);
-	if (p->dl_ev)
-		event_free(p->dl_ev);
+	struct tl_peer *p = &io->p;
+	tl_conn_free(io->conn);
+	if (io->dl_ev)
+		event_free(io->dl_ev);
 	tl_bitfield_clear(&p->have);
 	free(p->reqs);
 	free(p->in_reqs);
 	tl_pex_state_clear(p->pex);
 	free(p->pex);
-	free(p);
+	free(io);
 }
 
 static void closeq_cb(evutil_socket_t fd, short what, void *arg)
@@ -117,9 +95,9 @@ static void closeq_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct tl_peer_closeq *q = arg;
 	while (q->head) {
-		struct tl_peer *p = q->head;
-		q->head = p->close_next;
-		peer_free(p);
+		struct peer_io *io = io_of(q->head);
+		q->head = io->close_next ? &io->close_next->p : NULL;
+		peer_free(io);
 	}
 }
 
@@ -144,17 +122,16 @@ void tl_peer_close(struct tl_peer *p, const char *reason)
 {
 	if (p->state == TL_PEER_ST_CLOSING)
 		return;
+	struct peer_io *io = io_of(p);
 	tl_info("peer %s: closed: %s", p->name, reason);
 	set_state(p, TL_PEER_ST_CLOSING);
-	bufferevent_disable(p->bev, EV_READ | EV_WRITE);
-	bufferevent_setcb(p->bev, NULL, NULL, NULL, NULL);
-	event_del(p->rev);
-	event_del(p->dl_ev);
+	tl_conn_stop(io->conn);
+	event_del(io->dl_ev);
 	if (p->ops->on_close)
 		p->ops->on_close(p, reason);
-	p->close_next = p->closeq->head;
-	p->closeq->head = p;
-	event_active(p->closeq->ev, EV_READ, 0);
+	io->close_next = io->closeq->head ? io_of(io->closeq->head) : NULL;
+	io->closeq->head = p;
+	event_active(io->closeq->ev, EV_READ, 0);
 }
 
 /* ---- sending ---- */
@@ -163,7 +140,7 @@ static void send_bytes(struct tl_peer *p, const void *b, size_t n)
 {
 	if (p->state == TL_PEER_ST_CLOSING)
 		return;
-	bufferevent_write(p->bev, b, n);
+	tl_conn_write(io_of(p)->conn, b, n);
 	p->last_send_ms = tl_now_ms();
 }
 
@@ -224,9 +201,7 @@ void tl_peer_send_block_ref(struct tl_peer *p, uint32_t index, uint32_t begin,
 	struct tl_wire_msg m = { .id = TL_WIRE_PIECE, .index = index, .begin = begin,
 		.payload_len = len };
 	tl_peer_send(p, &m);
-	/* Zero copy: the output references the bytes until they are written. */
-	if (evbuffer_add_reference(bufferevent_get_output(p->bev), data, len, unref, arg) != 0)
-		abort(); /* out of memory */
+	tl_conn_write_ref(io_of(p)->conn, data, len, unref, arg);
 	p->up_bytes += len;
 }
 
@@ -241,20 +216,9 @@ void tl_peer_send_block(struct tl_peer *p, uint32_t index, uint32_t begin, const
 		p->up_bytes += len;
 }
 
-/* Upload rates count bytes as they leave for the socket, not as they are
- * queued, so they show what the rate limit lets through. */
-static void out_drained_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
-{
-	(void)buf;
-	struct tl_peer *p = arg;
-	p->up_tick += info->n_deleted;
-	if (info->n_deleted)
-		p->last_drain_ms = tl_now_ms();
-}
-
 size_t tl_peer_out_len(const struct tl_peer *p)
 {
-	return evbuffer_get_length(bufferevent_get_output(p->bev));
+	return tl_conn_out_len(cio_of(p)->conn);
 }
 
 /* ---- receiving ---- */
@@ -267,12 +231,11 @@ static void become_active(struct tl_peer *p)
 	set_state(p, TL_PEER_ST_ACTIVE);
 	p->was_active = true;
 	p->active_ms = tl_now_ms();
-	event_del(p->dl_ev);
-	set_timeouts(p, IDLE_TIMEOUT, WRITE_TIMEOUT);
-	set_read_max(p, READ_HIGH_WM);
-	bufferevent_setwatermark(p->bev, EV_WRITE, WRITE_LOW_WM, 0);
-	bufferevent_set_max_single_read(p->bev, MAX_SINGLE_IO);
-	bufferevent_set_max_single_write(p->bev, MAX_SINGLE_IO);
+	struct peer_io *io = io_of(p);
+	event_del(io->dl_ev);
+	tl_conn_set_timeouts(io->conn, IDLE_TIMEOUT, WRITE_TIMEOUT);
+	tl_conn_set_read_max(io->conn, READ_HIGH_WM);
+	tl_conn_set_write_low(io->conn, WRITE_LOW_WM);
 	p->ops->on_ready(p);
 }
 
@@ -284,19 +247,19 @@ static void send_handshake(struct tl_peer *p)
 }
 
 /* Returns true while the handshake is still incomplete. */
-static bool read_handshake(struct tl_peer *p, struct evbuffer *in)
+static bool read_handshake(struct tl_peer *p, struct tl_conn *in)
 {
-	size_t len = evbuffer_get_length(in);
+	size_t len = tl_conn_in_len(in);
 	const char *why = NULL;
 	if (p->is_incoming && !p->ops->on_ready) {
 		/* No torrent yet: the prefix names one. */
 		if (len < TL_HANDSHAKE_PREFIX_LEN) {
-			uint8_t *b = evbuffer_pullup(in, -1);
+			const uint8_t *b = tl_conn_peek(in, len);
 			if (tl_handshake_parse_prefix(b, len, &p->remote, &why) == TL_EINVAL)
 				tl_peer_close(p, why);
 			return true;
 		}
-		uint8_t *b = evbuffer_pullup(in, TL_HANDSHAKE_PREFIX_LEN);
+		const uint8_t *b = tl_conn_peek(in, TL_HANDSHAKE_PREFIX_LEN);
 		if (tl_handshake_parse_prefix(b, TL_HANDSHAKE_PREFIX_LEN, &p->remote, &why) != TL_OK) {
 			tl_peer_close(p, why);
 			return true;
@@ -308,12 +271,12 @@ static bool read_handshake(struct tl_peer *p, struct evbuffer *in)
 		send_handshake(p);
 	}
 	if (len < TL_HANDSHAKE_LEN) {
-		uint8_t *b = evbuffer_pullup(in, -1);
+		const uint8_t *b = tl_conn_peek(in, len);
 		if (tl_handshake_parse_prefix(b, len, &p->remote, &why) == TL_EINVAL)
 			tl_peer_close(p, why);
 		return true;
 	}
-	uint8_t *b = evbuffer_pullup(in, TL_HANDSHAKE_LEN);
+	const uint8_t *b = tl_conn_peek(in, TL_HANDSHAKE_LEN);
 	if (tl_handshake_parse(b, TL_HANDSHAKE_LEN, &p->remote, &why) != TL_OK) {
 		tl_peer_close(p, why ? why : "bad handshake");
 		return true;
@@ -322,7 +285,7 @@ static bool read_handshake(struct tl_peer *p, struct evbuffer *in)
 		tl_peer_close(p, "handshake for another torrent");
 		return true;
 	}
-	evbuffer_drain(in, TL_HANDSHAKE_LEN);
+	tl_conn_drain(in, TL_HANDSHAKE_LEN);
 	become_active(p);
 	return p->state != TL_PEER_ST_ACTIVE;
 }
@@ -336,13 +299,14 @@ static void count_msg(struct tl_peer *p, int id)
 }
 
 /* One message; false when more input is needed or the peer closed. */
-static bool read_message(struct tl_peer *p, struct evbuffer *in)
+static bool read_message(struct peer_io *io, struct tl_conn *in)
 {
-	size_t len = evbuffer_get_length(in);
+	struct tl_peer *p = &io->p;
+	size_t len = tl_conn_in_len(in);
 	if (len < 4)
 		return false;
 	size_t hlen = len < TL_WIRE_MAX_HEAD ? len : TL_WIRE_MAX_HEAD;
-	uint8_t *h = evbuffer_pullup(in, (ssize_t)hlen);
+	const uint8_t *h = tl_conn_peek(in, hlen);
 	struct tl_wire_msg m;
 	size_t used = 0;
 	const char *why = "bad message";
@@ -355,7 +319,7 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 		if (used > len)
 			return false;
 		/* A whole message longer than the head buffer is in. */
-		uint8_t *b = evbuffer_pullup(in, (ssize_t)used);
+		const uint8_t *b = tl_conn_peek(in, used);
 		rc = tl_wire_parse(b, used, &p->lim, &m, &used, &why);
 		if (rc != TL_OK) {
 			tl_peer_close(p, rc == TL_EINVAL ? why : "message framing");
@@ -366,19 +330,19 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 		p->ops->on_msg(p, &m, b + m.payload_off);
 		if (p->state != TL_PEER_ST_ACTIVE)
 			return false;
-		evbuffer_drain(in, used);
-		p->nframes++;
+		tl_conn_drain(in, used);
+		io->nframes++;
 		return p->state == TL_PEER_ST_ACTIVE;
 	}
 	if (m.id == TL_WIRE_PIECE) {
 		if (len - used < m.payload_len)
 			return false;
-		evbuffer_drain(in, used);
+		tl_conn_drain(in, used);
 		p->nmsgs++;
-		p->nframes++;
-		size_t before = evbuffer_get_length(in);
-		p->ops->on_block(p, &m, in);
-		if (p->state == TL_PEER_ST_ACTIVE && before - evbuffer_get_length(in) != m.payload_len)
+		io->nframes++;
+		size_t before = tl_conn_in_len(in);
+		p->ops->on_block(p, &m);
+		if (p->state == TL_PEER_ST_ACTIVE && before - tl_conn_in_len(in) != m.payload_len)
 			abort(); /* the owner must consume exactly the block */
 		return p->state == TL_PEER_ST_ACTIVE;
 	}
@@ -389,37 +353,38 @@ static bool read_message(struct tl_peer *p, struct evbuffer *in)
 	}
 	if (p->state != TL_PEER_ST_ACTIVE)
 		return false;
-	evbuffer_drain(in, used);
-	p->nframes++;
+	tl_conn_drain(in, used);
+	io->nframes++;
 	return true;
 }
 
 /* After framing: a message begun and not complete must be complete by its
  * deadline, counted from when it became the first in the input. */
-static void time_message(struct tl_peer *p, struct evbuffer *in, bool is_new_head)
+static void time_message(struct peer_io *io, bool is_new_head)
 {
-	if (evbuffer_get_length(in) == 0) {
-		if (p->is_msg_timed)
-			event_del(p->dl_ev);
-		p->is_msg_timed = false;
-	} else if (is_new_head || !p->is_msg_timed) {
-		struct timeval tv = { p->is_bev_read ? MSG_TIMEOUT_LIMITED : MSG_TIMEOUT, 0 };
-		event_add(p->dl_ev, &tv);
-		p->is_msg_timed = true;
+	if (tl_conn_in_len(io->conn) == 0) {
+		if (io->is_msg_timed)
+			event_del(io->dl_ev);
+		io->is_msg_timed = false;
+	} else if (is_new_head || !io->is_msg_timed) {
+		struct timeval tv = { io->is_limited ? MSG_TIMEOUT_LIMITED : MSG_TIMEOUT, 0 };
+		event_add(io->dl_ev, &tv);
+		io->is_msg_timed = true;
 	}
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+/* New input: loop parse -> dispatch until more is needed. */
+static void conn_read_cb(struct tl_conn *c, void *arg)
 {
-	struct tl_peer *p = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	if (p->state == TL_PEER_ST_HANDSHAKE && read_handshake(p, in))
+	struct peer_io *io = arg;
+	struct tl_peer *p = &io->p;
+	if (p->state == TL_PEER_ST_HANDSHAKE && read_handshake(p, c))
 		return;
-	uint64_t frames = p->nframes;
-	while (p->state == TL_PEER_ST_ACTIVE && read_message(p, in))
+	uint64_t frames = io->nframes;
+	while (p->state == TL_PEER_ST_ACTIVE && read_message(io, c))
 		;
 	if (p->state == TL_PEER_ST_ACTIVE)
-		time_message(p, in, p->nframes != frames);
+		time_message(io, io->nframes != frames);
 }
 
 /* The handshake's deadline, or a message's (time_message). */
@@ -432,89 +397,49 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 	    "handshake timeout");
 }
 
-/* The socket is readable (or idle too long): read up to MAX_SINGLE_IO
- * bytes, within read_max, into the input, then frame as read_cb does. */
-static void sock_read_cb(evutil_socket_t fd, short what, void *arg)
+static void conn_writable_cb(struct tl_conn *c, void *arg)
 {
-	struct tl_peer *p = arg;
-	if (what & EV_TIMEOUT) {
-		tl_peer_close(p, p->state == TL_PEER_ST_ACTIVE ? "idle timeout" : "handshake timeout");
-		return;
-	}
-	struct evbuffer *in = bufferevent_get_input(p->bev);
-	size_t have = evbuffer_get_length(in);
-	if (have >= p->read_max) {
-		/* Framing consumes every whole message, and one fits. */
-		tl_peer_close(p, "input buffer full");
-		return;
-	}
-	size_t want = p->read_max - have;
-	if (want > MAX_SINGLE_IO)
-		want = MAX_SINGLE_IO;
-	/* The bufferevent keeps its input's end frozen outside its own reads. */
-	evbuffer_unfreeze(in, 0);
-	struct evbuffer_iovec v[2];
-	int nv = evbuffer_reserve_space(in, (ev_ssize_t)want, v, 2);
-	if (nv <= 0)
-		abort(); /* out of memory */
-	struct iovec iov[2];
-	size_t room = want;
-	int niov = 0;
-	for (int i = 0; i < nv && room > 0; i++, niov++) {
-		iov[i].iov_base = v[i].iov_base;
-		iov[i].iov_len = v[i].iov_len < room ? v[i].iov_len : room;
-		room -= iov[i].iov_len;
-	}
-	ssize_t n = readv(fd, iov, niov);
-	int saved = errno;
-	if (n <= 0) {
-		evbuffer_commit_space(in, v, 0);
-		evbuffer_freeze(in, 0);
-		errno = saved;
-		if (n == 0)
-			tl_peer_close(p, "connection closed by peer");
-		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			tl_peer_close(p, strerror(errno));
-		return;
-	}
-	size_t left = (size_t)n;
-	int used = 0;
-	for (; used < niov && left > 0; used++) {
-		v[used].iov_len = iov[used].iov_len < left ? iov[used].iov_len : left;
-		left -= v[used].iov_len;
-	}
-	evbuffer_commit_space(in, v, used);
-	evbuffer_freeze(in, 0);
-	read_cb(p->bev, p);
-}
-
-static void write_cb(struct bufferevent *bev, void *arg)
-{
-	(void)bev;
+	(void)c;
 	struct tl_peer *p = arg;
 	if (p->state == TL_PEER_ST_ACTIVE && p->ops->on_writable)
 		p->ops->on_writable(p);
 }
 
-static void event_cb(struct bufferevent *bev, short what, void *arg)
+/* Upload rates count bytes as they leave for the network, not as they are
+ * queued, so they show what the rate limit lets through. */
+static void conn_sent_cb(struct tl_conn *c, size_t n, void *arg)
 {
-	(void)bev;
+	(void)c;
 	struct tl_peer *p = arg;
-	if (what & BEV_EVENT_CONNECTED) {
-		int one = 1;
-		setsockopt(bufferevent_getfd(p->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	p->up_tick += n;
+	p->last_drain_ms = tl_now_ms();
+}
+
+static void conn_event_cb(struct tl_conn *c, enum tl_conn_event ev, const char *reason, void *arg)
+{
+	struct tl_peer *p = arg;
+	switch (ev) {
+	case TL_CONN_EV_CONNECTED:
 		set_state(p, TL_PEER_ST_HANDSHAKE);
 		send_handshake(p);
-		reading_start(p);
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT)
+		tl_conn_set_reading(c, true);
+		break;
+	case TL_CONN_EV_TIMEOUT:
 		tl_peer_close(p, p->state == TL_PEER_ST_ACTIVE ? "idle timeout" : "handshake timeout");
-	else if (what & BEV_EVENT_EOF)
-		tl_peer_close(p, "connection closed by peer");
-	else if (what & BEV_EVENT_ERROR)
-		tl_peer_close(p, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		break;
+	case TL_CONN_EV_EOF:
+	case TL_CONN_EV_ERROR:
+		tl_peer_close(p, reason);
+		break;
+	}
 }
+
+static const struct tl_conn_cbs peer_conn_cbs = {
+	.on_read = conn_read_cb,
+	.on_writable = conn_writable_cb,
+	.on_sent = conn_sent_cb,
+	.on_event = conn_event_cb,
+};
 
 static void name_addr(struct tl_peer *p)
 {
@@ -533,27 +458,22 @@ static void name_addr(struct tl_peer *p)
 	}
 }
 
-static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *q, int fd,
-    const struct sockaddr *addr, socklen_t addrlen, const struct tl_peer_ops *ops, void *owner)
+/* A peer over conn (taken). */
+static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *q,
+    struct tl_conn *conn, const struct tl_peer_ops *ops, void *owner)
 {
-	if (addrlen > sizeof(struct sockaddr_storage))
-		return NULL;
-	struct tl_peer *p = tl_calloc(1, sizeof(*p));
-	p->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!p->bev) {
-		if (fd >= 0)
-			close(fd);
-		free(p);
-		return NULL;
-	}
-	p->rev = event_new(base, bufferevent_getfd(p->bev), EV_READ | EV_PERSIST, sock_read_cb, p);
-	p->dl_ev = evtimer_new(base, deadline_cb, p);
-	if (!p->rev || !p->dl_ev)
+	struct peer_io *io = tl_calloc(1, sizeof(*io));
+	struct tl_peer *p = &io->p;
+	io->conn = conn;
+	io->dl_ev = evtimer_new(base, deadline_cb, p);
+	if (!io->dl_ev)
 		abort();
-	p->closeq = q;
+	io->closeq = q;
 	p->ops = ops;
 	p->owner = owner;
 	p->serial = next_serial++;
+	socklen_t addrlen;
+	const struct sockaddr *addr = tl_conn_remote(conn, &addrlen);
 	memcpy(&p->addr, addr, addrlen);
 	p->addrlen = addrlen;
 	name_addr(p);
@@ -561,13 +481,12 @@ static struct tl_peer *peer_new(struct event_base *base, struct tl_peer_closeq *
 	p->max_reqs = TL_PEER_INIT_REQS;
 	p->last_block_ms = p->last_send_ms = p->last_drain_ms = tl_now_ms();
 	p->in_reqs = tl_calloc(TL_PEER_OUR_REQQ, sizeof(*p->in_reqs));
-	bufferevent_setcb(p->bev, read_cb, write_cb, event_cb, p);
-	evbuffer_add_cb(bufferevent_get_output(p->bev), out_drained_cb, p);
-	set_timeouts(p, HANDSHAKE_TIMEOUT, HANDSHAKE_TIMEOUT);
+	tl_conn_set_cbs(conn, &peer_conn_cbs, p);
+	tl_conn_set_timeouts(conn, HANDSHAKE_TIMEOUT, HANDSHAKE_TIMEOUT);
 	struct timeval hs = { HANDSHAKE_TIMEOUT, 0 };
-	event_add(p->dl_ev, &hs);
+	event_add(io->dl_ev, &hs);
 	/* Before the handshake only the handshake may be buffered. */
-	set_read_max(p, TL_HANDSHAKE_LEN);
+	tl_conn_set_read_max(conn, TL_HANDSHAKE_LEN);
 	return p;
 }
 
@@ -576,68 +495,51 @@ struct tl_peer *tl_peer_connect(struct event_base *base, struct tl_peer_closeq *
     socklen_t bind_len, const struct tl_handshake *local, const struct tl_peer_ops *ops,
     void *owner)
 {
-	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		tl_warn("peer: socket: %s", strerror(errno));
+	const char *why = NULL;
+	struct tl_conn *conn = tl_conn_tcp_connect(base, addr, addrlen, bind_addr, bind_len, &why);
+	if (!conn) {
+		tl_info("peer: connect failed: %s", why);
 		return NULL;
 	}
-#ifdef IP_BIND_ADDRESS_NO_PORT
-	/* With --bind, each outgoing socket would otherwise hold an ephemeral
-	 * port of that address from bind() on; let connect() pick it against
-	 * the full 4-tuple so reconnects cannot run the address out of ports. */
-	if (bind_addr && bind_addr->sa_family == addr->sa_family) {
-		int one = 1;
-		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-	}
-#endif
-	if (bind_addr && bind_addr->sa_family == addr->sa_family &&
-	    bind(fd, bind_addr, bind_len) != 0) {
-		tl_warn("peer: bind for an outgoing connection: %s", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	struct tl_peer *p = peer_new(base, q, fd, addr, addrlen, ops, owner);
-	if (!p)
-		return NULL;
+	struct tl_peer *p = peer_new(base, q, conn, ops, owner);
 	p->local = *local;
 	p->state = TL_PEER_ST_CONNECTING;
-	bufferevent_enable(p->bev, EV_WRITE);
-	if (bufferevent_socket_connect(p->bev, addr, (int)addrlen) != 0) {
-		tl_info("peer %s: connect failed", p->name);
-		peer_free(p);
-		return NULL;
-	}
 	return p;
 }
 
 struct tl_peer *tl_peer_accept(struct event_base *base, struct tl_peer_closeq *q, int fd,
     const struct sockaddr *addr, socklen_t addrlen, const struct tl_peer_ops *ops, void *owner)
 {
-	evutil_make_socket_nonblocking(fd);
-	struct tl_peer *p = peer_new(base, q, fd, addr, addrlen, ops, owner);
-	if (!p)
+	struct tl_conn *conn = tl_conn_tcp_accept(base, fd, addr, addrlen);
+	if (!conn)
 		return NULL;
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct tl_peer *p = peer_new(base, q, conn, ops, owner);
 	p->is_incoming = true;
 	p->state = TL_PEER_ST_HANDSHAKE;
-	bufferevent_enable(p->bev, EV_WRITE);
-	reading_start(p);
+	tl_conn_set_reading(conn, true);
 	return p;
 }
 
-void tl_peer_set_rate_group(struct tl_peer *p, struct bufferevent_rate_limit_group *g)
+void tl_peer_set_rate_group(struct tl_peer *p, struct tl_rate_group *g)
 {
-	bufferevent_add_to_rate_limit_group(p->bev, g);
-	if (p->is_bev_read)
-		return;
-	bool was_reading = event_pending(p->rev, EV_READ, NULL);
-	event_del(p->rev);
-	p->is_bev_read = true;
-	set_timeouts(p, p->read_timeout_s, p->state == TL_PEER_ST_ACTIVE ? WRITE_TIMEOUT :
-	    HANDSHAKE_TIMEOUT);
-	if (was_reading)
-		bufferevent_enable(p->bev, EV_READ);
+	struct peer_io *io = io_of(p);
+	tl_conn_set_rate_group(io->conn, g);
+	io->is_limited = true;
+}
+
+void tl_peer_take_block(struct tl_peer *p, void *dst, size_t len)
+{
+	tl_conn_take(io_of(p)->conn, dst, len);
+}
+
+void tl_peer_skip_block(struct tl_peer *p, size_t len)
+{
+	tl_conn_drain(io_of(p)->conn, len);
+}
+
+bool tl_peer_is_mid_message(const struct tl_peer *p)
+{
+	return cio_of(p)->is_msg_timed;
 }
 
 void tl_peer_attach(struct tl_peer *p, const struct tl_handshake *local,

@@ -1,16 +1,18 @@
 /*
- * peer.h: one peer connection over a bufferevent (BEP 3 wire protocol,
- * BEP 6 fast extension).
+ * peer.h: one peer connection (BEP 3 wire protocol, BEP 6 fast extension)
+ * over a transport of conn.h.
  *
  * The peer adapter does the I/O: connecting, the handshake, framing (only
- * headers are pulled up; a block moves from the socket buffer straight
- * into the piece buffer), keep-alives, timeouts and watermarks. Policy
- * (what to request, whom to unchoke, what to upload) belongs to the owner,
- * which gets decoded messages through struct tl_peer_ops.
+ * headers are peeked; a block moves from the transport's input straight
+ * into the piece buffer through tl_peer_take_block), keep-alives,
+ * timeouts and watermarks. Policy (what to request, whom to unchoke, what
+ * to upload) belongs to the owner, which gets decoded messages through
+ * struct tl_peer_ops. Owners see the protocol state in struct tl_peer and
+ * nothing of the transport: no socket, no libevent buffer.
  *
- * Ownership: the fd belongs to the bufferevent (BEV_OPT_CLOSE_ON_FREE),
- * the bufferevent to the peer, the peer to its owner (the session before
- * an incoming handshake names a torrent, the torrent after). A peer is
+ * Ownership: the socket belongs to the conn, the conn to the peer, the
+ * peer to its owner (the session before an incoming handshake names a
+ * torrent, the torrent after). A peer is
  * never freed inside its own callbacks: tl_peer_close() marks it CLOSING,
  * calls ops->on_close so the owner unlinks it, and queues it on the
  * session's close queue, which frees it from a fresh event.
@@ -33,10 +35,8 @@
 
 struct event;
 struct event_base;
-struct bufferevent;
-struct bufferevent_rate_limit_group;
-struct evbuffer;
 struct tl_peer;
+struct tl_rate_group;
 struct tl_pex_state;
 
 enum tl_peer_state {
@@ -63,9 +63,11 @@ struct tl_peer_ops {
 	/* A message other than PIECE; payload points at m->payload_len bytes
 	 * (valid during the call). */
 	void (*on_msg)(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload);
-	/* A PIECE message whose header was consumed; exactly m->payload_len
-	 * block bytes are at the front of in and must be removed. */
-	void (*on_block)(struct tl_peer *p, const struct tl_wire_msg *m, struct evbuffer *in);
+	/* A PIECE message whose header was consumed; its m->payload_len
+	 * block bytes are next in the input. Before returning, the owner
+	 * takes them all with tl_peer_take_block or drops them all with
+	 * tl_peer_skip_block (once; unless it closed the peer). */
+	void (*on_block)(struct tl_peer *p, const struct tl_wire_msg *m);
 	/* The output buffer drained below the low watermark. */
 	void (*on_writable)(struct tl_peer *p);
 	/* The peer is closing (reason is static); unlink it. */
@@ -82,19 +84,12 @@ struct tl_peer_closeq {
 void tl_peer_closeq_init(struct tl_peer_closeq *q, struct event_base *base);
 void tl_peer_closeq_clear(struct tl_peer_closeq *q);
 
+/* What owners see of a peer; peer.c keeps the transport and its timers
+ * beside it. */
 struct tl_peer {
 	enum tl_peer_state state;
-	struct bufferevent *bev;
-	struct event *rev;        /* own reads of the socket (see peer.c) */
-	struct event *dl_ev;      /* the handshake's or the current message's deadline */
-	bool is_msg_timed;        /* dl_ev runs for a message begun */
-	uint64_t nframes;         /* messages framed and consumed */
 	uint64_t active_ms;       /* when the handshakes completed */
 	uint64_t last_data_ms;    /* the owner's: its last block either way; 0 none */
-	bool is_bev_read;         /* the bufferevent reads instead (rate limit) */
-	int read_timeout_s;
-	size_t read_max;          /* input bytes buffered at most */
-	struct tl_peer_closeq *closeq;
 	const struct tl_peer_ops *ops;
 	void *owner;              /* the torrent (or the session before attach) */
 	uint64_t serial;          /* unique per process; disk jobs refer to peers by it */
@@ -137,7 +132,6 @@ struct tl_peer {
 	uint64_t pex_next_ms;          /* BEP 11: earliest time of our next ut_pex */
 	struct tl_pex_state *pex;      /* what it was told by PEX (owned); NULL: nothing */
 	struct tl_peer *next;     /* in the owner's list */
-	struct tl_peer *close_next;
 };
 
 /* Requests we keep queued from a peer (our advertised reqq). */
@@ -168,10 +162,19 @@ void tl_peer_attach(struct tl_peer *p, const struct tl_handshake *local,
 void tl_peer_set_limits(struct tl_peer *p, uint32_t npieces, uint32_t piece_len,
     uint32_t last_piece_len);
 
-/* Put p in a rate-limit group (a session's --upload/--download-limit):
- * from then on the bufferevent reads the socket, so the group's read
- * bucket applies. */
-void tl_peer_set_rate_group(struct tl_peer *p, struct bufferevent_rate_limit_group *g);
+/* Put p in a rate group (a session's --upload/--download-limit; borrowed,
+ * must outlive p). A limited peer gives each message a longer deadline. */
+void tl_peer_set_rate_group(struct tl_peer *p, struct tl_rate_group *g);
+
+/* From on_block only: move the block's len bytes (len == m->payload_len)
+ * into dst, one copy from the transport's input. */
+void tl_peer_take_block(struct tl_peer *p, void *dst, size_t len);
+/* From on_block only: drop the block's len bytes (a duplicate, a late or
+ * an unasked block). */
+void tl_peer_skip_block(struct tl_peer *p, size_t len);
+
+/* A message has begun arriving and is not complete (its deadline runs). */
+bool tl_peer_is_mid_message(const struct tl_peer *p);
 
 /* Close: mark CLOSING, call ops->on_close, queue for freeing. Idempotent;
  * reason is a static string for the log. */
@@ -187,8 +190,8 @@ void tl_peer_send_raw(struct tl_peer *p, const void *b, size_t n);
 /* Send a bitfield (bits are copied). */
 void tl_peer_send_bitfield(struct tl_peer *p, const struct tl_bitfield *bf);
 /* Called once the len bytes at data given to tl_peer_send_block_ref have
- * left for the socket (or the peer is freed); same shape as libevent's
- * evbuffer_ref_cleanup_cb. Loop thread. */
+ * left for the network (or the peer is freed); the shape of
+ * tl_conn_unref_fn. Loop thread. */
 typedef void (*tl_peer_unref_fn)(const void *data, size_t len, void *arg);
 /* Send a PIECE message whose payload is referenced, not copied: data must
  * stay valid until unref(data, len, arg) runs. If the peer is closing,

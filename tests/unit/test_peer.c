@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "base/bounds.h"
@@ -40,12 +39,11 @@ static void cb_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 	last_id = m->id;
 }
 
-static void cb_block(struct tl_peer *p, const struct tl_wire_msg *m, struct evbuffer *in)
+static void cb_block(struct tl_peer *p, const struct tl_wire_msg *m)
 {
-	(void)p;
 	n_blocks++;
 	block_len = m->payload_len;
-	evbuffer_remove(in, block, m->payload_len);
+	tl_peer_take_block(p, block, m->payload_len);
 }
 
 static int state_at_close;
