@@ -596,6 +596,26 @@ void tl_session_remove(struct tl_session *s, struct tl_entry *e, bool with_data)
 		tl_entry_stop(e);
 }
 
+void tl_session_set_limits(struct tl_session *s, uint64_t down_bps, uint64_t up_bps)
+{
+	if (s->rate_group) {
+		tl_rate_group_set(s->rate_group, down_bps, up_bps);
+		return;
+	}
+	if (!down_bps && !up_bps)
+		return;
+	/* The first limit: every connection joins the group (new ones join
+	 * it as they are made). */
+	s->rate_group = tl_rate_group_new(s->base, down_bps, up_bps);
+	for (struct tl_peer *p = s->incoming; p; p = p->next)
+		tl_peer_set_rate_group(p, s->rate_group);
+	for (size_t i = 0; i < s->nentries; i++) {
+		struct tl_torrent *t = tl_entry_torrent(s->entries[i]);
+		for (struct tl_peer *p = t ? tl_torrent_peer_list(t) : NULL; p; p = p->next)
+			tl_peer_set_rate_group(p, s->rate_group);
+	}
+}
+
 const char *tl_session_state_dir(const struct tl_session *s)
 {
 	return s->state_dir;
@@ -624,7 +644,7 @@ void tl_session_context(struct tl_session *s, struct tl_torrent_ctx *out)
 		.base = s->base,
 		.disk = s->disk,
 		.closeq = &s->closeq,
-		.rate_group = s->rate_group,
+		.rate_group = &s->rate_group,
 		.peer_id = s->peer_id,
 		.bind_addr = s->bind_len ? (const struct sockaddr *)&s->bind_addr : NULL,
 		.bind_len = s->bind_len,

@@ -60,6 +60,10 @@ void tl_session_free(struct tl_session *s);
 struct event_base *tl_session_base(struct tl_session *s);
 /* The port we listen on. */
 uint16_t tl_session_port(const struct tl_session *s);
+/* Download and upload limits of the whole session, in bytes/s (0 =
+ * unlimited), from now on: every connection counts, running ones too. A
+ * magnet link's metadata connections are not limited. */
+void tl_session_set_limits(struct tl_session *s, uint64_t down_bps, uint64_t up_bps);
 /* The state directory, or NULL. */
 const char *tl_session_state_dir(const struct tl_session *s);
 

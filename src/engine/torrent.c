@@ -466,8 +466,8 @@ static void link_peer(struct tl_torrent *t, struct tl_peer *p)
 {
 	tl_peer_set_limits(p, t->l.npieces, t->l.piece_len,
 	    tl_layout_piece_len(&t->l, t->l.npieces - 1));
-	if (t->ctx.rate_group)
-		tl_peer_set_rate_group(p, t->ctx.rate_group);
+	if (t->ctx.rate_group && *t->ctx.rate_group)
+		tl_peer_set_rate_group(p, *t->ctx.rate_group);
 	p->next = t->peers;
 	t->peers = p;
 	t->npeers++;

@@ -50,7 +50,8 @@ struct tl_torrent_ctx {
 	struct event_base *base;
 	struct tl_disk *disk;
 	struct tl_peer_closeq *closeq;
-	struct tl_rate_group *rate_group; /* NULL: no limit */
+	struct tl_rate_group *const *rate_group; /* the session's; *rate_group NULL: no limit
+	                                          * (one may come while running) */
 	struct tl_peer_id peer_id;
 	const struct sockaddr *bind_addr; /* source address for dialing; may be NULL */
 	socklen_t bind_len;

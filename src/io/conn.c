@@ -115,6 +115,17 @@ struct tl_rate_group *tl_rate_group_new(struct event_base *base, uint64_t down_b
 	return g;
 }
 
+void tl_rate_group_set(struct tl_rate_group *g, uint64_t down_bps, uint64_t up_bps)
+{
+	size_t r = bucket_rate(down_bps), w = bucket_rate(up_bps);
+	struct ev_token_bucket_cfg *cfg = ev_token_bucket_cfg_new(r, r, w, w, NULL);
+	if (!cfg)
+		abort();
+	bufferevent_rate_limit_group_set_cfg(g->bev_group, cfg); /* copies it */
+	ev_token_bucket_cfg_free(g->cfg);
+	g->cfg = cfg;
+}
+
 void tl_rate_group_free(struct tl_rate_group *g)
 {
 	if (!g)

@@ -147,5 +147,7 @@ struct tl_rate_group *tl_rate_group_new(struct event_base *base, uint64_t down_b
  * loop next runs: free the group after the loop ran past the last
  * tl_conn_free of its members. */
 void tl_rate_group_free(struct tl_rate_group *g);
+/* New rates for the group, at once (0 = unlimited). */
+void tl_rate_group_set(struct tl_rate_group *g, uint64_t down_bps, uint64_t up_bps);
 
 #endif

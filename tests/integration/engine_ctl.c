@@ -23,14 +23,18 @@
 #include "engine/session.h"
 #include "io/peer.h"
 
-enum step { ST_FIRST, ST_PAUSING, ST_PAUSED, ST_RESUMED, ST_REMOVING, ST_SECOND, ST_KEEPING, ST_DONE };
+enum step { ST_FIRST, ST_PAUSING, ST_PAUSED, ST_RESUMED, ST_SLOW, ST_REMOVING, ST_SECOND, ST_KEEPING, ST_DONE };
+
+/* The lowered limit, and how long the rate is measured under it. */
+#define SLOW_BPS (512u * 1024)
+#define SLOW_MS 2500u
 
 struct ctl {
 	struct tl_session *s;
 	const char *torrent, *seeder, *dir, *state;
 	enum step step;
 	struct tl_entry *e;
-	uint64_t have_at_pause, step_ms, start_ms;
+	uint64_t have_at_pause, have_at_step, step_ms, start_ms;
 	int fails;
 	struct event *tick_ev;
 };
@@ -93,6 +97,7 @@ static void event_cb(struct tl_entry *e, enum tl_entry_event ev, void *arg)
 	}
 	if (ev == TL_EEV_COMPLETE && c->step == ST_SECOND) {
 		check(c, true, "added again: complete");
+		check(c, tl_now_ms() - c->step_ms < 8000, "limit lifted: the second download took under 8 s");
 		struct tl_metainfo *mi = load(c->torrent);
 		char hex[41];
 		tl_hex(mi->infohash.b, 20, hex);
@@ -140,13 +145,29 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 		if (st.state == TL_TSTATE_DOWNLOADING && st.t.have_bytes > c->have_at_pause &&
 		    st.t.have_bytes < st.t.wanted_bytes) {
 			check(c, true, "resumed: downloading past the paused point");
-			tl_session_remove(c->s, c->e, true);
-			c->step = ST_REMOVING;
+			tl_session_set_limits(c->s, SLOW_BPS, 0);
+			c->have_at_step = st.t.have_bytes;
+			c->step = ST_SLOW;
 			c->step_ms = now;
 		} else if (st.t.is_complete) {
 			check(c, false, "removed part way (the download was too fast)");
 			tl_session_break(c->s);
 		}
+		break;
+	case ST_SLOW:
+		if (now - c->step_ms < SLOW_MS)
+			break;
+		tl_entry_stat(c->e, &st);
+		{
+			double rate = (double)(st.t.have_bytes - c->have_at_step) * 1000 / (double)(now - c->step_ms);
+			printf("rate under a %u KiB/s limit: %.0f KiB/s\n", SLOW_BPS / 1024, rate / 1024);
+			/* a piece in flight may land at once: one piece of slack */
+			check(c, rate <= 2.0 * SLOW_BPS + 262144.0 * 1000 / SLOW_MS, "lowered limit: the rate follows");
+		}
+		check(c, !st.t.is_complete, "lowered limit: still downloading");
+		tl_session_remove(c->s, c->e, true);
+		c->step = ST_REMOVING;
+		c->step_ms = now;
 		break;
 	case ST_REMOVING: {
 		if (tl_session_count(c->s) > 0)
@@ -159,6 +180,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 		check(c, !exists(c->state, name), "removed: its resume file is gone");
 		check(c, tl_session_find(c->s, &mi->infohash) == NULL, "removed: not found by infohash");
 		tl_metainfo_free(mi);
+		tl_session_set_limits(c->s, 0, 0);
+		c->step_ms = now;
 		c->e = add(c);
 		check(c, c->e != NULL, "added again");
 		c->step = c->e ? ST_SECOND : ST_DONE;
@@ -192,7 +215,6 @@ int main(int argc, char **argv)
 		.bind = argv[3],
 		.is_port_fixed = true,
 		.state_dir = c.state,
-		.down_limit = 2u * 1024 * 1024, /* slow enough to act part way */
 		.event_fn = event_cb,
 		.event_arg = &c,
 	};
@@ -205,6 +227,8 @@ int main(int argc, char **argv)
 	c.start_ms = tl_now_ms();
 	c.e = add(&c);
 	check(&c, c.e != NULL, "added");
+	/* the first limit comes while running: slow enough to act part way */
+	tl_session_set_limits(c.s, 2u * 1024 * 1024, 0);
 	c.tick_ev = event_new(tl_session_base(c.s), -1, EV_PERSIST, tick_cb, &c);
 	struct timeval tv = { 0, 100 * 1000 };
 	event_add(c.tick_ev, &tv);
