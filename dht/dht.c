@@ -1761,23 +1761,3 @@ int dht_restore_id(struct dht *d, int af, const struct dht_id *id,
 	set_id(d, f, id, now_ms);
 	return DHT_OK;
 }
-
-void dht_id_hex(const struct dht_id *id, char out[41])
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < 20; i++) {
-		out[2 * i] = hex[id->b[i] >> 4];
-		out[2 * i + 1] = hex[id->b[i] & 15];
-	}
-	out[40] = '\0';
-}
-
-int dht_id_cmp_dist(const struct dht_id *target, const struct dht_id *a, const struct dht_id *b)
-{
-	for (size_t i = 0; i < 20; i++) {
-		uint8_t x = a->b[i] ^ target->b[i], y = b->b[i] ^ target->b[i];
-		if (x != y)
-			return x < y ? -1 : 1;
-	}
-	return 0;
-}

@@ -3,6 +3,7 @@ lib_LIBRARIES += dht/libdht.a
 dht_libdht_a_SOURCES = \
 	dht/benc.c dht/benc.h \
 	dht/dht.c dht/dht.h \
+	dht/id.c \
 	dht/addr.c dht/addr.h \
 	dht/krpc.c dht/krpc.h \
 	dht/bep42.c dht/bep42.h \
