@@ -429,7 +429,7 @@ void dht_search_start_queued(struct dht *d, int af, int64_t now_ms)
 
 int64_t dht_search_wakeup(const struct dht *d, int64_t now_ms, int64_t next)
 {
-	int64_t st = dht_txn_short_timeout(&d->txn);
+	int64_t st = -1; /* sorts the RTT window: only when a lookup runs */
 	for (size_t i = 0; i < d->nlk; i++) {
 		const struct lookup *lk = d->lk[i];
 		if (lk->n == 0) {
@@ -440,6 +440,8 @@ int64_t dht_search_wakeup(const struct dht *d, int64_t now_ms, int64_t next)
 				next = at;
 			continue;
 		}
+		if (st < 0)
+			st = dht_txn_short_timeout(&d->txn);
 		int64_t lt = late_timeout(lk, st);
 		for (size_t k = 0; k < lk->n; k++) {
 			int64_t at = lk->c[k].state == LK_INFLIGHT ? lk->c[k].sent_ms + st :
