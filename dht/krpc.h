@@ -86,7 +86,7 @@ enum krpc_method {
 	KRPC_GET_PEERS,
 	KRPC_ANNOUNCE_PEER,
 	KRPC_SAMPLE_INFOHASHES, /* BEP 51 */
-	KRPC_UNKNOWN, /* a query with another name (answered by rules in dht.c) */
+	KRPC_UNKNOWN, /* a query with another name (answered by rules in server.c) */
 };
 
 #define KRPC_WANT_N4 0x1

@@ -3,6 +3,13 @@ lib_LIBRARIES += dht/libdht.a
 dht_libdht_a_SOURCES = \
 	dht/benc.c dht/benc.h \
 	dht/dht.c dht/dht.h \
+	dht/inst.c dht/inst.h \
+	dht/txn.c dht/txn.h \
+	dht/server.c dht/server.h \
+	dht/search.c dht/search.h \
+	dht/putwait.c dht/putwait.h \
+	dht/items.c dht/items.h \
+	dht/id.c \
 	dht/addr.c dht/addr.h \
 	dht/krpc.c dht/krpc.h \
 	dht/bep42.c dht/bep42.h \

@@ -3,8 +3,8 @@
  * find_node), independent of sockets and of the instance.
  *
  * Candidates are kept sorted by XOR distance to the target (at most
- * LK_MAX_CAND). The driver (dht.c) asks lookup_next() which candidate to
- * query; up to LK_ALPHA queries count as outstanding, all among the
+ * LK_MAX_CAND). The driver (search.c) asks lookup_next() which candidate
+ * to query; up to LK_ALPHA queries count as outstanding, all among the
  * LK_K closest candidates that are neither failed nor stalled, plus up to
  * LK_BURST more for candidates closer than every node that has replied
  * (the lookup just made progress: asking them at once, rather than one
@@ -14,11 +14,12 @@
  * so the next-closest candidate is asked in its place, but a late reply
  * is still used. A query unanswered after the longer give-up bound is
  * LATE: it no longer holds up completion either (a reply is still used
- * while the lookup runs). The hard timeout (the instance's pending table)
- * marks it FAILED. The lookup is done when the LK_K closest candidates
- * that are neither failed nor late have all replied, or when nothing is
- * left to ask. So a dead node among the closest costs the give-up bound,
- * not the hard timeout, and its replacement is usually already asked.
+ * while the lookup runs). The hard timeout (the instance's table of
+ * outstanding queries, txn.h) marks it FAILED. The lookup is done when
+ * the LK_K closest candidates that are neither failed nor late have all
+ * replied, or when nothing is left to ask. So a dead node among the
+ * closest costs the give-up bound, not the hard timeout, and its
+ * replacement is usually already asked.
  *
  * Candidates are diverse: one per IP, and unless allow_same_subnet one
  * per /24 (IPv4) or /64 (IPv6), so that one host or network handing out
