@@ -471,13 +471,18 @@ EXTRA_DIST += tests/integration/upload_noread.sh tests/integration/slow_peers.sh
 	tests/integration/slots_shared.sh tests/integration/rogue_peer.py
 TESTS += tests/interop/transfer_transmission.sh
 EXTRA_DIST += tests/interop/transfer_transmission.sh
+check_PROGRAMS += tests/unit/test_queue
+tests_unit_test_queue_SOURCES = tests/unit/test_queue.c
+tests_unit_test_queue_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_queue_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_queue
 # the engine's runtime controls, driven through its API
 check_PROGRAMS += tests/integration/engine_ctl
 tests_integration_engine_ctl_SOURCES = tests/integration/engine_ctl.c
 tests_integration_engine_ctl_CFLAGS = $(TEST_CFLAGS)
 tests_integration_engine_ctl_LDADD = $(TL_LIBS)
-TESTS += tests/integration/engine_ctl.sh
-EXTRA_DIST += tests/integration/engine_ctl.sh
+TESTS += tests/integration/engine_ctl.sh tests/integration/queue_get.sh
+EXTRA_DIST += tests/integration/engine_ctl.sh tests/integration/queue_get.sh
 
 check_PROGRAMS += tests/unit/test_peer
 tests_unit_test_peer_SOURCES = tests/unit/test_peer.c

@@ -49,7 +49,7 @@ static void run_tick(struct run *r)
 		tl_transfer_fetch_status(r);
 		return;
 	}
-	if (!tl_entry_torrent(r->e))
+	if (!tl_entry_torrent(r->e) && st.state != TL_TSTATE_QUEUED)
 		return;
 	if (r->o->is_json)
 		tl_transfer_print_status(r, "status");
@@ -210,9 +210,9 @@ static bool run_start(struct proc *p, struct run *r, const struct tl_transfer_it
 		fprintf(stderr, "trackless: %s\n", why);
 		return false;
 	}
-	if (!tl_entry_is_running(r->e)) {
-		struct tl_entry_stat st;
-		tl_entry_stat(r->e, &st);
+	struct tl_entry_stat st;
+	tl_entry_stat(r->e, &st);
+	if (!tl_entry_is_running(r->e) && st.state != TL_TSTATE_QUEUED) {
 		fprintf(stderr, "trackless: %s\n", st.error ? st.error : "cannot start");
 		return false;
 	}
@@ -271,6 +271,8 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 		.event_fn = event_cb,
 		.event_arg = &p,
 		.max_peers = o->max_peers,
+		.max_downloads = o->max_active,
+		.max_seeds = o->max_active,
 		.up_limit = o->up_limit,
 		.down_limit = o->down_limit,
 		.want_dht = !o->is_no_dht,

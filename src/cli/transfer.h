@@ -23,6 +23,7 @@ struct tl_transfer_opts {
 	bool is_port_given; /* --port, even 0 (any free port, not the saved one) */
 	const char *state_dir;
 	unsigned max_peers;
+	unsigned max_active; /* --max-active: torrents downloading (and seeding) at once; 0: all */
 	uint64_t up_limit, down_limit;
 	double seed_ratio;
 	uint64_t seed_time;
@@ -52,6 +53,7 @@ enum {
 	TL_OPT_BIND,
 	TL_OPT_STATE_DIR,
 	TL_OPT_MAX_PEERS,
+	TL_OPT_MAX_ACTIVE,
 	TL_OPT_UP_LIMIT,
 	TL_OPT_DOWN_LIMIT,
 	TL_OPT_PEER,
@@ -73,6 +75,7 @@ enum {
 	{ "bind", required_argument, NULL, TL_OPT_BIND }, \
 	{ "state-dir", required_argument, NULL, TL_OPT_STATE_DIR }, \
 	{ "max-peers", required_argument, NULL, TL_OPT_MAX_PEERS }, \
+	{ "max-active", required_argument, NULL, TL_OPT_MAX_ACTIVE }, \
 	{ "upload-limit", required_argument, NULL, TL_OPT_UP_LIMIT }, \
 	{ "download-limit", required_argument, NULL, TL_OPT_DOWN_LIMIT }, \
 	{ "peer", required_argument, NULL, TL_OPT_PEER }, \
@@ -111,6 +114,8 @@ enum {
 	"      --state-dir DIR    resume files, DHT nodes, fetched metadata (default $XDG_STATE_HOME/trackless)\n" \
 	"      --max-peers N      connections at most (default 50 per torrent, 200 in all;\n" \
 	"                         idle ones give their slot to newcomers)\n" \
+	"      --max-active N     at most N torrents download at once, and N seed; the\n" \
+	"                         others wait in order, state \"queued\" (default: all run)\n" \
 	"      --upload-limit R   bytes/s (K, M, G suffixes); default unlimited\n" \
 	"      --download-limit R bytes/s\n" \
 	"      --no-direct-io     write pieces through the page cache (default: pieces of\n" \

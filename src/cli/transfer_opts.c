@@ -62,6 +62,12 @@ int tl_transfer_option(int c, const char *arg, struct tl_transfer_opts *o)
 			return -1;
 		o->max_peers = (unsigned)v;
 		return 1;
+	case TL_OPT_MAX_ACTIVE:
+		v = strtoul(arg, &end, 10);
+		if (*end || v == 0 || v > 1000000)
+			return -1;
+		o->max_active = (unsigned)v;
+		return 1;
 	case TL_OPT_UP_LIMIT:
 		return parse_rate(arg, &o->up_limit) == 0 ? 1 : -1;
 	case TL_OPT_DOWN_LIMIT:

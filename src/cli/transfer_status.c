@@ -161,6 +161,8 @@ void tl_transfer_status_line(struct run *r)
 	human(st.up_rate, up, sizeof(up));
 	if (st.error) {
 		snprintf(line, sizeof(line), "stopped: %s", st.error);
+	} else if (es.state == TL_TSTATE_QUEUED) {
+		snprintf(line, sizeof(line), "queued: waiting for a place (--max-active)");
 	} else if (st.is_checking) {
 		snprintf(line, sizeof(line), "checking %u/%u pieces", st.check_done, st.check_total);
 	} else {
@@ -193,7 +195,7 @@ void tl_transfer_status_line(struct run *r)
 
 void tl_transfer_summary_line(struct proc *p)
 {
-	unsigned fetching = 0, checking = 0, downloading = 0, seeding = 0, failed = 0, npeers = 0;
+	unsigned fetching = 0, queued = 0, checking = 0, downloading = 0, seeding = 0, failed = 0, npeers = 0;
 	double down = 0, up = 0;
 	for (size_t i = 0; i < p->nruns; i++) {
 		struct run *r = &p->runs[i];
@@ -206,6 +208,8 @@ void tl_transfer_summary_line(struct proc *p)
 		const struct tl_torrent_stats st = es.t;
 		if (es.state == TL_TSTATE_METADATA)
 			fetching++;
+		else if (es.state == TL_TSTATE_QUEUED)
+			queued++;
 		else if (es.error)
 			failed++;
 		else if (st.is_checking)
@@ -221,8 +225,8 @@ void tl_transfer_summary_line(struct proc *p)
 	char d[32], u[32], line[256];
 	human(down, d, sizeof(d));
 	human(up, u, sizeof(u));
-	snprintf(line, sizeof(line), "%zu torrents: %u metadata, %u checking, %u downloading, "
-	    "%u complete%s  down %s/s  up %s/s  peers %u", p->nruns, fetching, checking,
+	snprintf(line, sizeof(line), "%zu torrents: %u metadata, %u queued, %u checking, %u downloading, "
+	    "%u complete%s  down %s/s  up %s/s  peers %u", p->nruns, fetching, queued, checking,
 	    downloading, seeding, failed ? ", some failed" : "", d, u, npeers);
 	fprintf(stderr, "\r%-78s", line);
 	p->printed_line = true;

@@ -44,6 +44,7 @@ struct tl_entry {
 	struct tl_torrent_stats last;
 	char *error;
 	bool has_self_check, is_findable;
+	bool is_queued;                /* waiting for a place in the session's queue */
 	void *user;
 };
 
@@ -498,6 +499,23 @@ bool tl_entry_is_running(const struct tl_entry *e)
 	return e->is_running;
 }
 
+void tl_entry_set_queued(struct tl_entry *e, bool is_queued)
+{
+	e->is_queued = is_queued;
+}
+
+bool tl_entry_is_complete(const struct tl_entry *e)
+{
+	if (e->set.is_read_only)
+		return true;
+	if (e->t) {
+		struct tl_torrent_stats st;
+		tl_torrent_stats(e->t, &st);
+		return st.is_complete;
+	}
+	return e->has_last && e->last.is_complete;
+}
+
 bool tl_entry_is_idle(const struct tl_entry *e)
 {
 	return !e->is_running;
@@ -552,8 +570,10 @@ void tl_entry_stat(const struct tl_entry *e, struct tl_entry_stat *out)
 		out->state = out->t.state;
 	else if (e->mf)
 		out->state = TL_TSTATE_METADATA;
+	else if (e->is_stopping)
+		out->state = TL_TSTATE_STOPPING;
 	else
-		out->state = e->is_stopping ? TL_TSTATE_STOPPING : TL_TSTATE_STOPPED;
+		out->state = e->is_queued ? TL_TSTATE_QUEUED : TL_TSTATE_STOPPED;
 	out->is_paused = !e->is_running;
 	if (e->t && !out->t.is_complete && out->t.down_rate > 1)
 		out->eta_s = (int64_t)((double)(out->t.wanted_bytes - out->t.have_bytes) / out->t.down_rate);

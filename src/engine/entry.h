@@ -132,6 +132,11 @@ size_t tl_entry_delete_data(struct tl_entry *e);
 
 bool tl_entry_is_running(const struct tl_entry *e); /* started and not yet idle */
 bool tl_entry_is_idle(const struct tl_entry *e);
+/* Every wanted piece is there (or it seeds existing data), as far as
+ * known: a stopped entry answers from its last run. */
+bool tl_entry_is_complete(const struct tl_entry *e);
+/* The session's queue holds it back (its state reads "queued"). */
+void tl_entry_set_queued(struct tl_entry *e, bool is_queued);
 const struct tl_infohash *tl_entry_infohash(const struct tl_entry *e);
 /* The torrent (NULL before the metadata, or when stopped). */
 struct tl_torrent *tl_entry_torrent(struct tl_entry *e);

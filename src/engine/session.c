@@ -26,6 +26,7 @@
 #include "io/peer.h"
 #include "codec/magnet.h"
 #include "engine/entry.h"
+#include "engine/queue.h"
 #include "io/udp.h"
 #include "engine/session_dht.h"
 #include "engine/session_tracker.h"
@@ -52,6 +53,9 @@ struct tl_session {
 	struct tl_fdlimit fds;         /* lent to torrents: they dial within it */
 	struct tl_entry **entries;           /* in the order added */
 	bool *is_removing, *is_with_data;    /* per entry: removal asked */
+	bool *is_wanted;                     /* per entry: should run (the queue starts it) */
+	struct tl_queue_limits queue;
+	bool is_queue_dirty;                 /* a torrent stopped or completed since queue_run */
 	size_t nentries, entries_cap;
 	uint32_t *by_hash;                   /* open addressing: index + 1 in entries; 0 empty */
 	size_t hash_cap;                     /* a power of two, at least twice nentries */
@@ -165,6 +169,7 @@ static void entries_grow(struct tl_session *s)
 		s->entries = tl_reallocarray(s->entries, s->entries_cap, sizeof(*s->entries));
 		s->is_removing = tl_reallocarray(s->is_removing, s->entries_cap, sizeof(*s->is_removing));
 		s->is_with_data = tl_reallocarray(s->is_with_data, s->entries_cap, sizeof(*s->is_with_data));
+		s->is_wanted = tl_reallocarray(s->is_wanted, s->entries_cap, sizeof(*s->is_wanted));
 	}
 	if ((s->nentries + 1) * 2 <= s->hash_cap)
 		return;
@@ -229,6 +234,8 @@ static void accept_cb(int fd, const struct sockaddr *addr, socklen_t len, void *
 
 /* ---- life ---- */
 
+static void queue_run(struct tl_session *s);
+
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -242,6 +249,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 			tl_torrent_tick(t);
 		tl_entry_tick(s->entries[i], now);
 	}
+	if (s->is_queue_dirty)
+		queue_run(s);
 	/* Output buffers of closed peers are freed in 16 KiB chains, which
 	 * glibc keeps in its heap: hand whole free pages back now and then. */
 	if (++s->ticks % TRIM_TICKS == 0)
@@ -415,6 +424,8 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 	s->tracker_ca = opts->tracker_ca ? tl_strdup(opts->tracker_ca) : NULL;
 	s->fn = opts->event_fn;
 	s->fn_arg = opts->event_arg;
+	s->queue = (struct tl_queue_limits){ .max_downloads = opts->max_downloads,
+		.max_seeds = opts->max_seeds };
 	return s;
 }
 
@@ -457,6 +468,7 @@ void tl_session_free(struct tl_session *s)
 	free(s->entries);
 	free(s->is_removing);
 	free(s->is_with_data);
+	free(s->is_wanted);
 	free(s->by_hash);
 	free(s->bind);
 	free(s->tracker_ca);
@@ -497,6 +509,7 @@ static void reap_cb(evutil_socket_t fd, short what, void *arg)
 		s->entries[n] = e;
 		s->is_removing[n] = s->is_removing[i];
 		s->is_with_data[n] = s->is_with_data[i];
+		s->is_wanted[n] = s->is_wanted[i];
 		n++;
 	}
 	if (n != s->nentries) {
@@ -505,11 +518,63 @@ static void reap_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Start what the queue lets start; mark the rest of the wanted ones queued. */
+static void queue_run(struct tl_session *s)
+{
+	size_t n = s->nentries;
+	s->is_queue_dirty = false;
+	if (n == 0)
+		return;
+	struct tl_queue_item *items = tl_calloc(n, sizeof(*items));
+	bool *start = tl_calloc(n, sizeof(*start));
+	for (size_t i = 0; i < n; i++) {
+		struct tl_entry *e = s->entries[i];
+		items[i] = (struct tl_queue_item){
+			.is_wanted = s->is_wanted[i] && !s->is_removing[i],
+			.is_running = tl_entry_is_running(e),
+			.is_seed = tl_entry_is_complete(e),
+		};
+	}
+	tl_queue_pick(items, n, &s->queue, start);
+	for (size_t i = 0; i < n; i++) {
+		struct tl_entry *e = s->entries[i];
+		tl_entry_set_queued(e, items[i].is_wanted && !items[i].is_running && !start[i]);
+		const char *why;
+		if (start[i] && !tl_entry_start(e, &why))
+			s->is_wanted[i] = false; /* failed: its error shows in its status */
+	}
+	free(start);
+	free(items);
+}
+
+void tl_session_start(struct tl_session *s, struct tl_entry *e)
+{
+	size_t i = find_index(s, tl_entry_infohash(e));
+	if (i == SIZE_MAX || s->is_removing[i])
+		return;
+	s->is_wanted[i] = true;
+	queue_run(s);
+}
+
+void tl_session_stop(struct tl_session *s, struct tl_entry *e)
+{
+	size_t i = find_index(s, tl_entry_infohash(e));
+	if (i == SIZE_MAX)
+		return;
+	s->is_wanted[i] = false;
+	tl_entry_set_queued(e, false);
+	tl_entry_stop(e);
+}
+
 static void entry_cb(struct tl_entry *e, enum tl_entry_event ev, void *arg)
 {
 	struct tl_session *s = arg;
 	size_t i = find_index(s, tl_entry_infohash(e));
 	bool is_removing = i != SIZE_MAX && s->is_removing[i];
+	if (ev == TL_EEV_IDLE && i != SIZE_MAX)
+		s->is_wanted[i] = false; /* stopped (by its goals, an error or a request) */
+	if (ev == TL_EEV_IDLE || ev == TL_EEV_COMPLETE)
+		s->is_queue_dirty = true; /* a place may be free: the next tick looks */
 	if (s->fn && !is_removing)
 		s->fn(e, ev, s->fn_arg);
 	if (ev == TL_EEV_IDLE && is_removing)
@@ -576,10 +641,11 @@ struct tl_entry *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_tak
 	s->entries[s->nentries] = e;
 	s->is_removing[s->nentries] = false;
 	s->is_with_data[s->nentries] = false;
+	s->is_wanted[s->nentries] = !set->is_paused;
 	hash_insert(s, s->nentries);
 	s->nentries++;
 	if (!set->is_paused)
-		tl_entry_start(e, &why); /* a failure shows as the entry's error */
+		queue_run(s); /* a failure to start shows as the entry's error */
 	return e;
 }
 

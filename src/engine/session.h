@@ -36,6 +36,8 @@ struct tl_session_opts {
 	const char *state_dir; /* NULL: $XDG_STATE_HOME/trackless (statedir.h) */
 	bool is_stateless;     /* no state directory at all */
 	const char *tracker_ca; /* extra CAs trusted for HTTPS trackers (PEM file) */
+	unsigned max_downloads; /* torrents downloading at once (queue.h); 0: no limit */
+	unsigned max_seeds;     /* torrents seeding at once; 0: no limit */
 	tl_entry_event_fn event_fn; /* what happens to the torrents */
 	void *event_arg;
 	unsigned max_peers;    /* over all torrents; 0: 200 */
@@ -70,7 +72,7 @@ const char *tl_session_state_dir(const struct tl_session *s);
 /*
  * Add a torrent: from mi (taken), or from a magnet link (mg, borrowed)
  * whose metadata comes from the state directory or from peers. It starts
- * at once unless set->is_paused (a start that fails leaves it in the
+ * at once unless set->is_paused or the queue is full (a start that fails leaves it in the
  * error state, with the reason in its status). user is the front end's
  * (tl_entry_user), set before any event. NULL with *why_out when it is
  * there already, a setting is unusable or the trackers cannot be set up.
@@ -81,6 +83,12 @@ struct tl_entry *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_tak
  * saved metadata; with_data deletes its files too. No event of e reaches
  * the front end after this call; e is freed from a later event. */
 void tl_session_remove(struct tl_session *s, struct tl_entry *e, bool with_data);
+/* Start e (a stopped one again) when the queue has a place for it, now
+ * or later; its state reads "queued" meanwhile. */
+void tl_session_start(struct tl_session *s, struct tl_entry *e);
+/* Stop e (it saves its resume file, says goodbye to its trackers) and
+ * keep it stopped until tl_session_start. */
+void tl_session_stop(struct tl_session *s, struct tl_entry *e);
 /* The torrent of ih, or NULL. */
 struct tl_entry *tl_session_find(const struct tl_session *s, const struct tl_infohash *ih);
 /* Torrents in the order added (a removal closes the gap). */

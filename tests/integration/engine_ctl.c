@@ -122,7 +122,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	case ST_FIRST:
 		tl_entry_stat(c->e, &st);
 		if (st.t.have_bytes > 0 && st.t.have_bytes < st.t.wanted_bytes) {
-			tl_entry_stop(c->e);
+			tl_session_stop(c->s, c->e);
 			c->step = ST_PAUSING;
 		} else if (st.t.is_complete) {
 			check(c, false, "paused part way (the download was too fast)");
@@ -134,10 +134,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		tl_entry_stat(c->e, &st);
 		check(c, st.t.have_bytes == c->have_at_pause, "paused: nothing more downloaded");
-		{
-			const char *why = NULL;
-			check(c, tl_entry_start(c->e, &why), "resumed");
-		}
+		tl_session_start(c->s, c->e);
+		check(c, tl_entry_is_running(c->e), "resumed");
 		c->step = ST_RESUMED;
 		break;
 	case ST_RESUMED:
