@@ -49,6 +49,17 @@ wait_json() {
 	return 1
 }
 
+# wait_json_count FILE EVENT N SECONDS: wait until FILE has N lines with
+# that event (N torrents checked, say).
+wait_json_count() {
+	local i
+	for ((i = 0; i < $4 * 10; i++)); do
+		[ "$(grep -c "\"event\":\"$2\"" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # json_field FILE EVENT KEY: the numeric KEY of the last EVENT line of FILE.
 json_field() {
 	grep "\"event\":\"$2\"" "$1" | tail -1 | sed -n "s/.*\"$3\":\([0-9]*\).*/\1/p"

@@ -18,11 +18,7 @@ ihb=$(ih "$work/torrents/b.torrent")
 timeout --foreground 90 "$bin" seed --torrent-dir "$work/torrents" --data "$work/data" --bind 127.0.0.2 \
 	--port $port --no-dht --state-dir "$work/seed.state" --json >"$work/seed.out" 2>"$work/seed.err" &
 pids+=($!)
-for ((i = 0; i < 200; i++)); do
-	[ "$(grep -c '"event":"checked"' "$work/seed.out")" -ge 2 ] && break
-	sleep 0.1
-done
-[ "$(grep -c '"event":"checked"' "$work/seed.out")" -ge 2 ] || fail "seeder did not start"
+wait_json_count "$work/seed.out" checked 2 20 || fail "seeder did not start"
 
 # 4 MiB/s for 12 MiB: about 3 s, so the queue shows in the status lines
 timeout 60 "$bin" get "$work/torrents/a.torrent" "$work/torrents/b.torrent" -o "$work/dl" \

@@ -19,11 +19,7 @@ sport=$((port_base + 81))
 timeout 120 "$bin" seed --torrent-dir "$work/torrents" --data "$work/data" --bind 127.0.0.2 \
 	--port $sport --no-dht --state-dir "$work/seed.state" --json -v >"$work/seed.out" 2>"$work/seed.err" &
 pids+=($!)
-for ((i = 0; i < 100; i++)); do
-	[ "$(grep -c '"event":"checked"' "$work/seed.out")" -ge 5 ] && break
-	sleep 0.1
-done
-[ "$(grep -c '"event":"checked"' "$work/seed.out")" -eq 5 ] || fail "the seeder did not start its 5 torrents"
+wait_json_count "$work/seed.out" checked 5 10 || fail "the seeder did not start its 5 torrents"
 total=0
 for i in 2 3 4 5; do
 	timeout 100 $rogue idle 127.0.0.2 $sport "$(ih "$work/torrents/f$i.torrent")" 50 >"$work/idle$i.out" 2>&1 &
