@@ -476,13 +476,22 @@ tests_unit_test_queue_SOURCES = tests/unit/test_queue.c
 tests_unit_test_queue_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_queue_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_queue
+check_PROGRAMS += tests/unit/test_announce
+tests_unit_test_announce_SOURCES = tests/unit/test_announce.c
+tests_unit_test_announce_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_announce_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_announce
 # the engine's runtime controls, driven through its API
 check_PROGRAMS += tests/integration/engine_ctl
 tests_integration_engine_ctl_SOURCES = tests/integration/engine_ctl.c
 tests_integration_engine_ctl_CFLAGS = $(TEST_CFLAGS)
 tests_integration_engine_ctl_LDADD = $(TL_LIBS)
-TESTS += tests/integration/engine_ctl.sh tests/integration/queue_get.sh
-EXTRA_DIST += tests/integration/engine_ctl.sh tests/integration/queue_get.sh
+check_PROGRAMS += tests/integration/engine_many
+tests_integration_engine_many_SOURCES = tests/integration/engine_many.c
+tests_integration_engine_many_CFLAGS = $(TEST_CFLAGS)
+tests_integration_engine_many_LDADD = $(TL_LIBS)
+TESTS += tests/integration/engine_ctl.sh tests/integration/queue_get.sh tests/integration/engine_many.sh
+EXTRA_DIST += tests/integration/engine_ctl.sh tests/integration/queue_get.sh tests/integration/engine_many.sh
 
 check_PROGRAMS += tests/unit/test_peer
 tests_unit_test_peer_SOURCES = tests/unit/test_peer.c
