@@ -35,7 +35,7 @@ src_libtrackless_a_SOURCES += src/engine/torrent.c src/engine/torrent.h src/engi
 	src/engine/slots.c src/engine/slots.h
 src_libtrackless_a_SOURCES += src/engine/session.c src/engine/session.h src/engine/statedir.c src/engine/statedir.h \
 	src/engine/entry.c src/engine/entry.h src/engine/announce.c src/engine/announce.h \
-	src/engine/queue.c src/engine/queue.h
+	src/engine/queue.c src/engine/queue.h src/engine/catalog.c src/engine/catalog.h
 # -- trackers
 src_libtrackless_a_SOURCES += \
 	src/proto/tracker_msg.c src/proto/tracker_msg.h \

@@ -461,6 +461,19 @@ tests_fuzz_fuzz_resume_CFLAGS = $(TEST_CFLAGS)
 tests_fuzz_fuzz_resume_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_resume_LDADD = $(TEST_LIBS)
 endif
+FUZZ_TARGETS += catalog
+check_PROGRAMS += tests/fuzz/replay_catalog
+tests_fuzz_replay_catalog_SOURCES = tests/fuzz/fuzz_catalog.c tests/fuzz/replay.c
+tests_fuzz_replay_catalog_CFLAGS = $(TEST_CFLAGS) -DTL_FUZZ_CORPUS='"catalog"'
+tests_fuzz_replay_catalog_LDADD = $(TEST_LIBS)
+TESTS += tests/fuzz/replay_catalog
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_catalog
+tests_fuzz_fuzz_catalog_SOURCES = tests/fuzz/fuzz_catalog.c
+tests_fuzz_fuzz_catalog_CFLAGS = $(TEST_CFLAGS)
+tests_fuzz_fuzz_catalog_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_catalog_LDADD = $(TEST_LIBS)
+endif
 TESTS += tests/integration/violations.sh
 EXTRA_DIST += tests/integration/violations.sh tests/integration/violations.py
 TESTS += tests/integration/upload_noread.sh tests/integration/slow_peers.sh \
@@ -481,6 +494,11 @@ tests_unit_test_announce_SOURCES = tests/unit/test_announce.c
 tests_unit_test_announce_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_announce_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_announce
+check_PROGRAMS += tests/unit/test_catalog
+tests_unit_test_catalog_SOURCES = tests/unit/test_catalog.c
+tests_unit_test_catalog_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_catalog_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_catalog
 # the engine's runtime controls, driven through its API
 check_PROGRAMS += tests/integration/engine_ctl
 tests_integration_engine_ctl_SOURCES = tests/integration/engine_ctl.c

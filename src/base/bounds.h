@@ -32,6 +32,11 @@ _Static_assert(8ull * TL_MAX_FILES + 65536u <= TL_MAX_TORRENT_TOKENS,
 /* torrents in one session: the by-infohash index holds uint32_t indexes;
  * far above what the memory of a home server holds (~16 KiB each). */
 #define TL_MAX_TORRENTS 1000000u
+/* the saved list of a session's torrents (engine/catalog.h): 100 to 300
+ * bytes each, so about 100,000 fit; parsed with at most one token per 6
+ * bytes (a real record has longer ones), 90 MB of tokens at worst */
+#define TL_MAX_CATALOG_FILE (16u * 1024 * 1024)
+#define TL_CATALOG_BYTES_PER_TOKEN 6u
 /* BEP 3: piece length is a power of two; we accept 16 KiB .. 256 MiB. */
 #define TL_MIN_PIECE_LEN (16u * 1024)
 #define TL_MAX_PIECE_LEN (256u * 1024 * 1024)

@@ -499,6 +499,29 @@ bool tl_entry_is_running(const struct tl_entry *e)
 	return e->is_running;
 }
 
+const char **tl_entry_saved_settings(const struct tl_entry *e, struct tl_entry_settings *out)
+{
+	*out = e->set;
+	const struct tl_metainfo *mi = tl_entry_metainfo(e);
+	size_t n = e->nurls;
+	for (size_t i = 0; mi && i < mi->ntiers; i++)
+		n += mi->tiers[i].nurls;
+	const char **urls = tl_calloc(n + 1, sizeof(*urls));
+	size_t k = 0;
+	for (size_t i = 0; mi && i < mi->ntiers; i++)
+		for (size_t j = 0; j < mi->tiers[i].nurls; j++)
+			urls[k++] = mi->tiers[i].urls[j];
+	for (size_t i = 0; i < e->nurls; i++)
+		urls[k++] = e->urls[i];
+	out->trackers = urls;
+	out->ntrackers = k;
+	out->peers = (const char *const *)e->peers;
+	out->npeers = e->npeers;
+	if (!out->only)
+		out->only = e->mg_only;
+	return urls;
+}
+
 void tl_entry_set_queued(struct tl_entry *e, bool is_queued)
 {
 	e->is_queued = is_queued;

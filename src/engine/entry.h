@@ -135,6 +135,11 @@ bool tl_entry_is_idle(const struct tl_entry *e);
 /* Every wanted piece is there (or it seeds existing data), as far as
  * known: a stopped entry answers from its last run. */
 bool tl_entry_is_complete(const struct tl_entry *e);
+/* The settings to keep for a restart: trackers are the torrent's (each a
+ * tier of its own), the magnet link's and the added ones; peers the magnet
+ * link's and the added ones. Strings borrowed from e; the returned
+ * array (out->trackers) is the caller's to free. */
+const char **tl_entry_saved_settings(const struct tl_entry *e, struct tl_entry_settings *out);
 /* The session's queue holds it back (its state reads "queued"). */
 void tl_entry_set_queued(struct tl_entry *e, bool is_queued);
 const struct tl_infohash *tl_entry_infohash(const struct tl_entry *e);

@@ -25,7 +25,9 @@
 #include "codec/metainfo.h"
 #include "io/peer.h"
 #include "codec/magnet.h"
+#include "engine/catalog.h"
 #include "engine/entry.h"
+#include "engine/resume.h"
 #include "engine/queue.h"
 #include "io/udp.h"
 #include "engine/session_dht.h"
@@ -56,6 +58,8 @@ struct tl_session {
 	bool *is_wanted;                     /* per entry: should run (the queue starts it) */
 	struct tl_queue_limits queue;
 	bool is_queue_dirty;                 /* a torrent stopped or completed since queue_run */
+	bool is_persistent;                  /* the list of torrents is kept (catalog.h) */
+	bool is_catalog_dirty;               /* it changed since it was last written */
 	size_t nentries, entries_cap;
 	uint32_t *by_hash;                   /* open addressing: index + 1 in entries; 0 empty */
 	size_t hash_cap;                     /* a power of two, at least twice nentries */
@@ -235,6 +239,7 @@ static void accept_cb(int fd, const struct sockaddr *addr, socklen_t len, void *
 /* ---- life ---- */
 
 static void queue_run(struct tl_session *s);
+static void catalog_save(struct tl_session *s);
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -251,6 +256,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (s->is_queue_dirty)
 		queue_run(s);
+	if (s->is_catalog_dirty)
+		catalog_save(s);
 	/* Output buffers of closed peers are freed in 16 KiB chains, which
 	 * glibc keeps in its heap: hand whole free pages back now and then. */
 	if (++s->ticks % TRIM_TICKS == 0)
@@ -424,6 +431,7 @@ struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char
 	s->tracker_ca = opts->tracker_ca ? tl_strdup(opts->tracker_ca) : NULL;
 	s->fn = opts->event_fn;
 	s->fn_arg = opts->event_arg;
+	s->is_persistent = opts->is_persistent;
 	s->queue = (struct tl_queue_limits){ .max_downloads = opts->max_downloads,
 		.max_seeds = opts->max_seeds };
 	return s;
@@ -437,6 +445,8 @@ void tl_session_free(struct tl_session *s)
 		tl_listener_free(s->listeners[i]);
 	while (s->incoming)
 		tl_peer_close(s->incoming, "shutting down");
+	if (s->is_catalog_dirty)
+		catalog_save(s);
 	for (size_t i = 0; i < s->nentries; i++)
 		tl_entry_halt(s->entries[i]);
 	/* Disk jobs hold torrent and peer references: drain them first. */
@@ -515,7 +525,87 @@ static void reap_cb(evutil_socket_t fd, short what, void *arg)
 	if (n != s->nentries) {
 		s->nentries = n;
 		hash_rebuild(s);
+		s->is_catalog_dirty = true;
 	}
+}
+
+/* ---- the list of torrents kept in the state directory ---- */
+
+static void catalog_save(struct tl_session *s)
+{
+	s->is_catalog_dirty = false;
+	if (!s->is_persistent || !s->state_dir)
+		return;
+	struct tl_catalog_item *items = tl_calloc(s->nentries + 1, sizeof(*items));
+	const char ***lists = tl_calloc(s->nentries + 1, sizeof(*lists));
+	size_t n = 0;
+	for (size_t i = 0; i < s->nentries; i++) {
+		if (s->is_removing[i])
+			continue;
+		struct tl_entry *e = s->entries[i];
+		struct tl_entry_stat st;
+		tl_entry_stat(e, &st);
+		items[n].ih = *tl_entry_infohash(e);
+		items[n].name = (char *)st.name;
+		lists[n] = tl_entry_saved_settings(e, &items[n].set);
+		items[n].set.is_paused = !s->is_wanted[i];
+		n++;
+	}
+	uint8_t *p;
+	size_t len;
+	tl_catalog_encode(items, n, &p, &len);
+	char *path = tl_statedir_path(s->state_dir, "torrents.benc");
+	if (tl_resume_write_atomic(path, p, len) != 0)
+		s->is_catalog_dirty = true; /* logged; tried again at the next tick */
+	free(path);
+	free(p);
+	for (size_t i = 0; i < n; i++)
+		free(lists[i]);
+	free(lists);
+	free(items);
+}
+
+size_t tl_session_restore(struct tl_session *s)
+{
+	if (!s->state_dir)
+		return 0;
+	char *path = tl_statedir_path(s->state_dir, "torrents.benc");
+	uint8_t *p = NULL;
+	size_t len = 0;
+	struct tl_catalog c = { 0 };
+	const char *why = NULL;
+	size_t added = 0;
+	int rc = tl_resume_read(path, &p, &len);
+	if (rc != 0) {
+		if (rc != TL_ENOENT) /* none yet is no news */
+			tl_warn("%s: cannot read it: starting with no torrents", path);
+		goto out;
+	}
+	if (tl_catalog_parse(p, len, &c, &why) != 0) {
+		/* kept aside, not overwritten by the next save */
+		size_t n = strlen(path) + 8;
+		char *bad = tl_malloc(n);
+		snprintf(bad, n, "%s.bad", path);
+		tl_warn("%s: %s; renamed %s, starting with no torrents", path, why, bad);
+		rename(path, bad);
+		free(bad);
+		goto out;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		struct tl_catalog_item *it = &c.items[i];
+		struct tl_metainfo *mi = tl_statedir_load_metadata(s->state_dir, &it->ih);
+		struct tl_magnet mg = { .infohash = it->ih, .name = it->name };
+		if (tl_session_add(s, mi, mi ? NULL : &mg, &it->set, NULL, &why))
+			added++;
+		else
+			tl_warn("torrent %s: %s", it->name ? it->name : "(no name)", why);
+	}
+	tl_info("%zu torrents restored from %s", added, path);
+out:
+	tl_catalog_clear(&c);
+	free(p);
+	free(path);
+	return added;
 }
 
 /* Start what the queue lets start; mark the rest of the wanted ones queued. */
@@ -553,6 +643,7 @@ void tl_session_start(struct tl_session *s, struct tl_entry *e)
 	if (i == SIZE_MAX || s->is_removing[i])
 		return;
 	s->is_wanted[i] = true;
+	s->is_catalog_dirty = true;
 	queue_run(s);
 }
 
@@ -562,6 +653,7 @@ void tl_session_stop(struct tl_session *s, struct tl_entry *e)
 	if (i == SIZE_MAX)
 		return;
 	s->is_wanted[i] = false;
+	s->is_catalog_dirty = true;
 	tl_entry_set_queued(e, false);
 	tl_entry_stop(e);
 }
@@ -571,8 +663,12 @@ static void entry_cb(struct tl_entry *e, enum tl_entry_event ev, void *arg)
 	struct tl_session *s = arg;
 	size_t i = find_index(s, tl_entry_infohash(e));
 	bool is_removing = i != SIZE_MAX && s->is_removing[i];
-	if (ev == TL_EEV_IDLE && i != SIZE_MAX)
+	if (ev == TL_EEV_IDLE && i != SIZE_MAX) {
 		s->is_wanted[i] = false; /* stopped (by its goals, an error or a request) */
+		s->is_catalog_dirty = true;
+	}
+	if (ev == TL_EEV_METADATA)
+		s->is_catalog_dirty = true; /* its name is known now */
 	if (ev == TL_EEV_IDLE || ev == TL_EEV_COMPLETE)
 		s->is_queue_dirty = true; /* a place may be free: the next tick looks */
 	if (s->fn && !is_removing)
@@ -644,6 +740,9 @@ struct tl_entry *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_tak
 	s->is_wanted[s->nentries] = !set->is_paused;
 	hash_insert(s, s->nentries);
 	s->nentries++;
+	s->is_catalog_dirty = true;
+	if (s->is_persistent && mi_take && !tl_statedir_has_metadata(s->state_dir, ih))
+		tl_statedir_save_metadata(s->state_dir, ih, mi_take->info_raw, mi_take->info_len);
 	if (!set->is_paused)
 		queue_run(s); /* a failure to start shows as the entry's error */
 	return e;

@@ -35,6 +35,8 @@ struct tl_session_opts {
 	                        * and this run's is not saved */
 	const char *state_dir; /* NULL: $XDG_STATE_HOME/trackless (statedir.h) */
 	bool is_stateless;     /* no state directory at all */
+	bool is_persistent;    /* keep the list of torrents and their settings in the
+	                        * state directory (catalog.h; tl_session_restore) */
 	const char *tracker_ca; /* extra CAs trusted for HTTPS trackers (PEM file) */
 	unsigned max_downloads; /* torrents downloading at once (queue.h); 0: no limit */
 	unsigned max_seeds;     /* torrents seeding at once; 0: no limit */
@@ -79,6 +81,11 @@ const char *tl_session_state_dir(const struct tl_session *s);
  */
 struct tl_entry *tl_session_add(struct tl_session *s, struct tl_metainfo *mi_take, const struct tl_magnet *mg,
     const struct tl_entry_settings *set, void *user, const char **why_out);
+/* opts.is_persistent: add the torrents the state directory lists, as
+ * they were (stopped ones stay stopped); their user pointer is NULL.
+ * Returns how many. A list that cannot be read is set aside (renamed
+ * .bad, logged) and the session starts empty. */
+size_t tl_session_restore(struct tl_session *s);
 /* Stop e (when it runs), then free it and forget its resume file and
  * saved metadata; with_data deletes its files too. No event of e reaches
  * the front end after this call; e is freed from a later event. */

@@ -195,6 +195,16 @@ void tl_statedir_save_metadata(const char *dir, const struct tl_infohash *ih, co
 	free(path);
 }
 
+bool tl_statedir_has_metadata(const char *dir, const struct tl_infohash *ih)
+{
+	if (!dir)
+		return false;
+	char *path = torrent_path(dir, "torrents", ih, ".torrent");
+	bool has = access(path, F_OK) == 0;
+	free(path);
+	return has;
+}
+
 void tl_statedir_forget(const char *dir, const struct tl_infohash *ih)
 {
 	if (!dir)

@@ -11,6 +11,7 @@
 #define TL_STATEDIR_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -48,6 +49,8 @@ struct tl_metainfo *tl_statedir_load_metadata(const char *dir, const struct tl_i
 /* Save the verified info dictionary of ih there (atomically; a failure is
  * logged: the next start fetches it again). */
 void tl_statedir_save_metadata(const char *dir, const struct tl_infohash *ih, const uint8_t *info, size_t len);
+/* That file is there (it may still fail to load). */
+bool tl_statedir_has_metadata(const char *dir, const struct tl_infohash *ih);
 /* A torrent removed: delete its saved metadata and its resume file. */
 void tl_statedir_forget(const char *dir, const struct tl_infohash *ih);
 #endif

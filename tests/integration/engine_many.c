@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "base/digest.h"
+#include "codec/magnet.h"
 #include "codec/metainfo.h"
 #include "engine/entry.h"
 #include "engine/session.h"
@@ -76,6 +77,87 @@ static double secs_since(const struct timespec *t0)
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static struct tl_session *open_persistent(const char *state)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/kept", state);
+	struct tl_session_opts so = { .bind = "127.0.0.1", .is_port_fixed = true, .state_dir = dir,
+		.is_persistent = true };
+	const char *why = NULL;
+	struct tl_session *s = tl_session_new(&so, &why);
+	if (!s)
+		printf("session: %s\n", why);
+	return s;
+}
+
+/* A persistent session's torrents come back in the next one. */
+static void persistence(const char *state, const char *data, unsigned n)
+{
+	struct tl_session *s = open_persistent(state);
+	if (!s) {
+		check(false, "a persistent session");
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct tl_metainfo *mi = make(i);
+		struct tl_entry_settings set = { .dir = data, .is_paused = true, .is_read_only = i % 2,
+			.max_peers = 33, .seed_ratio = 1.5, .only = i == 7 ? "0" : NULL };
+		const char *why = NULL;
+		if (!tl_session_add(s, mi, NULL, &set, NULL, &why))
+			printf("add: %s\n", why);
+	}
+	struct tl_magnet mg = { .name = "fetching.bin" };
+	memset(mg.infohash.b, 0xab, 20);
+	const char *tr[] = { "http://127.0.0.1:1/announce" };
+	struct tl_entry_settings mset = { .dir = data, .is_paused = true, .trackers = tr, .ntrackers = 1 };
+	const char *why = NULL;
+	check(tl_session_add(s, NULL, &mg, &mset, NULL, &why) != NULL, "a magnet link added");
+	tl_session_free(s);
+
+	s = open_persistent(state);
+	if (!s)
+		return;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	size_t got = tl_session_restore(s);
+	printf("restored %zu torrents in %.3f s\n", got, secs_since(&t0));
+	check(got == n + 1 && tl_session_count(s) == n + 1, "every torrent restored");
+	struct tl_metainfo *mi7 = make(7);
+	struct tl_entry *e7 = tl_session_find(s, &mi7->infohash);
+	tl_metainfo_free(mi7);
+	const struct tl_entry_settings *set7 = e7 ? tl_entry_settings(e7) : NULL;
+	check(set7 && set7->max_peers == 33 && set7->seed_ratio == 1.5 && set7->is_read_only &&
+	        set7->only && strcmp(set7->only, "0") == 0 && strcmp(set7->dir, data) == 0,
+	    "its settings came back");
+	check(e7 && tl_entry_metainfo(e7) != NULL, "its metadata came back");
+	struct tl_entry *em = tl_session_find(s, &mg.infohash);
+	struct tl_entry_stat st;
+	if (em)
+		tl_entry_stat(em, &st);
+	check(em && !tl_entry_metainfo(em) && st.name && strcmp(st.name, "fetching.bin") == 0 && st.is_paused,
+	    "the magnet link came back, stopped, without metadata");
+	tl_session_free(s);
+
+	/* a damaged list is set aside; the session starts empty */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/kept/torrents.benc", state);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs("d8:torrentsl", f);
+		fclose(f);
+	}
+	s = open_persistent(state);
+	if (!s)
+		return;
+	check(tl_session_restore(s) == 0 && tl_session_count(s) == 0, "a damaged list: no torrent");
+	snprintf(path, sizeof(path), "%s/kept/torrents.benc.bad", state);
+	FILE *bad = fopen(path, "r");
+	check(bad != NULL, "a damaged list: kept aside as .bad");
+	if (bad)
+		fclose(bad);
+	tl_session_free(s);
 }
 
 int main(int argc, char **argv)
@@ -144,5 +226,6 @@ int main(int argc, char **argv)
 	tl_session_free(s);
 	printf("freed in %.3f s\n", secs_since(&t0));
 	free(ih);
+	persistence(argv[2], argv[3], n);
 	return fails ? 1 : 0;
 }
