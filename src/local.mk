@@ -32,7 +32,7 @@ src_libtrackless_a_SOURCES += src/io/peer.c src/io/peer.h src/io/listener.c src/
 src_libtrackless_a_SOURCES += src/engine/torrent.c src/engine/torrent.h src/engine/torrent_int.h src/engine/torrent_state.c \
 	src/engine/swarm.c src/engine/swarm.h src/engine/piecebuf.c src/engine/piecebuf.h \
 	src/engine/upload.c src/engine/upload.h src/engine/download.c src/engine/download.h \
-	src/engine/slots.c src/engine/slots.h
+	src/engine/slots.c src/engine/slots.h src/engine/seedcheck.c src/engine/seedcheck.h
 src_libtrackless_a_SOURCES += src/engine/session.c src/engine/session.h src/engine/statedir.c src/engine/statedir.h \
 	src/engine/entry.c src/engine/entry.h src/engine/announce.c src/engine/announce.h
 # -- trackers

@@ -604,6 +604,11 @@ tests_unit_test_piecebuf_SOURCES = tests/unit/test_piecebuf.c
 tests_unit_test_piecebuf_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_piecebuf_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_piecebuf
+check_PROGRAMS += tests/unit/test_seedcheck
+tests_unit_test_seedcheck_SOURCES = tests/unit/test_seedcheck.c
+tests_unit_test_seedcheck_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_seedcheck_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_seedcheck
 
 # -- magnet: metadata over incoming connections
 TESTS += tests/integration/magnet_incoming.sh

@@ -166,49 +166,37 @@ static void serve_all(struct tl_torrent *t)
 		tl_upload_serve(&t->up, p);
 }
 
-/* Seed mode: piece index failed its hash the first time it was read, so
- * it is no longer had. It was announced, so the requests for it get an
- * answer: a peer with the fast extension a REJECT for each (BEP 6; later
- * ones are refused by on_request as for any piece we lack). A peer
- * without it cannot be told that a request will not be served, and no
- * message takes back a HAVE: it would wait for those blocks and ask for
- * the piece again. So such a peer that lacks the piece is closed, as a
- * client does when it cannot honour what it announced; if it comes back,
- * our fresh BITFIELD leaves the piece out. */
-static void piece_damaged(struct tl_torrent *t, uint32_t index)
+/* ---- seed mode (seedcheck.h) ---- */
+
+static bool seed_drop(void *arg, uint32_t index)
 {
-	tl_bitfield_unset(&t->unverified, index);
-	/* Requests queued for it, even when found damaged already (by the
-	 * background pass while this read ran), are never served. */
-	for (struct tl_peer *p = t->peers; p; p = p->next)
-		tl_upload_drop_piece(p, index);
+	struct tl_torrent *t = arg;
 	if (!tl_bitfield_unset(&t->have, index))
-		return;
+		return false;
 	if (tl_bitfield_get(&t->wanted, index) && tl_bitfield_set(&t->need, index))
 		t->have_bytes -= tl_layout_piece_len(&t->l, index);
 	t->is_complete = false;
 	t->is_ckpt_dirty = true;
-	t->damaged++;
-	t->last_damaged = index;
-	struct tl_layout_iter it;
-	struct tl_layout_seg seg;
-	t->last_damaged_file = NULL;
-	tl_layout_iter_init(&it, &t->l, index, 0, tl_layout_piece_len(&t->l, index));
-	while (!t->last_damaged_file && tl_layout_iter_next(&it, &seg))
-		if (!seg.is_pad)
-			t->last_damaged_file = tl_disk_store_path(t->store, seg.file);
-	tl_err("torrent %s: piece %u (in %s) is damaged: its data does not match the torrent; "
-	    "it is not served", t->mi->name, index,
-	    t->last_damaged_file ? t->last_damaged_file : "padding");
-	for (struct tl_peer *p = t->peers; p; p = p->next) {
-		if (p->state == TL_PEER_ST_ACTIVE && !p->lim.has_fast &&
-		    !(p->have.bits && tl_bitfield_get(&p->have, index)))
-			tl_peer_close(p, "a piece we announced is damaged");
-	}
-	tl_torrent_emit(t, TL_TEV_DAMAGED);
+	return true;
 }
 
-static void bg_verify_more(struct tl_torrent *t);
+static void seed_changed(void *arg)
+{
+	struct tl_torrent *t = arg;
+	t->is_ckpt_dirty = true;
+}
+
+static void seed_damaged(void *arg, uint32_t index)
+{
+	(void)index;
+	tl_torrent_emit(arg, TL_TEV_DAMAGED);
+}
+
+static const struct tl_seedcheck_ops seed_ops = {
+	.drop = seed_drop,
+	.changed = seed_changed,
+	.damaged = seed_damaged,
+};
 
 /* A read for uploads is done (upload.h): seed mode learns what it hashed;
  * the peers waiting for it are served. */
@@ -216,59 +204,16 @@ static void upload_read_done(void *arg, uint32_t index, enum tl_upload_read res)
 {
 	struct tl_torrent *t = arg;
 	if (res == TL_UPLOAD_READ_DAMAGED) {
-		piece_damaged(t, index);
+		tl_seedcheck_damaged(&t->sc, index);
 	} else if (res == TL_UPLOAD_READ_VERIFIED) {
-		tl_bitfield_unset(&t->unverified, index);
-		t->is_ckpt_dirty = true;
+		tl_seedcheck_verified(&t->sc, index);
 	} else if (res == TL_UPLOAD_READ_FAILED) {
 		tl_warn("torrent %s: cannot read piece %u to upload it", t->mi->name, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			tl_upload_drop_piece(p, index);
 	}
 	serve_all(t);
-	bg_verify_more(t);
-}
-
-/* ---- seed mode: the background pass ---- */
-
-static void bg_verify_done(struct tl_disk_job *job)
-{
-	struct tl_torrent *t = job->arg;
-	t->is_bg_verifying = false;
-	if (t->is_stopping)
-		return;
-	if (job->status == TL_DISK_OK) {
-		tl_bitfield_unset(&t->unverified, job->piece);
-		t->is_ckpt_dirty = true;
-	} else if (job->status == TL_DISK_HASH_FAIL && tl_bitfield_get(&t->unverified, job->piece)) {
-		piece_damaged(t, job->piece);
-	}
-	if (t->unverified.count == 0)
-		tl_info("torrent %s: every piece is verified", t->mi->name);
-	bg_verify_more(t);
-}
-
-/* Seed mode: while pieces are unverified and no upload read is in flight,
- * verify the next one, one piece at a time (reads go ahead of it in the
- * disk queue, and it waits for them here), so uploads are not slowed. */
-static void bg_verify_more(struct tl_torrent *t)
-{
-	if (t->is_bg_verifying || t->unverified.count == 0 || t->is_stopping || t->is_checking)
-		return;
-	if (tl_upload_is_reading(&t->up))
-		return; /* tried again when the read is done, or at the next tick */
-	uint32_t i = tl_bitfield_next_set(&t->unverified, t->bg_next);
-	if (i >= t->l.npieces)
-		i = tl_bitfield_next_set(&t->unverified, 0);
-	t->bg_next = i + 1;
-	t->is_bg_verifying = true;
-	memset(&t->bg_job, 0, sizeof(t->bg_job));
-	t->bg_job.op = TL_DISK_VERIFY;
-	t->bg_job.store = t->store;
-	t->bg_job.piece = i;
-	t->bg_job.done = bg_verify_done;
-	t->bg_job.arg = t;
-	tl_disk_submit(t->ctx.disk, &t->bg_job);
+	tl_seedcheck_more(&t->sc);
 }
 
 /* ---- peer callbacks ---- */
@@ -643,7 +588,7 @@ void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr,
 void tl_torrent_tick(struct tl_torrent *t)
 {
 	t->ticks++;
-	bg_verify_more(t);
+	tl_seedcheck_more(&t->sc);
 	uint64_t now = tl_now_ms();
 	const double a = 0.5; /* smoothing over about two seconds */
 	t->down_rate = a * (double)t->down_tick + (1 - a) * t->down_rate;
@@ -697,6 +642,7 @@ void tl_torrent_stop(struct tl_torrent *t)
 	if (t->is_stopping)
 		return;
 	t->is_stopping = true;
+	tl_seedcheck_stop(&t->sc);
 	while (t->peers)
 		tl_peer_close(t->peers, "stopping");
 	/* A last checkpoint records the final mtimes for an instant restart
@@ -776,8 +722,10 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	tl_disk_store_set_direct(t->store, !opts->is_buffered_io);
 	tl_download_init(&t->dl, t->ctx.disk, t->store, &t->l, &t->bufs, t->picker,
 	    t->opts.max_inflight, piece_done, t);
-	tl_upload_init(&t->up, t->ctx.disk, t->store, &t->l, &t->bufs, &t->unverified,
+	tl_upload_init(&t->up, t->ctx.disk, t->store, &t->l, &t->bufs, &t->sc.unverified,
 	    upload_read_done, t);
+	tl_seedcheck_init(&t->sc, t->ctx.disk, t->store, &t->l, t->mi->name, &t->up, &t->peers,
+	    &seed_ops, t);
 	if (opts->state_dir) {
 		char hex[41];
 		tl_hex(t->mi->infohash.b, 20, hex);
@@ -838,7 +786,7 @@ static void torrent_free(struct tl_torrent *t)
 	tl_bitfield_clear(&t->wanted);
 	tl_bitfield_clear(&t->need);
 	tl_bitfield_clear(&t->to_check);
-	tl_bitfield_clear(&t->unverified);
+	tl_seedcheck_clear(&t->sc);
 	tl_layout_clear(&t->l);
 	free(t->error);
 	tl_picker_free(t->picker);
@@ -887,10 +835,10 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 	out->check_done = t->check_done;
 	out->check_total = t->check_total;
 	out->is_complete = t->is_complete;
-	out->unverified_pieces = t->unverified.count;
-	out->damaged_pieces = t->damaged;
-	out->last_damaged = t->last_damaged;
-	out->last_damaged_file = t->last_damaged_file;
+	out->unverified_pieces = t->sc.unverified.count;
+	out->damaged_pieces = t->sc.damaged;
+	out->last_damaged = t->sc.last_damaged;
+	out->last_damaged_file = t->sc.last_damaged_file;
 	out->error = t->is_failed ? t->error : NULL;
 	memcpy(out->peers_from, t->peers_from, sizeof(out->peers_from));
 }

@@ -28,6 +28,7 @@
 #include "io/peer.h"
 #include "engine/download.h"
 #include "engine/piecebuf.h"
+#include "engine/seedcheck.h"
 #include "engine/slots.h"
 #include "engine/swarm.h"
 #include "engine/upload.h"
@@ -69,15 +70,8 @@ struct tl_torrent {
 	struct tl_bitfield to_check;
 	uint32_t check_next, check_done, check_total, check_inflight;
 	struct tl_disk_job *check_jobs; /* CHECK_INFLIGHT of them */
-	/* seed mode (opts.is_no_check): pieces had but not yet hashed; the
-	 * resume file never records them */
-	struct tl_bitfield unverified;
-	uint32_t damaged, last_damaged;
-	const char *last_damaged_file; /* the store's path of its first file */
-	size_t no_check_bad; /* the first file missing or short; nfiles: none */
-	bool is_bg_verifying;        /* bg_job is in flight */
-	uint32_t bg_next;            /* where the background pass looks next */
-	struct tl_disk_job bg_job;
+	bool is_no_check_bad;          /* seed mode: a file is missing or short */
+	struct tl_seedcheck sc;       /* seed mode: pieces not yet hashed */
 	/* resume checkpoints */
 	bool is_ckpt_running, is_ckpt_dirty;
 	bool is_ckpt_final;  /* the last one was quiescent: no write can follow it */

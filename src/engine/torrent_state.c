@@ -90,14 +90,14 @@ void tl_torrent_checkpoint(struct tl_torrent *t)
 	/* Seed mode: only what was hashed is vouched for, and the files that
 	 * hold the rest are recorded as of unknown mtime, so that a start
 	 * with a check verifies those pieces instead of taking them as absent. */
-	if (t->unverified.count > 0) {
+	if (t->sc.unverified.count > 0) {
 		for (size_t i = 0; i < tl_bitfield_nbytes(t->have.n); i++)
-			sv->have[i] &= (uint8_t)~t->unverified.bits[i];
+			sv->have[i] &= (uint8_t)~t->sc.unverified.bits[i];
 		sv->is_unknown = tl_calloc(t->l.nfiles, sizeof(*sv->is_unknown));
 		for (size_t i = 0; i < t->l.nfiles; i++) {
 			const struct tl_layout_file *f = &t->l.files[i];
 			sv->is_unknown[i] = !f->is_pad && f->length > 0 &&
-			    tl_bitfield_next_set(&t->unverified, f->first_piece) <= f->last_piece;
+			    tl_bitfield_next_set(&t->sc.unverified, f->first_piece) <= f->last_piece;
 		}
 	}
 	struct ckpt *c = tl_calloc(1, sizeof(*c));
@@ -168,9 +168,10 @@ static void check_more(struct tl_torrent *t)
 	if (t->check_inflight > 0 || !t->is_checking)
 		return;
 	t->is_checking = false;
-	if (t->unverified.count > 0)
+	tl_seedcheck_begin(&t->sc);
+	if (t->sc.unverified.count > 0)
 		tl_info("torrent %s: seeding without a check: %u of %u pieces to verify as they are read",
-		    t->mi->name, t->unverified.count, t->l.npieces);
+		    t->mi->name, t->sc.unverified.count, t->l.npieces);
 	else
 		tl_info("torrent %s: %u of %u pieces verified", t->mi->name, t->have.count,
 		    t->l.npieces);
@@ -217,7 +218,7 @@ static void seed_mode_done(struct tl_disk_job *job)
 	struct tl_torrent *t = job->arg;
 	job->op = TL_DISK_VERIFY; /* the slot is free again (see check_more) */
 	job->arg = NULL;
-	if (t->no_check_bad >= t->l.nfiles || t->is_stopping) {
+	if (!t->is_no_check_bad || t->is_stopping) {
 		check_more(t); /* nothing to check: finishes the "check" */
 		return;
 	}
@@ -226,40 +227,18 @@ static void seed_mode_done(struct tl_disk_job *job)
 	tl_torrent_emit(t, TL_TEV_ERROR);
 }
 
-/* Seed mode: every file (but padding and empty ones: no piece reads
- * them) must exist with at least its full size, or the torrent fails
- * naming the first that does not: data that is not there cannot be
- * vouched for. Then every piece is had and those the resume file does
- * not vouch for (trusted) are unverified. */
+/* Seed mode: the files must all be there (seedcheck.h); then every
+ * piece is had and those trusted does not vouch for are unverified. */
 static void seed_mode_plan(struct tl_torrent *t, const uint8_t *trusted,
     const struct tl_resume_file *cur)
 {
-	t->no_check_bad = t->l.nfiles;
-	for (size_t i = 0; i < t->l.nfiles && t->no_check_bad == t->l.nfiles; i++) {
-		const struct tl_layout_file *f = &t->l.files[i];
-		if (f->is_pad || f->length == 0 ||
-		    (cur[i].size >= 0 && (uint64_t)cur[i].size >= f->length))
-			continue;
-		t->no_check_bad = i;
-		char why[512];
-		if (cur[i].size < 0)
-			snprintf(why, sizeof(why), "--no-check: %s is missing",
-			    tl_disk_store_path(t->store, i));
-		else
-			snprintf(why, sizeof(why), "--no-check: %s is short (%lld of %llu bytes)",
-			    tl_disk_store_path(t->store, i), (long long)cur[i].size,
-			    (unsigned long long)f->length);
-		tl_err("torrent %s: %s", t->mi->name, why);
-		t->error = tl_strdup(why); /* reported by seed_mode_done */
-	}
-	tl_bitfield_init(&t->unverified, t->l.npieces);
+	char *why = NULL;
+	t->is_no_check_bad = tl_seedcheck_plan(&t->sc, trusted, cur, &why) != TL_OK;
+	t->error = why; /* reported by seed_mode_done */
 	tl_bitfield_unset_all(&t->to_check);
-	if (t->no_check_bad == t->l.nfiles)
-		for (uint32_t i = 0; i < t->l.npieces; i++) {
+	if (!t->is_no_check_bad)
+		for (uint32_t i = 0; i < t->l.npieces; i++)
 			tl_torrent_set_have(t, i);
-			if (!(trusted[i >> 3] & (0x80u >> (i & 7))))
-				tl_bitfield_set(&t->unverified, i);
-		}
 	struct tl_disk_job *j = &t->check_jobs[0];
 	memset(j, 0, sizeof(*j));
 	j->op = TL_DISK_CALL;
