@@ -29,10 +29,11 @@ src_libtrackless_a_SOURCES += src/io/diskio.c src/io/diskio.h
 src_libtrackless_a_SOURCES += src/engine/resume.c src/engine/resume.h
 src_libtrackless_a_SOURCES += src/io/conn.c src/io/conn.h src/io/conn_impl.h src/io/conn_tcp.c
 src_libtrackless_a_SOURCES += src/io/peer.c src/io/peer.h src/io/listener.c src/io/listener.h
-src_libtrackless_a_SOURCES += src/engine/torrent.c src/engine/torrent.h src/engine/torrent_int.h src/engine/torrent_state.c \
+src_libtrackless_a_SOURCES += src/engine/torrent.c src/engine/torrent.h \
 	src/engine/swarm.c src/engine/swarm.h src/engine/piecebuf.c src/engine/piecebuf.h \
 	src/engine/upload.c src/engine/upload.h src/engine/download.c src/engine/download.h \
-	src/engine/slots.c src/engine/slots.h
+	src/engine/slots.c src/engine/slots.h src/engine/seedcheck.c src/engine/seedcheck.h \
+	src/engine/startcheck.c src/engine/startcheck.h src/engine/checkpoint.c src/engine/checkpoint.h
 src_libtrackless_a_SOURCES += src/engine/session.c src/engine/session.h src/engine/statedir.c src/engine/statedir.h \
 	src/engine/entry.c src/engine/entry.h src/engine/announce.c src/engine/announce.h \
 	src/engine/queue.c src/engine/queue.h src/engine/catalog.c src/engine/catalog.h

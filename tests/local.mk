@@ -636,6 +636,16 @@ tests_unit_test_piecebuf_SOURCES = tests/unit/test_piecebuf.c
 tests_unit_test_piecebuf_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_piecebuf_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_piecebuf
+check_PROGRAMS += tests/unit/test_seedcheck
+tests_unit_test_seedcheck_SOURCES = tests/unit/test_seedcheck.c
+tests_unit_test_seedcheck_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_seedcheck_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_seedcheck
+check_PROGRAMS += tests/unit/test_startcheck
+tests_unit_test_startcheck_SOURCES = tests/unit/test_startcheck.c
+tests_unit_test_startcheck_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_startcheck_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_startcheck
 
 # -- magnet: metadata over incoming connections
 TESTS += tests/integration/magnet_incoming.sh

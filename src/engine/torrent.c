@@ -1,16 +1,25 @@
 /*
  * torrent.c: the core of a torrent (see torrent.h): its life (new, start,
  * stop, free), the once-a-second tick, the peer callbacks that dispatch
- * each message to the part it concerns, peers taken, dialed and adopted,
- * and what seed mode does with a damaged piece. The parts it owns live in
- * their own modules (swarm, download, upload, slots, piecebuf; see
- * torrent_int.h) and report back through callbacks; torrent_state.c holds
- * the startup check and checkpoints. Thread: the loop thread only.
+ * each message to the part it concerns, peers taken, dialed and adopted.
+ *
+ * struct tl_torrent is private to this file. The parts are embedded in
+ * it, each behind its own header: swarm (addresses, bans), piecebuf
+ * (spare piece buffers), download (requests out, pieces being
+ * assembled), upload (requests in, pieces read for peers), slots
+ * (choking), startcheck (the startup check), seedcheck (seed mode's
+ * unverified pieces) and checkpoint (the resume file). They take their
+ * struct and explicit arguments, report up only through the function
+ * pointers given at init, and never call this file, so the dependencies
+ * point one way: torrent.c -> parts -> io/proto/codec. torrent_ext.c
+ * (the extension protocol) is called with a callback for the addresses
+ * it learns, and reads the torrent only through torrent.h's accessors.
+ * Thread: the loop thread only.
  */
 #include "engine/torrent.h"
-#include "engine/torrent_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,10 +37,14 @@
 #include "codec/metainfo.h"
 #include "io/peer.h"
 #include "proto/picker.h"
-#include "engine/resume.h"
 #include "base/sockaddr.h"
+#include "engine/checkpoint.h"
 #include "engine/download.h"
+#include "engine/piecebuf.h"
+#include "engine/seedcheck.h"
 #include "engine/slots.h"
+#include "engine/startcheck.h"
+#include "engine/swarm.h"
 #include "engine/torrent_ext.h"
 #include "engine/upload.h"
 #include "proto/wire.h"
@@ -46,7 +59,41 @@
 /* Peers scored when a piece fails its hash. */
 #define MAX_SENDERS 16u
 
-void tl_torrent_emit(struct tl_torrent *t, enum tl_torrent_event ev)
+struct tl_torrent {
+	struct tl_torrent_ctx ctx;
+	struct tl_torrent_opts opts;
+	char *dir;
+	tl_torrent_event_fn fn;
+	void *fn_arg;
+	unsigned peers_from[4]; /* addresses handed in, by enum tl_peer_src */
+	struct tl_metainfo *mi;
+	struct tl_layout l;
+	struct tl_disk_store *store;
+	struct tl_handshake hs;
+	struct tl_bitfield have;
+	struct tl_bitfield wanted;
+	struct tl_bitfield need;   /* wanted and not had */
+	struct tl_picker *picker;  /* which blocks to ask whom for */
+	uint64_t wanted_bytes, have_bytes;
+	struct tl_download dl;     /* requests to peers, pieces being assembled */
+	struct tl_piecebuf bufs;   /* spare piece buffers, for both sides */
+	struct tl_upload up;       /* requests from peers, pieces read for them */
+	struct tl_peer *peers;
+	unsigned npeers;
+	struct tl_swarm swarm;     /* addresses to dial, bans */
+	struct tl_startcheck chk;  /* the startup check; chk.is_running while it runs */
+	struct tl_seedcheck sc;    /* seed mode: pieces not yet hashed */
+	struct tl_checkpoint ck;   /* the resume file */
+	bool is_started, is_complete, is_stopping, is_stopped, is_failed;
+	char *error;               /* is_failed: why, for the status ("disk full: ...") */
+	uint64_t ticks;
+	struct tl_slots slots;     /* who may download from us */
+	uint64_t downloaded, hash_fails;
+	double down_rate, up_rate;
+	uint64_t down_tick;
+};
+
+static void emit(struct tl_torrent *t, enum tl_torrent_event ev)
 {
 	if (t->fn)
 		t->fn(t, ev, t->fn_arg);
@@ -66,8 +113,8 @@ static void update_interest(struct tl_torrent *t, struct tl_peer *p)
 {
 	/* While the startup check runs only peers handed over by the
 	 * metadata fetch are here; they hear of our pieces once it is done
-	 * (tl_torrent_checked_peers), and we want nothing before. */
-	if (p->state != TL_PEER_ST_ACTIVE || t->is_checking)
+	 * (checked_peers), and we want nothing before. */
+	if (p->state != TL_PEER_ST_ACTIVE || t->chk.is_running)
 		return;
 	/* Seeding existing data never writes: nothing to want. */
 	bool want = !t->opts.is_read_only && p->have.bits &&
@@ -82,7 +129,7 @@ static void update_interest(struct tl_torrent *t, struct tl_peer *p)
  * begun. */
 static void fill_requests(struct tl_torrent *t, struct tl_peer *p)
 {
-	if (t->is_stopping || t->is_failed || t->is_checking)
+	if (t->is_stopping || t->is_failed || t->chk.is_running)
 		return;
 	tl_download_fill(&t->dl, p);
 }
@@ -95,24 +142,44 @@ static void fill_all(struct tl_torrent *t)
 
 /* ---- pieces done ---- */
 
-void tl_torrent_set_have(struct tl_torrent *t, uint32_t index)
+static void checkpoint(struct tl_torrent *t);
+
+/* A write of piece index failed with sys_err on file (an index of the
+ * store): the first failure logs one line with the reason and fails the
+ * torrent (TL_TEV_ERROR); the writes still in flight then fail quietly. */
+static void write_failed(struct tl_torrent *t, uint32_t index, int sys_err, size_t file)
+{
+	if (t->is_failed)
+		return;
+	bool is_full = sys_err == ENOSPC || sys_err == EDQUOT;
+	char why[160];
+	snprintf(why, sizeof(why), "%s: %s", is_full ? "disk full" : "disk error",
+	    strerror(sys_err));
+	tl_err("torrent %s: %s (writing piece %u to %s); stopped", t->mi->name, why, index,
+	    tl_disk_store_path(t->store, file));
+	t->error = tl_strdup(why);
+	t->is_failed = true;
+	emit(t, TL_TEV_ERROR);
+}
+
+static void set_have(struct tl_torrent *t, uint32_t index)
 {
 	if (!tl_bitfield_set(&t->have, index))
 		return;
 	tl_picker_piece_verified(t->picker, index);
 	if (tl_bitfield_unset(&t->need, index))
 		t->have_bytes += tl_layout_piece_len(&t->l, index);
-	t->is_ckpt_dirty = true;
+	t->ck.is_dirty = true;
 }
 
-void tl_torrent_check_complete(struct tl_torrent *t)
+static void check_complete(struct tl_torrent *t)
 {
-	if (t->is_complete || t->need.count > 0 || t->is_checking)
+	if (t->is_complete || t->need.count > 0 || t->chk.is_running)
 		return;
 	t->is_complete = true;
 	tl_info("torrent %s: complete", t->mi->name);
-	tl_torrent_checkpoint(t);
-	tl_torrent_emit(t, TL_TEV_COMPLETE);
+	checkpoint(t);
+	emit(t, TL_TEV_COMPLETE);
 	/* Two seeds have nothing to say to each other. */
 	for (struct tl_peer *p = t->peers; p; p = p->next)
 		if (p->state == TL_PEER_ST_ACTIVE && tl_bitfield_all(&p->have))
@@ -131,13 +198,13 @@ static void piece_done(void *arg, uint32_t index, enum tl_disk_status status, in
 {
 	struct tl_torrent *t = arg;
 	if (status == TL_DISK_OK) {
-		tl_torrent_set_have(t, index);
+		set_have(t, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			if (p->state == TL_PEER_ST_ACTIVE)
 				tl_peer_send_have(p, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			update_interest(t, p);
-		tl_torrent_check_complete(t);
+		check_complete(t);
 	} else if (status == TL_DISK_HASH_FAIL) {
 		t->hash_fails++;
 		tl_warn("torrent %s: piece %u failed its hash check", t->mi->name, index);
@@ -151,7 +218,7 @@ static void piece_done(void *arg, uint32_t index, enum tl_disk_status status, in
 		}
 	} else {
 		tl_picker_piece_failed(t->picker, index);
-		tl_torrent_write_failed(t, index, sys_err, err_file);
+		write_failed(t, index, sys_err, err_file);
 		return;
 	}
 	if (!t->is_stopping)
@@ -166,49 +233,37 @@ static void serve_all(struct tl_torrent *t)
 		tl_upload_serve(&t->up, p);
 }
 
-/* Seed mode: piece index failed its hash the first time it was read, so
- * it is no longer had. It was announced, so the requests for it get an
- * answer: a peer with the fast extension a REJECT for each (BEP 6; later
- * ones are refused by on_request as for any piece we lack). A peer
- * without it cannot be told that a request will not be served, and no
- * message takes back a HAVE: it would wait for those blocks and ask for
- * the piece again. So such a peer that lacks the piece is closed, as a
- * client does when it cannot honour what it announced; if it comes back,
- * our fresh BITFIELD leaves the piece out. */
-static void piece_damaged(struct tl_torrent *t, uint32_t index)
+/* ---- seed mode (seedcheck.h) ---- */
+
+static bool seed_drop(void *arg, uint32_t index)
 {
-	tl_bitfield_unset(&t->unverified, index);
-	/* Requests queued for it, even when found damaged already (by the
-	 * background pass while this read ran), are never served. */
-	for (struct tl_peer *p = t->peers; p; p = p->next)
-		tl_upload_drop_piece(p, index);
+	struct tl_torrent *t = arg;
 	if (!tl_bitfield_unset(&t->have, index))
-		return;
+		return false;
 	if (tl_bitfield_get(&t->wanted, index) && tl_bitfield_set(&t->need, index))
 		t->have_bytes -= tl_layout_piece_len(&t->l, index);
 	t->is_complete = false;
-	t->is_ckpt_dirty = true;
-	t->damaged++;
-	t->last_damaged = index;
-	struct tl_layout_iter it;
-	struct tl_layout_seg seg;
-	t->last_damaged_file = NULL;
-	tl_layout_iter_init(&it, &t->l, index, 0, tl_layout_piece_len(&t->l, index));
-	while (!t->last_damaged_file && tl_layout_iter_next(&it, &seg))
-		if (!seg.is_pad)
-			t->last_damaged_file = tl_disk_store_path(t->store, seg.file);
-	tl_err("torrent %s: piece %u (in %s) is damaged: its data does not match the torrent; "
-	    "it is not served", t->mi->name, index,
-	    t->last_damaged_file ? t->last_damaged_file : "padding");
-	for (struct tl_peer *p = t->peers; p; p = p->next) {
-		if (p->state == TL_PEER_ST_ACTIVE && !p->lim.has_fast &&
-		    !(p->have.bits && tl_bitfield_get(&p->have, index)))
-			tl_peer_close(p, "a piece we announced is damaged");
-	}
-	tl_torrent_emit(t, TL_TEV_DAMAGED);
+	t->ck.is_dirty = true;
+	return true;
 }
 
-static void bg_verify_more(struct tl_torrent *t);
+static void seed_changed(void *arg)
+{
+	struct tl_torrent *t = arg;
+	t->ck.is_dirty = true;
+}
+
+static void seed_damaged(void *arg, uint32_t index)
+{
+	(void)index;
+	emit(arg, TL_TEV_DAMAGED);
+}
+
+static const struct tl_seedcheck_ops seed_ops = {
+	.drop = seed_drop,
+	.changed = seed_changed,
+	.damaged = seed_damaged,
+};
 
 /* A read for uploads is done (upload.h): seed mode learns what it hashed;
  * the peers waiting for it are served. */
@@ -216,59 +271,16 @@ static void upload_read_done(void *arg, uint32_t index, enum tl_upload_read res)
 {
 	struct tl_torrent *t = arg;
 	if (res == TL_UPLOAD_READ_DAMAGED) {
-		piece_damaged(t, index);
+		tl_seedcheck_damaged(&t->sc, index);
 	} else if (res == TL_UPLOAD_READ_VERIFIED) {
-		tl_bitfield_unset(&t->unverified, index);
-		t->is_ckpt_dirty = true;
+		tl_seedcheck_verified(&t->sc, index);
 	} else if (res == TL_UPLOAD_READ_FAILED) {
 		tl_warn("torrent %s: cannot read piece %u to upload it", t->mi->name, index);
 		for (struct tl_peer *p = t->peers; p; p = p->next)
 			tl_upload_drop_piece(p, index);
 	}
 	serve_all(t);
-	bg_verify_more(t);
-}
-
-/* ---- seed mode: the background pass ---- */
-
-static void bg_verify_done(struct tl_disk_job *job)
-{
-	struct tl_torrent *t = job->arg;
-	t->is_bg_verifying = false;
-	if (t->is_stopping)
-		return;
-	if (job->status == TL_DISK_OK) {
-		tl_bitfield_unset(&t->unverified, job->piece);
-		t->is_ckpt_dirty = true;
-	} else if (job->status == TL_DISK_HASH_FAIL && tl_bitfield_get(&t->unverified, job->piece)) {
-		piece_damaged(t, job->piece);
-	}
-	if (t->unverified.count == 0)
-		tl_info("torrent %s: every piece is verified", t->mi->name);
-	bg_verify_more(t);
-}
-
-/* Seed mode: while pieces are unverified and no upload read is in flight,
- * verify the next one, one piece at a time (reads go ahead of it in the
- * disk queue, and it waits for them here), so uploads are not slowed. */
-static void bg_verify_more(struct tl_torrent *t)
-{
-	if (t->is_bg_verifying || t->unverified.count == 0 || t->is_stopping || t->is_checking)
-		return;
-	if (tl_upload_is_reading(&t->up))
-		return; /* tried again when the read is done, or at the next tick */
-	uint32_t i = tl_bitfield_next_set(&t->unverified, t->bg_next);
-	if (i >= t->l.npieces)
-		i = tl_bitfield_next_set(&t->unverified, 0);
-	t->bg_next = i + 1;
-	t->is_bg_verifying = true;
-	memset(&t->bg_job, 0, sizeof(t->bg_job));
-	t->bg_job.op = TL_DISK_VERIFY;
-	t->bg_job.store = t->store;
-	t->bg_job.piece = i;
-	t->bg_job.done = bg_verify_done;
-	t->bg_job.arg = t;
-	tl_disk_submit(t->ctx.disk, &t->bg_job);
+	tl_seedcheck_more(&t->sc);
 }
 
 /* ---- peer callbacks ---- */
@@ -357,6 +369,12 @@ static void got_have_set(struct tl_torrent *t, struct tl_peer *p)
 	fill_requests(t, p);
 }
 
+/* A contact of a ut_pex message (torrent_ext.h). */
+static void pex_addr(void *arg, const struct sockaddr *sa, socklen_t len)
+{
+	tl_torrent_add_peer_from(arg, sa, len, TL_PSRC_PEX);
+}
+
 static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload)
 {
 	struct tl_torrent *t = p->owner;
@@ -417,7 +435,7 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 		tl_download_rejected(&t->dl, p, m->index, m->begin);
 		break;
 	case TL_WIRE_EXTENDED:
-		tl_tx_on_ext(t, p, m, payload);
+		tl_tx_on_ext(t, p, m, payload, pex_addr, t);
 		break;
 	case TL_WIRE_PORT:
 		tl_tx_on_port(t, p, m->port);
@@ -492,7 +510,7 @@ static bool make_room(struct tl_torrent *t)
 
 int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p)
 {
-	if (t->is_stopping || t->is_checking || !t->is_started || tl_swarm_is_banned(&t->swarm, &p->addr))
+	if (t->is_stopping || t->chk.is_running || !t->is_started || tl_swarm_is_banned(&t->swarm, &p->addr))
 		return -1;
 	if (t->npeers >= t->opts.max_peers && !make_room(t))
 		return -1;
@@ -528,9 +546,9 @@ static bool id_connected(const struct tl_torrent *t, const struct tl_peer_id *id
 	return false;
 }
 
-void tl_torrent_dial_known(struct tl_torrent *t)
+static void dial_known(struct tl_torrent *t)
 {
-	if (!t->is_started || t->is_checking || t->is_stopping || t->is_failed)
+	if (!t->is_started || t->chk.is_running || t->is_stopping || t->is_failed)
 		return;
 	uint64_t now = tl_now_ms();
 	size_t pos = 0;
@@ -548,7 +566,7 @@ void tl_torrent_dial_known(struct tl_torrent *t)
 void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len)
 {
 	if (tl_swarm_offer(&t->swarm, addr, len))
-		tl_torrent_dial_known(t);
+		dial_known(t);
 }
 
 /* ---- connections handed over by the metadata fetch ---- */
@@ -583,7 +601,7 @@ static void announce_to(struct tl_torrent *t, struct tl_peer *p)
 	fill_requests(t, p);
 }
 
-void tl_torrent_checked_peers(struct tl_torrent *t)
+static void checked_peers(struct tl_torrent *t)
 {
 	for (struct tl_peer *p = t->peers, *next; p; p = next) {
 		next = p->next;
@@ -626,7 +644,7 @@ int tl_torrent_adopt(struct tl_torrent *t, struct tl_peer *p, const struct tl_ea
 	}
 	if (p->peer_interested && tl_slots_has_free(t->peers))
 		tl_slots_set(p, false);
-	if (!t->is_checking)
+	if (!t->chk.is_running)
 		announce_to(t, p);
 	return 0;
 }
@@ -638,12 +656,93 @@ void tl_torrent_add_peer_from(struct tl_torrent *t, const struct sockaddr *addr,
 	tl_torrent_add_peer(t, addr, len);
 }
 
+/* ---- the startup check and checkpoints (startcheck.h, checkpoint.h) ---- */
+
+static void checkpoint(struct tl_torrent *t)
+{
+	if (t->chk.is_running || !t->is_started)
+		return;
+	/* Stopping, or complete (nothing is requested any more): once the
+	 * writes in flight are done, the files do not change again. */
+	bool is_quiescent = (t->is_stopping || t->is_complete) && !tl_download_is_writing(&t->dl);
+	tl_checkpoint_start(&t->ck, &t->have, &t->sc.unverified, is_quiescent);
+}
+
+/* Stopping: once no check and no checkpoint runs, save a last one (when
+ * anything changed) and report. */
+static void finish_stop(struct tl_torrent *t)
+{
+	if (t->is_stopped || t->chk.is_running || t->ck.is_running)
+		return;
+	if (t->is_started && tl_checkpoint_stop_retry(&t->ck)) {
+		checkpoint(t);
+		return;
+	}
+	t->is_stopped = true;
+	emit(t, TL_TEV_STOPPED);
+}
+
+static void ckpt_saved(void *arg)
+{
+	struct tl_torrent *t = arg;
+	if (t->is_stopping)
+		finish_stop(t);
+}
+
+static void check_have(void *arg, uint32_t index)
+{
+	set_have(arg, index);
+}
+
+static void check_over(void *arg, const char *why)
+{
+	struct tl_torrent *t = arg;
+	if (why) {
+		t->error = tl_strdup(why);
+		t->is_failed = true;
+		emit(t, TL_TEV_ERROR);
+		return;
+	}
+	tl_seedcheck_begin(&t->sc);
+	if (t->sc.unverified.count > 0)
+		tl_info("torrent %s: seeding without a check: %u of %u pieces to verify as they are read",
+		    t->mi->name, t->sc.unverified.count, t->l.npieces);
+	else
+		tl_info("torrent %s: %u of %u pieces verified", t->mi->name, t->have.count,
+		    t->l.npieces);
+	if (t->is_stopping) {
+		finish_stop(t);
+		return;
+	}
+	emit(t, TL_TEV_CHECKED);
+	checkpoint(t);
+	check_complete(t);
+	checked_peers(t);
+	dial_known(t);
+}
+
+static const struct tl_startcheck_ops check_ops = {
+	.have = check_have,
+	.done = check_over,
+};
+
+void tl_torrent_start(struct tl_torrent *t)
+{
+	t->is_started = true;
+	if (!t->opts.is_read_only)
+		tl_disk_store_create_empty(t->store);
+	tl_startcheck_plan(&t->chk, t->ck.path, t->opts.is_no_check ? &t->sc : NULL);
+	if (!t->opts.is_no_check)
+		t->ck.is_dirty = false;
+	tl_startcheck_run(&t->chk);
+}
+
 /* ---- the rest ---- */
 
 void tl_torrent_tick(struct tl_torrent *t)
 {
 	t->ticks++;
-	bg_verify_more(t);
+	tl_seedcheck_more(&t->sc);
 	uint64_t now = tl_now_ms();
 	const double a = 0.5; /* smoothing over about two seconds */
 	t->down_rate = a * (double)t->down_tick + (1 - a) * t->down_rate;
@@ -686,9 +785,9 @@ void tl_torrent_tick(struct tl_torrent *t)
 	if (t->ticks % TL_SLOTS_INTERVAL_S == 0)
 		tl_slots_run(&t->slots, t->peers, t->is_complete);
 	if (t->ticks % 2 == 0)
-		tl_torrent_dial_known(t);
-	if (t->is_ckpt_dirty && now - t->last_ckpt_ms >= TL_TORRENT_CHECKPOINT_S * 1000)
-		tl_torrent_checkpoint(t);
+		dial_known(t);
+	if (tl_checkpoint_is_due(&t->ck, now))
+		checkpoint(t);
 	tl_tx_tick(t, now);
 }
 
@@ -697,13 +796,15 @@ void tl_torrent_stop(struct tl_torrent *t)
 	if (t->is_stopping)
 		return;
 	t->is_stopping = true;
+	tl_startcheck_stop(&t->chk);
+	tl_seedcheck_stop(&t->sc);
 	while (t->peers)
 		tl_peer_close(t->peers, "stopping");
 	/* A last checkpoint records the final mtimes for an instant restart
 	 * (already done when the last one was quiescent: complete, say). */
-	if (!t->is_ckpt_final)
-		t->is_ckpt_dirty = true;
-	tl_torrent_finish_stop(t);
+	if (!t->ck.is_final)
+		t->ck.is_dirty = true;
+	finish_stop(t);
 }
 
 struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_metainfo *mi_take,
@@ -769,29 +870,20 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		if (!tl_bitfield_get(&t->wanted, i))
 			tl_picker_set_piece_priority(t->picker, i, TL_PICKER_PRIO_SKIP);
 	tl_piecebuf_init(&t->bufs, t->l.piece_len);
-	t->check_jobs = tl_calloc(TL_TORRENT_CHECK_INFLIGHT, sizeof(*t->check_jobs));
 	t->store = tl_disk_store_new(t->mi, &t->l, t->dir, !opts->is_read_only, 128, why_out);
 	if (!t->store)
 		goto fail;
 	tl_disk_store_set_direct(t->store, !opts->is_buffered_io);
 	tl_download_init(&t->dl, t->ctx.disk, t->store, &t->l, &t->bufs, t->picker,
 	    t->opts.max_inflight, piece_done, t);
-	tl_upload_init(&t->up, t->ctx.disk, t->store, &t->l, &t->bufs, &t->unverified,
+	tl_upload_init(&t->up, t->ctx.disk, t->store, &t->l, &t->bufs, &t->sc.unverified,
 	    upload_read_done, t);
-	if (opts->state_dir) {
-		char hex[41];
-		tl_hex(t->mi->infohash.b, 20, hex);
-		size_t n = strlen(opts->state_dir) + 64;
-		char *d = tl_malloc(n);
-		snprintf(d, n, "%s/resume", opts->state_dir);
-		if (tl_disk_mkdir_p(d, 0700) != 0) {
-			tl_warn("torrent: cannot create %s: %s; no resume file", d, strerror(errno));
-		} else {
-			t->resume_path = tl_malloc(n);
-			snprintf(t->resume_path, n, "%s/%s.resume", d, hex);
-		}
-		free(d);
-	}
+	tl_seedcheck_init(&t->sc, t->ctx.disk, t->store, &t->l, t->mi->name, &t->up, &t->peers,
+	    &seed_ops, t);
+	tl_startcheck_init(&t->chk, t->ctx.disk, t->store, &t->l, &t->mi->infohash, t->mi->name,
+	    &check_ops, t);
+	tl_checkpoint_init(&t->ck, t->ctx.disk, t->store, &t->l, &t->mi->infohash, t->mi->name,
+	    opts->state_dir, ckpt_saved, t);
 	unsigned flags = TL_HS_F_FAST | TL_HS_F_EXTENDED | (ctx->dht_port ? TL_HS_F_DHT : 0);
 	tl_handshake_reserved(flags, t->hs.reserved);
 	tl_slots_init(&t->slots, (uint64_t)random() << 32 ^ (uint64_t)random());
@@ -837,15 +929,14 @@ static void torrent_free(struct tl_torrent *t)
 	tl_bitfield_clear(&t->have);
 	tl_bitfield_clear(&t->wanted);
 	tl_bitfield_clear(&t->need);
-	tl_bitfield_clear(&t->to_check);
-	tl_bitfield_clear(&t->unverified);
+	tl_startcheck_clear(&t->chk);
+	tl_seedcheck_clear(&t->sc);
 	tl_layout_clear(&t->l);
 	free(t->error);
 	tl_picker_free(t->picker);
-	free(t->check_jobs);
 	tl_swarm_clear(&t->swarm);
 	free(t->dir);
-	free(t->resume_path);
+	tl_checkpoint_clear(&t->ck);
 	free(t);
 }
 
@@ -870,7 +961,7 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->state = t->is_failed ? TL_TSTATE_ERROR : t->is_stopped ? TL_TSTATE_STOPPED :
-	    t->is_stopping ? TL_TSTATE_STOPPING : t->is_checking ? TL_TSTATE_CHECKING :
+	    t->is_stopping ? TL_TSTATE_STOPPING : t->chk.is_running ? TL_TSTATE_CHECKING :
 	    t->is_complete ? TL_TSTATE_SEEDING : TL_TSTATE_DOWNLOADING;
 	out->wanted_bytes = t->wanted_bytes;
 	out->have_bytes = t->have_bytes;
@@ -883,14 +974,14 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 		out->npeers += p->state == TL_PEER_ST_ACTIVE;
 	out->pieces_have = t->wanted.count - t->need.count;
 	out->pieces_wanted = t->wanted.count;
-	out->is_checking = t->is_checking;
-	out->check_done = t->check_done;
-	out->check_total = t->check_total;
+	out->is_checking = t->chk.is_running;
+	out->check_done = t->chk.done;
+	out->check_total = t->chk.total;
 	out->is_complete = t->is_complete;
-	out->unverified_pieces = t->unverified.count;
-	out->damaged_pieces = t->damaged;
-	out->last_damaged = t->last_damaged;
-	out->last_damaged_file = t->last_damaged_file;
+	out->unverified_pieces = t->sc.unverified.count;
+	out->damaged_pieces = t->sc.damaged;
+	out->last_damaged = t->sc.last_damaged;
+	out->last_damaged_file = t->sc.last_damaged_file;
 	out->error = t->is_failed ? t->error : NULL;
 	memcpy(out->peers_from, t->peers_from, sizeof(out->peers_from));
 }

@@ -87,8 +87,8 @@ static void contact_addr(const struct tl_pex_peer *c, struct sockaddr_storage *s
 	}
 }
 
-int tl_tx_pex_each(const uint8_t *payload, size_t len,
-    void (*fn)(void *arg, const struct sockaddr *sa, socklen_t salen), void *arg, const char **why_out)
+int tl_tx_pex_each(const uint8_t *payload, size_t len, tl_tx_addr_fn fn, void *arg,
+    const char **why_out)
 {
 	struct tl_pex_msg m;
 	if (tl_pex_parse(payload, len, &m, why_out) != TL_OK)
@@ -163,12 +163,8 @@ static void serve_metadata(struct tl_torrent *t, struct tl_peer *p, const uint8_
 	    tl_utm_piece_len(total, m.piece));
 }
 
-static void pex_add_cb(void *arg, const struct sockaddr *sa, socklen_t len)
-{
-	tl_torrent_add_peer_from(arg, sa, len, TL_PSRC_PEX);
-}
-
-void tl_tx_on_ext(struct tl_torrent *t, struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload)
+void tl_tx_on_ext(struct tl_torrent *t, struct tl_peer *p, const struct tl_wire_msg *m,
+    const uint8_t *payload, tl_tx_addr_fn pex_fn, void *pex_arg)
 {
 	const char *why = NULL;
 	size_t len = m->payload_len;
@@ -183,7 +179,7 @@ void tl_tx_on_ext(struct tl_torrent *t, struct tl_peer *p, const struct tl_wire_
 	case TL_EXT_LOCAL_UT_PEX:
 		if (tl_torrent_metainfo(t)->is_private)
 			break; /* BEP 27: no PEX for private torrents */
-		if (tl_tx_pex_each(payload, len, pex_add_cb, t, &why) != TL_OK)
+		if (tl_tx_pex_each(payload, len, pex_fn, pex_arg, &why) != TL_OK)
 			tl_peer_close(p, why);
 		break;
 	default:

@@ -6,8 +6,10 @@
  * minute per peer, TL_PEX_MAX_SEND contacts per list), and BEP 5 PORT
  * messages (sent when we run a DHT; received ones offered to it).
  *
- * Called by torrent.c from its peer callbacks and tick; uses the torrent
- * only through torrent.h. The helpers for the handshake itself are shared
+ * Called by torrent.c from its peer callbacks and tick; reads the torrent
+ * only through torrent.h's accessors (metainfo, context, peer list) and
+ * hands the addresses it learns back through the callback it is given,
+ * so it never calls into the torrent's workings. The helpers for the handshake itself are shared
  * with the magnet metadata fetcher (metafetch.c), which sends our
  * handshake without metadata_size; a connection it hands to the torrent
  * gets it again with metadata_size (tl_tx_adopted; BEP 10 allows
@@ -37,8 +39,14 @@ void tl_tx_ready(struct tl_torrent *t, struct tl_peer *p);
  * our handshake without metadata_size and a PORT already; send the
  * handshake again with metadata_size and schedule PEX. */
 void tl_tx_adopted(struct tl_torrent *t, struct tl_peer *p);
-/* An EXTENDED message m with payload (m->payload_len bytes after the id). */
-void tl_tx_on_ext(struct tl_torrent *t, struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t *payload);
+/* An address learnt from a peer. */
+typedef void (*tl_tx_addr_fn)(void *arg, const struct sockaddr *sa, socklen_t salen);
+
+/* An EXTENDED message m with payload (m->payload_len bytes after the id).
+ * The contacts of a ut_pex message (none for a private torrent, BEP 27)
+ * go to pex_fn(pex_arg, ...). */
+void tl_tx_on_ext(struct tl_torrent *t, struct tl_peer *p, const struct tl_wire_msg *m,
+    const uint8_t *payload, tl_tx_addr_fn pex_fn, void *pex_arg);
 /* A BEP 5 PORT message. */
 void tl_tx_on_port(struct tl_torrent *t, struct tl_peer *p, uint16_t port);
 /* Once a second: PEX messages that are due. */
@@ -53,7 +61,7 @@ void tl_tx_send_hs(struct tl_peer *p, uint32_t metadata_size, uint16_t listen_po
  * TL_EINVAL with a static *why_out (close the peer). */
 int tl_tx_parse_hs(struct tl_peer *p, const uint8_t *payload, size_t len, const char **why_out);
 /* Call fn for every contact of a ut_pex payload; TL_OK or TL_EINVAL. */
-int tl_tx_pex_each(const uint8_t *payload, size_t len,
-    void (*fn)(void *arg, const struct sockaddr *sa, socklen_t salen), void *arg, const char **why_out);
+int tl_tx_pex_each(const uint8_t *payload, size_t len, tl_tx_addr_fn fn, void *arg,
+    const char **why_out);
 
 #endif
