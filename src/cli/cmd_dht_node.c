@@ -1,7 +1,8 @@
 /*
  * cmd_dht_node.c: the `trackless dht` commands that run a node (BEP 5/32):
  *   get-peers INFOHASH          an iterative lookup, prints peers
- *   announce INFOHASH PORT      a lookup, then announce_peer to the closest
+ *   announce INFOHASH PORT      a lookup, then announce_peer to the closest;
+ *                               waits for their answers (how many stored it)
  *   stats                       runs a node for --duration s, prints counters
  *   node                        runs a node until SIGINT/SIGTERM
  * Each runs a libdht instance under its libevent adapter (dht/dht_event.h)
@@ -35,6 +36,8 @@ struct fam_result {
 	bool is_started, is_done;
 	bool is_no_nodes;        /* DHT_EV_NO_NODES: its table stayed empty */
 	size_t announced;        /* DHT_EV_ANNOUNCED: nodes sent announce_peer */
+	bool has_stored;         /* DHT_EV_ANNOUNCE_DONE came: they all answered */
+	size_t stored;           /* ... and this many of them stored it */
 };
 
 struct run {
@@ -42,7 +45,6 @@ struct run {
 	struct event_base *base;
 	struct dht_ev *ev;
 	struct fam_result fam[2]; /* IPv4, IPv6 */
-	int searches_left;
 	size_t npeers;
 	bool is_start_failed; /* a search did not start: nothing to report */
 	bool is_timed_out;
@@ -54,11 +56,27 @@ struct run {
 	size_t nseen, capseen;
 };
 
+/* Ends the run once every family's search is done and, for an announce
+ * that went out, every node it went to answered or timed out. */
+static void stop_if_finished(struct run *r)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct fam_result *f = &r->fam[i];
+		if (f->is_started && (!f->is_done || (f->announced && !f->has_stored)))
+			return;
+	}
+	event_base_loopbreak(r->base);
+}
+
 static void log_hook(void *ud, const struct dht_event *e)
 {
 	struct run *r = ud;
 	if (e->type == DHT_EV_ANNOUNCED) {
 		r->fam[e->af == AF_INET6].announced = e->count;
+	} else if (e->type == DHT_EV_ANNOUNCE_DONE) {
+		r->fam[e->af == AF_INET6].has_stored = true;
+		r->fam[e->af == AF_INET6].stored = e->count;
+		stop_if_finished(r);
 	} else if (e->type == DHT_EV_NO_NODES) {
 		r->fam[e->af == AF_INET6].is_no_nodes = true;
 	} else if (e->type == DHT_EV_LOG) {
@@ -125,8 +143,7 @@ static void peers_cb(void *ud, uint32_t search_id, const struct dht_id *infohash
 	if (!is_done)
 		return;
 	r->fam[af == AF_INET6].is_done = true;
-	if (--r->searches_left == 0)
-		event_base_loopbreak(r->base);
+	stop_if_finished(r);
 }
 
 static void timeout_cb(evutil_socket_t fd, short what, void *arg)
@@ -256,7 +273,6 @@ static int start_searches(struct run *r)
 			return -1;
 		}
 		r->fam[i].is_started = true;
-		r->searches_left++;
 	}
 	dht_ev_kick(r->ev);
 	return 0;
@@ -287,7 +303,8 @@ static void ready_cb(evutil_socket_t fd, short what, void *arg)
 
 /* What the search of one family came to, as a JSON string value: "off"
  * (no socket of that family), "no_nodes" (its table stayed empty),
- * "timeout" (cut off by --timeout), "announced" (to f->announced nodes),
+ * "timeout" (cut off by --timeout), "announced" (to f->announced nodes,
+ * f->stored of which stored it once they all answered),
  * "no_token" (an announce no node took) or "done". */
 static const char *fam_state(const struct run *r, const struct fam_result *f)
 {
@@ -302,7 +319,7 @@ static const char *fam_state(const struct run *r, const struct fam_result *f)
 	return f->announced ? "announced" : "no_token";
 }
 
-/* The same for people: "IPv4: 3 nodes; IPv6: no node to ask". */
+/* The same for people: "IPv4: 3 nodes, 2 stored; IPv6: no node to ask". */
 static void fam_text(const struct run *r, char *out, size_t cap)
 {
 	size_t n = 0;
@@ -313,7 +330,10 @@ static void fam_text(const struct run *r, char *out, size_t cap)
 			continue;
 		const char *st = fam_state(r, f);
 		char what[48];
-		if (strcmp(st, "announced") == 0)
+		if (strcmp(st, "announced") == 0 && f->has_stored)
+			snprintf(what, sizeof(what), "%zu node%s, %zu stored", f->announced,
+			    f->announced == 1 ? "" : "s", f->stored);
+		else if (strcmp(st, "announced") == 0)
 			snprintf(what, sizeof(what), "%zu node%s", f->announced, f->announced == 1 ? "" : "s");
 		else
 			snprintf(what, sizeof(what), "%s",
@@ -353,6 +373,8 @@ static int finish_search(struct run *r, double elapsed)
 			    fam_state(r, &r->fam[i]));
 			if (o->cmd == TL_CMD_DHT_ANNOUNCE && r->fam[i].is_done && !r->fam[i].is_no_nodes)
 				printf(",\"nodes\":%zu", r->fam[i].announced);
+			if (o->cmd == TL_CMD_DHT_ANNOUNCE && r->fam[i].has_stored)
+				printf(",\"stored\":%zu", r->fam[i].stored);
 			printf("}");
 		}
 		printf("}}\n");
