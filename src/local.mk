@@ -55,7 +55,8 @@ trackless_SOURCES = \
 trackless_SOURCES += src/cli/cmd_create.c
 trackless_SOURCES += src/cli/cmd_info.c
 # -- cli: dht
-trackless_SOURCES += src/cli/cmd_dht.c
+trackless_SOURCES += src/cli/cmd_dht.c src/cli/cmd_dht_ping.c src/cli/cmd_dht_node.c \
+	src/cli/cmd_dht_int.h
 # -- cli: get/seed
 trackless_SOURCES += src/cli/cmd_get.c src/cli/cmd_seed.c src/cli/transfer.c \
 	src/cli/transfer_opts.c src/cli/transfer_status.c src/cli/transfer.h src/cli/transfer_int.h

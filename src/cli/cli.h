@@ -18,7 +18,7 @@ struct tl_cmd {
 int tl_cmd_info(int argc, char **argv);
 /* cmd_create.c: make a .torrent (trackless create --help). */
 int tl_cmd_create(int argc, char **argv);
-/* `trackless dht ...` (cmd_dht.c). */
+/* `trackless dht ...` (cmd_dht.c, cmd_dht_ping.c, cmd_dht_node.c). */
 int tl_cmd_dht(int argc, char **argv);
 /* cmd_dht_item.c: `trackless dht keygen|put|get` (BEP 44 items), reached
  * through tl_cmd_dht; argv[1] is the subcommand. */

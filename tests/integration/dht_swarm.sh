@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # dht_swarm.sh: 30 `trackless dht node` processes on 127.0.0.2..31 form a
-# DHT; `trackless dht announce` through one node is found by
+# DHT; `trackless dht announce` through one node is stored by some of the
+# closest (it says how many) and found by
 # `trackless dht get-peers` through another. Also checks `dht ping` (an
 # answer, and exit 1 on silence) and `dht stats`. Bounded, loopback only,
 # every process stopped by PID.
@@ -45,6 +46,9 @@ hash=$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
 timeout 30 "$bin" dht announce "$hash" 4242 --bind 127.0.0.40 --bootstrap 127.0.0.10:$port \
 	--timeout 20 >"$dir/announce.out" 2>&1 || fail "announce did not complete"
 grep -q "^announced $hash port 4242" "$dir/announce.out" || fail "announce output"
+# the closest nodes' answers are counted: some of them stored it
+grep -Eq "\(IPv4: [1-9][0-9]* nodes?, [1-9][0-9]* stored\)" "$dir/announce.out" ||
+	fail "announce: no count of the nodes that stored it"
 
 timeout 30 "$bin" dht get-peers "$hash" --bind 127.0.0.41 --bootstrap 127.0.0.25:$port \
 	--timeout 20 >"$dir/get.out" 2>&1 || fail "get-peers found nothing"

@@ -6,7 +6,8 @@
 # same: with --dht-announce-interval 5 the bootstrap node (127.0.0.2) must
 # see at least 3 announce_peer over 35 s. And `trackless dht announce`
 # without --bind, through another IPv4-only node (127.0.0.3), must report
-# success (IPv4 announced, IPv6 had no node) within a few seconds.
+# success (IPv4 announced and stored, IPv6 had no node) within a few
+# seconds.
 # Bounded; every process stopped by PID; no traffic leaves the namespace.
 set -uo pipefail # no -e: engine_lib.sh counts failures in $fails
 : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
@@ -94,7 +95,8 @@ echo "dht announce: exit $rc after $ann_ms ms; $(cat "$dir/announce.out")"
 [ "$rc" -eq 0 ] || fail "dht announce without --bind exited $rc"
 [ "$ann_ms" -le 10000 ] || fail "dht announce without --bind took $ann_ms ms"
 [ "$ann_nodes" -ge 1 ] || fail "the node behind dht announce got no announce_peer"
-grep -q '"ipv4":{"state":"announced","nodes":1}' "$dir/announce.out" || fail "dht announce: IPv4 not reported announced"
+grep -q '"ipv4":{"state":"announced","nodes":1,"stored":1}' "$dir/announce.out" ||
+	fail "dht announce: IPv4 not reported announced and stored by its one node"
 grep -q '"ipv6":{"state":"no_nodes"}' "$dir/announce.out" || fail "dht announce: IPv6 not reported as having no node"
 [ $fails -eq 0 ] || { show; exit 1; }
 echo "PASS: IPv4 re-announces go on with an empty IPv6 table"
