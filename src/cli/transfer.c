@@ -43,6 +43,9 @@ static void run_tick(struct run *r)
 {
 	if (r->is_finished || !r->e)
 		return;
+	/* a status line only for a single input on a terminal; JSON for each */
+	if (!r->o->is_json && !r->p->is_line)
+		return;
 	struct tl_entry_stat st;
 	tl_entry_stat(r->e, &st);
 	if (st.state == TL_TSTATE_METADATA) {
@@ -53,7 +56,7 @@ static void run_tick(struct run *r)
 		return;
 	if (r->o->is_json)
 		tl_transfer_print_status(r, "status");
-	else if (!r->o->is_quiet && isatty(STDERR_FILENO) && r->p->nruns == 1)
+	else
 		tl_transfer_status_line(r);
 }
 
@@ -64,7 +67,7 @@ static void status_cb(evutil_socket_t fd, short what, void *arg)
 	struct proc *p = arg;
 	for (size_t i = 0; i < p->nruns; i++)
 		run_tick(&p->runs[i]);
-	if (p->nruns > 1 && !p->o->is_json && !p->o->is_quiet && isatty(STDERR_FILENO))
+	if (p->is_summary)
 		tl_transfer_summary_line(p);
 }
 
@@ -260,6 +263,10 @@ int tl_transfer_run(const struct tl_transfer_opts *o, struct tl_transfer_item *i
 		return TL_EXIT_USAGE;
 	}
 	struct proc p = { .o = o, .nruns = n };
+	/* asked once: a thousand inputs would ask every second */
+	bool is_tty = !o->is_json && !o->is_quiet && isatty(STDERR_FILENO);
+	p.is_line = is_tty && n == 1;
+	p.is_summary = is_tty && n > 1;
 	const char *why = NULL;
 	tl_fdlimit_raise(); /* a descriptor per peer, file and state write */
 	struct tl_session_opts so = {

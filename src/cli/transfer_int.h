@@ -28,6 +28,8 @@ struct proc {
 	struct event *status_ev, *sigint_ev, *sigterm_ev;
 	unsigned sigints;
 	bool printed_line;        /* a status line without its newline is on stderr */
+	bool is_line;             /* one input, stderr a terminal: its status line */
+	bool is_summary;          /* several inputs, stderr a terminal: one line for all */
 	uint64_t start_ms;
 	struct run *runs;
 	size_t nruns, nfinished;  /* the loop ends once every run is finished */

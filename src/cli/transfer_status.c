@@ -257,7 +257,7 @@ void tl_transfer_fetch_status(struct run *r)
 		tl_strk_json(&j, es.trackers, tl_tracker_now_ms());
 		tl_json_end_object(&j);
 		print_json(&j);
-	} else if (!r->o->is_quiet && isatty(STDERR_FILENO) && r->p->nruns == 1) {
+	} else if (r->p->is_line) {
 		char line[160];
 		if (es.meta_stuck)
 			snprintf(line, sizeof(line), "metadata: %s (%zu peers known)", es.meta_stuck, es.meta_known);
