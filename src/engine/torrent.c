@@ -49,13 +49,8 @@
 #include "engine/upload.h"
 #include "proto/wire.h"
 
-#define BLOCK TL_MAX_BLOCK_LEN
 /* A peer that sent data of this many failed pieces is banned. */
 #define BAN_HASH_FAILS 3u
-/* No block for this long with requests out: snubbed. */
-#define SNUB_MS 30000u
-/* Peer requests we honour before asking the peer's reqq (BEP 10 absent). */
-#define DEFAULT_PEER_REQQ 250u
 /* Peers scored when a piece fails its hash. */
 #define MAX_SENDERS 16u
 
@@ -758,23 +753,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 		p->down_tick = p->up_tick = 0;
 		if (p->state != TL_PEER_ST_ACTIVE)
 			continue;
-		/* Pipeline depth from the bandwidth-delay product: two seconds
-		 * of the measured rate, capped by what the peer will queue. */
-		size_t depth = (size_t)(p->down_rate * 2 / BLOCK);
-		if (depth < TL_PEER_MIN_REQS)
-			depth = TL_PEER_MIN_REQS;
-		size_t cap = p->peer_reqq ? p->peer_reqq : DEFAULT_PEER_REQQ;
-		if (cap > TL_PEER_MAX_REQS)
-			cap = TL_PEER_MAX_REQS;
-		if (depth > cap)
-			depth = cap;
-		p->max_reqs = p->is_snubbed ? 1 : depth;
-		if (p->nreqs > 0 && now - p->last_block_ms > SNUB_MS && !p->is_snubbed) {
-			tl_info("peer %s: snubbed", p->name);
-			p->is_snubbed = true;
-			p->max_reqs = 1;
-			tl_download_drop_all(&t->dl, p);
-		}
+		tl_download_pace(&t->dl, p, now);
 		if (now - p->last_send_ms > 100000) {
 			static const uint8_t ka[4] = { 0 };
 			tl_peer_send_raw(p, ka, 4);
