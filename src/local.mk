@@ -33,7 +33,8 @@ src_libtrackless_a_SOURCES += src/engine/torrent.c src/engine/torrent.h \
 	src/engine/swarm.c src/engine/swarm.h src/engine/piecebuf.c src/engine/piecebuf.h \
 	src/engine/upload.c src/engine/upload.h src/engine/download.c src/engine/download.h \
 	src/engine/slots.c src/engine/slots.h src/engine/seedcheck.c src/engine/seedcheck.h \
-	src/engine/startcheck.c src/engine/startcheck.h src/engine/checkpoint.c src/engine/checkpoint.h
+	src/engine/startcheck.c src/engine/startcheck.h src/engine/checkpoint.c src/engine/checkpoint.h \
+	src/engine/intake.c src/engine/intake.h
 src_libtrackless_a_SOURCES += src/engine/session.c src/engine/session.h src/engine/statedir.c src/engine/statedir.h \
 	src/engine/entry.c src/engine/entry.h src/engine/announce.c src/engine/announce.h \
 	src/engine/queue.c src/engine/queue.h src/engine/catalog.c src/engine/catalog.h

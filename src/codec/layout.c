@@ -202,3 +202,30 @@ uint32_t tl_layout_wanted_pieces(const struct tl_layout *l, const bool *wanted,
 	}
 	return n;
 }
+
+int tl_layout_select_pieces(const struct tl_layout *l, const struct tl_metainfo *mi,
+    const char *only, const char *skip, struct tl_bitfield *wanted_out, const char **why_out)
+{
+	bool *wanted = tl_calloc(l->nfiles, sizeof(*wanted));
+	const char **paths = tl_calloc(l->nfiles, sizeof(*paths));
+	for (size_t i = 0; i < l->nfiles; i++) {
+		wanted[i] = true;
+		paths[i] = mi->files[i].path;
+	}
+	int rc = TL_OK;
+	if (only)
+		rc = tl_layout_select(l, paths, only, true, wanted, why_out);
+	if (rc == TL_OK && skip)
+		rc = tl_layout_select(l, paths, skip, false, wanted, why_out);
+	tl_bitfield_init(wanted_out, l->npieces);
+	if (rc == TL_OK) {
+		uint8_t *bits = tl_calloc(tl_bitfield_nbytes(l->npieces), 1);
+		tl_layout_wanted_pieces(l, wanted, bits);
+		const char *why = NULL;
+		tl_bitfield_from_wire(wanted_out, bits, tl_bitfield_nbytes(l->npieces), &why);
+		free(bits);
+	}
+	free(wanted);
+	free(paths);
+	return rc;
+}

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec/bitfield.h"
+
 struct tl_metainfo;
 
 struct tl_layout_file {
@@ -95,6 +97,16 @@ int tl_layout_select(const struct tl_layout *l, const char *const *paths, const 
  */
 uint32_t tl_layout_wanted_pieces(const struct tl_layout *l, const bool *wanted,
     uint8_t *piece_wanted_out);
+
+/*
+ * The wanted pieces of the file selection: files matching only (NULL:
+ * all), less those matching skip (NULL: none), tl_layout_select's rules,
+ * then tl_layout_wanted_pieces. wanted_out is initialized to npieces bits
+ * in every case (to be cleared by the caller). Returns TL_OK, or TL_EINVAL
+ * with *why_out set as tl_layout_select does (no piece set then).
+ */
+int tl_layout_select_pieces(const struct tl_layout *l, const struct tl_metainfo *mi,
+    const char *only, const char *skip, struct tl_bitfield *wanted_out, const char **why_out);
 
 /* Index of the file holding torrent offset off (< total_len), skipping
  * zero-length files. */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bounds.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "io/peer.h"
 #include "proto/wire.h"
@@ -87,6 +89,29 @@ void tl_download_drop_all(struct tl_download *dl, struct tl_peer *p)
 {
 	tl_picker_peer_abort_all(dl->picker, p->serial);
 	p->nreqs = 0;
+}
+
+size_t tl_download_depth(double down_rate, uint32_t peer_reqq)
+{
+	size_t depth = (size_t)(down_rate * 2 / TL_MAX_BLOCK_LEN);
+	if (depth < TL_PEER_MIN_REQS)
+		depth = TL_PEER_MIN_REQS;
+	size_t cap = peer_reqq ? peer_reqq : TL_DOWNLOAD_DEFAULT_REQQ;
+	if (cap > TL_PEER_MAX_REQS)
+		cap = TL_PEER_MAX_REQS;
+	return depth > cap ? cap : depth;
+}
+
+bool tl_download_pace(struct tl_download *dl, struct tl_peer *p, uint64_t now_ms)
+{
+	p->max_reqs = p->is_snubbed ? 1 : tl_download_depth(p->down_rate, p->peer_reqq);
+	if (p->nreqs == 0 || now_ms - p->last_block_ms <= TL_DOWNLOAD_SNUB_MS || p->is_snubbed)
+		return false;
+	tl_info("peer %s: snubbed", p->name);
+	p->is_snubbed = true;
+	p->max_reqs = 1;
+	tl_download_drop_all(dl, p);
+	return true;
 }
 
 void tl_download_rejected(struct tl_download *dl, struct tl_peer *p, uint32_t index, uint32_t begin)

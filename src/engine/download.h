@@ -7,7 +7,9 @@
  * pipeline full with what it picks, buffers the pieces being assembled
  * and hands a complete one to a disk worker that hashes it and writes it
  * only when it matches. The outcome goes up through done_fn; banning,
- * HAVE messages and completion are the torrent's.
+ * HAVE messages and completion are the torrent's. Once a second it sets
+ * each peer's pipeline depth from its rate and snubs a peer that sends
+ * nothing (unit tested without sockets: tests/unit/test_download.c).
  *
  * Memory: piece buffers are bounded by max_inflight bytes; at the bound
  * only pieces that already have a buffer are picked, so buffers exceed it
@@ -27,6 +29,7 @@
 #define TL_DOWNLOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "codec/bitfield.h"
@@ -39,6 +42,10 @@ struct tl_peer;
 
 /* Blocks asked of the picker per call. */
 #define TL_DOWNLOAD_BATCH 64u
+/* No block for this long with requests out: the peer is snubbed. */
+#define TL_DOWNLOAD_SNUB_MS 30000u
+/* Requests a peer is taken to queue when it gave no reqq (BEP 10). */
+#define TL_DOWNLOAD_DEFAULT_REQQ 250u
 
 /* A piece was hashed and (when it matched) written: status is
  * TL_DISK_OK, TL_DISK_HASH_FAIL, or a write error (sys_err on file, an
@@ -81,6 +88,22 @@ void tl_download_clear(struct tl_download *dl);
  * unchoked and we are interested. The torrent decides whether requesting
  * is allowed at all (not while checking, stopping or failed). */
 void tl_download_fill(struct tl_download *dl, struct tl_peer *p);
+/*
+ * The pipeline depth (blocks) for a peer that sends down_rate bytes/s and
+ * queues peer_reqq requests (0: not told): the bandwidth-delay product of
+ * two seconds, at least TL_PEER_MIN_REQS, at most its queue
+ * (TL_DOWNLOAD_DEFAULT_REQQ when not told) and TL_PEER_MAX_REQS. Pure.
+ */
+size_t tl_download_depth(double down_rate, uint32_t peer_reqq);
+/*
+ * Once a second for each ACTIVE peer: p->max_reqs from its measured rate
+ * (tl_download_depth), one while it is snubbed. A peer with requests out
+ * and no block since TL_DOWNLOAD_SNUB_MS before now_ms becomes snubbed:
+ * its requests are forgotten (the picker gives their blocks to others)
+ * and one at a time is asked of it until a block comes (the torrent
+ * clears is_snubbed then). Returns true when p became snubbed now.
+ */
+bool tl_download_pace(struct tl_download *dl, struct tl_peer *p, uint64_t now_ms);
 /* Our request for (index, begin) of p is refused (REJECT): forgotten. */
 void tl_download_rejected(struct tl_download *dl, struct tl_peer *p, uint32_t index, uint32_t begin);
 /* Forget every request of p (choked, snubbed, closed). */

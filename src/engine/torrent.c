@@ -1,12 +1,14 @@
 /*
  * torrent.c: the core of a torrent (see torrent.h): its life (new, start,
  * stop, free), the once-a-second tick, the peer callbacks that dispatch
- * each message to the part it concerns, peers taken, dialed and adopted.
+ * each message to the part it concerns.
  *
  * struct tl_torrent is private to this file. The parts are embedded in
- * it, each behind its own header: swarm (addresses, bans), piecebuf
- * (spare piece buffers), download (requests out, pieces being
- * assembled), upload (requests in, pieces read for peers), slots
+ * it, each behind its own header: swarm (addresses, bans), intake (the
+ * peer list: peers taken, dialed and adopted, room at the limits,
+ * duplicates, bans for bad data), piecebuf (spare piece buffers),
+ * download (requests out and their pacing, pieces being assembled),
+ * upload (requests in, pieces read for peers), slots
  * (choking), startcheck (the startup check), seedcheck (seed mode's
  * unverified pieces) and checkpoint (the resume file). They take their
  * struct and explicit arguments, report up only through the function
@@ -24,22 +26,17 @@
 #include <string.h>
 
 #include "codec/bitfield.h"
-#include "base/bounds.h"
-#include "proto/choker.h"
 #include "io/diskio.h"
-#include "proto/early_have.h"
 #include "base/err.h"
-#include "proto/ext.h"
-#include "base/fdlimit.h"
 #include "codec/layout.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "codec/metainfo.h"
 #include "io/peer.h"
 #include "proto/picker.h"
-#include "base/sockaddr.h"
 #include "engine/checkpoint.h"
 #include "engine/download.h"
+#include "engine/intake.h"
 #include "engine/piecebuf.h"
 #include "engine/seedcheck.h"
 #include "engine/slots.h"
@@ -49,13 +46,6 @@
 #include "engine/upload.h"
 #include "proto/wire.h"
 
-#define BLOCK TL_MAX_BLOCK_LEN
-/* A peer that sent data of this many failed pieces is banned. */
-#define BAN_HASH_FAILS 3u
-/* No block for this long with requests out: snubbed. */
-#define SNUB_MS 30000u
-/* Peer requests we honour before asking the peer's reqq (BEP 10 absent). */
-#define DEFAULT_PEER_REQQ 250u
 /* Peers scored when a piece fails its hash. */
 #define MAX_SENDERS 16u
 
@@ -78,8 +68,7 @@ struct tl_torrent {
 	struct tl_download dl;     /* requests to peers, pieces being assembled */
 	struct tl_piecebuf bufs;   /* spare piece buffers, for both sides */
 	struct tl_upload up;       /* requests from peers, pieces read for them */
-	struct tl_peer *peers;
-	unsigned npeers;
+	struct tl_intake in;       /* the peers (in.peers, linked by next), who joins */
 	struct tl_swarm swarm;     /* addresses to dial, bans */
 	struct tl_startcheck chk;  /* the startup check; chk.is_running while it runs */
 	struct tl_seedcheck sc;    /* seed mode: pieces not yet hashed */
@@ -97,14 +86,6 @@ static void emit(struct tl_torrent *t, enum tl_torrent_event ev)
 {
 	if (t->fn)
 		t->fn(t, ev, t->fn_arg);
-}
-
-static struct tl_peer *find_serial(struct tl_torrent *t, uint64_t serial)
-{
-	for (struct tl_peer *p = t->peers; p; p = p->next)
-		if (p->serial == serial)
-			return p;
-	return NULL;
 }
 
 /* ---- interest and requests ---- */
@@ -136,7 +117,7 @@ static void fill_requests(struct tl_torrent *t, struct tl_peer *p)
 
 static void fill_all(struct tl_torrent *t)
 {
-	for (struct tl_peer *p = t->peers; p; p = p->next)
+	for (struct tl_peer *p = t->in.peers; p; p = p->next)
 		fill_requests(t, p);
 }
 
@@ -181,15 +162,9 @@ static void check_complete(struct tl_torrent *t)
 	checkpoint(t);
 	emit(t, TL_TEV_COMPLETE);
 	/* Two seeds have nothing to say to each other. */
-	for (struct tl_peer *p = t->peers; p; p = p->next)
+	for (struct tl_peer *p = t->in.peers; p; p = p->next)
 		if (p->state == TL_PEER_ST_ACTIVE && tl_bitfield_all(&p->have))
 			tl_peer_close(p, "both complete");
-}
-
-static void ban_peer(struct tl_torrent *t, struct tl_peer *p)
-{
-	tl_swarm_ban(&t->swarm, &p->addr);
-	tl_peer_close(p, "banned: sent data that failed the hash check");
 }
 
 /* A piece was hashed and written, or failed (download.h). */
@@ -199,10 +174,10 @@ static void piece_done(void *arg, uint32_t index, enum tl_disk_status status, in
 	struct tl_torrent *t = arg;
 	if (status == TL_DISK_OK) {
 		set_have(t, index);
-		for (struct tl_peer *p = t->peers; p; p = p->next)
+		for (struct tl_peer *p = t->in.peers; p; p = p->next)
 			if (p->state == TL_PEER_ST_ACTIVE)
 				tl_peer_send_have(p, index);
-		for (struct tl_peer *p = t->peers; p; p = p->next)
+		for (struct tl_peer *p = t->in.peers; p; p = p->next)
 			update_interest(t, p);
 		check_complete(t);
 	} else if (status == TL_DISK_HASH_FAIL) {
@@ -211,11 +186,7 @@ static void piece_done(void *arg, uint32_t index, enum tl_disk_status status, in
 		uint64_t senders[MAX_SENDERS];
 		size_t n = tl_picker_piece_senders(t->picker, index, senders, MAX_SENDERS);
 		tl_picker_piece_failed(t->picker, index);
-		for (size_t i = 0; i < n; i++) {
-			struct tl_peer *p = find_serial(t, senders[i]);
-			if (p && p->state == TL_PEER_ST_ACTIVE && ++p->hash_fails >= BAN_HASH_FAILS)
-				ban_peer(t, p);
-		}
+		tl_intake_blame(&t->in, senders, n);
 	} else {
 		tl_picker_piece_failed(t->picker, index);
 		write_failed(t, index, sys_err, err_file);
@@ -229,7 +200,7 @@ static void piece_done(void *arg, uint32_t index, enum tl_disk_status status, in
 
 static void serve_all(struct tl_torrent *t)
 {
-	for (struct tl_peer *p = t->peers; p; p = p->next)
+	for (struct tl_peer *p = t->in.peers; p; p = p->next)
 		tl_upload_serve(&t->up, p);
 }
 
@@ -276,7 +247,7 @@ static void upload_read_done(void *arg, uint32_t index, enum tl_upload_read res)
 		tl_seedcheck_verified(&t->sc, index);
 	} else if (res == TL_UPLOAD_READ_FAILED) {
 		tl_warn("torrent %s: cannot read piece %u to upload it", t->mi->name, index);
-		for (struct tl_peer *p = t->peers; p; p = p->next)
+		for (struct tl_peer *p = t->in.peers; p; p = p->next)
 			tl_upload_drop_piece(p, index);
 	}
 	serve_all(t);
@@ -298,55 +269,17 @@ static void on_close(struct tl_peer *p, const char *reason)
 {
 	(void)reason;
 	struct tl_torrent *t = p->owner;
-	for (struct tl_peer **pp = &t->peers; *pp; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	t->npeers--;
-	(*t->ctx.total_peers)--;
-	bool was_seed = p->have.n > 0 && tl_bitfield_all(&p->have);
+	tl_intake_unlink(&t->in, p, tl_now_ms());
 	drop_have_set(t, p);
 	tl_download_drop_all(&t->dl, p);
-	tl_swarm_closed(&t->swarm, p->serial, p->was_active, was_seed, tl_now_ms());
 	if (!t->is_stopping)
 		fill_all(t);
-}
-
-static bool initiator_lower(const struct tl_torrent *t, const struct tl_peer *a)
-{
-	/* The peer id of whoever dialed connection a. */
-	const struct tl_peer_id *id = a->is_incoming ? &a->remote.peer_id : &t->ctx.peer_id;
-	const struct tl_peer_id *other = a->is_incoming ? &t->ctx.peer_id : &a->remote.peer_id;
-	return memcmp(id->b, other->b, 20) < 0;
-}
-
-/* Another ACTIVE connection to p's peer id: close one. True when p was
- * the one closed. */
-static bool close_duplicate(struct tl_torrent *t, struct tl_peer *p)
-{
-	for (struct tl_peer *o = t->peers; o; o = o->next) {
-		if (o == p || o->state != TL_PEER_ST_ACTIVE ||
-		    memcmp(o->remote.peer_id.b, p->remote.peer_id.b, 20) != 0)
-			continue;
-		/* Both sides keep the connection dialed by the lower peer id
-		 * (or the older one when the same side dialed both). */
-		bool keep_new = o->is_incoming != p->is_incoming && initiator_lower(t, p);
-		tl_peer_close(keep_new ? o : p, "duplicate connection");
-		return !keep_new;
-	}
-	return false;
 }
 
 static void on_ready(struct tl_peer *p)
 {
 	struct tl_torrent *t = p->owner;
-	if (memcmp(p->remote.peer_id.b, t->ctx.peer_id.b, 20) == 0) {
-		tl_peer_close(p, "connected to ourselves");
-		return;
-	}
-	tl_swarm_answered(&t->swarm, p->serial, &p->remote.peer_id);
-	if (close_duplicate(t, p))
+	if (!tl_intake_ready(&t->in, p))
 		return;
 	tl_info("peer %s: connected (%s)", p->name, p->is_incoming ? "incoming" : "outgoing");
 	if (p->lim.has_fast && t->have.count == t->have.n)
@@ -392,7 +325,7 @@ static void on_msg(struct tl_peer *p, const struct tl_wire_msg *m, const uint8_t
 	case TL_WIRE_INTERESTED:
 		p->peer_interested = true;
 		if (p->am_choking)
-			tl_slots_interested(&t->slots, t->peers, p, t->is_complete);
+			tl_slots_interested(&t->slots, t->in.peers, p, t->is_complete);
 		break;
 	case TL_WIRE_NOT_INTERESTED:
 		p->peer_interested = false;
@@ -462,7 +395,7 @@ static void on_block(struct tl_peer *p, const struct tl_wire_msg *m)
 		tl_peer_take_block(p, dst, len);
 	else
 		tl_peer_skip_block(p, len); /* duplicate, late or unasked */
-	tl_download_block_end(&t->dl, p, t->peers, &b);
+	tl_download_block_end(&t->dl, p, t->in.peers, &b);
 	fill_requests(t, p);
 }
 
@@ -480,87 +413,21 @@ static const struct tl_peer_ops torrent_ops = {
 	.on_close = on_close,
 };
 
-static void link_peer(struct tl_torrent *t, struct tl_peer *p)
-{
-	tl_peer_set_limits(p, t->l.npieces, t->l.piece_len,
-	    tl_layout_piece_len(&t->l, t->l.npieces - 1));
-	if (t->ctx.rate_group && *t->ctx.rate_group)
-		tl_peer_set_rate_group(p, *t->ctx.rate_group);
-	p->next = t->peers;
-	t->peers = p;
-	t->npeers++;
-	(*t->ctx.total_peers)++;
-}
-
 struct tl_peer *tl_torrent_idle_peer(struct tl_torrent *t, uint64_t now_ms, uint64_t *since_out)
 {
-	return tl_slots_idle_peer(t->peers, t->npeers, now_ms, since_out);
-}
-
-/* At the peer limit: drop the peer of t that has been idle longest, if one
- * is (tl_choker_pick_idle), so the newcomer gets its slot. */
-static bool make_room(struct tl_torrent *t)
-{
-	uint64_t since;
-	struct tl_peer *p = tl_torrent_idle_peer(t, tl_now_ms(), &since);
-	if (p)
-		tl_peer_close(p, "idle: its slot went to a new peer");
-	return p != NULL;
+	return tl_slots_idle_peer(t->in.peers, t->in.npeers, now_ms, since_out);
 }
 
 int tl_torrent_take_incoming(struct tl_torrent *t, struct tl_peer *p)
 {
-	if (t->is_stopping || t->chk.is_running || !t->is_started || tl_swarm_is_banned(&t->swarm, &p->addr))
-		return -1;
-	if (t->npeers >= t->opts.max_peers && !make_room(t))
-		return -1;
-	/* the session's limit: the idlest peer of any torrent makes room */
-	if (*t->ctx.total_peers >= t->ctx.max_total_peers && t->ctx.make_room &&
-	    !t->ctx.make_room(t->ctx.make_room_arg))
-		return -1;
-	if (t->npeers >= t->opts.max_peers || *t->ctx.total_peers >= t->ctx.max_total_peers)
-		return -1;
-	tl_peer_attach(p, &t->hs, &torrent_ops, t);
-	link_peer(t, p);
-	return 0;
-}
-
-static void dial(struct tl_torrent *t, struct tl_swarm_addr *k)
-{
-	struct tl_peer *p = tl_peer_connect(t->ctx.base, t->ctx.closeq,
-	    (const struct sockaddr *)&k->addr, k->len, t->ctx.bind_addr, t->ctx.bind_len, &t->hs,
-	    &torrent_ops, t);
-	if (!p) {
-		tl_swarm_dial_failed(k, tl_now_ms());
-		return;
-	}
-	tl_swarm_dialed(k, p->serial);
-	link_peer(t, p);
-}
-
-static bool id_connected(const struct tl_torrent *t, const struct tl_peer_id *id)
-{
-	for (const struct tl_peer *p = t->peers; p; p = p->next)
-		if (p->state == TL_PEER_ST_ACTIVE && memcmp(p->remote.peer_id.b, id->b, 20) == 0)
-			return true;
-	return false;
+	return tl_intake_take(&t->in, p, t->is_started && !t->is_stopping && !t->chk.is_running);
 }
 
 static void dial_known(struct tl_torrent *t)
 {
 	if (!t->is_started || t->chk.is_running || t->is_stopping || t->is_failed)
 		return;
-	uint64_t now = tl_now_ms();
-	size_t pos = 0;
-	struct tl_swarm_addr *k;
-	while (t->npeers < t->opts.max_peers && *t->ctx.total_peers < t->ctx.max_total_peers &&
-	    (k = tl_swarm_next_due(&t->swarm, &pos, now, t->is_complete))) {
-		if (k->has_id && id_connected(t, &k->id))
-			continue;
-		if (!tl_fdlimit_take(t->ctx.fds))
-			break; /* descriptors are kept for the disk (fdlimit.h) */
-		dial(t, k);
-	}
+	tl_intake_dial(&t->in, tl_now_ms(), t->is_complete);
 }
 
 void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, socklen_t len)
@@ -570,24 +437,6 @@ void tl_torrent_add_peer(struct tl_torrent *t, const struct sockaddr *addr, sock
 }
 
 /* ---- connections handed over by the metadata fetch ---- */
-
-/* The address p accepts connections on: where it was dialed, or an
- * incoming peer's IP with the "p" of its extension handshake. */
-static bool listen_addr(const struct tl_peer *p, struct sockaddr_storage *out)
-{
-	*out = p->addr;
-	if (!p->is_incoming)
-		return true;
-	if (!p->ext_port)
-		return false;
-	if (out->ss_family == AF_INET)
-		((struct sockaddr_in *)out)->sin_port = htons(p->ext_port);
-	else if (out->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)out)->sin6_port = htons(p->ext_port);
-	else
-		return false;
-	return true;
-}
 
 /* p never heard of our pieces (its connection began before we had the
  * metadata, and a BITFIELD is only valid first, BEP 3): a HAVE for each,
@@ -603,7 +452,7 @@ static void announce_to(struct tl_torrent *t, struct tl_peer *p)
 
 static void checked_peers(struct tl_torrent *t)
 {
-	for (struct tl_peer *p = t->peers, *next; p; p = next) {
+	for (struct tl_peer *p = t->in.peers, *next; p; p = next) {
 		next = p->next;
 		if (p->state == TL_PEER_ST_ACTIVE)
 			announce_to(t, p);
@@ -612,37 +461,18 @@ static void checked_peers(struct tl_torrent *t)
 
 int tl_torrent_adopt(struct tl_torrent *t, struct tl_peer *p, const struct tl_early_have *eh, const char **why_out)
 {
-	if (t->is_stopping || t->is_failed || !t->is_started || t->npeers >= t->opts.max_peers ||
-	    *t->ctx.total_peers >= t->ctx.max_total_peers || tl_swarm_is_banned(&t->swarm, &p->addr)) {
-		*why_out = "the torrent takes no more peers";
+	bool is_open = t->is_started && !t->is_stopping && !t->is_failed;
+	if (tl_intake_adopt(&t->in, p, is_open, eh, why_out) != 0)
 		return -1;
-	}
-	struct tl_bitfield have;
-	tl_bitfield_init(&have, t->l.npieces);
-	if (tl_early_have_apply(eh, &have, why_out) != TL_OK) {
-		tl_bitfield_clear(&have);
-		return -1;
-	}
-	tl_peer_attach(p, &t->hs, &torrent_ops, t);
-	link_peer(t, p);
-	tl_bitfield_clear(&p->have);
-	p->have = have;
 	tl_picker_peer_bitfield(t->picker, &p->have);
-	/* Its listen address is held: not dialed while this lasts. */
-	struct sockaddr_storage la;
-	if (listen_addr(p, &la))
-		tl_swarm_hold(&t->swarm, (const struct sockaddr *)&la, p->addrlen, p->serial,
-		    &p->remote.peer_id);
-	tl_info("peer %s: carried on from the metadata fetch (%s, %u pieces)", p->name,
-	    p->is_incoming ? "incoming" : "outgoing", p->have.count);
-	if (close_duplicate(t, p))
+	if (tl_intake_dedup(&t->in, p))
 		return 0;
 	tl_tx_adopted(t, p);
 	if (t->is_complete && tl_bitfield_all(&p->have)) {
 		tl_peer_close(p, "both complete");
 		return 0;
 	}
-	if (p->peer_interested && tl_slots_has_free(t->peers))
+	if (p->peer_interested && tl_slots_has_free(t->in.peers))
 		tl_slots_set(p, false);
 	if (!t->chk.is_running)
 		announce_to(t, p);
@@ -747,34 +577,18 @@ void tl_torrent_tick(struct tl_torrent *t)
 	const double a = 0.5; /* smoothing over about two seconds */
 	t->down_rate = a * (double)t->down_tick + (1 - a) * t->down_rate;
 	uint64_t up = 0;
-	for (struct tl_peer *p = t->peers; p; p = p->next)
+	for (struct tl_peer *p = t->in.peers; p; p = p->next)
 		up += p->up_tick;
 	t->up_rate = a * (double)up + (1 - a) * t->up_rate;
 	t->down_tick = 0;
-	for (struct tl_peer *p = t->peers, *next; p; p = next) {
+	for (struct tl_peer *p = t->in.peers, *next; p; p = next) {
 		next = p->next;
 		p->down_rate = a * (double)p->down_tick + (1 - a) * p->down_rate;
 		p->up_rate = a * (double)p->up_tick + (1 - a) * p->up_rate;
 		p->down_tick = p->up_tick = 0;
 		if (p->state != TL_PEER_ST_ACTIVE)
 			continue;
-		/* Pipeline depth from the bandwidth-delay product: two seconds
-		 * of the measured rate, capped by what the peer will queue. */
-		size_t depth = (size_t)(p->down_rate * 2 / BLOCK);
-		if (depth < TL_PEER_MIN_REQS)
-			depth = TL_PEER_MIN_REQS;
-		size_t cap = p->peer_reqq ? p->peer_reqq : DEFAULT_PEER_REQQ;
-		if (cap > TL_PEER_MAX_REQS)
-			cap = TL_PEER_MAX_REQS;
-		if (depth > cap)
-			depth = cap;
-		p->max_reqs = p->is_snubbed ? 1 : depth;
-		if (p->nreqs > 0 && now - p->last_block_ms > SNUB_MS && !p->is_snubbed) {
-			tl_info("peer %s: snubbed", p->name);
-			p->is_snubbed = true;
-			p->max_reqs = 1;
-			tl_download_drop_all(&t->dl, p);
-		}
+		tl_download_pace(&t->dl, p, now);
 		if (now - p->last_send_ms > 100000) {
 			static const uint8_t ka[4] = { 0 };
 			tl_peer_send_raw(p, ka, 4);
@@ -783,7 +597,7 @@ void tl_torrent_tick(struct tl_torrent *t)
 		fill_requests(t, p);
 	}
 	if (t->ticks % TL_SLOTS_INTERVAL_S == 0)
-		tl_slots_run(&t->slots, t->peers, t->is_complete);
+		tl_slots_run(&t->slots, t->in.peers, t->is_complete);
 	if (t->ticks % 2 == 0)
 		dial_known(t);
 	if (tl_checkpoint_is_due(&t->ck, now))
@@ -798,8 +612,8 @@ void tl_torrent_stop(struct tl_torrent *t)
 	t->is_stopping = true;
 	tl_startcheck_stop(&t->chk);
 	tl_seedcheck_stop(&t->sc);
-	while (t->peers)
-		tl_peer_close(t->peers, "stopping");
+	while (t->in.peers)
+		tl_peer_close(t->in.peers, "stopping");
 	/* A last checkpoint records the final mtimes for an instant restart
 	 * (already done when the last one was quiescent: complete, say). */
 	if (!t->ck.is_final)
@@ -831,29 +645,8 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 		*why_out = "the torrent's files do not add up to its length";
 		goto fail;
 	}
-	bool *wanted = tl_calloc(t->l.nfiles, sizeof(*wanted));
-	const char **paths = tl_calloc(t->l.nfiles, sizeof(*paths));
-	for (size_t i = 0; i < t->l.nfiles; i++) {
-		wanted[i] = true;
-		paths[i] = t->mi->files[i].path;
-	}
-	int rc = TL_OK;
-	if (opts->only)
-		rc = tl_layout_select(&t->l, paths, opts->only, true, wanted, why_out);
-	if (rc == TL_OK && opts->skip)
-		rc = tl_layout_select(&t->l, paths, opts->skip, false, wanted, why_out);
-	tl_bitfield_init(&t->wanted, t->l.npieces);
 	tl_bitfield_init(&t->have, t->l.npieces);
-	if (rc == TL_OK) {
-		uint8_t *bits = tl_calloc(tl_bitfield_nbytes(t->l.npieces), 1);
-		tl_layout_wanted_pieces(&t->l, wanted, bits);
-		const char *why = NULL;
-		tl_bitfield_from_wire(&t->wanted, bits, tl_bitfield_nbytes(t->l.npieces), &why);
-		free(bits);
-	}
-	free(wanted);
-	free(paths);
-	if (rc != TL_OK)
+	if (tl_layout_select_pieces(&t->l, t->mi, opts->only, opts->skip, &t->wanted, why_out) != TL_OK)
 		goto fail;
 	tl_bitfield_init_copy(&t->need, &t->wanted);
 	for (uint32_t i = 0; i < t->l.npieces; i++)
@@ -878,7 +671,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	    t->opts.max_inflight, piece_done, t);
 	tl_upload_init(&t->up, t->ctx.disk, t->store, &t->l, &t->bufs, &t->sc.unverified,
 	    upload_read_done, t);
-	tl_seedcheck_init(&t->sc, t->ctx.disk, t->store, &t->l, t->mi->name, &t->up, &t->peers,
+	tl_seedcheck_init(&t->sc, t->ctx.disk, t->store, &t->l, t->mi->name, &t->up, &t->in.peers,
 	    &seed_ops, t);
 	tl_startcheck_init(&t->chk, t->ctx.disk, t->store, &t->l, &t->mi->infohash, t->mi->name,
 	    &check_ops, t);
@@ -887,6 +680,7 @@ struct tl_torrent *tl_torrent_new(const struct tl_torrent_ctx *ctx, struct tl_me
 	unsigned flags = TL_HS_F_FAST | TL_HS_F_EXTENDED | (ctx->dht_port ? TL_HS_F_DHT : 0);
 	tl_handshake_reserved(flags, t->hs.reserved);
 	tl_slots_init(&t->slots, (uint64_t)random() << 32 ^ (uint64_t)random());
+	tl_intake_init(&t->in, &t->ctx, t->opts.max_peers, &t->swarm, &t->l, &t->hs, &torrent_ops, t);
 	t->hs.infohash = t->mi->infohash;
 	t->hs.peer_id = ctx->peer_id;
 	return t;
@@ -920,8 +714,8 @@ bool tl_torrent_has_jobs(const struct tl_torrent *t)
 
 static void torrent_free(struct tl_torrent *t)
 {
-	while (t->peers)
-		tl_peer_close(t->peers, "torrent removed");
+	while (t->in.peers)
+		tl_peer_close(t->in.peers, "torrent removed");
 	tl_download_clear(&t->dl);
 	tl_upload_clear(&t->up);
 	tl_piecebuf_clear(&t->bufs);
@@ -970,7 +764,7 @@ void tl_torrent_stats(const struct tl_torrent *t, struct tl_torrent_stats *out)
 	out->hash_fails = t->hash_fails;
 	out->down_rate = t->down_rate;
 	out->up_rate = t->up_rate;
-	for (const struct tl_peer *p = t->peers; p; p = p->next)
+	for (const struct tl_peer *p = t->in.peers; p; p = p->next)
 		out->npeers += p->state == TL_PEER_ST_ACTIVE;
 	out->pieces_have = t->wanted.count - t->need.count;
 	out->pieces_wanted = t->wanted.count;
@@ -993,5 +787,5 @@ const struct tl_torrent_ctx *tl_torrent_context(const struct tl_torrent *t)
 
 struct tl_peer *tl_torrent_peer_list(struct tl_torrent *t)
 {
-	return t->peers;
+	return t->in.peers;
 }
