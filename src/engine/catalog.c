@@ -1,12 +1,17 @@
 /* catalog.c: see catalog.h. */
 #include "engine/catalog.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/bounds.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "dht/benc.h"
+#include "engine/resume.h"
+#include "engine/statedir.h"
 
 /* Trackers or peers kept per torrent. */
 #define MAX_LIST 64u
@@ -232,4 +237,42 @@ void tl_catalog_clear(struct tl_catalog *c)
 	free(c->items);
 	c->items = NULL;
 	c->n = 0;
+}
+
+void tl_catalog_load(const char *state_dir, struct tl_catalog *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!state_dir)
+		return;
+	char *path = tl_statedir_path(state_dir, TL_CATALOG_FILE);
+	uint8_t *p = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	int rc = tl_resume_read(path, &p, &len);
+	if (rc != TL_OK) {
+		if (rc != TL_ENOENT) /* none yet is no news */
+			tl_warn("%s: cannot read it: starting with no torrents", path);
+	} else if (tl_catalog_parse(p, len, out, &why) != 0) {
+		/* kept aside, not overwritten by the next save */
+		size_t n = strlen(path) + 8;
+		char *bad = tl_malloc(n);
+		snprintf(bad, n, "%s.bad", path);
+		tl_warn("%s: %s; renamed %s, starting with no torrents", path, why, bad);
+		rename(path, bad);
+		free(bad);
+	}
+	free(p);
+	free(path);
+}
+
+bool tl_catalog_save(const char *state_dir, const struct tl_catalog_item *items, size_t n)
+{
+	uint8_t *p;
+	size_t len;
+	tl_catalog_encode(items, n, &p, &len);
+	char *path = tl_statedir_path(state_dir, TL_CATALOG_FILE);
+	bool ok = tl_resume_write_atomic(path, p, len) == 0;
+	free(path);
+	free(p);
+	return ok;
 }

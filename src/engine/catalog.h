@@ -25,6 +25,9 @@
 #include "base/digest.h"
 #include "engine/entry.h"
 
+/* Its name in the state directory. */
+#define TL_CATALOG_FILE "torrents.benc"
+
 struct tl_catalog_item {
 	struct tl_infohash ih;
 	char *name;                   /* NULL when unknown */
@@ -41,5 +44,12 @@ int tl_catalog_parse(const uint8_t *p, size_t len, struct tl_catalog *out, const
 /* Encode items[0..n) (settings borrowed); *p_out is malloc'd. */
 void tl_catalog_encode(const struct tl_catalog_item *items, size_t n, uint8_t **p_out, size_t *len_out);
 void tl_catalog_clear(struct tl_catalog *c);
+
+/* Read STATE/torrents.benc into *out: empty when there is none (or no
+ * state_dir); a list that cannot be parsed is renamed .bad and logged, so
+ * the next save does not overwrite it, and *out is empty. */
+void tl_catalog_load(const char *state_dir, struct tl_catalog *out);
+/* Write items[0..n) there atomically; false when it failed (logged). */
+bool tl_catalog_save(const char *state_dir, const struct tl_catalog_item *items, size_t n);
 
 #endif

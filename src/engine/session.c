@@ -27,7 +27,6 @@
 #include "codec/magnet.h"
 #include "engine/catalog.h"
 #include "engine/entry.h"
-#include "engine/resume.h"
 #include "engine/queue.h"
 #include "io/udp.h"
 #include "engine/session_dht.h"
@@ -377,32 +376,12 @@ fail:
 	return NULL;
 }
 
-/* Lock the state directory; NULL with *why_out when another process has it. */
-static bool lock_state(const char *dir, int *fd_out, const char **why_out)
-{
-	static _Thread_local char msg[768];
-	pid_t holder;
-	const char *why;
-	tl_statedir_make(dir);
-	*fd_out = tl_statedir_lock(dir, &holder, &why);
-	if (*fd_out >= 0)
-		return true;
-	if (holder)
-		snprintf(msg, sizeof(msg), "the state directory %s is %s (PID %ld): several torrents can "
-		    "run in that one process (trackless get A B ..., trackless seed A B ...), or give this "
-		    "one its own --state-dir", dir, why, (long)holder);
-	else
-		snprintf(msg, sizeof(msg), "the state directory %s: %s", dir, why);
-	*why_out = msg;
-	return false;
-}
-
 struct tl_session *tl_session_new(const struct tl_session_opts *opts, const char **why_out)
 {
 	char *state = opts->is_stateless ? NULL : opts->state_dir ? tl_strdup(opts->state_dir)
 	                                                          : tl_statedir_default();
-	int lock_fd = -1;
-	if (state && !lock_state(state, &lock_fd, why_out)) {
+	int lock_fd = state ? tl_statedir_take(state, why_out) : -1;
+	if (state && lock_fd < 0) {
 		free(state);
 		return NULL;
 	}
@@ -551,14 +530,8 @@ static void catalog_save(struct tl_session *s)
 		items[n].set.is_paused = !s->is_wanted[i];
 		n++;
 	}
-	uint8_t *p;
-	size_t len;
-	tl_catalog_encode(items, n, &p, &len);
-	char *path = tl_statedir_path(s->state_dir, "torrents.benc");
-	if (tl_resume_write_atomic(path, p, len) != 0)
+	if (!tl_catalog_save(s->state_dir, items, n))
 		s->is_catalog_dirty = true; /* logged; tried again at the next tick */
-	free(path);
-	free(p);
 	for (size_t i = 0; i < n; i++)
 		free(lists[i]);
 	free(lists);
@@ -567,44 +540,22 @@ static void catalog_save(struct tl_session *s)
 
 size_t tl_session_restore(struct tl_session *s)
 {
-	if (!s->state_dir)
-		return 0;
-	char *path = tl_statedir_path(s->state_dir, "torrents.benc");
-	uint8_t *p = NULL;
-	size_t len = 0;
-	struct tl_catalog c = { 0 };
-	const char *why = NULL;
+	struct tl_catalog c;
+	tl_catalog_load(s->state_dir, &c);
 	size_t added = 0;
-	int rc = tl_resume_read(path, &p, &len);
-	if (rc != 0) {
-		if (rc != TL_ENOENT) /* none yet is no news */
-			tl_warn("%s: cannot read it: starting with no torrents", path);
-		goto out;
-	}
-	if (tl_catalog_parse(p, len, &c, &why) != 0) {
-		/* kept aside, not overwritten by the next save */
-		size_t n = strlen(path) + 8;
-		char *bad = tl_malloc(n);
-		snprintf(bad, n, "%s.bad", path);
-		tl_warn("%s: %s; renamed %s, starting with no torrents", path, why, bad);
-		rename(path, bad);
-		free(bad);
-		goto out;
-	}
 	for (size_t i = 0; i < c.n; i++) {
 		struct tl_catalog_item *it = &c.items[i];
 		struct tl_metainfo *mi = tl_statedir_load_metadata(s->state_dir, &it->ih);
 		struct tl_magnet mg = { .infohash = it->ih, .name = it->name };
+		const char *why = NULL;
 		if (tl_session_add(s, mi, mi ? NULL : &mg, &it->set, NULL, &why))
 			added++;
 		else
 			tl_warn("torrent %s: %s", it->name ? it->name : "(no name)", why);
 	}
-	tl_info("%zu torrents restored from %s", added, path);
-out:
+	if (c.n)
+		tl_info("%zu torrents restored", added);
 	tl_catalog_clear(&c);
-	free(p);
-	free(path);
 	return added;
 }
 

@@ -217,3 +217,22 @@ void tl_statedir_forget(const char *dir, const struct tl_infohash *ih)
 		free(paths[i]);
 	}
 }
+
+int tl_statedir_take(const char *dir, const char **why_out)
+{
+	static _Thread_local char msg[768];
+	pid_t holder;
+	const char *why;
+	tl_statedir_make(dir);
+	int fd = tl_statedir_lock(dir, &holder, &why);
+	if (fd >= 0)
+		return fd;
+	if (holder)
+		snprintf(msg, sizeof(msg), "the state directory %s is %s (PID %ld): several torrents can "
+		    "run in that one process (trackless get A B ..., trackless seed A B ...), or give this "
+		    "one its own --state-dir", dir, why, (long)holder);
+	else
+		snprintf(msg, sizeof(msg), "the state directory %s: %s", dir, why);
+	*why_out = msg;
+	return -1;
+}

@@ -34,6 +34,9 @@ char *tl_statedir_path(const char *dir, const char *name);
  * is that process's PID (0 when unknown).
  */
 int tl_statedir_lock(const char *dir, pid_t *pid_out, const char **why_out);
+/* Make dir and lock it: the lock's descriptor, or -1 with *why_out a
+ * sentence for the user (naming the PID that holds it). */
+int tl_statedir_take(const char *dir, const char **why_out);
 
 /*
  * The listen port the last run with dir used (0: none, or a file that
