@@ -43,10 +43,19 @@ src_libtrackless_a_SOURCES += \
 	src/proto/tracker_msg.c src/proto/tracker_msg.h \
 	src/io/tracker_http.c src/io/tracker_http.h \
 	src/io/tracker_udp.c src/io/tracker_udp.h \
+	src/io/httpd.c src/io/httpd.h \
 	src/engine/tracker.c src/engine/tracker.h
 
 TL_LIBS = src/libtrackless.a $(DHT_LIBS) $(LIBEVENT_PTHREADS_LIBS) $(LIBEVENT_OPENSSL_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS) -lpthread -lm
+
+# The daemon's RPC and settings (jansson), shared by `trackless daemon`
+# and the RPC fuzz target.
+noinst_LIBRARIES += src/libtldaemon.a
+src_libtldaemon_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS)
+src_libtldaemon_a_SOURCES = src/daemon/rpc.c src/daemon/rpc.h src/daemon/rpc_int.h \
+	src/daemon/rpc_torrent.c src/daemon/settings.c src/daemon/settings.h
+TL_DAEMON_LIBS = src/libtldaemon.a $(JANSSON_LIBS)
 
 bin_PROGRAMS += trackless
 trackless_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
@@ -61,7 +70,9 @@ trackless_SOURCES += src/cli/cmd_dht.c src/cli/cmd_dht_ping.c src/cli/cmd_dht_no
 # -- cli: get/seed
 trackless_SOURCES += src/cli/cmd_get.c src/cli/cmd_seed.c src/cli/transfer.c \
 	src/cli/transfer_opts.c src/cli/transfer_status.c src/cli/transfer.h src/cli/transfer_int.h
-trackless_LDADD = $(TL_LIBS)
+trackless_LDADD = $(TL_DAEMON_LIBS) $(TL_LIBS)
+# -- daemon
+trackless_SOURCES += src/daemon/daemon.c src/daemon/daemon.h
 # -- cli: trackers
 trackless_SOURCES += src/cli/cmd_tracker.c
 # -- cli: dht extensions (BEP 44 items)

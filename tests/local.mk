@@ -709,3 +709,20 @@ TESTS += tests/integration/seed_nocheck.sh
 EXTRA_DIST += tests/integration/seed_nocheck.sh tests/integration/nocheck_lib.sh
 TESTS += tests/interop/seed_nocheck_libtorrent.sh
 EXTRA_DIST += tests/interop/seed_nocheck_libtorrent.sh
+
+# ---- trackless daemon: the Transmission RPC
+FUZZ_TARGETS += rpc
+check_PROGRAMS += tests/fuzz/replay_rpc
+tests_fuzz_replay_rpc_SOURCES = tests/fuzz/fuzz_rpc.c tests/fuzz/replay.c
+tests_fuzz_replay_rpc_CFLAGS = $(TEST_CFLAGS) $(JANSSON_CFLAGS) -DTL_FUZZ_CORPUS='"rpc"'
+tests_fuzz_replay_rpc_LDADD = $(TL_DAEMON_LIBS) $(TEST_LIBS)
+TESTS += tests/fuzz/replay_rpc
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_rpc
+tests_fuzz_fuzz_rpc_SOURCES = tests/fuzz/fuzz_rpc.c
+tests_fuzz_fuzz_rpc_CFLAGS = $(TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_rpc_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_rpc_LDADD = $(TL_DAEMON_LIBS) $(TEST_LIBS)
+endif
+TESTS += tests/interop/daemon_remote.sh
+EXTRA_DIST += tests/interop/daemon_remote.sh

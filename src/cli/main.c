@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "base/err.h"
+#include "daemon/daemon.h"
 
 static const struct tl_cmd commands[] = {
 	{ "get", tl_cmd_get, "download a torrent, verify it, seed on" },
@@ -16,6 +17,7 @@ static const struct tl_cmd commands[] = {
 	{ "create", tl_cmd_create, "make a .torrent of a file or directory" },
 	{ "info", tl_cmd_info, "show what a .torrent or magnet link holds" },
 	{ "dht", tl_cmd_dht, "DHT diagnostics: ping, get-peers, announce, stats, node" },
+	{ "daemon", tl_cmd_daemon, "run all torrents in one process, driven over the Transmission RPC" },
 	{ "tracker", tl_cmd_tracker, "ask one tracker: announce or scrape (diagnostic)" },
 	{ NULL, NULL, NULL },
 };
