@@ -14,6 +14,7 @@
 #include "codec/magnet.h"
 #include "codec/metainfo.h"
 #include "engine/metafetch.h"
+#include "engine/resume.h"
 #include "engine/statedir.h"
 #include "io/peer.h"
 
@@ -302,6 +303,40 @@ static void peer_found(void *arg, const struct sockaddr *sa, socklen_t len, enum
 		tl_mf_add_peer(e->mf, sa, len);
 }
 
+/* A torrent added stopped shows the progress its resume file records
+ * (what the last run verified), until it runs and knows better. */
+static void load_last(struct tl_entry *e)
+{
+	const struct tl_metainfo *mi = e->mi;
+	if (!mi || !e->env.state_dir)
+		return;
+	char hex[41], name[64];
+	tl_hex(e->ih.b, 20, hex);
+	snprintf(name, sizeof(name), "resume/%s.resume", hex);
+	char *path = tl_statedir_path(e->env.state_dir, name);
+	uint8_t *p = NULL;
+	size_t len = 0;
+	struct tl_resume r;
+	const char *why;
+	if (tl_resume_read(path, &p, &len) == 0 &&
+	    tl_resume_decode(p, len, &e->ih, mi->npieces, mi->nfiles, &r, &why) == 0) {
+		memset(&e->last, 0, sizeof(e->last));
+		for (uint32_t i = 0; i < mi->npieces; i++)
+			if (r.have[i >> 3] & (0x80u >> (i & 7))) {
+				e->last.pieces_have++;
+				e->last.have_bytes += tl_metainfo_piece_len(mi, i);
+			}
+		e->last.pieces_wanted = mi->npieces;
+		e->last.wanted_bytes = mi->total_len;
+		e->last.is_complete = e->last.pieces_have == mi->npieces;
+		e->last.state = TL_TSTATE_STOPPED;
+		e->has_last = true;
+		tl_resume_clear(&r);
+	}
+	free(p);
+	free(path);
+}
+
 struct tl_entry *tl_entry_new(const struct tl_entry_env *env, struct tl_metainfo *mi_take,
     const struct tl_magnet *mg, const struct tl_entry_settings *set, const char **why_out)
 {
@@ -331,6 +366,8 @@ struct tl_entry *tl_entry_new(const struct tl_entry_env *env, struct tl_metainfo
 		e->mg_only = dup_or_null(mg->select_only);
 	}
 	e->idle_ev = event_new(env->ctx.base, -1, 0, idle_cb, e);
+	if (set->is_paused)
+		load_last(e);
 	return e;
 }
 

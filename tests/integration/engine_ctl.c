@@ -23,7 +23,10 @@
 #include "engine/session.h"
 #include "io/peer.h"
 
-enum step { ST_FIRST, ST_PAUSING, ST_PAUSED, ST_RESUMED, ST_SLOW, ST_REMOVING, ST_SECOND, ST_KEEPING, ST_DONE };
+enum step {
+	ST_FIRST, ST_PAUSING, ST_PAUSED, ST_RESUMED, ST_SLOW, ST_REMOVING, ST_SECOND, ST_STOPPING,
+	ST_STOPPED, ST_KEEPING, ST_DONE
+};
 
 /* The lowered limit, and how long the rate is measured under it. */
 #define SLOW_BPS (512u * 1024)
@@ -98,13 +101,11 @@ static void event_cb(struct tl_entry *e, enum tl_entry_event ev, void *arg)
 	if (ev == TL_EEV_COMPLETE && c->step == ST_SECOND) {
 		check(c, true, "added again: complete");
 		check(c, tl_now_ms() - c->step_ms < 8000, "limit lifted: the second download took under 8 s");
-		struct tl_metainfo *mi = load(c->torrent);
-		char hex[41];
-		tl_hex(mi->infohash.b, 20, hex);
-		tl_metainfo_free(mi);
-		tl_session_remove(c->s, e, false);
-		c->step = ST_KEEPING;
+		tl_session_stop(c->s, e);
+		c->step = ST_STOPPING;
 	}
+	if (ev == TL_EEV_IDLE && c->step == ST_STOPPING)
+		c->step = ST_STOPPED;
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -187,6 +188,9 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 			tl_session_break(c->s);
 		break;
 	}
+	case ST_STOPPED:
+		tl_session_break(c->s); /* the next session takes it from here */
+		break;
 	case ST_KEEPING: {
 		if (tl_session_count(c->s) > 0)
 			break;
@@ -232,8 +236,35 @@ int main(int argc, char **argv)
 	event_add(c.tick_ev, &tv);
 	if (c.e)
 		tl_session_run(c.s);
-	check(&c, c.step == ST_DONE, "every step ran");
+	check(&c, c.step == ST_STOPPED, "downloaded twice, stopped");
 	event_free(c.tick_ev);
+	tl_session_free(c.s);
+
+	/* A new session: the torrent added stopped shows what its resume file
+	 * records; removed keeping its data, the file stays. */
+	c.s = tl_session_new(&so, &why);
+	if (!c.s) {
+		fprintf(stderr, "engine_ctl: %s\n", why);
+		return 1;
+	}
+	struct tl_metainfo *mi = load(c.torrent);
+	struct tl_entry_settings set = { .dir = c.dir, .is_paused = true, .is_no_trackers = true };
+	c.e = mi ? tl_session_add(c.s, mi, NULL, &set, &c, &why) : NULL;
+	struct tl_entry_stat st;
+	if (c.e)
+		tl_entry_stat(c.e, &st);
+	check(&c, c.e && st.state == TL_TSTATE_STOPPED && st.has_torrent && st.t.is_complete &&
+	        st.t.have_bytes == st.t.wanted_bytes && st.t.wanted_bytes > 0,
+	    "added stopped: its progress read from its resume file (complete)");
+	if (c.e) {
+		tl_session_remove(c.s, c.e, false);
+		c.step = ST_KEEPING;
+		c.tick_ev = event_new(tl_session_base(c.s), -1, EV_PERSIST, tick_cb, &c);
+		event_add(c.tick_ev, &tv);
+		tl_session_run(c.s);
+		event_free(c.tick_ev);
+	}
+	check(&c, c.step == ST_DONE, "every step ran");
 	tl_session_free(c.s);
 	return c.fails ? 1 : 0;
 }
