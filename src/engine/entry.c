@@ -469,15 +469,17 @@ void tl_entry_tick(struct tl_entry *e, uint64_t now_ms)
 		e->is_findable = is_findable;
 		emit(e, TL_EEV_SELF_CHECK);
 	}
-	if (!e->t)
-		return;
+	const struct tl_entry_settings *s = &e->set;
+	bool has_trackers = e->ann && tl_announce_trackers(e->ann);
+	bool has_goal = e->complete_ms && (s->seed_ratio > 0 || s->seed_time_s > 0);
+	if (!e->t || (!has_trackers && !has_goal))
+		return; /* nothing reads the counts: a thousand idle seeds skip them */
 	struct tl_torrent_stats st;
 	tl_torrent_stats(e->t, &st);
-	if (e->ann)
+	if (has_trackers)
 		tl_announce_progress(e->ann, st.uploaded, st.downloaded, st.wanted_bytes, st.have_bytes);
-	if (!e->complete_ms)
+	if (!has_goal)
 		return;
-	const struct tl_entry_settings *s = &e->set;
 	if ((s->seed_ratio > 0 && st.wanted_bytes > 0 &&
 	        (double)st.uploaded / (double)st.wanted_bytes >= s->seed_ratio) ||
 	    (s->seed_time_s > 0 && now_ms - e->complete_ms >= s->seed_time_s * 1000))
