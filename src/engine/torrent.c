@@ -569,6 +569,9 @@ void tl_torrent_start(struct tl_torrent *t)
 
 /* ---- the rest ---- */
 
+/* Seconds between closing the files of a torrent without peers. */
+#define IDLE_CLOSE_S 60u
+
 void tl_torrent_tick(struct tl_torrent *t)
 {
 	t->ticks++;
@@ -603,6 +606,8 @@ void tl_torrent_tick(struct tl_torrent *t)
 	if (tl_checkpoint_is_due(&t->ck, now))
 		checkpoint(t);
 	tl_tx_tick(t, now);
+	if (t->ticks % IDLE_CLOSE_S == 0 && !t->in.peers && !tl_disk_store_is_busy(t->store))
+		tl_disk_store_close_idle(t->store); /* no peer: its files need not stay open */
 }
 
 void tl_torrent_stop(struct tl_torrent *t)

@@ -655,7 +655,9 @@ struct tl_disk_store *tl_disk_store_new(const struct tl_metainfo *mi, const stru
 	s->paths = tl_calloc(l->nfiles, sizeof(*s->paths));
 	s->files = tl_calloc(l->nfiles, sizeof(*s->files));
 	s->is_dirty = tl_calloc(l->nfiles, sizeof(*s->is_dirty));
-	s->open_list = tl_calloc(s->max_open + 64, sizeof(*s->open_list));
+	/* each file is on the list at most once */
+	size_t cap = s->max_open + 64 < l->nfiles ? s->max_open + 64 : l->nfiles;
+	s->open_list = tl_calloc(cap ? cap : 1, sizeof(*s->open_list));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->write_mu, NULL);
 	for (size_t i = 0; i < l->nfiles; i++) {
@@ -740,6 +742,29 @@ int tl_disk_store_create_empty(struct tl_disk_store *s)
 const char *tl_disk_store_path(const struct tl_disk_store *s, size_t i)
 {
 	return s->paths[i];
+}
+
+size_t tl_disk_store_close_idle(struct tl_disk_store *s)
+{
+	size_t closed = 0;
+	pthread_mutex_lock(&s->mu);
+	for (size_t k = 0; k < s->nopen;) {
+		size_t i = s->open_list[k];
+		struct open_file *o = &s->files[i];
+		if (o->users > 0 || s->is_dirty[i]) { /* in use, or waiting for its sync */
+			k++;
+			continue;
+		}
+		close(o->fd);
+		o->fd = -1;
+		if (o->direct_fd >= 0)
+			close(o->direct_fd);
+		o->direct_fd = -1;
+		s->open_list[k] = s->open_list[--s->nopen];
+		closed++;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return closed;
 }
 
 bool tl_disk_store_is_busy(const struct tl_disk_store *s)

@@ -130,6 +130,10 @@ int tl_disk_store_create_empty(struct tl_disk_store *s);
 /* mkdir -p: dir and its missing parents with mode (the user's own paths:
  * symlinks there are followed). Returns 0, or -1 with errno set. */
 int tl_disk_mkdir_p(const char *dir, unsigned mode);
+/* Close the files of s no worker is using and none waits for a sync
+ * (an idle torrent keeps no descriptor but its directory's); they open
+ * again when next read or written. Returns how many were closed. */
+size_t tl_disk_store_close_idle(struct tl_disk_store *s);
 /* Jobs of s were submitted whose done callback has not run yet (the
  * store's owner waits for none before it frees it). Loop thread. */
 bool tl_disk_store_is_busy(const struct tl_disk_store *s);

@@ -114,5 +114,17 @@ for ((i = 0; i < 120; i++)); do
 done
 echo "torrents whose announce the node stored: $ok of $n, $(($(date +%s) - seed_t0)) s after the seeder started"
 [ "$ok" -ge $n ] || fail "only $ok of $n torrents report an announce the node stored"
+# (5) torrents without peers give their files' descriptors back (within a
+# minute): about one per torrent (its directory) is left, not two.
+# $spid is timeout's; the seeder is its child.
+tl_pid=$(pgrep -P "$spid" | head -1)
+for ((i = 0; i < 70; i++)); do
+	fds=$(ls "/proc/${tl_pid:-0}/fd" 2>/dev/null | wc -l)
+	[ "$fds" -lt $((n + n / 2)) ] && break
+	sleep 1
+done
+echo "descriptors of the seeder of $n torrents: $fds"
+[ -n "$tl_pid" ] && [ "$fds" -gt $((n / 2)) ] && [ "$fds" -lt $((n + n / 2)) ] ||
+	fail "the seeder holds $fds descriptors for $n idle torrents"
 [ $fails -eq 0 ] && echo PASS
 exit $((fails > 0))

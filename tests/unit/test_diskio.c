@@ -7,6 +7,7 @@
 #include "engine_fixture.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -402,12 +403,53 @@ static void test_many_files_small_cache(void)
 	fx_close(&x);
 }
 
+static size_t open_fds(void)
+{
+	size_t n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* An idle store gives its descriptors back: files no worker uses and
+ * none waits for a sync are closed, and open again when next read. */
+static void test_close_idle(void)
+{
+	struct fx_file files[2] = { { "a", 20000, false }, { "b", 30000, false } };
+	struct fx x;
+	fx_open(&x, files, 2, 16384);
+	struct tl_disk_job *jobs = tl_calloc(x.mi->npieces, sizeof(*jobs));
+	for (uint32_t i = 0; i < x.mi->npieces; i++)
+		submit(&x, &jobs[i], TL_DISK_WRITE, i, x.pieces[i]);
+	tl_disk_flush(x.disk);
+	size_t before = open_fds();
+	/* written, not synced yet: kept open for the sync */
+	CU_ASSERT_EQUAL(tl_disk_store_close_idle(x.store), 0);
+	submit(&x, &jobs[0], TL_DISK_SYNC, 0, NULL);
+	tl_disk_flush(x.disk);
+	CU_ASSERT_EQUAL(tl_disk_store_close_idle(x.store), 2);
+	CU_ASSERT_EQUAL(open_fds(), before - 2);
+	CU_ASSERT_EQUAL(tl_disk_store_close_idle(x.store), 0);
+	for (uint32_t i = 0; i < x.mi->npieces; i++)
+		submit(&x, &jobs[i], TL_DISK_VERIFY, i, NULL);
+	tl_disk_flush(x.disk);
+	for (uint32_t i = 0; i < x.mi->npieces; i++)
+		CU_ASSERT_EQUAL(jobs[i].status, TL_DISK_OK);
+	CU_ASSERT_EQUAL(tl_disk_store_close_idle(x.store), 2); /* read: opened again */
+	free(jobs);
+	fx_close(&x);
+}
+
 int main(void)
 {
 	evthread_use_pthreads();
 	CU_TestInfo tests[] = { TL_TEST(test_write_read_verify),
 		TL_TEST(test_hash_failure_writes_nothing), TL_TEST(test_hashed_read),
 		TL_TEST(test_symlink_not_followed),
-		TL_TEST(test_many_files_small_cache), TL_TEST(test_direct_writes), CU_TEST_INFO_NULL };
+		TL_TEST(test_many_files_small_cache), TL_TEST(test_direct_writes), TL_TEST(test_close_idle),
+		CU_TEST_INFO_NULL };
 	return tl_test_run("diskio", tests);
 }
