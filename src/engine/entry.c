@@ -99,6 +99,8 @@ static void idle_cb(evutil_socket_t fd, short what, void *arg)
 		tl_torrent_stats(e->t, &e->last);
 		e->last.error = NULL;
 		e->last.last_damaged_file = NULL;
+		e->last.down_rate = e->last.up_rate = 0; /* nothing moves while stopped */
+		e->last.npeers = 0;
 		e->has_last = true;
 		e->mi = tl_torrent_free_take_metainfo(e->t);
 		e->t = NULL;
