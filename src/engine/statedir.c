@@ -15,7 +15,9 @@
 #include "base/digest.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/err.h"
 #include "codec/metainfo.h"
+#include "engine/resume.h"
 
 char *tl_statedir_default(void)
 {
@@ -141,21 +143,19 @@ struct tl_metainfo *tl_statedir_load_metadata(const char *dir, const struct tl_i
 		return NULL;
 	char *path = torrent_path(dir, "torrents", ih, ".torrent");
 	struct tl_metainfo *mi = NULL;
-	FILE *f = fopen(path, "rb");
-	if (f) {
-		uint8_t *buf = tl_malloc(TL_MAX_TORRENT_FILE + 1);
-		size_t n = fread(buf, 1, TL_MAX_TORRENT_FILE + 1, f);
-		const char *why = NULL;
-		if (n <= TL_MAX_TORRENT_FILE && tl_metainfo_parse(buf, n, &mi, &why) == 0 &&
-		    memcmp(mi->infohash.b, ih->b, 20) != 0) {
-			tl_metainfo_free(mi);
-			mi = NULL;
-		}
-		if (mi)
-			tl_info("metadata: loaded from %s", path);
-		free(buf);
-		fclose(f);
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	/* read at its size: a buffer of the largest torrent for each of ten
+	 * thousand restored torrents cost more than the parsing */
+	if (tl_resume_read(path, &buf, &n) == TL_OK && n <= TL_MAX_TORRENT_FILE &&
+	    tl_metainfo_parse(buf, n, &mi, &why) == 0 && memcmp(mi->infohash.b, ih->b, 20) != 0) {
+		tl_metainfo_free(mi);
+		mi = NULL;
 	}
+	if (mi)
+		tl_debug("metadata: loaded from %s", path);
+	free(buf);
 	free(path);
 	return mi;
 }

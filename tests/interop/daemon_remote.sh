@@ -32,7 +32,7 @@ magnet=$(grep -m1 '^magnet:' "$work/seed.out")
 
 dpid=
 start_daemon() {
-	timeout 120 "$bin" daemon --config-dir "$work/cfg" --state-dir "$work/state" \
+	timeout --foreground 120 "$bin" daemon --config-dir "$work/cfg" --state-dir "$work/state" \
 		--download-dir "$work/dl" --rpc-bind 127.0.0.1:$rport --bind 127.0.0.3 --port $dport \
 		--no-dht "$@" 2>>"$work/daemon.err" &
 	dpid=$!
