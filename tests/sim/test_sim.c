@@ -279,7 +279,7 @@ static void test_join_through_one_node(void)
 
 int main(void)
 {
-	seed = tl_test_seed();
+	seed = tl_test_seed_or(20261208);
 #ifdef TL_SIM_JOIN
 	CU_TestInfo tests[] = {
 		TL_TEST(test_join_through_one_node),

@@ -373,7 +373,7 @@ static void test_scrape(void)
 
 int main(void)
 {
-	uint64_t seed = tl_test_seed();
+	uint64_t seed = tl_test_seed_or(20261208);
 	if (sodium_init() < 0)
 		return 1;
 	struct sim_config c = { .seed = seed, .rtt_median_ms = 100, .rtt_sigma = 0.6 };

@@ -68,7 +68,7 @@ static void test_nat_announce_then_get_peers(void)
 
 int main(void)
 {
-	seed = tl_test_seed();
+	seed = tl_test_seed_or(20261208);
 	CU_TestInfo tests[] = {
 		TL_TEST(test_nat_announce_then_get_peers),
 		CU_TEST_INFO_NULL,

